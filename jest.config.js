@@ -1,0 +1,16 @@
+/** Server unit specs (server/**) and API e2e specs (test/**). Browser specs have their own config. */
+module.exports = {
+  rootDir: '.',
+  roots: ['<rootDir>/server', '<rootDir>/test'],
+  testRegex: '.*\\.(spec|e2e-spec)\\.ts$',
+  testPathIgnorePatterns: ['/node_modules/', '/test/browser/'],
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  transform: {
+    '^.+\\.ts$': [
+      'ts-jest',
+      { tsconfig: 'tsconfig.json', isolatedModules: false, astTransformers: { before: ['<rootDir>/test/support/swagger-plugin.js'] } },
+    ],
+  },
+  testEnvironment: 'node',
+  testTimeout: 30000,
+};

@@ -1,0 +1,75 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { errorBody, ErrorBody } from './error-body';
+
+/** Errors the Redis client raises while the store is unreachable. */
+function isStoreUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const text = `${error.name} ${error.message}`;
+  return /MaxRetriesPerRequest|Stream isn't writeable|Connection is closed|ECONNREFUSED|ETIMEDOUT|Command timed out|ENOTFOUND|EHOSTUNREACH/i.test(
+    text,
+  );
+}
+
+export function requestIdOf(req: Request): string | undefined {
+  const id = (req as Request & { id?: unknown }).id;
+  return id === undefined ? undefined : String(id);
+}
+
+/** Renders every error as `{statusCode, error, message}`; never leaks a stack trace. */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const res = ctx.getResponse<Response>();
+    const req = ctx.getRequest<Request>();
+    const body = this.toBody(exception, req);
+    if (res.headersSent) {
+      // A streamed response already started: the stream's own error event told the client.
+      res.end();
+      return;
+    }
+    res.status(body.statusCode).json(body);
+  }
+
+  private toBody(exception: unknown, req: Request): ErrorBody {
+    const request_id = requestIdOf(req);
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse();
+      let message = exception.message;
+      let details: string[] | undefined;
+      if (typeof response === 'object' && response !== null) {
+        const m = (response as { message?: unknown }).message;
+        if (Array.isArray(m)) {
+          details = m.map(String);
+          message = details.join('; ');
+        } else if (typeof m === 'string') {
+          message = m;
+        }
+        const d = (response as { details?: unknown }).details;
+        if (Array.isArray(d)) details = d.map(String);
+      } else if (typeof response === 'string') {
+        message = response;
+      }
+      if (status === HttpStatus.NOT_FOUND && /^Cannot (GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /.test(message)) {
+        message = `No such endpoint: ${req.method} ${req.path}. The API reference is at /api/docs.`;
+      }
+      return errorBody(status, message, { ...(details ? { details } : {}), request_id });
+    }
+    if (isStoreUnavailable(exception)) {
+      this.logger.warn(`request ${request_id}: store unavailable: ${(exception as Error).message}`);
+      return errorBody(503, 'The session store (Redis) is unavailable right now. Try again in a moment.', {
+        request_id,
+      });
+    }
+    this.logger.error(
+      `request ${request_id} ${req.method} ${req.originalUrl} failed: ${(exception as Error)?.stack ?? String(exception)}`,
+    );
+    return errorBody(500, `Something went wrong on our side. Quote request id ${request_id} when reporting it.`, {
+      request_id,
+    });
+  }
+}

@@ -1,0 +1,46 @@
+import { ConfigType, registerAs } from '@nestjs/config';
+import { parseEnv } from './env';
+
+/** Namespaced, typed slices of the validated environment; inject with `@Inject(xConfig.KEY)`. */
+export const appConfig = registerAs('app', () => {
+  const env = parseEnv(process.env);
+  return {
+    port: env.port,
+    host: env.host,
+    logLevel: env.logLevel,
+    bodyLimitBytes: env.bodyLimitBytes,
+    personasFile: env.personasFile,
+    clientDir: env.clientDir,
+  };
+});
+
+export const redisConfig = registerAs('redis', () => {
+  const env = parseEnv(process.env);
+  return { url: env.redisUrl, keyPrefix: env.redisKeyPrefix };
+});
+
+export const sessionsConfig = registerAs('sessions', () => {
+  const env = parseEnv(process.env);
+  return { ttlSeconds: env.sessionTtlSeconds };
+});
+
+export const llmConfig = registerAs('llm', () => {
+  const env = parseEnv(process.env);
+  return {
+    apiKey: env.openaiApiKey,
+    baseUrl: env.openaiBaseUrl,
+    model: env.openaiModel,
+    contextTokenBudget: env.contextTokenBudget,
+    connectTimeoutMs: env.llmConnectTimeoutMs,
+    firstTokenTimeoutMs: env.llmFirstTokenTimeoutMs,
+    idleTimeoutMs: env.llmIdleTimeoutMs,
+    totalTimeoutMs: env.llmTotalTimeoutMs,
+  };
+});
+
+export type AppConfig = ConfigType<typeof appConfig>;
+export type RedisConfig = ConfigType<typeof redisConfig>;
+export type SessionsConfig = ConfigType<typeof sessionsConfig>;
+export type LlmConfig = ConfigType<typeof llmConfig>;
+
+export const allConfig = [appConfig, redisConfig, sessionsConfig, llmConfig];

@@ -1,0 +1,42 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { Persona } from '../persona-catalogue';
+
+export class PersonaDto {
+  /** Stable key used when creating a session, e.g. "technical_support". */
+  key: string;
+  /** Display name, e.g. "Technical Support". */
+  name: string;
+  /** One line on what the persona is for. */
+  description: string;
+  /** The system prompt sent first in every request to the model. */
+  system_prompt: string;
+  /** Model this persona uses; absent means the server default (OPENAI_MODEL). */
+  model?: string;
+  /** Sampling temperature, 0-2. */
+  temperature?: number;
+  /** Upper bound on the answer's length, in tokens. */
+  @ApiProperty({ type: 'integer', required: false })
+  max_tokens?: number;
+  /** Nucleus sampling, 0-1. */
+  top_p?: number;
+}
+
+export class PersonaListDto {
+  personas: PersonaDto[];
+  /** Key of the persona new sessions get when none is chosen. */
+  default_persona: string;
+}
+
+export function mapPersona(persona: Persona): PersonaDto {
+  const dto: PersonaDto = {
+    key: persona.key,
+    name: persona.name,
+    description: persona.description,
+    system_prompt: persona.system_prompt,
+  };
+  if (persona.model !== undefined) dto.model = persona.model;
+  if (persona.temperature !== undefined) dto.temperature = persona.temperature;
+  if (persona.max_tokens !== undefined) dto.max_tokens = persona.max_tokens;
+  if (persona.top_p !== undefined) dto.top_p = persona.top_p;
+  return dto;
+}

@@ -1,0 +1,17 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { mapPersona, PersonaListDto } from './dto/persona.dto';
+import { PersonasService } from './personas.service';
+
+@ApiTags('personas')
+@ApiBearerAuth()
+@Controller('api/personas')
+export class PersonasController {
+  constructor(private readonly personas: PersonasService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List the personas a session can use' })
+  listPersonas(): PersonaListDto {
+    return { personas: this.personas.list().map(mapPersona), default_persona: this.personas.defaultKey() };
+  }
+}

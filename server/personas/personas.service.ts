@@ -1,0 +1,92 @@
+import { BadRequestException, Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { FSWatcher, readFileSync, watch } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { appConfig, AppConfig } from '../config/config';
+import { parsePersonaCatalogue, Persona, PersonaCatalogue } from './persona-catalogue';
+
+/**
+ * The persona catalogue from PERSONAS_FILE. A bad file stops the start; a bad edit while running
+ * keeps the last good catalogue and logs why. Edits are picked up without a restart.
+ */
+@Injectable()
+export class PersonasService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(PersonasService.name);
+  private readonly file: string;
+  private catalogue: PersonaCatalogue;
+  private watcher?: FSWatcher;
+  private reloadTimer?: NodeJS.Timeout;
+
+  constructor(@Inject(appConfig.KEY) config: AppConfig) {
+    this.file = resolve(config.personasFile);
+  }
+
+  onModuleInit(): void {
+    this.catalogue = this.read();
+    this.logger.log(`Loaded ${this.catalogue.personas.length} personas from ${this.file}`);
+    // Watch the folder, not the file: editors save by replacing the file, which ends a file watch.
+    try {
+      this.watcher = watch(dirname(this.file), (_event, name) => {
+        if (name === null || name === basename(this.file)) this.scheduleReload();
+      });
+      this.watcher.unref();
+    } catch (error) {
+      this.logger.warn(`Cannot watch ${this.file} for changes: ${(error as Error).message}`);
+    }
+  }
+
+  onModuleDestroy(): void {
+    this.watcher?.close();
+    if (this.reloadTimer) clearTimeout(this.reloadTimer);
+  }
+
+  private read(): PersonaCatalogue {
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (error) {
+      throw new Error(`${this.file}: cannot read the persona file (${(error as Error).message}). Set PERSONAS_FILE.`);
+    }
+    return parsePersonaCatalogue(text, this.file);
+  }
+
+  private scheduleReload(): void {
+    if (this.reloadTimer) clearTimeout(this.reloadTimer);
+    this.reloadTimer = setTimeout(() => this.reload(), 100);
+    this.reloadTimer.unref();
+  }
+
+  /** Re-reads the file; on failure the current catalogue stays. Returns whether it changed. */
+  reload(): boolean {
+    try {
+      this.catalogue = this.read();
+      this.logger.log(`Reloaded ${this.catalogue.personas.length} personas from ${this.file}`);
+      return true;
+    } catch (error) {
+      this.logger.error(`Kept the previous personas: ${(error as Error).message}`);
+      return false;
+    }
+  }
+
+  list(): Persona[] {
+    return this.catalogue.personas;
+  }
+
+  defaultKey(): string {
+    return this.catalogue.default_persona;
+  }
+
+  find(key: string): Persona | undefined {
+    return this.catalogue.personas.find((p) => p.key === key);
+  }
+
+  /** The persona, or a 400 that lists the valid keys. */
+  require(key: string): Persona {
+    const persona = this.find(key);
+    if (!persona) {
+      throw new BadRequestException(
+        `Unknown persona ${JSON.stringify(key)}. Valid personas: ${this.catalogue.personas.map((p) => p.key).join(', ')}.`,
+      );
+    }
+    return persona;
+  }
+}

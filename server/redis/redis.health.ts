@@ -1,0 +1,27 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import { MemoryRedis } from './memory-redis';
+import { REDIS_CLIENT, StoreClient } from './redis.constants';
+
+@Injectable()
+export class RedisHealthIndicator {
+  constructor(
+    @Inject(REDIS_CLIENT) private readonly client: StoreClient,
+    private readonly health: HealthIndicatorService,
+  ) {}
+
+  async check(key = 'redis'): Promise<HealthIndicatorResult> {
+    const indicator = this.health.check(key);
+    if (this.client instanceof MemoryRedis) return indicator.up({ store: 'embedded' });
+    const started = Date.now();
+    try {
+      await Promise.race([
+        this.client.ping(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 1000 ms')), 1000).unref()),
+      ]);
+      return indicator.up({ store: 'redis', latency_ms: Date.now() - started });
+    } catch (error) {
+      return indicator.down({ store: 'redis', message: `Redis is unreachable: ${(error as Error).message}` });
+    }
+  }
+}

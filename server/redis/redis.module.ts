@@ -1,0 +1,90 @@
+import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import Redis from 'ioredis';
+import { redisConfig, RedisConfig } from '../config/config';
+import { MemoryRedis } from './memory-redis';
+import { REDIS_CLIENT, StoreClient } from './redis.constants';
+import { RedisKeys } from './redis-keys';
+import { RedisHealthIndicator } from './redis.health';
+
+const logger = new Logger('Redis');
+
+/**
+ * Settings that fail fast while Redis is away (a request gets 503 in about a second instead of
+ * ioredis' default ~10 s of queued retries) and reconnect by themselves when it returns.
+ */
+export function createRedisClient(url: string): Redis {
+  const client = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 1000,
+    commandTimeout: 1500,
+    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
+    lazyConnect: false,
+  });
+  let lastLogged = 0;
+  client.on('error', (error: Error) => {
+    // One line per few seconds while Redis is down, not one per retry.
+    if (Date.now() - lastLogged > 5000) {
+      lastLogged = Date.now();
+      logger.error(`Redis connection problem: ${error.message}`);
+    }
+  });
+  client.on('ready', () => logger.log('Redis connection ready'));
+  return client;
+}
+
+async function waitUntilReady(client: Redis, ms: number): Promise<void> {
+  if (client.status === 'ready') return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    client.once('ready', done);
+    function done() {
+      clearTimeout(timer);
+      client.off('ready', done);
+      resolve();
+    }
+  });
+}
+
+@Global()
+@Module({
+  imports: [TerminusModule],
+  providers: [
+    RedisKeys,
+    RedisHealthIndicator,
+    {
+      provide: REDIS_CLIENT,
+      inject: [redisConfig.KEY],
+      useFactory: async (config: RedisConfig): Promise<StoreClient> => {
+        if (!config.url) {
+          logger.warn(
+            'REDIS_URL is not set: using the EMBEDDED IN-PROCESS STORE. Sessions and messages live only as long as ' +
+              'this process and are lost on restart. Set REDIS_URL (e.g. redis://127.0.0.1:6379) to keep them.',
+          );
+          return new MemoryRedis();
+        }
+        const client = createRedisClient(config.url);
+        // Start even when Redis is down (health says "not ready"); wait briefly so the first requests find it.
+        await waitUntilReady(client, 2000);
+        return client;
+      },
+    },
+  ],
+  exports: [REDIS_CLIENT, RedisKeys, RedisHealthIndicator],
+})
+export class RedisModule implements OnApplicationShutdown {
+  constructor(@Inject(REDIS_CLIENT) private readonly client: StoreClient) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.client instanceof MemoryRedis) {
+      this.client.shutdown();
+      return;
+    }
+    try {
+      await this.client.quit();
+    } catch {
+      this.client.disconnect();
+    }
+  }
+}
