@@ -1,0 +1,63 @@
+/**
+ * What the store keeps for a session and its messages. Repositories read and write these; mappers
+ * turn them into DTOs (never return a stored record as is).
+ */
+export interface StoredSession {
+  id: string;
+  user_id: string;
+  display_name: string;
+  persona: string;
+  metadata: Record<string, unknown>;
+  /** ms since epoch */
+  created_at: number;
+  /** ms since epoch */
+  last_activity: number;
+  message_count: number;
+  pinned: boolean;
+  /** ms since epoch when the session will expire; null when it never does (pinned or TTL 0). */
+  expires_at: number | null;
+}
+
+export type MessageRole = 'user' | 'assistant';
+
+/** complete: a normal answer; interrupted: stopped by the user or a disconnect (partial content kept); failed: the model call failed. */
+export type MessageStatus = 'complete' | 'interrupted' | 'failed';
+
+export interface MessageUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+export interface StoredMessage {
+  id: string;
+  role: MessageRole;
+  content: string;
+  /** ms since epoch */
+  created_at: number;
+  /** persona key the session had when the message was written */
+  persona?: string;
+  /** assistant messages: the model that answered */
+  model?: string;
+  /** assistant messages */
+  status?: MessageStatus;
+  finish_reason?: string | null;
+  usage?: MessageUsage | null;
+  /** failed assistant turns: what went wrong, for the UI's retry */
+  error?: { status: number; message: string } | null;
+  /** assistant messages: what was sent to the model */
+  context?: { messages: number; tokens: number } | null;
+}
+
+/**
+ * The message half of the sessions repository, used by the chat module. Every write is one round
+ * trip (MULTI) that also updates message_count, last_activity, the index score and the TTL.
+ */
+export interface MessageStore {
+  /** Appends in order; returns the session's new state. Throws NotFound when the session is gone. */
+  appendMessages(userId: string, sessionId: string, messages: StoredMessage[]): Promise<StoredSession>;
+  /** The newest `limit` messages (oldest first), for building the model's context. */
+  recentMessages(userId: string, sessionId: string, limit: number): Promise<StoredMessage[]>;
+  /** Removes the last message when it is an assistant message (regenerate); returns it, or null. */
+  removeLastAssistantMessage(userId: string, sessionId: string): Promise<StoredMessage | null>;
+}
