@@ -1,14 +1,16 @@
-import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { INestApplication, Logger as NestLogger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
-import { AppModule } from './app.module';
+import { AppModule, clientBuilt, clientRoot } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { jsonBodyParser } from './common/body-parser';
 import { requestId } from './common/request-id';
 import { parseEnv } from './config/env';
 import { setupOpenApi } from './openapi/openapi';
 import { FEATURE_MODULES } from './features';
+
+type ModuleList = NonNullable<Parameters<typeof AppModule.forRoot>[0]>;
 
 /** Everything main.ts, the tests and the spec writer share, so they all see the same app. */
 export function configureApp(app: INestApplication): void {
@@ -29,10 +31,16 @@ export function configureApp(app: INestApplication): void {
   app.useGlobalFilters(new AllExceptionsFilter());
   app.enableShutdownHooks();
   setupOpenApi(app);
+  if (!clientBuilt(env)) {
+    new NestLogger('Client').warn(
+      `No web client at ${clientRoot(env)} (run "npm run build:client" or set CLIENT_DIR): serving the API only.`,
+    );
+  }
 }
 
-export async function createApp(): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(FEATURE_MODULES), {
+/** The app with the product's feature modules; `extra` mounts more (tests use it for probe routes). */
+export async function createApp(extra: ModuleList = []): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot([...FEATURE_MODULES, ...extra]), {
     bodyParser: false,
     bufferLogs: true,
     abortOnError: false,

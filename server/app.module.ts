@@ -4,36 +4,66 @@ import { ServeStaticModule } from '@nestjs/serve-static';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LoggerModule } from 'nestjs-pino';
+import { assignRequestId } from './common/request-id';
 import { allConfig } from './config/config';
 import { Env, parseEnv } from './config/env';
 import { HealthModule } from './health/health.module';
 import { PersonasModule } from './personas/personas.module';
 import { RedisModule } from './redis/redis.module';
 
+/** Paths the web client never answers, so API and health errors stay JSON. */
+export const NON_CLIENT_PATHS = ['/api{/*path}', '/health{/*path}'];
+
+function prettyAvailable(): boolean {
+  try {
+    require.resolve('pino-pretty');
+    return true;
+  } catch {
+    return false; // a production install without dev packages: stay with JSON
+  }
+}
+
+/** Pretty, human lines in a terminal; one JSON object per line everywhere else (LOG_FORMAT overrides). */
+export function wantsPrettyLogs(env: Env, isTTY = Boolean(process.stdout.isTTY)): boolean {
+  if (env.logLevel === 'silent' || env.logFormat === 'json') return false;
+  return (env.logFormat === 'pretty' || isTTY) && prettyAvailable();
+}
+
 function loggerModule(env: Env): DynamicModule {
-  const pretty = process.stdout.isTTY && env.logLevel !== 'silent';
+  const pretty = wantsPrettyLogs(env);
   return LoggerModule.forRoot({
     pinoHttp: {
       level: env.logLevel,
-      genReqId: (req) => (req as { id?: string }).id ?? 'unknown',
+      genReqId: (req, res) => assignRequestId(req, res),
       customProps: () => ({ service: 'nono-chat' }),
-      // Tokens never reach the logs.
-      redact: ['req.headers.authorization', 'req.headers.cookie'],
+      // Tokens and cookies never reach the logs.
+      redact: ['req.headers.authorization', 'req.headers["proxy-authorization"]', 'req.headers.cookie', 'res.headers["set-cookie"]'],
       autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
-      ...(pretty ? { transport: { target: 'pino-pretty', options: { singleLine: true, colorize: true } } } : {}),
+      ...(pretty
+        ? {
+            transport: {
+              target: 'pino-pretty',
+              options: { singleLine: true, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' },
+            },
+          }
+        : {}),
     },
   });
 }
 
+/** Where the built Angular client is expected (CLIENT_DIR, else dist/client/browser). */
+export function clientRoot(env: Env): string {
+  return resolve(env.clientDir ?? 'dist/client/browser');
+}
+
+export function clientBuilt(env: Env): boolean {
+  return existsSync(resolve(clientRoot(env), 'index.html'));
+}
+
+/** Serves the built Angular client, with index.html for every other path (client-side routes). */
 function clientModule(env: Env): DynamicModule[] {
-  const rootPath = resolve(env.clientDir ?? 'dist/client/browser');
-  if (!existsSync(resolve(rootPath, 'index.html'))) return [];
-  return [
-    ServeStaticModule.forRoot({
-      rootPath,
-      exclude: ['/api/{*path}', '/health{/*path}'],
-    }),
-  ];
+  if (!clientBuilt(env)) return [];
+  return [ServeStaticModule.forRoot({ rootPath: clientRoot(env), exclude: NON_CLIENT_PATHS })];
 }
 
 @Module({})
@@ -46,6 +76,8 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot({
           isGlobal: true,
+          // main.ts reads `.env` into process.env before anything parses it, so every reader
+          // (this module, the app factory, the config namespaces) sees one and the same environment.
           ignoreEnvFile: true,
           load: allConfig,
           validate: (raw) => {

@@ -1,4 +1,7 @@
 import type { DynamicModule, Type } from '@nestjs/common';
+import { ChatModule } from './chat/chat.module';
+import { IdentityModule } from './identity/identity.module';
+import { SessionsModule } from './sessions/sessions.module';
 
 /** The product's feature modules (identity, sessions, chat), mounted by AppModule. */
-export const FEATURE_MODULES: Array<Type<unknown> | DynamicModule> = [];
+export const FEATURE_MODULES: Array<Type<unknown> | DynamicModule> = [IdentityModule, SessionsModule, ChatModule];

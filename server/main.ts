@@ -1,24 +1,43 @@
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
-import { EnvError, parseEnv } from './config/env';
+import { loadDotEnv } from './config/dotenv';
+import { Env, EnvError, parseEnv } from './config/env';
 
-async function main(): Promise<void> {
-  let env;
-  try {
-    env = parseEnv(process.env);
-  } catch (error) {
-    if (error instanceof EnvError) {
-      process.stderr.write(`nono-chat cannot start. ${error.message}\nSee config/.env.example for every setting.\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
-  const app = await createApp();
-  await app.listen(env.port, env.host);
-  new Logger('nono-chat').log(`Listening on http://${env.host === '0.0.0.0' ? 'localhost' : env.host}:${env.port} (API docs at /api/docs)`);
+function fail(message: string): never {
+  process.stderr.write(`nono-chat cannot start. ${message}\n`);
+  process.exit(1);
 }
 
-main().catch((error: Error) => {
-  process.stderr.write(`nono-chat cannot start: ${error.message}\n`);
-  process.exit(1);
-});
+function readEnv(): { env: Env; dotEnv?: string } {
+  try {
+    const dotEnv = loadDotEnv();
+    return { env: parseEnv(process.env), dotEnv };
+  } catch (error) {
+    if (error instanceof EnvError) fail(`${error.message}\nSee config/.env.example for every setting.`);
+    fail(`Cannot read .env: ${(error as Error).message}`);
+  }
+}
+
+function publicUrl(env: Env, port: number): string {
+  const host = env.host === '0.0.0.0' || env.host === '::' ? 'localhost' : env.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+async function main(): Promise<void> {
+  const { env, dotEnv } = readEnv();
+  const app = await createApp();
+  const logger = new Logger('nono-chat');
+  if (dotEnv) logger.log(`Read settings from ${dotEnv} (variables set in the environment take precedence)`);
+  try {
+    await app.listen(env.port, env.host);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') fail(`Port ${env.port} on ${env.host} is already in use. Set PORT to a free port.`);
+    if (code === 'EADDRNOTAVAIL') fail(`HOST=${env.host} is not an address of this machine. Set HOST (e.g. 0.0.0.0).`);
+    throw error;
+  }
+  const { port } = app.getHttpServer().address() as { port: number };
+  logger.log(`Listening on ${publicUrl(env, port)} (API docs at /api/docs)`);
+}
+
+main().catch((error: Error) => fail(error.message));

@@ -1,13 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 const ACCEPTED = /^[A-Za-z0-9._:-]{1,100}$/;
 
-/** Gives every request an id (the caller's X-Request-Id when sane), echoed back and logged. */
-export function requestId(req: Request, res: Response, next: NextFunction): void {
+type WithId = IncomingMessage & { id?: unknown };
+
+/**
+ * The request's id: the caller's X-Request-Id when it is sane, else a new UUID. Assigned once and
+ * echoed in the X-Request-Id response header; the request logger and the error filter read the
+ * same value, so a reported id finds every log line of that request.
+ */
+export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
+  const withId = req as WithId;
+  if (typeof withId.id === 'string') return withId.id;
   const incoming = req.headers['x-request-id'];
   const id = typeof incoming === 'string' && ACCEPTED.test(incoming) ? incoming : randomUUID();
-  (req as Request & { id: string }).id = id;
-  res.setHeader('X-Request-Id', id);
+  withId.id = id;
+  if (!res.headersSent) res.setHeader('X-Request-Id', id);
+  return id;
+}
+
+/** Express middleware form, mounted first so even body-parser errors carry the id. */
+export function requestId(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+  assignRequestId(req, res);
   next();
 }

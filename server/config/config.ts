@@ -8,6 +8,7 @@ export const appConfig = registerAs('app', () => {
     port: env.port,
     host: env.host,
     logLevel: env.logLevel,
+    logFormat: env.logFormat,
     bodyLimitBytes: env.bodyLimitBytes,
     personasFile: env.personasFile,
     clientDir: env.clientDir,

@@ -1,17 +1,29 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Inject, Logger, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { Inject } from '@nestjs/common';
+import {
+  HealthCheck,
+  HealthCheckResult,
+  HealthCheckService,
+  HealthIndicatorFunction,
+  HealthIndicatorService,
+} from '@nestjs/terminus';
+import type { Response } from 'express';
 import { llmConfig, LlmConfig } from '../config/config';
+import { Public } from '../identity/public.decorator';
 import { RedisHealthIndicator } from '../redis/redis.health';
 
 /**
  * `/health` (the seed's URL) is readiness with detail: 200 when the store answers, 503 when not.
  * `/health/live` says only that the process serves requests; `/health/ready` is readiness for probes.
+ * Both 200 and 503 carry the standard Terminus report (`status`, `info`, `error`, `details`).
  */
 @ApiTags('health')
+@Public()
 @Controller('health')
 export class HealthController {
+  private readonly logger = new Logger('Health');
+  private lastReady?: boolean;
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly redis: RedisHealthIndicator,
@@ -29,24 +41,49 @@ export class HealthController {
     });
   }
 
+  /**
+   * Runs the checks and answers with the report itself, also on 503 (the global error filter would
+   * otherwise replace it with a generic error body). Logs only when readiness changes, not per probe.
+   */
+  private async report(res: Response, checks: HealthIndicatorFunction[]): Promise<HealthCheckResult> {
+    let result: HealthCheckResult;
+    try {
+      result = await this.health.check(checks);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      result = error.getResponse() as HealthCheckResult;
+      res.status(503);
+    }
+    if (checks.length > 0) this.noteReadiness(result);
+    return result;
+  }
+
+  private noteReadiness(result: HealthCheckResult): void {
+    const ready = result.status === 'ok';
+    if (ready === this.lastReady) return;
+    if (ready) this.logger.log('Ready: every check is up');
+    else this.logger.warn(`Not ready: ${JSON.stringify(result.error ?? {})}`);
+    this.lastReady = ready;
+  }
+
   @Get()
   @HealthCheck()
   @ApiOperation({ summary: 'Status of the store and the model configuration (503 when not ready)' })
-  getHealth(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.redis.check(), () => this.model()]);
+  getHealth(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
+    return this.report(res, [() => this.redis.check(), () => this.model()]);
   }
 
   @Get('live')
   @HealthCheck()
   @ApiOperation({ summary: 'Liveness: the process is up and serving requests' })
-  getLiveness(): Promise<HealthCheckResult> {
-    return this.health.check([]);
+  getLiveness(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
+    return this.report(res, []);
   }
 
   @Get('ready')
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: the store answers (503 when not)' })
-  getReadiness(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.redis.check()]);
+  getReadiness(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
+    return this.report(res, [() => this.redis.check()]);
   }
 }

@@ -19,7 +19,7 @@ export interface PersonaCatalogue {
 
 export class PersonaFileError extends Error {
   constructor(file: string, problems: string[]) {
-    super(`${file}: ${problems.length === 1 ? problems[0] : `\n  - ${problems.join('\n  - ')}`}`);
+    super(problems.length === 1 ? `${file}: ${problems[0]}` : `${file}:\n  - ${problems.join('\n  - ')}`);
     this.name = 'PersonaFileError';
   }
 }

@@ -160,18 +160,28 @@ export class MemoryRedis extends EventEmitter {
     return n;
   }
 
-  async expire(key: string, seconds: number | string): Promise<number> {
-    return this.pexpire(key, Number(seconds) * 1000);
+  /** EXPIRE key seconds [NX | XX | GT | LT] */
+  async expire(key: string, seconds: number | string, condition?: 'NX' | 'XX' | 'GT' | 'LT'): Promise<number> {
+    return this.pexpire(key, Number(seconds) * 1000, condition);
   }
 
-  async pexpire(key: string, ms: number | string): Promise<number> {
+  /** PEXPIRE key ms [NX | XX | GT | LT]; a key without a TTL counts as an infinite one for GT/LT, as in Redis 7. */
+  async pexpire(key: string, ms: number | string, condition?: 'NX' | 'XX' | 'GT' | 'LT'): Promise<number> {
     const entry = this.entry(key);
     if (!entry) return 0;
+    const at = Date.now() + Number(ms);
+    const current = entry.expiresAt;
+    const mode = condition === undefined ? undefined : String(condition).toUpperCase();
+    if (mode !== undefined && !['NX', 'XX', 'GT', 'LT'].includes(mode)) throw new Error(`ERR Unsupported option ${mode}`);
+    if (mode === 'NX' && current !== undefined) return 0;
+    if (mode === 'XX' && current === undefined) return 0;
+    if (mode === 'GT' && (current === undefined || at <= current)) return 0;
+    if (mode === 'LT' && current !== undefined && at >= current) return 0;
     if (Number(ms) <= 0) {
       this.db.data.delete(key);
       return 1;
     }
-    entry.expiresAt = Date.now() + Number(ms);
+    entry.expiresAt = at;
     return 1;
   }
 
@@ -304,6 +314,14 @@ export class MemoryRedis extends EventEmitter {
 
   async rpush(key: string, ...values: Array<string | number | Array<string | number>>): Promise<number> {
     const l = this.write(key, (v) => Array.isArray(v), () => [] as string[]);
+    for (const v of values.flat()) l.push(String(v));
+    return l.length;
+  }
+
+  /** RPUSHX: appends only when the list exists. */
+  async rpushx(key: string, ...values: Array<string | number | Array<string | number>>): Promise<number> {
+    const l = this.list(key);
+    if (!l) return 0;
     for (const v of values.flat()) l.push(String(v));
     return l.length;
   }
@@ -528,7 +546,7 @@ export class MemoryRedis extends EventEmitter {
 const QUEUEABLE = [
   'get', 'set', 'del', 'exists', 'expire', 'pexpire', 'persist', 'ttl', 'pttl', 'incr', 'incrby',
   'hset', 'hget', 'hmget', 'hgetall', 'hdel', 'hincrby', 'hexists',
-  'rpush', 'lpush', 'lrange', 'llen', 'lindex', 'lset', 'ltrim', 'rpop',
+  'rpush', 'rpushx', 'lpush', 'lrange', 'llen', 'lindex', 'lset', 'ltrim', 'rpop',
   'zadd', 'zrem', 'zscore', 'zcard', 'zrange', 'zrevrange', 'zrangebyscore', 'zrevrangebyscore', 'zremrangebyscore',
   'publish',
 ] as const;

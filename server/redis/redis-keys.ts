@@ -29,6 +29,11 @@ export class RedisKeys {
     return `${this.user(userId)}:s:${sessionId}`;
   }
 
+  /** HASH display name → id of the newest session with that name (resolves the v0 API's name lookups). */
+  sessionNames(userId: string): string {
+    return `${this.user(userId)}:session-names`;
+  }
+
   messages(userId: string, sessionId: string): string {
     return `${this.user(userId)}:s:${sessionId}:msgs`;
   }

@@ -1,3 +1,4 @@
+import type { DynamicModule, Type } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../server/app.factory';
@@ -14,9 +15,13 @@ export interface TestApp {
 /**
  * Boots the real app on a free port against the real Redis under a fresh key prefix. `env` overrides
  * variables for this app only (`undefined` removes one, e.g. `{ REDIS_URL: undefined }` for the
- * embedded store). Keys are deleted and the environment restored on close.
+ * embedded store). `modules` mounts extra modules (e.g. probe routes). Keys are deleted and the
+ * environment restored on close.
  */
-export async function startTestApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string | undefined> = {},
+  modules: Array<Type<unknown> | DynamicModule> = [],
+): Promise<TestApp> {
   const prefix = uniquePrefix();
   const settings: Record<string, string | undefined> = {
     REDIS_URL: TEST_REDIS_URL,
@@ -41,7 +46,7 @@ export async function startTestApp(env: Record<string, string | undefined> = {})
   };
   let app: NestExpressApplication;
   try {
-    app = await createApp();
+    app = await createApp(modules);
     await app.listen(0, '127.0.0.1');
   } catch (error) {
     restore();

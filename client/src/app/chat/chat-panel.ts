@@ -1,0 +1,64 @@
+import { ChangeDetectionStrategy, Component, inject, viewChild } from '@angular/core';
+import { MatButtonModule } from '@angular/material/button';
+import { Icon } from '../shared/icon';
+import { ChatState } from '../state/chat-state';
+import { SessionState } from '../state/session-state';
+import { Composer } from './composer';
+import { MessageList } from './message-list';
+
+/** The open session's conversation with its composer and any problem worth a banner. */
+@Component({
+  selector: 'nono-chat-panel',
+  imports: [MessageList, Composer, MatButtonModule, Icon],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    @if (chat.modelProblem(); as problem) {
+      <div class="banner" role="alert">
+        <nono-icon name="warning" />
+        <div>
+          <strong>No model is configured.</strong>
+          <span class="problem">{{ problem }}</span>
+          <span class="hint">Set it in the server's environment (see config/.env.example), restart, then press Retry.</span>
+        </div>
+      </div>
+    }
+    @if (chat.notice(); as notice) {
+      <div class="banner notice" role="status">
+        <span>{{ notice }}</span>
+        <button mat-icon-button type="button" (click)="chat.dismissNotice()" aria-label="Dismiss"><nono-icon name="close" /></button>
+      </div>
+    }
+    <nono-message-list
+      [messages]="chat.messages()"
+      [draft]="chat.draft()"
+      [hasOlder]="chat.hasOlder()"
+      [loadingOlder]="chat.loadingOlder()"
+      [canRegenerate]="chat.canRegenerate()"
+      (loadOlder)="chat.loadOlder()"
+      (retry)="chat.retry($event)"
+      (regenerate)="chat.regenerate()"
+    />
+    <nono-composer
+      [streaming]="chat.streaming()"
+      [disabled]="sessions.phase() !== 'ready'"
+      (send)="send($event)"
+      (stop)="chat.stop()"
+    />
+  `,
+  styleUrl: './chat-panel.scss',
+})
+export class ChatPanel {
+  protected readonly chat = inject(ChatState);
+  protected readonly sessions = inject(SessionState);
+  private readonly list = viewChild.required(MessageList);
+  private readonly composer = viewChild.required(Composer);
+
+  focusComposer(): void {
+    this.composer().focus();
+  }
+
+  protected send(text: string): void {
+    this.list().scrollToNewest();
+    void this.chat.send(text);
+  }
+}

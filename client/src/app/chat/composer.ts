@@ -1,0 +1,67 @@
+import { ChangeDetectionStrategy, Component, ElementRef, input, output, signal, viewChild } from '@angular/core';
+import { FormsModule } from '@angular/forms';
+import { MatButtonModule } from '@angular/material/button';
+import { TextFieldModule } from '@angular/cdk/text-field';
+import { Icon } from '../shared/icon';
+
+/** Where a message is written: Enter sends, Shift+Enter adds a line; Stop replaces Send while an answer streams. */
+@Component({
+  selector: 'nono-composer',
+  imports: [FormsModule, MatButtonModule, TextFieldModule, Icon],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    <form class="composer" (ngSubmit)="submit()">
+      <label class="visually-hidden" for="message-input">Message</label>
+      <textarea
+        id="message-input"
+        #box
+        name="message"
+        cdkTextareaAutosize
+        cdkAutosizeMinRows="1"
+        cdkAutosizeMaxRows="8"
+        placeholder="Write a message…  (Enter sends, Shift+Enter new line)"
+        [disabled]="disabled()"
+        [ngModel]="text()"
+        (ngModelChange)="text.set($event)"
+        (keydown.enter)="onEnter($any($event))"
+      ></textarea>
+      @if (streaming()) {
+        <button mat-flat-button type="button" class="stop" (click)="stop.emit()" aria-label="Stop the answer">
+          <nono-icon name="stop" /> Stop
+        </button>
+      } @else {
+        <button mat-flat-button type="submit" [disabled]="disabled() || !text().trim()" aria-label="Send message">
+          <nono-icon name="send" /> Send
+        </button>
+      }
+    </form>
+  `,
+  styleUrl: './composer.scss',
+})
+export class Composer {
+  readonly streaming = input(false);
+  readonly disabled = input(false);
+  readonly send = output<string>();
+  readonly stop = output<void>();
+
+  protected readonly text = signal('');
+  private readonly box = viewChild.required<ElementRef<HTMLTextAreaElement>>('box');
+
+  focus(): void {
+    this.box().nativeElement.focus();
+  }
+
+  protected onEnter(event: KeyboardEvent): void {
+    // Shift+Enter is a new line; Enter while an IME composes a word confirms the word.
+    if (event.shiftKey || event.isComposing) return;
+    event.preventDefault();
+    this.submit();
+  }
+
+  protected submit(): void {
+    const text = this.text().trim();
+    if (!text || this.streaming() || this.disabled()) return;
+    this.send.emit(text);
+    this.text.set('');
+  }
+}

@@ -1,0 +1,62 @@
+import { renderMarkdown } from './markdown';
+
+function dom(html: string): HTMLElement {
+  const host = document.createElement('div');
+  host.innerHTML = html;
+  return host;
+}
+
+describe('renderMarkdown', () => {
+  it('renders markdown with highlighted code blocks', () => {
+    const host = dom(renderMarkdown('# Title\n\n**bold** and `code`\n\n```ts\nconst x: number = 1;\n```'));
+    expect(host.querySelector('h1')?.textContent).toBe('Title');
+    expect(host.querySelector('strong')?.textContent).toBe('bold');
+    const pre = host.querySelector('pre');
+    expect(pre?.getAttribute('data-language')).toBe('ts');
+    expect(pre?.querySelector('.hljs-keyword')?.textContent).toBe('const');
+    expect(pre?.textContent).toContain('const x: number = 1;');
+  });
+
+  it('escapes code in languages it does not highlight', () => {
+    const host = dom(renderMarkdown('```cobol\n<b>not bold</b>\n```'));
+    expect(host.querySelector('pre b')).toBeNull();
+    expect(host.querySelector('pre')?.textContent).toContain('<b>not bold</b>');
+  });
+
+  it('never lets a script, an event handler or a javascript: link through', () => {
+    const payload = [
+      '<script>window.pwned = 1</script>',
+      '<img src=x onerror="window.pwned = 2">',
+      '[click me](javascript:window.pwned=3)',
+      '<a href="javascript:window.pwned=4">raw link</a>',
+      '<svg onload="window.pwned=5"></svg>',
+      '<iframe src="javascript:window.pwned=6"></iframe>',
+      '[data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)',
+    ].join('\n\n');
+    const html = renderMarkdown(payload);
+    const host = dom(html);
+    expect(host.querySelector('script, iframe, svg, img[onerror]')).toBeNull();
+    for (const element of Array.from(host.querySelectorAll('*'))) {
+      for (const attribute of Array.from(element.attributes)) {
+        expect(attribute.name.startsWith('on')).toBe(false);
+        expect(attribute.value.replace(/\s/g, '').toLowerCase()).not.toMatch(/^(javascript|data):/);
+      }
+    }
+    // The raw HTML is shown as text, so the person sees what the model wrote.
+    expect(host.textContent).toContain('<script>window.pwned = 1</script>');
+  });
+
+  it('opens links in a new tab without handing over the page', () => {
+    const link = dom(renderMarkdown('[docs](https://example.com/docs)')).querySelector('a');
+    expect(link?.getAttribute('href')).toBe('https://example.com/docs');
+    expect(link?.getAttribute('target')).toBe('_blank');
+    expect(link?.getAttribute('rel')).toContain('noopener');
+  });
+
+  it('drops form controls and inline styles', () => {
+    const host = dom(renderMarkdown('text'));
+    expect(host.textContent).toBe('text');
+    const sanitized = dom(renderMarkdown('<form><input></form>'));
+    expect(sanitized.querySelector('form, input')).toBeNull();
+  });
+});

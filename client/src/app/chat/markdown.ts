@@ -1,0 +1,86 @@
+import DOMPurify from 'dompurify';
+import hljs from 'highlight.js/lib/core';
+import bash from 'highlight.js/lib/languages/bash';
+import css from 'highlight.js/lib/languages/css';
+import javascript from 'highlight.js/lib/languages/javascript';
+import json from 'highlight.js/lib/languages/json';
+import python from 'highlight.js/lib/languages/python';
+import sql from 'highlight.js/lib/languages/sql';
+import typescript from 'highlight.js/lib/languages/typescript';
+import xml from 'highlight.js/lib/languages/xml';
+import yaml from 'highlight.js/lib/languages/yaml';
+import { Marked } from 'marked';
+
+// A handful of common languages keeps the bundle small; others render as plain, escaped code.
+for (const [name, language] of Object.entries({ bash, css, javascript, json, python, sql, typescript, xml, yaml })) {
+  hljs.registerLanguage(name, language);
+}
+hljs.registerAliases(['sh', 'shell', 'zsh', 'console'], { languageName: 'bash' });
+hljs.registerAliases(['html', 'svg'], { languageName: 'xml' });
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+const markdown = new Marked({
+  gfm: true,
+  breaks: true,
+  async: false,
+  renderer: {
+    code({ text, lang }) {
+      const language = (lang ?? '').trim().split(/\s+/)[0].toLowerCase();
+      const known = language !== '' && hljs.getLanguage(language) !== undefined;
+      const body = known ? hljs.highlight(text, { language, ignoreIllegals: true }).value : escapeHtml(text);
+      const label = known ? ` data-language="${escapeHtml(language)}"` : '';
+      return `<pre${label}><code class="hljs">${body}</code></pre>\n`;
+    },
+    // Raw HTML in an answer is shown as text, never interpreted: model output is untrusted.
+    html({ text }) {
+      return escapeHtml(text);
+    },
+  },
+});
+
+let purifierReady = false;
+
+function purifier(): typeof DOMPurify {
+  if (!purifierReady) {
+    // Links open in a new tab and pass nothing to the page they open.
+    DOMPurify.addHook('afterSanitizeAttributes', (node) => {
+      if (node.tagName === 'A') {
+        node.setAttribute('target', '_blank');
+        node.setAttribute('rel', 'noopener noreferrer nofollow');
+      }
+    });
+    purifierReady = true;
+  }
+  return DOMPurify;
+}
+
+/**
+ * Markdown → safe HTML. Two layers: raw HTML is escaped at parse time, and the result goes through
+ * DOMPurify (no script, no event handler attribute, no javascript: URL, no form controls or styles).
+ */
+export function renderMarkdown(source: string): string {
+  const html = markdown.parse(source) as string;
+  return purifier().sanitize(html, {
+    USE_PROFILES: { html: true },
+    FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'option', 'iframe', 'object', 'embed'],
+    FORBID_ATTR: ['style'],
+    ALLOW_DATA_ATTR: false,
+    ADD_ATTR: ['target', 'data-language'],
+  });
+}
+
+const cache = new Map<string, string>();
+const CACHE_LIMIT = 400;
+
+/** renderMarkdown, remembered for finished messages so scrolling back does not re-parse them. */
+export function renderMarkdownCached(source: string): string {
+  const hit = cache.get(source);
+  if (hit !== undefined) return hit;
+  const html = renderMarkdown(source);
+  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+  cache.set(source, html);
+  return html;
+}

@@ -1,0 +1,65 @@
+import {
+  ChangeDetectionStrategy,
+  Component,
+  DestroyRef,
+  ElementRef,
+  afterNextRender,
+  inject,
+  input,
+  output,
+  viewChild,
+} from '@angular/core';
+import { MatProgressSpinnerModule } from '@angular/material/progress-spinner';
+import { Clock } from '../core/clock';
+import { ChatEntry } from '../state/chat-state';
+import { SessionState } from '../state/session-state';
+import { MessageItem } from './message-item';
+
+/**
+ * The conversation, newest at the bottom. The scroller is a reversed flex column, so its scroll
+ * origin is the bottom: it opens at the newest message, stays pinned there while an answer grows,
+ * and older pages added at the top do not move what the person is reading. Messages use
+ * `content-visibility: auto`, so thousands of loaded messages cost layout only when on screen.
+ */
+@Component({
+  selector: 'nono-message-list',
+  imports: [MessageItem, MatProgressSpinnerModule],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  templateUrl: './message-list.html',
+  styleUrl: './message-list.scss',
+})
+export class MessageList {
+  readonly messages = input.required<ChatEntry[]>();
+  readonly draft = input<ChatEntry | null>(null);
+  readonly hasOlder = input(false);
+  readonly loadingOlder = input(false);
+  readonly canRegenerate = input(false);
+  readonly loadOlder = output<void>();
+  readonly retry = output<ChatEntry>();
+  readonly regenerate = output<void>();
+
+  protected readonly sessions = inject(SessionState);
+  protected readonly now = inject(Clock).now;
+  private readonly scroller = viewChild.required<ElementRef<HTMLElement>>('scroller');
+  private readonly sentinel = viewChild.required<ElementRef<HTMLElement>>('sentinel');
+
+  constructor() {
+    const destroyRef = inject(DestroyRef);
+    afterNextRender(() => {
+      // Ask for the older page well before the top is reached, so scrolling up does not stall.
+      const observer = new IntersectionObserver(
+        (entries) => {
+          if (entries.some((e) => e.isIntersecting) && this.hasOlder() && !this.loadingOlder()) this.loadOlder.emit();
+        },
+        { root: this.scroller().nativeElement, rootMargin: '1200px 0px 0px 0px' },
+      );
+      observer.observe(this.sentinel().nativeElement);
+      destroyRef.onDestroy(() => observer.disconnect());
+    });
+  }
+
+  /** Back to the newest message (after sending). */
+  scrollToNewest(): void {
+    this.scroller().nativeElement.scrollTop = 0;
+  }
+}

@@ -1,0 +1,30 @@
+import { HttpErrorResponse } from '@angular/common/http';
+import { ApiErrorBody } from './api-types';
+
+/** A failed call reduced to what the UI shows: the status and a sentence a person can act on. */
+export interface ProblemInfo {
+  status: number;
+  message: string;
+}
+
+export function problemOf(error: unknown): ProblemInfo {
+  if (error instanceof HttpErrorResponse) {
+    const body = error.error as Partial<ApiErrorBody> | string | null;
+    if (body && typeof body === 'object' && typeof body.message === 'string') {
+      return { status: error.status, message: body.message };
+    }
+    if (error.status === 0) return { status: 0, message: 'The server cannot be reached. Check your connection and try again.' };
+    return { status: error.status, message: error.message };
+  }
+  if (error instanceof Error) return { status: 0, message: error.message };
+  return { status: 0, message: String(error) };
+}
+
+export function statusOf(error: unknown): number {
+  return error instanceof HttpErrorResponse ? error.status : 0;
+}
+
+/** The 503 the chat answers when no model is configured names the settings to add. */
+export function isModelNotConfigured(problem: ProblemInfo): boolean {
+  return problem.status === 503 && /OPENAI_/.test(problem.message);
+}

@@ -1,0 +1,99 @@
+import { Injectable, computed, inject, signal } from '@angular/core';
+import { Api } from '../api/api';
+import { problemOf, statusOf } from '../core/api-error';
+import { Session } from '../core/api-types';
+import { deleteSession, listSessions, updateSession } from '../core/pending-api';
+import { SessionState } from '../state/session-state';
+
+export const SESSION_PAGE_SIZE = 50;
+
+/**
+ * My sessions as the Sessions dialog shows them: newest activity first, fetched a page at a time
+ * as the list scrolls. Pin, rename and delete update the row in place. The filter applies to the
+ * pages already loaded (the API has no search); more pages load as the person scrolls or asks.
+ */
+@Injectable()
+export class SessionListStore {
+  private readonly api = inject(Api);
+  private readonly state = inject(SessionState);
+
+  private readonly itemsState = signal<Session[]>([]);
+  private readonly cursor = signal<string | null>(null);
+  private readonly startedState = signal(false);
+  private readonly loadingState = signal(false);
+  private readonly problemState = signal<string | null>(null);
+  private readonly filterState = signal('');
+
+  readonly items = this.itemsState.asReadonly();
+  readonly loading = this.loadingState.asReadonly();
+  readonly problem = this.problemState.asReadonly();
+  readonly filter = this.filterState.asReadonly();
+  readonly hasMore = computed(() => !this.startedState() || this.cursor() !== null);
+  readonly visible = computed(() => {
+    const query = this.filterState().trim().toLowerCase();
+    if (!query) return this.itemsState();
+    return this.itemsState().filter(
+      (s) => s.display_name.toLowerCase().includes(query) || this.state.personaName(s.persona).toLowerCase().includes(query),
+    );
+  });
+
+  setFilter(query: string): void {
+    this.filterState.set(query);
+  }
+
+  /** Loads the next page; does nothing while one is loading or when all are loaded. */
+  async loadMore(): Promise<void> {
+    if (this.loadingState() || !this.hasMore()) return;
+    this.loadingState.set(true);
+    this.problemState.set(null);
+    try {
+      const cursor = this.cursor() ?? undefined;
+      const page = await this.api.invoke(listSessions, { limit: SESSION_PAGE_SIZE, ...(cursor ? { cursor } : {}) });
+      const known = new Set(this.itemsState().map((s) => s.session_id));
+      this.itemsState.update((items) => [...items, ...page.sessions.filter((s) => !known.has(s.session_id))]);
+      this.cursor.set(page.next_cursor ?? null);
+      this.startedState.set(true);
+    } catch (error) {
+      this.problemState.set(problemOf(error).message);
+    } finally {
+      this.loadingState.set(false);
+    }
+  }
+
+  async togglePin(session: Session): Promise<void> {
+    await this.change(session, { pinned: !session.pinned });
+  }
+
+  async rename(session: Session, displayName: string): Promise<boolean> {
+    const name = displayName.trim();
+    if (!name || name === session.display_name) return true;
+    return this.change(session, { display_name: name });
+  }
+
+  async remove(session: Session): Promise<void> {
+    this.problemState.set(null);
+    try {
+      await this.api.invoke(deleteSession, { id: session.session_id });
+    } catch (error) {
+      if (statusOf(error) !== 404) {
+        this.problemState.set(problemOf(error).message);
+        return;
+      }
+    }
+    this.itemsState.update((items) => items.filter((s) => s.session_id !== session.session_id));
+    await this.state.sessionDeleted(session.session_id);
+  }
+
+  private async change(session: Session, body: { pinned?: boolean; display_name?: string }): Promise<boolean> {
+    this.problemState.set(null);
+    try {
+      const updated = await this.api.invoke(updateSession, { id: session.session_id, body });
+      this.itemsState.update((items) => items.map((s) => (s.session_id === updated.session_id ? updated : s)));
+      this.state.sessionUpdated(updated);
+      return true;
+    } catch (error) {
+      this.problemState.set(problemOf(error).message);
+      return false;
+    }
+  }
+}

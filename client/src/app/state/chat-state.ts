@@ -1,0 +1,235 @@
+import { Injectable, computed, effect, inject, signal, untracked } from '@angular/core';
+import { Api } from '../api/api';
+import { ApiConfiguration } from '../api/api-configuration';
+import { isModelNotConfigured, problemOf, ProblemInfo } from '../core/api-error';
+import { ApiErrorBody, Message } from '../core/api-types';
+import { IdentityStore } from '../core/identity-store';
+import { listSessionMessages, stopGeneration } from '../core/pending-api';
+import { SessionState } from './session-state';
+import { postEventStream, SseEvent, StreamRefusedError } from './sse';
+
+/** A message as shown: stored ones, plus a sent message the server never took (`unsent`). */
+export type ChatEntry = Message & { unsent?: boolean };
+
+/** Newest page first; older pages as the person scrolls up. */
+export const MESSAGE_PAGE_SIZE = 50;
+
+/** If the stream has not ended this long after "stop", the connection is cut (the server keeps the partial answer). */
+const STOP_GRACE_MS = 3000;
+
+interface ActiveTurn {
+  sessionId: string;
+  controller: AbortController;
+  localUserId?: string;
+}
+
+/** The open session's conversation: history paging, the streamed answer, stop, regenerate, retry. */
+@Injectable({ providedIn: 'root' })
+export class ChatState {
+  private readonly api = inject(Api);
+  private readonly config = inject(ApiConfiguration);
+  private readonly identity = inject(IdentityStore);
+  private readonly sessions = inject(SessionState);
+
+  private readonly messagesState = signal<ChatEntry[]>([]);
+  private readonly draftState = signal<ChatEntry | null>(null);
+  private readonly olderCursor = signal<string | null>(null);
+  private readonly loadingState = signal(false);
+  private readonly loadingOlderState = signal(false);
+  private readonly modelProblemState = signal<string | null>(null);
+  private readonly noticeState = signal<string | null>(null);
+  private turn: ActiveTurn | null = null;
+  private loadedFor: string | null = null;
+  private localIds = 0;
+
+  readonly messages = this.messagesState.asReadonly();
+  /** The answer being streamed, shown after the messages. */
+  readonly draft = this.draftState.asReadonly();
+  readonly streaming = computed(() => this.draftState() !== null);
+  readonly loading = this.loadingState.asReadonly();
+  readonly loadingOlder = this.loadingOlderState.asReadonly();
+  readonly hasOlder = computed(() => this.olderCursor() !== null);
+  /** "No model configured": the server's sentence naming the setting to add. */
+  readonly modelProblem = this.modelProblemState.asReadonly();
+  /** A refusal that is not about one message (busy session, session gone, ...). */
+  readonly notice = this.noticeState.asReadonly();
+  readonly canRegenerate = computed(() => {
+    const last = this.messagesState().at(-1);
+    return !this.streaming() && last?.role === 'assistant';
+  });
+
+  constructor() {
+    effect(() => {
+      const id = this.sessions.currentId();
+      untracked(() => void this.load(id));
+    });
+  }
+
+  async load(sessionId: string | null): Promise<void> {
+    if (sessionId === this.loadedFor) return;
+    this.loadedFor = sessionId;
+    this.turn = null;
+    this.draftState.set(null);
+    this.messagesState.set([]);
+    this.olderCursor.set(null);
+    this.noticeState.set(null);
+    if (!sessionId) return;
+    this.loadingState.set(true);
+    try {
+      const page = await this.api.invoke(listSessionMessages, { id: sessionId, limit: MESSAGE_PAGE_SIZE });
+      if (this.loadedFor !== sessionId) return;
+      this.messagesState.set(page.messages);
+      this.olderCursor.set(page.next_cursor);
+    } catch (error) {
+      if (this.loadedFor === sessionId) this.noticeState.set(problemOf(error).message);
+    } finally {
+      if (this.loadedFor === sessionId) this.loadingState.set(false);
+    }
+  }
+
+  async loadOlder(): Promise<void> {
+    const sessionId = this.loadedFor;
+    const before = this.olderCursor();
+    if (!sessionId || !before || this.loadingOlderState()) return;
+    this.loadingOlderState.set(true);
+    try {
+      const page = await this.api.invoke(listSessionMessages, { id: sessionId, limit: MESSAGE_PAGE_SIZE, before });
+      if (this.loadedFor !== sessionId) return;
+      this.messagesState.update((current) => [...page.messages, ...current]);
+      this.olderCursor.set(page.next_cursor);
+    } catch (error) {
+      this.noticeState.set(problemOf(error).message);
+    } finally {
+      this.loadingOlderState.set(false);
+    }
+  }
+
+  async send(content: string): Promise<void> {
+    const sessionId = this.loadedFor;
+    const text = content.trim();
+    if (!sessionId || !text || this.streaming()) return;
+    const local: ChatEntry = { ...this.blank('user'), content: text };
+    this.messagesState.update((list) => [...list, local]);
+    await this.runTurn(sessionId, 'messages', { content: text }, local.id);
+  }
+
+  /** Replaces the last answer with a new one. */
+  async regenerate(): Promise<void> {
+    const sessionId = this.loadedFor;
+    if (!sessionId || this.streaming()) return;
+    const last = this.messagesState().at(-1);
+    if (last?.role === 'assistant') this.messagesState.update((list) => list.slice(0, -1));
+    await this.runTurn(sessionId, 'regenerate', {});
+  }
+
+  /** Tries a failed turn again: resends a message the server never took, otherwise regenerates. */
+  async retry(entry: ChatEntry): Promise<void> {
+    if (entry.unsent) {
+      this.messagesState.update((list) => list.filter((m) => m.id !== entry.id));
+      await this.send(entry.content);
+    } else {
+      await this.regenerate();
+    }
+  }
+
+  async stop(): Promise<void> {
+    const turn = this.turn;
+    if (!turn) return;
+    setTimeout(() => turn.controller.abort(), STOP_GRACE_MS);
+    await this.api.invoke(stopGeneration, { id: turn.sessionId }).catch(() => turn.controller.abort());
+  }
+
+  dismissNotice(): void {
+    this.noticeState.set(null);
+  }
+
+  private async runTurn(sessionId: string, action: 'messages' | 'regenerate', body: object, localUserId?: string): Promise<void> {
+    const turn: ActiveTurn = { sessionId, controller: new AbortController(), localUserId };
+    this.turn = turn;
+    this.modelProblemState.set(null);
+    this.noticeState.set(null);
+    this.draftState.set({ ...this.blank('assistant'), persona: this.sessions.current()?.persona });
+    const url = `${this.config.rootUrl}/api/sessions/${encodeURIComponent(sessionId)}/${action}`;
+    let ended = false;
+    try {
+      await postEventStream(url, this.identity.token(), body, turn.controller.signal, (event) => {
+        if (this.turn === turn) ended = this.apply(turn, event) || ended;
+      });
+    } catch (error) {
+      if (this.turn === turn) this.refused(turn, error);
+      // A cut connection (stop's fallback) is not refused: reload to show what the server kept.
+      ended = !turn.controller.signal.aborted;
+    } finally {
+      if (this.turn === turn) {
+        this.turn = null;
+        this.draftState.set(null);
+        // The stream ended without a final event (connection cut): the server's history is the truth.
+        if (!ended) await this.reloadNewest(sessionId);
+      }
+      await this.sessions.refreshCurrent();
+    }
+  }
+
+  /** Applies one stream event; true when it ended the turn. */
+  private apply(turn: ActiveTurn, event: SseEvent): boolean {
+    const data = parse(event.data);
+    if (event.event === 'user_message') {
+      const stored = (data['message'] ?? data) as Message;
+      this.messagesState.update((list) => list.map((m) => (m.id === turn.localUserId ? stored : m)));
+    } else if (event.event === 'delta') {
+      const text = typeof data['text'] === 'string' ? data['text'] : '';
+      this.draftState.update((draft) => (draft ? { ...draft, content: draft.content + text } : draft));
+    } else if (event.event === 'done') {
+      this.finish((data['message'] ?? data) as Message);
+      return true;
+    } else if (event.event === 'error') {
+      const body = data as Partial<ApiErrorBody>;
+      const problem = { status: body.statusCode ?? 502, message: body.message ?? 'The answer failed.' };
+      const draft = this.draftState();
+      this.finish({ ...(draft ?? this.blank('assistant')), id: body.message_id ?? `failed-${++this.localIds}`, status: 'failed', error: problem });
+      this.noteModelProblem(problem);
+      return true;
+    }
+    return false;
+  }
+
+  private finish(message: Message): void {
+    this.draftState.set(null);
+    this.messagesState.update((list) => [...list, message]);
+  }
+
+  /** The server refused before streaming, or the connection failed. */
+  private refused(turn: ActiveTurn, error: unknown): void {
+    const problem: ProblemInfo =
+      error instanceof StreamRefusedError ? { status: error.status, message: error.message } : problemOf(error);
+    if (turn.controller.signal.aborted) return;
+    this.noteModelProblem(problem);
+    if (turn.localUserId) {
+      this.messagesState.update((list) => list.map((m) => (m.id === turn.localUserId ? { ...m, unsent: true, error: problem } : m)));
+    } else {
+      this.noticeState.set(problem.message);
+    }
+  }
+
+  private noteModelProblem(problem: ProblemInfo): void {
+    if (isModelNotConfigured(problem)) this.modelProblemState.set(problem.message);
+  }
+
+  private async reloadNewest(sessionId: string): Promise<void> {
+    this.loadedFor = null;
+    await this.load(sessionId);
+  }
+
+  private blank(role: Message['role']): ChatEntry {
+    return { id: `local-${++this.localIds}`, role, content: '', created_at: new Date().toISOString(), persona: this.sessions.current()?.persona };
+  }
+}
+
+function parse(data: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(data);
+    return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}

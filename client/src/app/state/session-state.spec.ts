@@ -1,0 +1,144 @@
+import { provideHttpClient, withInterceptors } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { provideZonelessChangeDetection } from '@angular/core';
+import { TestBed } from '@angular/core/testing';
+import { authInterceptor } from '../core/auth.interceptor';
+import { STORAGE_KEYS } from '../core/browser-storage';
+import { IdentityStore } from '../core/identity-store';
+import { aSession } from '../testing/fixtures';
+import { errorBody, nextRequest, settle } from '../testing/http';
+import { PERSONAS } from '../testing/test-setup';
+import { SessionState } from './session-state';
+
+const CATALOGUE = { personas: PERSONAS, default_persona: 'default' };
+
+describe('SessionState', () => {
+  let http: HttpTestingController;
+  let state: SessionState;
+
+  function boot(): void {
+    TestBed.configureTestingModule({
+      providers: [provideZonelessChangeDetection(), provideHttpClient(withInterceptors([authInterceptor])), provideHttpClientTesting()],
+    });
+    http = TestBed.inject(HttpTestingController);
+    state = TestBed.inject(SessionState);
+  }
+
+  function remember(token: string, sessionId?: string): void {
+    localStorage.setItem(STORAGE_KEYS.identity, JSON.stringify({ user_id: 'u_old', token }));
+    if (sessionId) localStorage.setItem(STORAGE_KEYS.session, sessionId);
+  }
+
+  beforeEach(() => localStorage.clear());
+  afterEach(() => http.verify());
+
+  it('on a first visit gets a guest identity and creates a session with the default persona', async () => {
+    boot();
+    const started = state.start();
+    (await nextRequest(http, 'POST', '/api/auth/guest')).flush({ user_id: 'u_new', token: 'tok-new' });
+    const personas = await nextRequest(http, 'GET', '/api/personas');
+    expect(personas.request.headers.get('Authorization')).toBe('Bearer tok-new');
+    personas.flush(CATALOGUE);
+    const create = await nextRequest(http, 'POST', '/api/sessions');
+    expect(create.request.body).toEqual({ persona: 'default' });
+    const session = aSession();
+    create.flush(session);
+    await started;
+
+    expect(state.phase()).toBe('ready');
+    expect(state.current()).toEqual(session);
+    expect(state.currentPersona()?.name).toBe('Default Assistant');
+    expect(JSON.parse(localStorage.getItem(STORAGE_KEYS.identity)!)).toEqual({ user_id: 'u_new', token: 'tok-new' });
+    expect(localStorage.getItem(STORAGE_KEYS.session)).toBe(session.session_id);
+  });
+
+  it('after a refresh reopens the stored session with the stored identity', async () => {
+    const session = aSession();
+    remember('tok-old', session.session_id);
+    boot();
+    const started = state.start();
+    const me = await nextRequest(http, 'GET', '/api/me');
+    expect(me.request.headers.get('Authorization')).toBe('Bearer tok-old');
+    me.flush({ user_id: 'u_old', created_at: new Date().toISOString() });
+    (await nextRequest(http, 'GET', '/api/personas')).flush(CATALOGUE);
+    (await nextRequest(http, 'GET', `/api/sessions/${session.session_id}`)).flush(session);
+    await started;
+
+    expect(state.current()?.session_id).toBe(session.session_id);
+    expect(TestBed.inject(IdentityStore).shortId()).toBe('u_old');
+  });
+
+  it('gets a new identity and a new session when the stored token is rejected', async () => {
+    remember('tok-revoked', 's_gone');
+    boot();
+    const started = state.start();
+    const { body, init } = errorBody(401, 'Invalid or expired token');
+    (await nextRequest(http, 'GET', '/api/me')).flush(body, init);
+    (await nextRequest(http, 'GET', '/api/personas')).flush(body, init);
+    (await nextRequest(http, 'GET', '/api/sessions/s_gone')).flush(body, init);
+    (await nextRequest(http, 'POST', '/api/auth/guest')).flush({ user_id: 'u_fresh', token: 'tok-fresh' });
+    (await nextRequest(http, 'GET', '/api/personas')).flush(CATALOGUE);
+    const session = aSession();
+    (await nextRequest(http, 'POST', '/api/sessions')).flush(session);
+    await started;
+
+    expect(state.phase()).toBe('ready');
+    expect(TestBed.inject(IdentityStore).token()).toBe('tok-fresh');
+    expect(state.currentId()).toBe(session.session_id);
+  });
+
+  it('creates a new session when the stored one is gone', async () => {
+    remember('tok-old', 's_expired');
+    boot();
+    const started = state.start();
+    (await nextRequest(http, 'GET', '/api/me')).flush({ user_id: 'u_old', created_at: new Date().toISOString() });
+    (await nextRequest(http, 'GET', '/api/personas')).flush(CATALOGUE);
+    const { body, init } = errorBody(404, 'Session not found');
+    (await nextRequest(http, 'GET', '/api/sessions/s_expired')).flush(body, init);
+    const session = aSession();
+    (await nextRequest(http, 'POST', '/api/sessions')).flush(session);
+    await started;
+
+    expect(state.currentId()).toBe(session.session_id);
+    expect(localStorage.getItem(STORAGE_KEYS.session)).toBe(session.session_id);
+  });
+
+  it('reports a start-up failure in words and can try again', async () => {
+    boot();
+    const started = state.start();
+    (await nextRequest(http, 'POST', '/api/auth/guest')).flush(null, { status: 0, statusText: 'Unknown Error' });
+    await started;
+    expect(state.phase()).toBe('failed');
+    expect(state.problem()).toBeTruthy();
+  });
+
+  it('opens another session and keeps the header in step with renames', async () => {
+    remember('tok');
+    boot();
+    const other = aSession({ display_name: 'Other' });
+    const opening = state.openSession(other.session_id);
+    (await nextRequest(http, 'GET', `/api/sessions/${other.session_id}`)).flush(other);
+    expect(await opening).toBe(true);
+    state.sessionUpdated({ ...other, display_name: 'Renamed' });
+    expect(state.current()?.display_name).toBe('Renamed');
+    state.sessionUpdated(aSession({ display_name: 'Not open' }));
+    expect(state.current()?.display_name).toBe('Renamed');
+  });
+
+  it('after the open session is deleted opens my newest other session', async () => {
+    remember('tok');
+    boot();
+    const doomed = aSession();
+    const opening = state.openSession(doomed.session_id);
+    (await nextRequest(http, 'GET', `/api/sessions/${doomed.session_id}`)).flush(doomed);
+    await opening;
+    const next = aSession({ display_name: 'Next' });
+    const moving = state.sessionDeleted(doomed.session_id);
+    const list = await nextRequest(http, 'GET', '/api/sessions');
+    expect(list.request.params.get('limit')).toBe('2');
+    list.flush({ sessions: [next], count: 1, next_cursor: null });
+    await moving;
+    await settle();
+    expect(state.currentId()).toBe(next.session_id);
+  });
+});

@@ -1,0 +1,136 @@
+import { Injectable, computed, inject, signal } from '@angular/core';
+import { Api } from '../api/api';
+import { listPersonas } from '../api/fn/personas/list-personas';
+import { problemOf, statusOf } from '../core/api-error';
+import { NewSession, Persona, Session } from '../core/api-types';
+import { browserStorage, STORAGE_KEYS } from '../core/browser-storage';
+import { IdentityStore } from '../core/identity-store';
+import { createGuestIdentity, createSession, getCurrentIdentity, getSession, listSessions } from '../core/pending-api';
+
+export type StartPhase = 'starting' | 'ready' | 'failed';
+
+/**
+ * The app's root state: who I am, the persona catalogue and the open session. Start-up gets (or
+ * recovers) the guest identity and reopens the last session, or creates a first one.
+ */
+@Injectable({ providedIn: 'root' })
+export class SessionState {
+  private readonly api = inject(Api);
+  private readonly identity = inject(IdentityStore);
+
+  private readonly personasState = signal<Persona[]>([]);
+  private readonly defaultPersonaState = signal('');
+  private readonly currentState = signal<Session | null>(null);
+  private readonly phaseState = signal<StartPhase>('starting');
+  private readonly problemState = signal<string | null>(null);
+
+  readonly personas = this.personasState.asReadonly();
+  readonly defaultPersona = this.defaultPersonaState.asReadonly();
+  readonly current = this.currentState.asReadonly();
+  readonly phase = this.phaseState.asReadonly();
+  /** Why start-up failed, in words a person can act on. */
+  readonly problem = this.problemState.asReadonly();
+  readonly currentId = computed(() => this.currentState()?.session_id ?? null);
+  readonly currentPersona = computed(() => this.personaFor(this.currentState()?.persona));
+
+  personaFor(key: string | undefined): Persona | undefined {
+    return key === undefined ? undefined : this.personasState().find((p) => p.key === key);
+  }
+
+  personaName(key: string | undefined): string {
+    return this.personaFor(key)?.name ?? key ?? '';
+  }
+
+  async start(): Promise<void> {
+    this.phaseState.set('starting');
+    this.problemState.set(null);
+    try {
+      const reopened = this.identity.token() ? await this.resume() : false;
+      if (!reopened) await this.startFresh();
+      this.phaseState.set('ready');
+    } catch (error) {
+      this.problemState.set(problemOf(error).message);
+      this.phaseState.set('failed');
+    }
+  }
+
+  /** Creates a session and opens it at once. */
+  async createSession(input: NewSession): Promise<Session> {
+    const session = await this.api.invoke(createSession, { body: input });
+    this.open(session);
+    return session;
+  }
+
+  /** Opens one of my sessions; false when it no longer exists. */
+  async openSession(sessionId: string): Promise<boolean> {
+    try {
+      this.open(await this.api.invoke(getSession, { id: sessionId }));
+      return true;
+    } catch (error) {
+      if (statusOf(error) === 404) return false;
+      throw error;
+    }
+  }
+
+  /** Re-reads the open session (message count, activity, expiry) after a turn. */
+  async refreshCurrent(): Promise<void> {
+    const id = this.currentId();
+    if (!id) return;
+    const session = await this.api.invoke(getSession, { id }).catch(() => null);
+    if (session && this.currentId() === id) this.currentState.set(session);
+  }
+
+  /** A session changed elsewhere (rename, pin): keep the header in step. */
+  sessionUpdated(session: Session): void {
+    if (session.session_id === this.currentId()) this.currentState.set(session);
+  }
+
+  /** A session was deleted: when it was the open one, open my newest other one or a new one. */
+  async sessionDeleted(sessionId: string): Promise<void> {
+    if (sessionId !== this.currentId()) return;
+    const page = await this.api.invoke(listSessions, { limit: 2 });
+    const next = page.sessions.find((s) => s.session_id !== sessionId);
+    if (next) this.open(next);
+    else await this.createSession({ persona: this.defaultPersonaState() });
+  }
+
+  /**
+   * With a stored token: check it, load the personas and reopen the stored session in parallel
+   * (one round trip before the history loads). False when the token is gone and a fresh start is needed.
+   */
+  private async resume(): Promise<boolean> {
+    const storedId = browserStorage.get(STORAGE_KEYS.session);
+    const [me, personas, stored] = await Promise.allSettled([
+      this.api.invoke(getCurrentIdentity, {}),
+      this.loadPersonas(),
+      storedId ? this.api.invoke(getSession, { id: storedId }) : Promise.resolve(null),
+    ]);
+    if (me.status === 'rejected') {
+      if (statusOf(me.reason) !== 401) throw me.reason;
+      this.identity.set(null);
+      return false;
+    }
+    if (personas.status === 'rejected') throw personas.reason;
+    if (stored.status === 'fulfilled' && stored.value) this.open(stored.value);
+    else if (stored.status === 'rejected' && statusOf(stored.reason) !== 404) throw stored.reason;
+    else await this.createSession({ persona: this.defaultPersonaState() });
+    return true;
+  }
+
+  private async startFresh(): Promise<void> {
+    this.identity.set(await this.api.invoke(createGuestIdentity, {}));
+    await this.loadPersonas();
+    await this.createSession({ persona: this.defaultPersonaState() });
+  }
+
+  private async loadPersonas(): Promise<void> {
+    const list = await this.api.invoke(listPersonas);
+    this.personasState.set(list.personas);
+    this.defaultPersonaState.set(list.default_persona);
+  }
+
+  private open(session: Session): void {
+    this.currentState.set(session);
+    browserStorage.set(STORAGE_KEYS.session, session.session_id);
+  }
+}

@@ -1,0 +1,53 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiExtraModels, ApiHeader, ApiProduces, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { ErrorBody } from '../common/error-body';
+import { MessageDto } from '../sessions/dto/message.dto';
+import { ChatDeltaEventDto, ChatErrorEventDto, ChatReplyDto } from './dto/chat-reply.dto';
+
+const EVENT_STREAM = [
+  'With `Accept: text/event-stream` the answer streams as server-sent events (status 200):',
+  '',
+  '- `user_message`: the stored user message (`MessageDto`), sent as soon as it is stored;',
+  '- `delta`: `{"text": "..."}` (`ChatDeltaEventDto`), the next piece of the answer;',
+  '- `done`: the stored assistant message (`MessageDto` with model, persona, finish_reason, usage,',
+  '  status `complete`, or `interrupted` after a stop, and `context` = messages and tokens sent);',
+  '- `error`: `ChatErrorEventDto` (`statusCode`, `error`, `message`, `message_id` of the failed turn,',
+  '  which stays in the history so it can be retried with regenerate).',
+  '',
+  'Without it the complete exchange comes back as JSON (`ChatReplyDto`, 201), or the error status',
+  'with the usual error body. Errors found before anything is stored (404, 409, 400, 503 no model)',
+  'are plain JSON errors in both modes. Closing the connection stops the answer; the part generated',
+  'so far is stored as `interrupted`.',
+].join('\n');
+
+const error = (status: number, description: string) => ApiResponse({ status, description, type: ErrorBody });
+
+/** The two response content types of send and regenerate, and their errors. */
+export function ApiChatReply(): MethodDecorator {
+  return applyDecorators(
+    ApiExtraModels(ChatReplyDto, ChatDeltaEventDto, ChatErrorEventDto, MessageDto),
+    ApiProduces('application/json', 'text/event-stream'),
+    ApiHeader({
+      name: 'Accept',
+      required: false,
+      description: '`text/event-stream` to stream the answer; anything else gets JSON.',
+    }),
+    ApiResponse({
+      status: 201,
+      description: 'The stored user message and the stored answer (JSON mode).',
+      content: { 'application/json': { schema: { $ref: getSchemaPath(ChatReplyDto) } } },
+    }),
+    ApiResponse({
+      status: 200,
+      description: 'Server-sent events `user_message`, `delta`…, then `done` or `error` (streaming mode).',
+      content: { 'text/event-stream': { schema: { type: 'string', example: 'event: delta\ndata: {"text":"Hel"}\n\n' } } },
+    }),
+    error(404, 'No such session among mine.'),
+    error(409, 'A reply is already being generated in this session.'),
+    error(502, 'The model provider failed or rejected the request (the failed turn is stored).'),
+    error(503, 'No model configured, or the provider is rate limiting (the failed turn is stored).'),
+    error(504, 'The model did not answer in time (the failed turn is stored).'),
+  );
+}
+
+export const EVENT_STREAM_DESCRIPTION = EVENT_STREAM;

@@ -1,0 +1,147 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadDotEnv } from './dotenv';
+import { EnvError, parseEnv } from './env';
+
+function problemsOf(raw: Record<string, string>): string[] {
+  try {
+    parseEnv(raw);
+  } catch (error) {
+    expect(error).toBeInstanceOf(EnvError);
+    return (error as EnvError).problems;
+  }
+  throw new Error(`expected ${JSON.stringify(raw)} to be rejected`);
+}
+
+describe('parseEnv', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    expect(parseEnv({})).toEqual({
+      port: 8000,
+      host: '0.0.0.0',
+      logLevel: 'info',
+      logFormat: 'auto',
+      bodyLimitBytes: 65536,
+      redisUrl: undefined,
+      redisKeyPrefix: 'nono',
+      sessionTtlSeconds: 3600,
+      personasFile: 'config/personas.yaml',
+      openaiApiKey: undefined,
+      openaiBaseUrl: undefined,
+      openaiModel: undefined,
+      contextTokenBudget: 8000,
+      llmConnectTimeoutMs: 10000,
+      llmFirstTokenTimeoutMs: 60000,
+      llmIdleTimeoutMs: 30000,
+      llmTotalTimeoutMs: 300000,
+      clientDir: undefined,
+    });
+  });
+
+  it('reads every variable that is set, and treats blank values as unset', () => {
+    const env = parseEnv({
+      PORT: '9001',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'DEBUG',
+      LOG_FORMAT: 'json',
+      REDIS_URL: 'redis://:pw@redis:6379/2',
+      REDIS_KEY_PREFIX: 'chat.prod',
+      SESSION_TTL_SECONDS: '0',
+      PERSONAS_FILE: '/etc/nono/personas.yaml',
+      OPENAI_API_KEY: ' sk-test ',
+      OPENAI_BASE_URL: 'http://localhost:11434/v1',
+      OPENAI_MODEL: 'llama3.1',
+      BODY_LIMIT_BYTES: '   ',
+    });
+    expect(env).toMatchObject({
+      port: 9001,
+      host: '127.0.0.1',
+      logLevel: 'debug',
+      logFormat: 'json',
+      redisUrl: 'redis://:pw@redis:6379/2',
+      redisKeyPrefix: 'chat.prod',
+      sessionTtlSeconds: 0,
+      personasFile: '/etc/nono/personas.yaml',
+      openaiApiKey: 'sk-test',
+      openaiBaseUrl: 'http://localhost:11434/v1',
+      openaiModel: 'llama3.1',
+      bodyLimitBytes: 65536,
+    });
+  });
+
+  it.each([
+    ['PORT', 'abc', /^PORT="abc" is not a whole number$/],
+    ['PORT', '70000', /^PORT=70000 is out of range/],
+    ['PORT', '80.5', /^PORT="80.5" is not a whole number$/],
+    ['SESSION_TTL_SECONDS', '-5', /^SESSION_TTL_SECONDS=-5 is out of range: it must be between 0 and/],
+    ['REDIS_URL', 'not a url', /^REDIS_URL="not a url" is not a valid URL/],
+    ['REDIS_URL', 'localhost:6379', /^REDIS_URL must start with redis:\/\/ or rediss:\/\//],
+    ['REDIS_URL', 'http://localhost:6379', /^REDIS_URL must start with redis:\/\/ or rediss:\/\/ \(got http:\/\/\)$/],
+    ['REDIS_URL', 'redis://', /^REDIS_URL="redis:\/\/" has no host name$/],
+    ['OPENAI_BASE_URL', 'localhost:11434/v1', /^OPENAI_BASE_URL must start with http:\/\/ or https:\/\//],
+    ['OPENAI_BASE_URL', 'http//api.example.com', /^OPENAI_BASE_URL="http\/\/api.example.com" is not a valid URL/],
+    ['LOG_LEVEL', 'loud', /^LOG_LEVEL="loud" is not one of fatal, error, warn, info, debug, trace, silent$/],
+    ['LOG_FORMAT', 'xml', /^LOG_FORMAT="xml" is not one of auto, json, pretty$/],
+    ['HOST', 'http://0.0.0.0', /^HOST="http:\/\/0.0.0.0" is not an IP address or host name/],
+    ['HOST', 'my host', /^HOST="my host" is not an IP address or host name/],
+    ['REDIS_KEY_PREFIX', 'a b', /^REDIS_KEY_PREFIX="a b" may only hold/],
+    ['BODY_LIMIT_BYTES', '10', /^BODY_LIMIT_BYTES=10 is out of range/],
+    ['CONTEXT_TOKEN_BUDGET', 'lots', /^CONTEXT_TOKEN_BUDGET="lots" is not a whole number$/],
+    ['LLM_IDLE_TIMEOUT_MS', '0', /^LLM_IDLE_TIMEOUT_MS=0 is out of range/],
+  ])('rejects %s=%j naming the variable and why', (name, value, expected) => {
+    const problems = problemsOf({ [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(expected);
+  });
+
+  it('accepts the usual HOST forms', () => {
+    for (const host of ['0.0.0.0', '127.0.0.1', '::', '::1', 'localhost', 'api.internal', 'my-box']) {
+      expect(parseEnv({ HOST: host }).host).toBe(host);
+    }
+    expect(parseEnv({ HOST: '[::1]' }).host).toBe('::1');
+  });
+
+  it('reports every bad variable at once, in one readable message', () => {
+    const error = (() => {
+      try {
+        parseEnv({ PORT: 'abc', SESSION_TTL_SECONDS: '-5', LOG_LEVEL: 'loud' });
+      } catch (e) {
+        return e as EnvError;
+      }
+    })();
+    expect(error?.problems.map((p) => p.split(/[= ]/)[0])).toEqual(['PORT', 'LOG_LEVEL', 'SESSION_TTL_SECONDS']);
+    expect(error?.message).toBe(
+      'Invalid configuration:\n' +
+        '  - PORT="abc" is not a whole number\n' +
+        '  - LOG_LEVEL="loud" is not one of fatal, error, warn, info, debug, trace, silent\n' +
+        '  - SESSION_TTL_SECONDS=-5 is out of range: it must be between 0 and 315360000',
+    );
+  });
+
+  it('never echoes credentials of a rejected URL', () => {
+    const [problem] = problemsOf({ REDIS_URL: 'redis://user:s3cret@' });
+    expect(problem).toContain('REDIS_URL');
+    expect(problem).not.toContain('s3cret');
+  });
+});
+
+describe('loadDotEnv', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'nono-dotenv-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads .env from the directory, and variables already set win', () => {
+    writeFileSync(join(dir, '.env'), '# comment\nNONO_DOTENV_A=from-file\nNONO_DOTENV_B="quoted value"\nNONO_DOTENV_C=file\n');
+    const env: NodeJS.ProcessEnv = { NONO_DOTENV_C: 'from-environment', NONO_DOTENV_B: '' };
+    expect(loadDotEnv(dir, env)).toBe(join(dir, '.env'));
+    expect(env).toEqual({ NONO_DOTENV_A: 'from-file', NONO_DOTENV_B: '', NONO_DOTENV_C: 'from-environment' });
+  });
+
+  it('does nothing without a .env file', () => {
+    const env: NodeJS.ProcessEnv = {};
+    expect(loadDotEnv(dir, env)).toBeUndefined();
+    expect(env).toEqual({});
+  });
+});

@@ -1,0 +1,29 @@
+import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentUser } from './current-user.decorator';
+import { GuestIdentityDto, IdentityDto, mapIdentity } from './dto/identity.dto';
+import { IdentityService } from './identity.service';
+import type { Identity } from './identity.types';
+import { Public } from './public.decorator';
+
+@ApiTags('identity')
+@Controller('api')
+export class IdentityController {
+  constructor(private readonly identities: IdentityService) {}
+
+  @Public()
+  @Post('auth/guest')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Create an anonymous identity and get its bearer token' })
+  async createGuestIdentity(): Promise<GuestIdentityDto> {
+    const { identity, token } = await this.identities.createGuest();
+    return { user_id: identity.user_id, token };
+  }
+
+  @Get('me')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Who the bearer token belongs to' })
+  async getCurrentIdentity(@CurrentUser() me: Identity): Promise<IdentityDto> {
+    return mapIdentity(await this.identities.describe(me));
+  }
+}

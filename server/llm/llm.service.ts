@@ -1,0 +1,113 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, ServiceUnavailableException } from '@nestjs/common';
+import OpenAI from 'openai';
+import { llmConfig, LlmConfig } from '../config/config';
+import type { Persona } from '../personas/persona-catalogue';
+import { LlmCallContext } from './llm-errors';
+import { StreamRun } from './stream-run';
+import { CompletionOutcome, CompletionRequest, ModelChoice } from './llm.types';
+import { warmUpTokenizer } from './tokenizer';
+
+const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+/**
+ * The one place that talks to the model: any OpenAI-compatible server through the official SDK
+ * (OPENAI_BASE_URL selects OpenAI, Ollama, vLLM, LM Studio, llama.cpp server, OpenRouter...).
+ * Answers are always streamed upstream so stop, disconnect and the timeouts work the same for the
+ * streaming and the JSON API.
+ */
+@Injectable()
+export class LlmService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(LlmService.name);
+  private readonly client: OpenAI | undefined;
+  readonly baseUrl: string;
+
+  constructor(@Inject(llmConfig.KEY) private readonly config: LlmConfig) {
+    this.baseUrl = (config.baseUrl ?? OPENAI_DEFAULT_BASE_URL).replace(/\/+$/, '');
+    if (config.apiKey || config.baseUrl) {
+      this.client = new OpenAI({
+        // Local servers (Ollama, vLLM, llama.cpp) need no key, but the SDK insists on one.
+        apiKey: config.apiKey ?? 'not-needed',
+        baseURL: this.baseUrl,
+        // A streamed answer must not be silently replayed; the person retries instead.
+        maxRetries: 0,
+        timeout: config.totalTimeoutMs,
+        logLevel: 'off',
+      });
+    }
+  }
+
+  onApplicationBootstrap(): void {
+    // The tokenizer's tables take a moment to build; pay it at start, not on the first message.
+    warmUpTokenizer();
+    if (!this.client) return;
+    this.logger.log(`Model server: ${this.baseUrl}; default model: ${this.config.model ?? '(none: each persona must name one)'}`);
+  }
+
+  /**
+   * The model and parameters for a persona, or a 503 that names the settings to add. Checked before
+   * anything is stored, so a misconfigured server rejects the message instead of recording failures.
+   */
+  modelFor(persona: Persona): ModelChoice {
+    const model = persona.model ?? this.config.model;
+    if (!model) {
+      throw new ServiceUnavailableException(
+        'Chat is not configured: no model is set. Set OPENAI_MODEL (e.g. gpt-4o-mini) and OPENAI_API_KEY, ' +
+          'or OPENAI_BASE_URL for a local OpenAI-compatible server (Ollama, vLLM, LM Studio, llama.cpp), then restart.',
+      );
+    }
+    this.requireClient(model);
+    const choice: ModelChoice = { model };
+    if (persona.temperature !== undefined) choice.temperature = persona.temperature;
+    if (persona.max_tokens !== undefined) choice.max_tokens = persona.max_tokens;
+    if (persona.top_p !== undefined) choice.top_p = persona.top_p;
+    return choice;
+  }
+
+  private requireClient(model: string): OpenAI {
+    if (this.client) return this.client;
+    throw new ServiceUnavailableException(
+      `Chat is not configured: model "${model}" is set but there is no way to reach it. Set OPENAI_API_KEY, ` +
+        'or OPENAI_BASE_URL for a local OpenAI-compatible server, then restart.',
+    );
+  }
+
+  /**
+   * Streams one answer, calling `onDelta` with each piece of text as it arrives. Resolves with how it
+   * ended (complete, aborted by `signal`, or failed with an error to show); it never rejects.
+   */
+  async streamCompletion(
+    request: CompletionRequest,
+    signal: AbortSignal,
+    onDelta: (text: string) => void,
+  ): Promise<CompletionOutcome> {
+    const ctx: LlmCallContext = { model: request.model, baseUrl: this.baseUrl };
+    const run = new StreamRun(this.config, ctx, signal);
+    try {
+      const stream = await this.requireClient(request.model).chat.completions.create(
+        { ...request, stream: true, stream_options: { include_usage: true } },
+        // The run's own timers (connect, first token, idle, total) decide; the SDK's is only a backstop.
+        { signal: run.signal, maxRetries: 0, timeout: this.config.totalTimeoutMs },
+      );
+      run.onResponse();
+      for await (const chunk of stream) {
+        run.onChunk();
+        const choice = chunk.choices[0];
+        if (choice) {
+          const text = choice.delta?.content;
+          if (text) {
+            run.onText(text);
+            onDelta(text);
+          }
+          if (choice.finish_reason) run.finishReason = choice.finish_reason;
+        }
+        if (chunk.usage) run.usage = chunk.usage;
+        if (chunk.model) run.model = chunk.model;
+      }
+    } catch (error) {
+      run.error = error;
+    } finally {
+      run.end();
+    }
+    return run.outcome(this.config.connectTimeoutMs);
+  }
+}

@@ -1,0 +1,117 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import type { StoredMessage } from '../session.model';
+
+export class MessageUsageDto {
+  @ApiProperty({ type: 'integer' })
+  prompt_tokens: number;
+  @ApiProperty({ type: 'integer' })
+  completion_tokens: number;
+  @ApiProperty({ type: 'integer' })
+  total_tokens: number;
+}
+
+export class MessageErrorDto {
+  /** HTTP status the failure maps to. */
+  @ApiProperty({ type: 'integer' })
+  status: number;
+  /** What went wrong, for the person reading it. */
+  message: string;
+}
+
+export class MessageContextDto {
+  /** History messages sent to the model with this turn. */
+  @ApiProperty({ type: 'integer' })
+  messages: number;
+  /** Tokens those messages and the system prompt took. */
+  @ApiProperty({ type: 'integer' })
+  tokens: number;
+}
+
+export class MessageDto {
+  /** Message id. */
+  id: string;
+
+  @ApiProperty({ enum: ['user', 'assistant'], enumName: 'MessageRole' })
+  role: 'user' | 'assistant';
+
+  /** Text of the message (markdown for assistant messages). */
+  content: string;
+
+  /** When the message was written (ISO 8601). */
+  @ApiProperty({ format: 'date-time' })
+  created_at: string;
+
+  /** Persona key the session had when the message was written. */
+  persona?: string;
+
+  /** Assistant messages: the model that answered. */
+  model?: string;
+
+  /** Assistant messages: complete, interrupted (stopped; partial text kept) or failed. */
+  @ApiProperty({ enum: ['complete', 'interrupted', 'failed'], enumName: 'MessageStatus', required: false })
+  status?: 'complete' | 'interrupted' | 'failed';
+
+  /** Assistant messages: why the model stopped (e.g. "stop", "length"). */
+  @ApiProperty({ type: String, nullable: true, required: false })
+  finish_reason?: string | null;
+
+  @ApiProperty({ type: MessageUsageDto, nullable: true, required: false })
+  usage?: MessageUsageDto | null;
+
+  /** Failed assistant turns: what went wrong. */
+  @ApiProperty({ type: MessageErrorDto, nullable: true, required: false })
+  error?: MessageErrorDto | null;
+
+  /** Assistant messages: what was sent to the model. */
+  @ApiProperty({ type: MessageContextDto, nullable: true, required: false })
+  context?: MessageContextDto | null;
+}
+
+export class MessageListQueryDto {
+  /** Messages per page (1-200, default 50). */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be a whole number between 1 and 200' })
+  @Min(1, { message: 'limit must be a whole number between 1 and 200' })
+  @Max(200, { message: 'limit must be a whole number between 1 and 200' })
+  @ApiProperty({ type: 'integer', required: false, minimum: 1, maximum: 200, default: 50 })
+  limit?: number;
+
+  /** `next_cursor` of the previous page: returns the messages before it. */
+  @IsOptional()
+  @IsString({ message: 'Invalid cursor: pass back next_cursor exactly as a previous page returned it' })
+  before?: string;
+}
+
+/** A page of history. Pages go from the newest backwards; within a page, oldest first. */
+export class MessageListDto {
+  /** Oldest first. */
+  messages: MessageDto[];
+
+  /** Pass as `before` to get the older messages; null when there are none. */
+  @ApiProperty({ type: String, nullable: true })
+  next_cursor: string | null;
+
+  /** Messages in the whole history. */
+  @ApiProperty({ type: 'integer', minimum: 0 })
+  total: number;
+}
+
+export function mapMessage(message: StoredMessage): MessageDto {
+  const dto: MessageDto = {
+    id: message.id,
+    role: message.role,
+    content: message.content,
+    created_at: new Date(message.created_at).toISOString(),
+  };
+  if (message.persona !== undefined) dto.persona = message.persona;
+  if (message.model !== undefined) dto.model = message.model;
+  if (message.status !== undefined) dto.status = message.status;
+  if (message.finish_reason !== undefined) dto.finish_reason = message.finish_reason;
+  if (message.usage !== undefined) dto.usage = message.usage;
+  if (message.error !== undefined) dto.error = message.error;
+  if (message.context !== undefined) dto.context = message.context;
+  return dto;
+}

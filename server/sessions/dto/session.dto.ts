@@ -1,0 +1,150 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import type { StoredSession } from '../session.model';
+import { IsDisplayName, IsOptionalField, IsPersonaKey, IsSessionMetadata } from '../session-validation';
+
+const METADATA_SCHEMA = {
+  type: Object,
+  additionalProperties: true,
+  example: { topic: 'wellness' },
+};
+
+export class SessionCreateDto {
+  /**
+   * Name shown in the session list: trimmed, at most 200 characters, no control characters.
+   * Absent or empty: "Chat · <day> <month> <hh:mm>" (UTC time of creation).
+   */
+  @IsOptionalField()
+  @IsDisplayName()
+  @ApiProperty({ required: false, maxLength: 200, example: 'Trip planning' })
+  display_name?: string;
+
+  /** Persona key from GET /api/personas. Absent: the catalogue's default persona. */
+  @IsOptionalField()
+  @IsPersonaKey()
+  @ApiProperty({ required: false, example: 'technical_support' })
+  persona?: string;
+
+  /** Any JSON object (at most 4 KB serialized), kept with the session. */
+  @IsOptionalField()
+  @IsSessionMetadata()
+  @ApiProperty({ ...METADATA_SCHEMA, required: false })
+  metadata?: Record<string, unknown>;
+}
+
+export class SessionUpdateDto {
+  /** New display name (same rules as on create; must not be empty). */
+  @IsOptionalField()
+  @IsDisplayName()
+  @ApiProperty({ required: false, maxLength: 200 })
+  display_name?: string;
+
+  /** Persona key from GET /api/personas; later answers use it. */
+  @IsOptionalField()
+  @IsPersonaKey()
+  persona?: string;
+
+  /** true: the session never expires; false: the sliding TTL applies again from now. */
+  @IsOptionalField()
+  @IsBoolean({ message: 'pinned must be true or false' })
+  pinned?: boolean;
+
+  /** Replaces the metadata object (at most 4 KB serialized). */
+  @IsOptionalField()
+  @IsSessionMetadata()
+  @ApiProperty({ ...METADATA_SCHEMA, required: false })
+  metadata?: Record<string, unknown>;
+}
+
+export class SessionListQueryDto {
+  /** Sessions per page (1-200, default 50). */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be a whole number between 1 and 200' })
+  @Min(1, { message: 'limit must be a whole number between 1 and 200' })
+  @Max(200, { message: 'limit must be a whole number between 1 and 200' })
+  @ApiProperty({ type: 'integer', required: false, minimum: 1, maximum: 200, default: 50 })
+  limit?: number;
+
+  /** `next_cursor` of the previous page, passed back unchanged. */
+  @IsOptionalField()
+  @IsString({ message: 'Invalid cursor: pass back next_cursor exactly as a previous page returned it' })
+  cursor?: string;
+}
+
+export class SessionDto {
+  /** Random, unguessable id (`s_` + 22 characters). */
+  @ApiProperty({ example: 's_3q2bH1kVvS0mJ8e5c9dWfA' })
+  session_id: string;
+
+  /** Name shown in the session list. */
+  display_name: string;
+
+  /**
+   * Deprecated, same value as display_name: the v0 API called the session's name `user_id`.
+   * It is not the caller's identity (see GET /api/me).
+   */
+  @ApiProperty({ deprecated: true })
+  user_id: string;
+
+  /** Persona key (see GET /api/personas). */
+  persona: string;
+
+  /** When the session was created (ISO 8601). */
+  @ApiProperty({ format: 'date-time' })
+  created_at: string;
+
+  /** Last message, clear or creation (ISO 8601); the list is ordered by it, newest first. */
+  @ApiProperty({ format: 'date-time' })
+  last_activity: string;
+
+  /** Messages in the history. */
+  @ApiProperty({ type: 'integer', minimum: 0 })
+  message_count: number;
+
+  /** Pinned sessions never expire. */
+  pinned: boolean;
+
+  /** When the session will be removed unless used again (ISO 8601); null when pinned or when sessions never expire. */
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  expires_at: string | null;
+
+  /** The metadata object given on create or update. */
+  @ApiProperty(METADATA_SCHEMA)
+  metadata: Record<string, unknown>;
+}
+
+/**
+ * A page of the caller's sessions. A superset of the v0 API's `{sessions, count}`: each item also
+ * carries the v0 fields (`user_id` = display name), and `next_cursor` leads to older sessions.
+ */
+export class SessionListDto {
+  /** Newest activity first. */
+  sessions: SessionDto[];
+
+  /** Number of sessions in this page. */
+  @ApiProperty({ type: 'integer', minimum: 0 })
+  count: number;
+
+  /** Pass as `cursor` to get the next page; null on the last page. */
+  @ApiProperty({ type: String, nullable: true })
+  next_cursor: string | null;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export function mapSession(session: StoredSession): SessionDto {
+  return {
+    session_id: session.id,
+    display_name: session.display_name,
+    user_id: session.display_name,
+    persona: session.persona,
+    created_at: iso(session.created_at),
+    last_activity: iso(session.last_activity),
+    message_count: session.message_count,
+    pinned: session.pinned,
+    expires_at: session.expires_at === null ? null : iso(session.expires_at),
+    metadata: session.metadata,
+  };
+}

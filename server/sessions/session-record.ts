@@ -1,0 +1,93 @@
+import type { StoredMessage, StoredSession } from './session.model';
+
+/**
+ * How a session is laid out in its Redis hash, and how stored messages are read back. Pure
+ * functions, so the repository's key handling and the encoding can be read separately.
+ */
+
+/**
+ * First element of every session's message list. It keeps the list alive while the history is
+ * empty, so the list always carries the same TTL state as the hash: writes can then renew both with
+ * `EXPIRE … XX` (which never touches a PERSISTed, pinned session) and append with RPUSHX (which never
+ * recreates the list of a session that is gone) in one MULTI, without reading first.
+ */
+export const HISTORY_HEAD = '';
+
+export interface SessionFields {
+  display_name: string;
+  persona: string;
+  metadata: Record<string, unknown>;
+  created_at: number;
+  last_activity: number;
+  message_count: number;
+  pinned: boolean;
+}
+
+export function encodeSessionFields(fields: Partial<SessionFields>): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (fields.display_name !== undefined) out.display_name = fields.display_name;
+  if (fields.persona !== undefined) out.persona = fields.persona;
+  if (fields.metadata !== undefined) out.metadata = JSON.stringify(fields.metadata);
+  if (fields.created_at !== undefined) out.created_at = String(fields.created_at);
+  if (fields.last_activity !== undefined) out.last_activity = String(fields.last_activity);
+  if (fields.message_count !== undefined) out.message_count = String(fields.message_count);
+  if (fields.pinned !== undefined) out.pinned = fields.pinned ? '1' : '0';
+  return out;
+}
+
+function parseMetadata(text: string | undefined): Record<string, unknown> {
+  if (!text) return {};
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The session a hash describes, or null when the hash is gone or incomplete (a write that raced
+ * with expiry or deletion can leave a few fields behind; they are not a session).
+ * `pttl` is the hash's PTTL as Redis answers it (-1: no expiry, -2: no key).
+ */
+export function decodeSession(
+  userId: string,
+  sessionId: string,
+  hash: Record<string, string> | null | undefined,
+  pttl: number,
+  now = Date.now(),
+): StoredSession | null {
+  if (!hash || hash.created_at === undefined || hash.persona === undefined || hash.display_name === undefined) return null;
+  if (pttl === -2) return null;
+  const created = Number(hash.created_at);
+  return {
+    id: sessionId,
+    user_id: userId,
+    display_name: hash.display_name,
+    persona: hash.persona,
+    metadata: parseMetadata(hash.metadata),
+    created_at: created,
+    last_activity: Number(hash.last_activity ?? created),
+    message_count: Math.max(0, Number(hash.message_count ?? 0)),
+    pinned: hash.pinned === '1',
+    expires_at: pttl >= 0 ? now + pttl : null,
+  };
+}
+
+export function encodeMessage(message: StoredMessage): string {
+  return JSON.stringify(message);
+}
+
+/** Stored messages, oldest first, without the list's head marker; an unreadable entry is skipped. */
+export function decodeMessages(raw: string[]): StoredMessage[] {
+  const out: StoredMessage[] = [];
+  for (const text of raw) {
+    if (text === HISTORY_HEAD) continue;
+    try {
+      out.push(JSON.parse(text) as StoredMessage);
+    } catch {
+      // One corrupt entry must not make the whole history unreadable.
+    }
+  }
+  return out;
+}

@@ -1,0 +1,59 @@
+import { applyDecorators } from '@nestjs/common';
+import { Transform } from 'class-transformer';
+import { IsObject, IsString, Matches, MaxLength, registerDecorator, ValidateIf, ValidationArguments } from 'class-validator';
+
+export const DISPLAY_NAME_MAX = 200;
+export const METADATA_MAX_BYTES = 4096;
+
+/** C0/C1 control characters (newlines and tabs included) and the Unicode line/paragraph separators. */
+const CONTROL_CHARACTERS = /^[^\p{Cc}\u2028\u2029]*$/u;
+
+/**
+ * Optional, but not nullable: an absent field keeps the current value, while `null` is an error
+ * (class-validator's IsOptional would let null through and it would be stored).
+ */
+export const IsOptionalField = (): PropertyDecorator => ValidateIf((_object, value) => value !== undefined);
+
+const trim = Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
+
+/** A session's display name: a string, trimmed, at most 200 characters, no control characters. */
+export function IsDisplayName(property = 'display_name'): PropertyDecorator {
+  return applyDecorators(
+    trim,
+    IsString({ message: `${property} must be a string` }),
+    MaxLength(DISPLAY_NAME_MAX, { message: `${property} must be at most ${DISPLAY_NAME_MAX} characters` }),
+    Matches(CONTROL_CHARACTERS, { message: `${property} must not contain control characters (such as newlines or tabs)` }),
+  );
+}
+
+/** Free-form session metadata: a JSON object whose serialized form is at most 4 KB. */
+export function IsSessionMetadata(): PropertyDecorator {
+  return applyDecorators(
+    IsObject({ message: 'metadata must be a JSON object, e.g. {"topic": "wellness"}' }),
+    (target: object, propertyName: string | symbol) =>
+      registerDecorator({
+        name: 'maxJsonBytes',
+        target: target.constructor,
+        propertyName: String(propertyName),
+        validator: {
+          validate: (value: unknown) => {
+            try {
+              return Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8') <= METADATA_MAX_BYTES;
+            } catch {
+              return false;
+            }
+          },
+          defaultMessage: (args?: ValidationArguments) =>
+            `${args?.property ?? 'metadata'} must be at most ${METADATA_MAX_BYTES} bytes as JSON`,
+        },
+      }),
+  );
+}
+
+/** Persona key; whether it exists is checked against the live catalogue by the service. */
+export function IsPersonaKey(): PropertyDecorator {
+  return applyDecorators(
+    IsString({ message: 'persona must be a string (a key from GET /api/personas)' }),
+    MaxLength(100, { message: 'persona must be at most 100 characters (a key from GET /api/personas)' }),
+  );
+}

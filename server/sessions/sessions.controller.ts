@@ -1,0 +1,65 @@
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentUser } from '../identity/current-user.decorator';
+import type { Identity } from '../identity/identity.types';
+import { MessageListDto, MessageListQueryDto } from './dto/message.dto';
+import { SessionCreateDto, SessionDto, SessionListDto, SessionListQueryDto, SessionUpdateDto } from './dto/session.dto';
+import { SessionIdParam } from './session-id';
+import { SessionsService } from './sessions.service';
+
+@ApiTags('sessions')
+@ApiBearerAuth()
+@Controller('api/sessions')
+export class SessionsController {
+  constructor(private readonly sessions: SessionsService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a session (persona defaults to the catalogue default)' })
+  createSession(@CurrentUser() me: Identity, @Body() dto: SessionCreateDto): Promise<SessionDto> {
+    return this.sessions.createSession(me.user_id, dto);
+  }
+
+  @Get()
+  @ApiOperation({
+    summary: 'List my sessions, newest activity first, a page at a time',
+    description: 'Also the v0 API\'s `GET /api/sessions`: `{sessions, count}` with each item\'s `user_id` (= display name).',
+  })
+  listSessions(@CurrentUser() me: Identity, @Query() query: SessionListQueryDto): Promise<SessionListDto> {
+    return this.sessions.listSessions(me.user_id, query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Get one of my sessions' })
+  getSession(@CurrentUser() me: Identity, @SessionIdParam() id: string): Promise<SessionDto> {
+    return this.sessions.describeSession(me.user_id, id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Rename a session, change its persona or metadata, pin or unpin it' })
+  updateSession(@CurrentUser() me: Identity, @SessionIdParam() id: string, @Body() dto: SessionUpdateDto): Promise<SessionDto> {
+    return this.sessions.updateSession(me.user_id, id, dto);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a session and its history' })
+  deleteSession(@CurrentUser() me: Identity, @SessionIdParam() id: string): Promise<void> {
+    return this.sessions.deleteSession(me.user_id, id);
+  }
+
+  @Get(':id/messages')
+  @ApiOperation({ summary: 'Read history: newest page first, oldest first within a page; `before` pages back' })
+  listSessionMessages(
+    @CurrentUser() me: Identity,
+    @SessionIdParam() id: string,
+    @Query() query: MessageListQueryDto,
+  ): Promise<MessageListDto> {
+    return this.sessions.listSessionMessages(me.user_id, id, query);
+  }
+
+  @Delete(':id/messages')
+  @ApiOperation({ summary: 'Clear the history; the session stays' })
+  clearSessionHistory(@CurrentUser() me: Identity, @SessionIdParam() id: string): Promise<SessionDto> {
+    return this.sessions.clearSessionHistory(me.user_id, id);
+  }
+}

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { LegacySessionsController } from './legacy-sessions.controller';
+import { LegacySessionsService } from './legacy-sessions.service';
+import { SessionsController } from './sessions.controller';
+import { SessionsRepository } from './sessions.repository';
+import { SessionsService } from './sessions.service';
+
+/**
+ * Sessions: CRUD, index, TTL/pin, history reads and the v0 API. Exports the service (getSession)
+ * and the repository (MessageStore: appendMessages, recentMessages, removeLastAssistantMessage).
+ */
+@Module({
+  controllers: [SessionsController, LegacySessionsController],
+  providers: [SessionsRepository, SessionsService, LegacySessionsService],
+  exports: [SessionsService, SessionsRepository],
+})
+export class SessionsModule {}

@@ -1,0 +1,238 @@
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import type { ChainableCommander } from 'ioredis';
+import { sessionsConfig, SessionsConfig } from '../config/config';
+import { REDIS_CLIENT, RedisClient } from '../redis/redis.constants';
+import { RedisKeys } from '../redis/redis-keys';
+import type { SessionListPosition } from './cursor';
+import { newSessionId, SESSION_NOT_FOUND } from './session-id';
+import type { MessageStore, StoredMessage, StoredSession } from './session.model';
+import {
+  decodeMessages,
+  decodeSession,
+  encodeMessage,
+  encodeSessionFields,
+  HISTORY_HEAD,
+  SessionFields,
+} from './session-record';
+import { SessionIndex } from './session-index';
+
+export type NewSession = Pick<SessionFields, 'display_name' | 'persona' | 'metadata'>;
+export type SessionChanges = Partial<Pick<SessionFields, 'display_name' | 'persona' | 'metadata' | 'pinned'>>;
+
+export interface SessionPage {
+  sessions: StoredSession[];
+  /** Where the next page starts; null when this was the last one. */
+  next: SessionListPosition | null;
+}
+
+export interface MessagePage {
+  /** Oldest first. */
+  messages: StoredMessage[];
+  total: number;
+  /** List index of the oldest message returned, when older ones exist. */
+  nextBefore: number | null;
+}
+
+/**
+ * Sessions and their messages in Redis (or the embedded store), per DESIGN.md "Redis data model":
+ * an activity-ordered ZSET per identity, a HASH per session, a LIST of JSON messages. Every write
+ * touching several keys is one MULTI; every read or write renews the sliding TTL of the session's
+ * hash and list (`EXPIRE … XX`, which leaves a pinned, PERSISTed session alone). Writes end by
+ * reading the hash back in the same MULTI: if the session had gone meanwhile, the few fields the
+ * write recreated are removed again and the caller gets "not found".
+ */
+@Injectable()
+export class SessionsRepository implements MessageStore {
+  private readonly ttl: number;
+  private readonly index: SessionIndex;
+
+  constructor(
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
+    private readonly keys: RedisKeys,
+    @Inject(sessionsConfig.KEY) config: SessionsConfig,
+  ) {
+    this.ttl = config.ttlSeconds;
+    this.index = new SessionIndex(redis, keys);
+  }
+
+  // ---- sessions -----------------------------------------------------------------------------
+
+  async create(userId: string, input: NewSession, now = Date.now()): Promise<StoredSession> {
+    const id = newSessionId();
+    const fields: SessionFields = { ...input, created_at: now, last_activity: now, message_count: 0, pinned: false };
+    const [hash, list, names] = [this.keys.session(userId, id), this.keys.messages(userId, id), this.keys.sessionNames(userId)];
+    const tx = this.redis
+      .multi()
+      .hset(hash, encodeSessionFields(fields))
+      .rpush(list, HISTORY_HEAD)
+      .zadd(this.keys.sessionIndex(userId), now, id)
+      .hset(names, input.display_name, id);
+    if (this.ttl > 0) tx.expire(hash, this.ttl).expire(list, this.ttl).expire(names, this.ttl);
+    await run(tx);
+    return { id, user_id: userId, ...fields, expires_at: this.ttl > 0 ? now + this.ttl * 1000 : null };
+  }
+
+  /** The session, renewing its TTL (a read is activity), or null. One round trip. */
+  async find(userId: string, id: string): Promise<StoredSession | null> {
+    const tx = this.redis.multi();
+    this.renew(tx, userId, id);
+    return this.stateAfter(await run(this.readBack(tx, userId, id)), userId, id);
+  }
+
+  async update(userId: string, id: string, changes: SessionChanges): Promise<StoredSession | null> {
+    const hash = this.keys.session(userId, id);
+    const list = this.keys.messages(userId, id);
+    // Checked first so that a missing id leaves no name-lookup entry behind.
+    if ((await this.redis.exists(hash)) === 0) return null;
+    const tx = this.redis.multi();
+    const fields = encodeSessionFields(changes);
+    if (Object.keys(fields).length > 0) tx.hset(hash, fields);
+    if (changes.display_name !== undefined) {
+      tx.hset(this.keys.sessionNames(userId), changes.display_name, id);
+      if (this.ttl > 0) tx.expire(this.keys.sessionNames(userId), this.ttl);
+    }
+    if (changes.pinned === true) tx.persist(hash).persist(list);
+    else if (changes.pinned === false && this.ttl > 0) tx.expire(hash, this.ttl).expire(list, this.ttl);
+    else this.renew(tx, userId, id);
+    return this.stateAfter(await run(this.readBack(tx, userId, id)), userId, id);
+  }
+
+  /** Removes the session, its messages and its index entry; false when there was no session. */
+  async delete(userId: string, id: string): Promise<boolean> {
+    const tx = this.redis
+      .multi()
+      .del(this.keys.session(userId, id))
+      .del(this.keys.messages(userId, id))
+      .zrem(this.keys.sessionIndex(userId), id);
+    const [deleted] = await run(tx);
+    return deleted === 1;
+  }
+
+  /** Empties the history and keeps the session. */
+  async clearMessages(userId: string, id: string, now = Date.now()): Promise<StoredSession | null> {
+    const tx = this.redis
+      .multi()
+      .ltrim(this.keys.messages(userId, id), 0, 0)
+      .hset(this.keys.session(userId, id), encodeSessionFields({ message_count: 0, last_activity: now }))
+      .zadd(this.keys.sessionIndex(userId), now, id);
+    this.renew(tx, userId, id);
+    return this.stateAfter(await run(this.readBack(tx, userId, id)), userId, id);
+  }
+
+  /** A page of the identity's sessions, newest activity first. Cost depends on the page only. */
+  list(userId: string, limit: number, after?: SessionListPosition): Promise<SessionPage> {
+    return this.index.page(userId, limit, after);
+  }
+
+  /** The newest session named `name` (v0 API lookups by display name), or null. */
+  findIdByName(userId: string, name: string): Promise<string | null> {
+    return this.index.findIdByName(userId, name);
+  }
+
+  // ---- messages -----------------------------------------------------------------------------
+
+  /** A page of history, newest page first, oldest first within the page; null when no session. */
+  async listMessages(userId: string, id: string, limit: number, before?: number): Promise<MessagePage | null> {
+    const list = this.keys.messages(userId, id);
+    // Index 0 is the head marker, so messages live at 1..llen-1 and `before` ≥ 1.
+    const from = before === undefined ? -limit : Math.max(1, before - limit);
+    const to = before === undefined ? -1 : before - 1;
+    const tx = this.redis.multi().hget(this.keys.session(userId, id), 'created_at').llen(list).lrange(list, from, to);
+    this.renew(tx, userId, id);
+    const [createdAt, length, raw] = (await run(tx)) as [string | null, number, string[]];
+    if (createdAt === null) return null;
+    const messages = decodeMessages(raw);
+    const total = Math.max(0, length - 1);
+    const withoutHead = raw.filter((r) => r !== HISTORY_HEAD).length;
+    const start = before === undefined ? length - withoutHead : from;
+    return { messages, total, nextBefore: withoutHead > 0 && start > 1 ? start : null };
+  }
+
+  async appendMessages(userId: string, sessionId: string, messages: StoredMessage[]): Promise<StoredSession> {
+    const now = Date.now();
+    const hash = this.keys.session(userId, sessionId);
+    const list = this.keys.messages(userId, sessionId);
+    const encoded = messages.map(encodeMessage);
+    const tx = this.redis
+      .multi()
+      .rpushx(list, ...encoded)
+      .hincrby(hash, 'message_count', messages.length)
+      .hset(hash, 'last_activity', String(now))
+      .zadd(this.keys.sessionIndex(userId), now, sessionId);
+    this.renew(tx, userId, sessionId);
+    const results = await run(this.readBack(tx, userId, sessionId));
+    const session = await this.stateAfter(results, userId, sessionId);
+    if (!session) throw new NotFoundException(SESSION_NOT_FOUND);
+    if (results[0] === 0) await this.restoreList(list, encoded, session);
+    return session;
+  }
+
+  async recentMessages(userId: string, sessionId: string, limit: number): Promise<StoredMessage[]> {
+    if (limit <= 0) return [];
+    const tx = this.redis.multi().lrange(this.keys.messages(userId, sessionId), -limit, -1);
+    this.renew(tx, userId, sessionId);
+    const [raw] = (await run(tx)) as [string[]];
+    return decodeMessages(raw);
+  }
+
+  async removeLastAssistantMessage(userId: string, sessionId: string): Promise<StoredMessage | null> {
+    const list = this.keys.messages(userId, sessionId);
+    const last = await this.redis.lindex(list, -1);
+    if (last === null || last === HISTORY_HEAD) return null;
+    const [message] = decodeMessages([last]);
+    if (message?.role !== 'assistant') return null;
+    const tx = this.redis.multi().rpop(list).hincrby(this.keys.session(userId, sessionId), 'message_count', -1);
+    this.renew(tx, userId, sessionId);
+    const results = await run(this.readBack(tx, userId, sessionId));
+    const session = await this.stateAfter(results, userId, sessionId);
+    if (results[0] === last) return session ? message : null;
+    // Another write got in between: give back what was taken instead of the expected message.
+    if (session && typeof results[0] === 'string') await this.giveBack(userId, sessionId, results[0] as string, session);
+    return null;
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------
+
+  /** Sliding TTL: renew the hash and list, but only where a TTL is set (pinned sessions have none). */
+  private renew(tx: ChainableCommander, userId: string, id: string): void {
+    if (this.ttl <= 0) return;
+    tx.expire(this.keys.session(userId, id), this.ttl, 'XX').expire(this.keys.messages(userId, id), this.ttl, 'XX');
+  }
+
+  private readBack(tx: ChainableCommander, userId: string, id: string): ChainableCommander {
+    return tx.hgetall(this.keys.session(userId, id)).pttl(this.keys.session(userId, id));
+  }
+
+  /** The session the last two replies (HGETALL, PTTL) describe; removes what a write left of a gone session. */
+  private async stateAfter(results: unknown[], userId: string, id: string): Promise<StoredSession | null> {
+    const hash = results[results.length - 2] as Record<string, string>;
+    const pttl = results[results.length - 1] as number;
+    const session = decodeSession(userId, id, hash, pttl);
+    if (!session && Object.keys(hash ?? {}).length > 0) {
+      await this.redis.multi().del(this.keys.session(userId, id)).zrem(this.keys.sessionIndex(userId), id).exec();
+    }
+    return session;
+  }
+
+  /** The list vanished while the hash stayed (e.g. evicted under memory pressure): start it again. */
+  private async restoreList(list: string, encoded: string[], session: StoredSession): Promise<void> {
+    const tx = this.redis.multi().rpush(list, HISTORY_HEAD, ...encoded);
+    if (session.expires_at !== null) tx.pexpire(list, Math.max(1, session.expires_at - Date.now()));
+    await run(tx);
+  }
+
+  private async giveBack(userId: string, sessionId: string, popped: string, session: StoredSession): Promise<void> {
+    const list = this.keys.messages(userId, sessionId);
+    if (popped === HISTORY_HEAD) await this.restoreList(list, [], session);
+    else await this.redis.rpushx(list, popped);
+    await this.redis.hincrby(this.keys.session(userId, sessionId), 'message_count', 1);
+  }
+}
+
+/** Runs a MULTI or pipeline; the first failed command's error is thrown. */
+export async function run(tx: ChainableCommander): Promise<unknown[]> {
+  const results = await tx.exec();
+  if (!results) throw new Error('Redis transaction was aborted');
+  for (const [error] of results) if (error) throw error;
+  return results.map(([, value]) => value);
+}

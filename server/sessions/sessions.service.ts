@@ -1,0 +1,117 @@
+import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { PersonasService } from '../personas/personas.service';
+import { decodeMessageCursor, decodeSessionCursor, encodeMessageCursor, encodeSessionCursor } from './cursor';
+import { mapMessage, MessageListDto, MessageListQueryDto } from './dto/message.dto';
+import { mapSession, SessionCreateDto, SessionDto, SessionListDto, SessionListQueryDto, SessionUpdateDto } from './dto/session.dto';
+import { isSessionId, SESSION_NOT_FOUND } from './session-id';
+import type { StoredSession } from './session.model';
+import { SessionChanges, SessionsRepository } from './sessions.repository';
+
+export const DEFAULT_PAGE_SIZE = 50;
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** "Chat · 24 Nov 14:05" in UTC: distinguishable in a list, the same on every server. */
+export function defaultDisplayName(at: number): string {
+  const d = new Date(at);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `Chat · ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`;
+}
+
+/** Session rules: ownership (every lookup is within the caller's keys), personas, paging, names. */
+@Injectable()
+export class SessionsService {
+  constructor(
+    private readonly sessions: SessionsRepository,
+    private readonly personas: PersonasService,
+  ) {}
+
+  /** The caller's session (its TTL renewed), or 404 — also when it belongs to someone else. */
+  async getSession(userId: string, sessionId: string): Promise<StoredSession> {
+    const session = isSessionId(sessionId) ? await this.sessions.find(userId, sessionId) : null;
+    if (!session) throw new NotFoundException(SESSION_NOT_FOUND);
+    return session;
+  }
+
+  /** getSession as the API shows it. */
+  async describeSession(userId: string, sessionId: string): Promise<SessionDto> {
+    return mapSession(await this.getSession(userId, sessionId));
+  }
+
+  async createSession(userId: string, dto: SessionCreateDto): Promise<SessionDto> {
+    return mapSession(await this.create(userId, dto.display_name, dto.persona, dto.metadata));
+  }
+
+  /** Shared by the REST and v0 create calls. An absent persona means the catalogue's default. */
+  async create(userId: string, displayName?: string, persona?: string, metadata?: Record<string, unknown>): Promise<StoredSession> {
+    const key = persona === undefined ? this.personas.defaultKey() : this.personas.require(persona).key;
+    const now = Date.now();
+    return this.sessions.create(
+      userId,
+      { display_name: displayName || defaultDisplayName(now), persona: key, metadata: metadata ?? {} },
+      now,
+    );
+  }
+
+  async listSessions(userId: string, query: SessionListQueryDto): Promise<SessionListDto> {
+    const after = query.cursor === undefined ? undefined : decodeSessionCursor(query.cursor);
+    const page = await this.sessions.list(userId, query.limit ?? DEFAULT_PAGE_SIZE, after);
+    return {
+      sessions: page.sessions.map(mapSession),
+      count: page.sessions.length,
+      next_cursor: page.next ? encodeSessionCursor(page.next) : null,
+    };
+  }
+
+  async updateSession(userId: string, sessionId: string, dto: SessionUpdateDto): Promise<SessionDto> {
+    const changes: SessionChanges = {};
+    if (dto.display_name !== undefined) {
+      if (dto.display_name === '') throw new BadRequestException('display_name must not be empty');
+      changes.display_name = dto.display_name;
+    }
+    if (dto.persona !== undefined) changes.persona = this.personas.require(dto.persona).key;
+    if (dto.pinned !== undefined) changes.pinned = dto.pinned;
+    if (dto.metadata !== undefined) changes.metadata = dto.metadata;
+    if (Object.keys(changes).length === 0) {
+      throw new BadRequestException('Nothing to update: send at least one of display_name, persona, pinned, metadata');
+    }
+    return mapSession(this.found(await this.sessions.update(userId, sessionId, changes)));
+  }
+
+  async deleteSession(userId: string, sessionId: string): Promise<void> {
+    if (!(await this.sessions.delete(userId, sessionId))) throw new NotFoundException(SESSION_NOT_FOUND);
+  }
+
+  async clearSessionHistory(userId: string, sessionId: string): Promise<SessionDto> {
+    return mapSession(this.found(await this.sessions.clearMessages(userId, sessionId)));
+  }
+
+  async listSessionMessages(userId: string, sessionId: string, query: MessageListQueryDto): Promise<MessageListDto> {
+    const before = query.before === undefined ? undefined : decodeMessageCursor(query.before);
+    const page = await this.sessions.listMessages(userId, sessionId, query.limit ?? DEFAULT_PAGE_SIZE, before);
+    if (!page) throw new NotFoundException(SESSION_NOT_FOUND);
+    return {
+      messages: page.messages.map(mapMessage),
+      next_cursor: page.nextBefore === null ? null : encodeMessageCursor(page.nextBefore),
+      total: page.total,
+    };
+  }
+
+  /** v0 API: `{id}` is a session id or the display name of one of the caller's sessions. */
+  async resolveSessionReference(userId: string, reference: string): Promise<string> {
+    if (isSessionId(reference)) {
+      const session = await this.sessions.find(userId, reference);
+      if (session) return session.id;
+    }
+    // Names are at most 200 characters; anything longer cannot name a session.
+    const name = reference.trim();
+    const id = name.length > 0 && name.length <= 200 ? await this.sessions.findIdByName(userId, name) : null;
+    if (!id) throw new NotFoundException(SESSION_NOT_FOUND);
+    return id;
+  }
+
+  private found(session: StoredSession | null): StoredSession {
+    if (!session) throw new NotFoundException(SESSION_NOT_FOUND);
+    return session;
+  }
+}

@@ -1,0 +1,254 @@
+import { NotFoundException } from '@nestjs/common';
+import Redis from 'ioredis';
+import { IdentityRepository } from '../server/identity/identity.repository';
+import { MemoryRedis } from '../server/redis/memory-redis';
+import type { RedisClient } from '../server/redis/redis.constants';
+import { RedisKeys } from '../server/redis/redis-keys';
+import type { StoredMessage } from '../server/sessions/session.model';
+import { SessionsRepository } from '../server/sessions/sessions.repository';
+import { deleteKeysWithPrefix, TEST_REDIS_URL, uniquePrefix } from './support/redis';
+
+/**
+ * The repository contract: the same tests against the embedded store and a real Redis, so the
+ * app behaves the same whichever store it runs on.
+ */
+interface Store {
+  client: RedisClient;
+  close(): Promise<void>;
+}
+
+const stores: Array<[string, (prefix: string) => Promise<Store>]> = [
+  ['embedded store', async () => {
+    const client = new MemoryRedis();
+    return { client: client as unknown as RedisClient, close: async () => client.shutdown() };
+  }],
+  ['Redis', async (prefix) => {
+    const client = new Redis(TEST_REDIS_URL);
+    return {
+      client,
+      close: async () => {
+        await deleteKeysWithPrefix(prefix);
+        await client.quit();
+      },
+    };
+  }],
+];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function message(role: 'user' | 'assistant', content: string, i = 0): StoredMessage {
+  return { id: `m_${role}_${content}_${i}`, role, content, created_at: 1_700_000_000_000 + i, status: role === 'assistant' ? 'complete' : undefined };
+}
+
+describe.each(stores)('sessions repository contract: %s', (_name, open) => {
+  let store: Store;
+  let keys: RedisKeys;
+  let prefix: string;
+  const repo = (ttlSeconds = 3600) => new SessionsRepository(store.client, keys, { ttlSeconds });
+  let user = 0;
+  const newUser = () => `u_contract${String(++user).padStart(12, '0')}xxxxxxxxxx`.slice(0, 24);
+  const input = (name = 'chat') => ({ display_name: name, persona: 'default', metadata: { a: 1 } });
+
+  beforeAll(async () => {
+    prefix = uniquePrefix('contract');
+    store = await open(prefix);
+    keys = new RedisKeys({ keyPrefix: prefix, url: undefined });
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it('create + find round trip, with TTL on hash and list', async () => {
+    const u = newUser();
+    const created = await repo().create(u, input('first'));
+    const found = await repo().find(u, created.id);
+    expect(found).toMatchObject({ id: created.id, user_id: u, display_name: 'first', persona: 'default', metadata: { a: 1 }, message_count: 0, pinned: false });
+    expect(found!.expires_at! - Date.now()).toBeGreaterThan(3590_000);
+    expect(await store.client.pttl(keys.session(u, created.id))).toBeGreaterThan(3590_000);
+    expect(await store.client.pttl(keys.messages(u, created.id))).toBeGreaterThan(3590_000);
+    expect(await repo().find(u, 's_doesnotexist0000000000')).toBeNull();
+  });
+
+  it('TTL 0 never expires', async () => {
+    const u = newUser();
+    const s = await repo(0).create(u, input());
+    expect(s.expires_at).toBeNull();
+    expect(await store.client.pttl(keys.session(u, s.id))).toBe(-1);
+    expect((await repo(0).find(u, s.id))!.expires_at).toBeNull();
+  });
+
+  it('sliding TTL: reads and writes renew hash and list', async () => {
+    const u = newUser();
+    const r = repo(60);
+    const s = await r.create(u, input());
+    const shorten = () => Promise.all([store.client.pexpire(keys.session(u, s.id), 500), store.client.pexpire(keys.messages(u, s.id), 500)]);
+    for (const touch of [() => r.find(u, s.id), () => r.recentMessages(u, s.id, 5), () => r.listMessages(u, s.id, 5), () => r.appendMessages(u, s.id, [message('user', 'x')])]) {
+      await shorten();
+      await touch();
+      expect(await store.client.pttl(keys.session(u, s.id))).toBeGreaterThan(59_000);
+      expect(await store.client.pttl(keys.messages(u, s.id))).toBeGreaterThan(59_000);
+    }
+  });
+
+  it('expired sessions vanish and their index entries are pruned lazily by listing', async () => {
+    const u = newUser();
+    const r = repo(1);
+    const kept = await repo(0).create(u, input('kept'));
+    const gone = await r.create(u, input('gone'));
+    expect(await store.client.zcard(keys.sessionIndex(u))).toBe(2);
+    await sleep(1200);
+    expect(await r.find(u, gone.id)).toBeNull();
+    const page = await r.list(u, 10);
+    expect(page.sessions.map((s) => s.id)).toEqual([kept.id]);
+    expect(page.next).toBeNull();
+    expect(await store.client.zcard(keys.sessionIndex(u))).toBe(1);
+  });
+
+  it('pin PERSISTs hash and list; reads and appends keep it persisted; unpin restores the TTL', async () => {
+    const u = newUser();
+    const r = repo(60);
+    const s = await r.create(u, input());
+    const pinned = await r.update(u, s.id, { pinned: true });
+    expect(pinned).toMatchObject({ pinned: true, expires_at: null });
+    await r.find(u, s.id);
+    await r.appendMessages(u, s.id, [message('user', 'hi')]);
+    await r.listMessages(u, s.id, 10);
+    await r.clearMessages(u, s.id);
+    await r.update(u, s.id, { display_name: 'renamed' });
+    expect(await store.client.pttl(keys.session(u, s.id))).toBe(-1);
+    expect(await store.client.pttl(keys.messages(u, s.id))).toBe(-1);
+    const unpinned = await r.update(u, s.id, { pinned: false });
+    expect(unpinned!.pinned).toBe(false);
+    expect(unpinned!.expires_at! - Date.now()).toBeGreaterThan(59_000);
+    expect(await store.client.pttl(keys.messages(u, s.id))).toBeGreaterThan(59_000);
+  });
+
+  it('pagination: every session exactly once, newest first, also with equal scores', async () => {
+    const u = newUser();
+    const r = repo();
+    const ids: string[] = [];
+    // 40 sessions over 4 distinct timestamps: many ties in the index.
+    for (let i = 0; i < 40; i++) ids.push((await r.create(u, input(`s${i}`), 1_700_000_000_000 + Math.floor(i / 10))).id);
+    const expected = [...ids].sort((a, b) => Math.floor(ids.indexOf(b) / 10) - Math.floor(ids.indexOf(a) / 10) || (a < b ? 1 : -1));
+    for (const size of [1, 3, 7, 40, 50]) {
+      const seen: string[] = [];
+      let after;
+      for (let pages = 0; pages < 100; pages++) {
+        const page = await r.list(u, size, after);
+        seen.push(...page.sessions.map((s) => s.id));
+        if (!page.next) break;
+        after = page.next;
+      }
+      expect(seen).toEqual(expected);
+    }
+  });
+
+  it('listing tops a page up past many expired entries, and prunes them', async () => {
+    const u = newUser();
+    const r = repo();
+    const live: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const s = await r.create(u, input(`s${i}`), 1_700_000_000_000 + i);
+      if (i % 3 === 0) live.push(s.id);
+      else await store.client.del(keys.session(u, s.id), keys.messages(u, s.id)); // as if expired
+    }
+    const page = await r.list(u, 5);
+    expect(page.sessions.map((s) => s.id)).toEqual([...live].reverse().slice(0, 5));
+    const rest = await r.list(u, 50, page.next!);
+    expect(rest.sessions.map((s) => s.id)).toEqual([...live].reverse().slice(5));
+    expect(await store.client.zcard(keys.sessionIndex(u))).toBe(live.length);
+  });
+
+  it('append: atomic counters under concurrency, history pages and cursors', async () => {
+    const u = newUser();
+    const r = repo();
+    const s = await r.create(u, input());
+    await Promise.all(Array.from({ length: 25 }, (_, i) => r.appendMessages(u, s.id, [message('user', `q${i}`, i)])));
+    const after = await r.appendMessages(u, s.id, [message('user', 'last-q', 100), message('assistant', 'last-a', 101)]);
+    expect(after.message_count).toBe(27);
+    expect(after.last_activity).toBeGreaterThanOrEqual(s.last_activity);
+    expect(Number(await store.client.zscore(keys.sessionIndex(u), s.id))).toBe(after.last_activity);
+    const first = await r.listMessages(u, s.id, 10);
+    expect(first!.total).toBe(27);
+    expect(first!.messages.map((m) => m.content).slice(-2)).toEqual(['last-q', 'last-a']);
+    const all = [...first!.messages];
+    let before = first!.nextBefore;
+    while (before !== null) {
+      const page = await r.listMessages(u, s.id, 10, before);
+      all.unshift(...page!.messages);
+      before = page!.nextBefore;
+    }
+    expect(all).toHaveLength(27);
+    expect(new Set(all.map((m) => m.id)).size).toBe(27);
+    expect((await r.recentMessages(u, s.id, 3)).map((m) => m.content)).toEqual([all[24].content, 'last-q', 'last-a']);
+  });
+
+  it('removeLastAssistantMessage removes only a trailing assistant message', async () => {
+    const u = newUser();
+    const r = repo();
+    const s = await r.create(u, input());
+    expect(await r.removeLastAssistantMessage(u, s.id)).toBeNull();
+    await r.appendMessages(u, s.id, [message('user', 'q'), message('assistant', 'a')]);
+    expect((await r.removeLastAssistantMessage(u, s.id))?.content).toBe('a');
+    expect(await r.removeLastAssistantMessage(u, s.id)).toBeNull();
+    expect((await r.find(u, s.id))!.message_count).toBe(1);
+    expect((await r.recentMessages(u, s.id, 10)).map((m) => m.content)).toEqual(['q']);
+  });
+
+  it('writes to a missing session change nothing', async () => {
+    const u = newUser();
+    const r = repo();
+    const missing = 's_missingmissingmissing0';
+    await expect(r.appendMessages(u, missing, [message('user', 'x')])).rejects.toBeInstanceOf(NotFoundException);
+    expect(await r.clearMessages(u, missing)).toBeNull();
+    expect(await r.update(u, missing, { display_name: 'x', pinned: true })).toBeNull();
+    expect(await r.delete(u, missing)).toBe(false);
+    expect(await r.removeLastAssistantMessage(u, missing)).toBeNull();
+    expect(await store.client.exists(keys.session(u, missing), keys.messages(u, missing), keys.sessionIndex(u), keys.sessionNames(u))).toBe(0);
+  });
+
+  it('delete removes hash, list and index entry in one go', async () => {
+    const u = newUser();
+    const r = repo();
+    const s = await r.create(u, input());
+    await r.appendMessages(u, s.id, [message('user', 'x')]);
+    expect(await r.delete(u, s.id)).toBe(true);
+    expect(await store.client.exists(keys.session(u, s.id), keys.messages(u, s.id))).toBe(0);
+    expect(await store.client.zscore(keys.sessionIndex(u), s.id)).toBeNull();
+  });
+
+  it('clear empties the history and keeps the session', async () => {
+    const u = newUser();
+    const r = repo();
+    const s = await r.create(u, input());
+    await r.appendMessages(u, s.id, [message('user', 'x'), message('assistant', 'y')]);
+    const cleared = await r.clearMessages(u, s.id);
+    expect(cleared!.message_count).toBe(0);
+    expect(await r.listMessages(u, s.id, 10)).toEqual({ messages: [], total: 0, nextBefore: null });
+    await r.appendMessages(u, s.id, [message('user', 'again')]);
+    expect((await r.find(u, s.id))!.message_count).toBe(1);
+  });
+
+  it('finds the newest session by display name, following renames and deletions', async () => {
+    const u = newUser();
+    const r = repo();
+    const older = await r.create(u, input('John Doe'), 1_700_000_000_000);
+    const newer = await r.create(u, input('John Doe'), 1_700_000_000_001);
+    expect(await r.findIdByName(u, 'John Doe')).toBe(newer.id);
+    await r.delete(u, newer.id);
+    expect(await r.findIdByName(u, 'John Doe')).toBe(older.id);
+    await r.update(u, older.id, { display_name: 'Jane' });
+    expect(await r.findIdByName(u, 'Jane')).toBe(older.id);
+    expect(await r.findIdByName(u, 'John Doe')).toBeNull();
+    expect(await store.client.hget(keys.sessionNames(u), 'John Doe')).toBeNull();
+  });
+
+  it('identity repository: token hash → user id; identity record', async () => {
+    const ids = new IdentityRepository(store.client, keys);
+    await ids.create({ user_id: 'u_contractidentity000000', created_at: 1234 }, 'ab'.repeat(32));
+    expect(await ids.findUserIdByTokenHash('ab'.repeat(32))).toBe('u_contractidentity000000');
+    expect(await ids.findUserIdByTokenHash('cd'.repeat(32))).toBeNull();
+    expect(await ids.find('u_contractidentity000000')).toEqual({ user_id: 'u_contractidentity000000', created_at: 1234 });
+    await expect(ids.create({ user_id: 'u_other', created_at: 1 }, 'ab'.repeat(32))).rejects.toThrow(/collision/);
+  });
+});
