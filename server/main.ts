@@ -1,5 +1,3 @@
-import { Logger } from '@nestjs/common';
-import { createApp } from './app.factory';
 import { loadDotEnv } from './config/dotenv';
 import { Env, EnvError, parseEnv } from './config/env';
 
@@ -25,6 +23,9 @@ function publicUrl(env: Env, port: number): string {
 
 async function main(): Promise<void> {
   const { env, dotEnv } = readEnv();
+  // Loaded only after the environment is valid, so a configuration mistake is reported at once.
+  const { Logger } = await import('@nestjs/common');
+  const { createApp } = await import('./app.factory');
   const app = await createApp();
   const logger = new Logger('nono-chat');
   if (dotEnv) logger.log(`Read settings from ${dotEnv} (variables set in the environment take precedence)`);

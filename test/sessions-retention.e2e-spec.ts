@@ -41,8 +41,6 @@ describe('sessions: retention (SESSION_TTL_SECONDS=1)', () => {
       const got = (await request(t.url).get(`/api/sessions/${renewed.session_id}`).set(me.auth).expect(200)).body;
       expect(Date.parse(got.expires_at)).toBeGreaterThan(Date.now() + 800);
     }
-    await request(t.url).get(`/api/sessions/${lapsed.session_id}`).set(me.auth).expect(404);
-
     // Watch what the app sends to Redis while it lists: a range and reads, never KEYS or SCAN.
     const client = t.app.get<Redis>(REDIS_CLIENT);
     const source = `127.0.0.1:${client.stream.localPort}`;
@@ -60,6 +58,7 @@ describe('sessions: retention (SESSION_TTL_SECONDS=1)', () => {
     expect(commands).toContain('zrem'); // the lapsed entry was pruned on the way
     expect(commands.filter((c) => c === 'keys' || c === 'scan')).toEqual([]);
     expect(await redis.zscore(`${t.prefix}:{u:${me.user_id}}:sessions`, lapsed.session_id)).toBeNull();
+    await request(t.url).get(`/api/sessions/${lapsed.session_id}`).set(me.auth).expect(404);
 
     // Pinned survives; unpinning starts the clock again.
     await sleep(1100);

@@ -87,6 +87,10 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
       await touch();
       expect(await store.client.pttl(keys.session(u, s.id))).toBeGreaterThan(59_000);
       expect(await store.client.pttl(keys.messages(u, s.id))).toBeGreaterThan(59_000);
+      // A list page shows the renewed expiry without asking Redis for each TTL.
+      const [listed] = (await r.list(u, 1)).sessions;
+      const actual = Date.now() + (await store.client.pttl(keys.session(u, s.id)));
+      expect(Math.abs(listed.expires_at! - actual)).toBeLessThan(250);
     }
   });
 

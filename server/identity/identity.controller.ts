@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ErrorBody } from '../common/error-body';
 import { CurrentUser } from './current-user.decorator';
 import { GuestIdentityDto, IdentityDto, mapIdentity } from './dto/identity.dto';
 import { IdentityService } from './identity.service';
@@ -22,6 +23,7 @@ export class IdentityController {
 
   @Get('me')
   @ApiBearerAuth()
+  @ApiUnauthorizedResponse({ type: ErrorBody, description: 'Missing or invalid bearer token' })
   @ApiOperation({ summary: 'Who the bearer token belongs to' })
   async getCurrentIdentity(@CurrentUser() me: Identity): Promise<IdentityDto> {
     return mapIdentity(await this.identities.describe(me));

@@ -1,5 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { ErrorBody } from '../common/error-body';
 import { CurrentUser } from '../identity/current-user.decorator';
 import type { Identity } from '../identity/identity.types';
 import {
@@ -18,11 +27,13 @@ const REFERENCE = {
 /** The v0 API's session calls, kept working (with the bearer token added). */
 @ApiTags('sessions (v0)')
 @ApiBearerAuth()
+@ApiUnauthorizedResponse({ type: ErrorBody, description: 'Missing or invalid bearer token' })
 @Controller('api/session')
 export class LegacySessionsController {
   constructor(private readonly legacy: LegacySessionsService) {}
 
   @Post('create')
+  @ApiBadRequestResponse({ type: ErrorBody, description: 'Invalid body or unknown persona' })
   @HttpCode(201)
   @ApiOperation({ summary: 'v0: create a session named by `user_id`', deprecated: true })
   createLegacySession(@CurrentUser() me: Identity, @Body() dto: LegacySessionCreateDto): Promise<LegacySessionCreatedDto> {
@@ -31,6 +42,7 @@ export class LegacySessionsController {
 
   @Get(':id/history')
   @ApiParam(REFERENCE)
+  @ApiNotFoundResponse({ type: ErrorBody, description: 'No session of mine with this id or name' })
   @ApiOperation({ summary: 'v0: a session\'s history (use GET /api/sessions/{id}/messages)', deprecated: true })
   getLegacySessionHistory(@CurrentUser() me: Identity, @Param('id') reference: string): Promise<LegacySessionHistoryDto> {
     return this.legacy.getLegacyHistory(me.user_id, reference);
@@ -38,6 +50,7 @@ export class LegacySessionsController {
 
   @Delete(':id/clear')
   @ApiParam(REFERENCE)
+  @ApiNotFoundResponse({ type: ErrorBody, description: 'No session of mine with this id or name' })
   @ApiOperation({ summary: 'v0: clear a session\'s history (use DELETE /api/sessions/{id}/messages)', deprecated: true })
   clearLegacySessionHistory(@CurrentUser() me: Identity, @Param('id') reference: string): Promise<LegacySessionClearedDto> {
     return this.legacy.clearLegacyHistory(me.user_id, reference);

@@ -21,9 +21,8 @@ export class LegacySessionsService {
   }
 
   async getLegacyHistory(userId: string, reference: string): Promise<LegacySessionHistoryDto> {
-    const id = await this.sessions.resolveSessionReference(userId, reference);
-    const session = await this.sessions.getSession(userId, id);
-    const page = await this.sessions.listSessionMessages(userId, id, { limit: LEGACY_HISTORY_LIMIT });
+    const session = await this.sessions.resolveSessionReference(userId, reference);
+    const page = await this.sessions.listSessionMessages(userId, session.id, { limit: LEGACY_HISTORY_LIMIT });
     return {
       session_id: session.id,
       user_id: session.display_name,
@@ -34,8 +33,8 @@ export class LegacySessionsService {
   }
 
   async clearLegacyHistory(userId: string, reference: string): Promise<LegacySessionClearedDto> {
-    const id = await this.sessions.resolveSessionReference(userId, reference);
-    await this.sessions.clearSessionHistory(userId, id);
-    return { session_id: id, message: 'History cleared' };
+    const session = await this.sessions.resolveSessionReference(userId, reference);
+    await this.sessions.clearSessionHistory(userId, session.id);
+    return { session_id: session.id, message: 'History cleared' };
   }
 }

@@ -31,10 +31,11 @@ export class SessionIndex {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
+    private readonly ttlMs: number,
   ) {}
 
   /**
-   * ZREVRANGEBYSCORE for a slice of the index, then one pipeline of HGETALL + PTTL for that slice.
+   * ZREVRANGEBYSCORE for a slice of the index, then one pipeline of HGETALL for that slice.
    * Entries whose hash has expired are pruned (ZREM) and the page is topped up, in bounded rounds.
    */
   async page(userId: string, limit: number, after?: SessionListPosition): Promise<SessionPage> {
@@ -93,14 +94,12 @@ export class SessionIndex {
 
   private async readSessions(userId: string, entries: IndexEntry[]): Promise<Array<StoredSession | null>> {
     const pipe = this.redis.pipeline();
-    for (const { id } of entries) pipe.hgetall(this.keys.session(userId, id)).pttl(this.keys.session(userId, id));
+    for (const { id } of entries) pipe.hgetall(this.keys.session(userId, id));
     const results = (await pipe.exec()) ?? [];
-    const now = Date.now();
     return entries.map((entry, i) => {
-      const [hashError, hash] = results[2 * i] ?? [];
-      const [ttlError, pttl] = results[2 * i + 1] ?? [];
-      if (hashError || ttlError) throw hashError ?? ttlError;
-      return decodeSession(userId, entry.id, hash as Record<string, string>, pttl as number, now);
+      const [error, hash] = results[i] ?? [];
+      if (error) throw error;
+      return decodeSession(userId, entry.id, hash as Record<string, string>, this.ttlMs);
     });
   }
 

@@ -21,6 +21,11 @@ export interface SessionFields {
   last_activity: number;
   message_count: number;
   pinned: boolean;
+  /**
+   * When the sliding TTL was last renewed (ms). Written with every renewal, so a list page can
+   * tell each session's expiry from its hash alone, without a PTTL per session.
+   */
+  touched_at: number;
 }
 
 export function encodeSessionFields(fields: Partial<SessionFields>): Record<string, string> {
@@ -32,6 +37,7 @@ export function encodeSessionFields(fields: Partial<SessionFields>): Record<stri
   if (fields.last_activity !== undefined) out.last_activity = String(fields.last_activity);
   if (fields.message_count !== undefined) out.message_count = String(fields.message_count);
   if (fields.pinned !== undefined) out.pinned = fields.pinned ? '1' : '0';
+  if (fields.touched_at !== undefined) out.touched_at = String(fields.touched_at);
   return out;
 }
 
@@ -47,19 +53,20 @@ function parseMetadata(text: string | undefined): Record<string, unknown> {
 
 /**
  * The session a hash describes, or null when the hash is gone or incomplete (a write that raced
- * with expiry or deletion can leave a few fields behind; they are not a session).
- * `pttl` is the hash's PTTL as Redis answers it (-1: no expiry, -2: no key).
+ * with expiry or deletion can leave a few fields behind; they are not a session). `ttlMs` is the
+ * sliding TTL (0: sessions never expire).
  */
 export function decodeSession(
   userId: string,
   sessionId: string,
   hash: Record<string, string> | null | undefined,
-  pttl: number,
-  now = Date.now(),
+  ttlMs: number,
 ): StoredSession | null {
   if (!hash || hash.created_at === undefined || hash.persona === undefined || hash.display_name === undefined) return null;
-  if (pttl === -2) return null;
   const created = Number(hash.created_at);
+  const lastActivity = Number(hash.last_activity ?? created);
+  const pinned = hash.pinned === '1';
+  const touched = Number(hash.touched_at ?? lastActivity);
   return {
     id: sessionId,
     user_id: userId,
@@ -67,10 +74,10 @@ export function decodeSession(
     persona: hash.persona,
     metadata: parseMetadata(hash.metadata),
     created_at: created,
-    last_activity: Number(hash.last_activity ?? created),
+    last_activity: lastActivity,
     message_count: Math.max(0, Number(hash.message_count ?? 0)),
-    pinned: hash.pinned === '1',
-    expires_at: pttl >= 0 ? now + pttl : null,
+    pinned,
+    expires_at: pinned || ttlMs <= 0 ? null : touched + ttlMs,
   };
 }
 

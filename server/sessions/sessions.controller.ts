@@ -1,14 +1,26 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { ErrorBody } from '../common/error-body';
 import { CurrentUser } from '../identity/current-user.decorator';
 import type { Identity } from '../identity/identity.types';
 import { MessageListDto, MessageListQueryDto } from './dto/message.dto';
 import { SessionCreateDto, SessionDto, SessionListDto, SessionListQueryDto, SessionUpdateDto } from './dto/session.dto';
 import { SessionIdParam } from './session-id';
+
+const SESSION_NOT_FOUND_DOC = 'No such session among mine (also for malformed ids and other people\'s sessions)';
 import { SessionsService } from './sessions.service';
 
 @ApiTags('sessions')
 @ApiBearerAuth()
+@ApiUnauthorizedResponse({ type: ErrorBody, description: 'Missing or invalid bearer token' })
+@ApiBadRequestResponse({ type: ErrorBody, description: 'Invalid body, query or cursor' })
 @Controller('api/sessions')
 export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}
@@ -29,18 +41,21 @@ export class SessionsController {
   }
 
   @Get(':id')
+  @ApiNotFoundResponse({ type: ErrorBody, description: SESSION_NOT_FOUND_DOC })
   @ApiOperation({ summary: 'Get one of my sessions' })
   getSession(@CurrentUser() me: Identity, @SessionIdParam() id: string): Promise<SessionDto> {
     return this.sessions.describeSession(me.user_id, id);
   }
 
   @Patch(':id')
+  @ApiNotFoundResponse({ type: ErrorBody, description: SESSION_NOT_FOUND_DOC })
   @ApiOperation({ summary: 'Rename a session, change its persona or metadata, pin or unpin it' })
   updateSession(@CurrentUser() me: Identity, @SessionIdParam() id: string, @Body() dto: SessionUpdateDto): Promise<SessionDto> {
     return this.sessions.updateSession(me.user_id, id, dto);
   }
 
   @Delete(':id')
+  @ApiNotFoundResponse({ type: ErrorBody, description: SESSION_NOT_FOUND_DOC })
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a session and its history' })
   deleteSession(@CurrentUser() me: Identity, @SessionIdParam() id: string): Promise<void> {
@@ -48,6 +63,7 @@ export class SessionsController {
   }
 
   @Get(':id/messages')
+  @ApiNotFoundResponse({ type: ErrorBody, description: SESSION_NOT_FOUND_DOC })
   @ApiOperation({ summary: 'Read history: newest page first, oldest first within a page; `before` pages back' })
   listSessionMessages(
     @CurrentUser() me: Identity,
@@ -58,6 +74,7 @@ export class SessionsController {
   }
 
   @Delete(':id/messages')
+  @ApiNotFoundResponse({ type: ErrorBody, description: SESSION_NOT_FOUND_DOC })
   @ApiOperation({ summary: 'Clear the history; the session stays' })
   clearSessionHistory(@CurrentUser() me: Identity, @SessionIdParam() id: string): Promise<SessionDto> {
     return this.sessions.clearSessionHistory(me.user_id, id);

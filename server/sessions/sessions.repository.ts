@@ -35,11 +35,10 @@ export interface MessagePage {
 
 /**
  * Sessions and their messages in Redis (or the embedded store), per DESIGN.md "Redis data model":
- * an activity-ordered ZSET per identity, a HASH per session, a LIST of JSON messages. Every write
- * touching several keys is one MULTI; every read or write renews the sliding TTL of the session's
- * hash and list (`EXPIRE … XX`, which leaves a pinned, PERSISTed session alone). Writes end by
- * reading the hash back in the same MULTI: if the session had gone meanwhile, the few fields the
- * write recreated are removed again and the caller gets "not found".
+ * an activity-ordered ZSET per identity, a HASH per session, a LIST of JSON messages. Every read
+ * or write of a session is one MULTI that also renews its sliding TTL and ends by reading the hash
+ * back; if the session had gone meanwhile, the few fields the write recreated are removed again
+ * and the caller gets "not found".
  */
 @Injectable()
 export class SessionsRepository implements MessageStore {
@@ -52,14 +51,14 @@ export class SessionsRepository implements MessageStore {
     @Inject(sessionsConfig.KEY) config: SessionsConfig,
   ) {
     this.ttl = config.ttlSeconds;
-    this.index = new SessionIndex(redis, keys);
+    this.index = new SessionIndex(redis, keys, this.ttl * 1000);
   }
 
   // ---- sessions -----------------------------------------------------------------------------
 
   async create(userId: string, input: NewSession, now = Date.now()): Promise<StoredSession> {
     const id = newSessionId();
-    const fields: SessionFields = { ...input, created_at: now, last_activity: now, message_count: 0, pinned: false };
+    const fields: SessionFields = { ...input, created_at: now, last_activity: now, message_count: 0, pinned: false, touched_at: now };
     const [hash, list, names] = [this.keys.session(userId, id), this.keys.messages(userId, id), this.keys.sessionNames(userId)];
     const tx = this.redis
       .multi()
@@ -69,7 +68,7 @@ export class SessionsRepository implements MessageStore {
       .hset(names, input.display_name, id);
     if (this.ttl > 0) tx.expire(hash, this.ttl).expire(list, this.ttl).expire(names, this.ttl);
     await run(tx);
-    return { id, user_id: userId, ...fields, expires_at: this.ttl > 0 ? now + this.ttl * 1000 : null };
+    return decodeSession(userId, id, encodeSessionFields(fields), this.ttl * 1000)!;
   }
 
   /** The session, renewing its TTL (a read is activity), or null. One round trip. */
@@ -92,8 +91,9 @@ export class SessionsRepository implements MessageStore {
       if (this.ttl > 0) tx.expire(this.keys.sessionNames(userId), this.ttl);
     }
     if (changes.pinned === true) tx.persist(hash).persist(list);
-    else if (changes.pinned === false && this.ttl > 0) tx.expire(hash, this.ttl).expire(list, this.ttl);
-    else this.renew(tx, userId, id);
+    else if (changes.pinned === false && this.ttl > 0) {
+      tx.expire(hash, this.ttl).expire(list, this.ttl).hset(hash, 'touched_at', String(Date.now()));
+    } else this.renew(tx, userId, id);
     return this.stateAfter(await run(this.readBack(tx, userId, id)), userId, id);
   }
 
@@ -115,7 +115,7 @@ export class SessionsRepository implements MessageStore {
       .ltrim(this.keys.messages(userId, id), 0, 0)
       .hset(this.keys.session(userId, id), encodeSessionFields({ message_count: 0, last_activity: now }))
       .zadd(this.keys.sessionIndex(userId), now, id);
-    this.renew(tx, userId, id);
+    this.renew(tx, userId, id, now);
     return this.stateAfter(await run(this.readBack(tx, userId, id)), userId, id);
   }
 
@@ -137,15 +137,18 @@ export class SessionsRepository implements MessageStore {
     // Index 0 is the head marker, so messages live at 1..llen-1 and `before` ≥ 1.
     const from = before === undefined ? -limit : Math.max(1, before - limit);
     const to = before === undefined ? -1 : before - 1;
-    const tx = this.redis.multi().hget(this.keys.session(userId, id), 'created_at').llen(list).lrange(list, from, to);
+    const tx = this.redis.multi().llen(list).lrange(list, from, to);
     this.renew(tx, userId, id);
-    const [createdAt, length, raw] = (await run(tx)) as [string | null, number, string[]];
-    if (createdAt === null) return null;
-    const messages = decodeMessages(raw);
-    const total = Math.max(0, length - 1);
+    const results = await run(this.readBack(tx, userId, id));
+    if (!(await this.stateAfter(results, userId, id))) return null;
+    const [length, raw] = results as [number, string[]];
     const withoutHead = raw.filter((r) => r !== HISTORY_HEAD).length;
     const start = before === undefined ? length - withoutHead : from;
-    return { messages, total, nextBefore: withoutHead > 0 && start > 1 ? start : null };
+    return {
+      messages: decodeMessages(raw),
+      total: Math.max(0, length - 1),
+      nextBefore: withoutHead > 0 && start > 1 ? start : null,
+    };
   }
 
   async appendMessages(userId: string, sessionId: string, messages: StoredMessage[]): Promise<StoredSession> {
@@ -159,7 +162,7 @@ export class SessionsRepository implements MessageStore {
       .hincrby(hash, 'message_count', messages.length)
       .hset(hash, 'last_activity', String(now))
       .zadd(this.keys.sessionIndex(userId), now, sessionId);
-    this.renew(tx, userId, sessionId);
+    this.renew(tx, userId, sessionId, now);
     const results = await run(this.readBack(tx, userId, sessionId));
     const session = await this.stateAfter(results, userId, sessionId);
     if (!session) throw new NotFoundException(SESSION_NOT_FOUND);
@@ -171,8 +174,9 @@ export class SessionsRepository implements MessageStore {
     if (limit <= 0) return [];
     const tx = this.redis.multi().lrange(this.keys.messages(userId, sessionId), -limit, -1);
     this.renew(tx, userId, sessionId);
-    const [raw] = (await run(tx)) as [string[]];
-    return decodeMessages(raw);
+    const results = await run(this.readBack(tx, userId, sessionId));
+    if (!(await this.stateAfter(results, userId, sessionId))) return [];
+    return decodeMessages(results[0] as string[]);
   }
 
   async removeLastAssistantMessage(userId: string, sessionId: string): Promise<StoredMessage | null> {
@@ -193,21 +197,27 @@ export class SessionsRepository implements MessageStore {
 
   // ---- helpers ------------------------------------------------------------------------------
 
-  /** Sliding TTL: renew the hash and list, but only where a TTL is set (pinned sessions have none). */
-  private renew(tx: ChainableCommander, userId: string, id: string): void {
+  /**
+   * Sliding TTL: renew the hash and list only where a TTL is set (`XX`: a pinned, PERSISTed session
+   * keeps none), and note when, so listings can show expires_at without asking for each TTL.
+   */
+  private renew(tx: ChainableCommander, userId: string, id: string, now = Date.now()): void {
     if (this.ttl <= 0) return;
-    tx.expire(this.keys.session(userId, id), this.ttl, 'XX').expire(this.keys.messages(userId, id), this.ttl, 'XX');
+    const hash = this.keys.session(userId, id);
+    tx.hset(hash, 'touched_at', String(now)).expire(hash, this.ttl, 'XX').expire(this.keys.messages(userId, id), this.ttl, 'XX');
   }
 
   private readBack(tx: ChainableCommander, userId: string, id: string): ChainableCommander {
-    return tx.hgetall(this.keys.session(userId, id)).pttl(this.keys.session(userId, id));
+    return tx.hgetall(this.keys.session(userId, id));
   }
 
-  /** The session the last two replies (HGETALL, PTTL) describe; removes what a write left of a gone session. */
+  /**
+   * The session the last reply (HGETALL) describes. A write into a session that had gone (expired,
+   * deleted, or never there) recreates a few fields; they are removed again here.
+   */
   private async stateAfter(results: unknown[], userId: string, id: string): Promise<StoredSession | null> {
-    const hash = results[results.length - 2] as Record<string, string>;
-    const pttl = results[results.length - 1] as number;
-    const session = decodeSession(userId, id, hash, pttl);
+    const hash = results[results.length - 1] as Record<string, string>;
+    const session = decodeSession(userId, id, hash, this.ttl * 1000);
     if (!session && Object.keys(hash ?? {}).length > 0) {
       await this.redis.multi().del(this.keys.session(userId, id)).zrem(this.keys.sessionIndex(userId), id).exec();
     }

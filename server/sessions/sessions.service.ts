@@ -98,16 +98,15 @@ export class SessionsService {
   }
 
   /** v0 API: `{id}` is a session id or the display name of one of the caller's sessions. */
-  async resolveSessionReference(userId: string, reference: string): Promise<string> {
+  async resolveSessionReference(userId: string, reference: string): Promise<StoredSession> {
     if (isSessionId(reference)) {
       const session = await this.sessions.find(userId, reference);
-      if (session) return session.id;
+      if (session) return session;
     }
     // Names are at most 200 characters; anything longer cannot name a session.
     const name = reference.trim();
     const id = name.length > 0 && name.length <= 200 ? await this.sessions.findIdByName(userId, name) : null;
-    if (!id) throw new NotFoundException(SESSION_NOT_FOUND);
-    return id;
+    return this.found(id === null ? null : await this.sessions.find(userId, id));
   }
 
   private found(session: StoredSession | null): StoredSession {

@@ -57,7 +57,8 @@ export interface FakeOpenAI {
   close(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve)));
+/** Unref'd: a scripted delay never keeps a finished test run alive. */
+const sleep = (ms: number) => new Promise<void>((resolve) => (ms > 0 ? setTimeout(resolve, ms).unref() : setImmediate(resolve)));
 
 /**
  * A real OpenAI-compatible HTTP server for tests, benchmarks and development mode: the app talks to
@@ -171,7 +172,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         return; // headers and some chunks sent, then silence with the connection open
       case 'reset':
         // Let the chunks already written reach the client first, as a real mid-answer drop would.
-        setTimeout(() => res.socket?.destroy(), 20);
+        setTimeout(() => res.socket?.destroy(), 20).unref();
         return;
       case 'malformed':
         res.end('data: {"id":"broken","choices":[{"delta":{"content":"oops"\n\ndata: [DONE]\n\n');

@@ -12,14 +12,19 @@ export function uniquePrefix(label = 't'): string {
 export async function deleteKeysWithPrefix(prefix: string, url = TEST_REDIS_URL): Promise<number> {
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   client.on('error', () => undefined);
-  await client.connect();
-  let cursor = '0';
-  let deleted = 0;
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) deleted += await client.unlink(...keys);
-  } while (cursor !== '0');
-  await client.quit();
-  return deleted;
+  try {
+    await client.connect();
+    let cursor = '0';
+    let deleted = 0;
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) deleted += await client.unlink(...keys);
+    } while (cursor !== '0');
+    await client.quit();
+    return deleted;
+  } finally {
+    // Also when Redis is unreachable: a client left reconnecting keeps the test process alive.
+    client.disconnect();
+  }
 }

@@ -1,4 +1,4 @@
-import { renderMarkdown } from './markdown';
+import { renderMarkdown, sanitizeHtml } from './markdown';
 
 function dom(html: string): HTMLElement {
   const host = document.createElement('div');
@@ -53,10 +53,17 @@ describe('renderMarkdown', () => {
     expect(link?.getAttribute('rel')).toContain('noopener');
   });
 
-  it('drops form controls and inline styles', () => {
-    const host = dom(renderMarkdown('text'));
-    expect(host.textContent).toBe('text');
-    const sanitized = dom(renderMarkdown('<form><input></form>'));
-    expect(sanitized.querySelector('form, input')).toBeNull();
+  it('sanitizes any HTML that reaches the page: scripts, handlers, javascript: URLs, forms, styles', () => {
+    const host = dom(
+      sanitizeHtml(
+        '<p style="color:red" onclick="x()">hi</p><script>x()</script><img src="a.png" onerror="x()">' +
+          '<a href="javascript:x()">a</a><form><input></form><style>*{}</style>',
+      ),
+    );
+    expect(host.querySelector('script, form, input, style')).toBeNull();
+    expect(host.querySelector('p')?.getAttribute('style')).toBeNull();
+    expect(host.querySelector('p')?.getAttribute('onclick')).toBeNull();
+    expect(host.querySelector('img')?.getAttribute('onerror')).toBeNull();
+    expect(host.querySelector('a')?.getAttribute('href')).toBeNull();
   });
 });

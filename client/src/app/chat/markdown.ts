@@ -57,12 +57,8 @@ function purifier(): typeof DOMPurify {
   return DOMPurify;
 }
 
-/**
- * Markdown → safe HTML. Two layers: raw HTML is escaped at parse time, and the result goes through
- * DOMPurify (no script, no event handler attribute, no javascript: URL, no form controls or styles).
- */
-export function renderMarkdown(source: string): string {
-  const html = markdown.parse(source) as string;
+/** The second layer: whatever HTML reaches the page goes through DOMPurify with a strict profile. */
+export function sanitizeHtml(html: string): string {
   return purifier().sanitize(html, {
     USE_PROFILES: { html: true },
     FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'option', 'iframe', 'object', 'embed'],
@@ -70,6 +66,14 @@ export function renderMarkdown(source: string): string {
     ALLOW_DATA_ATTR: false,
     ADD_ATTR: ['target', 'data-language'],
   });
+}
+
+/**
+ * Markdown → safe HTML. Two layers: raw HTML is escaped at parse time, and the result goes through
+ * DOMPurify (no script, no event handler attribute, no javascript: URL, no form controls or styles).
+ */
+export function renderMarkdown(source: string): string {
+  return sanitizeHtml(markdown.parse(source) as string);
 }
 
 const cache = new Map<string, string>();

@@ -1,70 +1,18 @@
 /**
- * The API's shapes as the client uses them. They mirror the server's DTOs (snake_case, ISO times);
- * where the generated models exist they are re-exported here so components import from one place.
+ * The API's shapes under the names the client uses, from the generated models (snake_case, ISO
+ * times), so components import from one place.
  */
+import type { ErrorBody } from '../api/models/error-body';
+
 export type { PersonaDto as Persona } from '../api/models/persona-dto';
-
-export interface Identity {
-  user_id: string;
-  token: string;
-}
-
-export interface Session {
-  session_id: string;
-  display_name: string;
-  persona: string;
-  created_at: string;
-  last_activity: string;
-  message_count: number;
-  pinned: boolean;
-  expires_at: string | null;
-  metadata?: Record<string, unknown>;
-}
-
-export interface SessionPage {
-  sessions: Session[];
-  count: number;
-  next_cursor: string | null;
-}
-
-export interface NewSession {
-  display_name?: string;
-  persona: string;
-}
-
-export interface SessionUpdate {
-  display_name?: string;
-  persona?: string;
-  pinned?: boolean;
-}
-
-export type MessageStatus = 'complete' | 'interrupted' | 'failed';
-
-export interface Message {
-  id: string;
-  role: 'user' | 'assistant';
-  content: string;
-  created_at: string;
-  persona?: string;
-  model?: string;
-  status?: MessageStatus;
-  finish_reason?: string | null;
-  usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number } | null;
-  context?: { messages: number; tokens: number } | null;
-  error?: { status: number; message: string } | null;
-}
-
-export interface MessagePage {
-  messages: Message[];
-  next_cursor: string | null;
-  total: number;
-}
+export type { GuestIdentityDto as Identity } from '../api/models/guest-identity-dto';
+export type { SessionDto as Session } from '../api/models/session-dto';
+export type { SessionListDto as SessionPage } from '../api/models/session-list-dto';
+export type { SessionCreateDto as NewSession } from '../api/models/session-create-dto';
+export type { SessionUpdateDto as SessionUpdate } from '../api/models/session-update-dto';
+export type { MessageDto as Message } from '../api/models/message-dto';
+export type { MessageListDto as MessagePage } from '../api/models/message-list-dto';
+export type { ChatErrorEventDto as ChatErrorEvent } from '../api/models/chat-error-event-dto';
 
 /** The error body every failing route answers with. */
-export interface ApiErrorBody {
-  statusCode: number;
-  error: string;
-  message: string;
-  details?: unknown;
-  message_id?: string;
-}
+export type ApiErrorBody = ErrorBody;

@@ -2,7 +2,9 @@ import { Injectable, computed, inject, signal } from '@angular/core';
 import { Api } from '../api/api';
 import { problemOf, statusOf } from '../core/api-error';
 import { Session } from '../core/api-types';
-import { deleteSession, listSessions, updateSession } from '../core/pending-api';
+import { deleteSession } from '../api/fn/sessions/delete-session';
+import { listSessions } from '../api/fn/sessions/list-sessions';
+import { updateSession } from '../api/fn/sessions/update-session';
 import { SessionState } from '../state/session-state';
 
 export const SESSION_PAGE_SIZE = 50;

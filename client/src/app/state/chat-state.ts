@@ -2,9 +2,10 @@ import { Injectable, computed, effect, inject, signal, untracked } from '@angula
 import { Api } from '../api/api';
 import { ApiConfiguration } from '../api/api-configuration';
 import { isModelNotConfigured, problemOf, ProblemInfo } from '../core/api-error';
-import { ApiErrorBody, Message } from '../core/api-types';
+import { ChatErrorEvent, Message } from '../core/api-types';
 import { IdentityStore } from '../core/identity-store';
-import { listSessionMessages, stopGeneration } from '../core/pending-api';
+import { listSessionMessages } from '../api/fn/sessions/list-session-messages';
+import { stopGeneration } from '../api/fn/chat/stop-generation';
 import { SessionState } from './session-state';
 import { postEventStream, SseEvent, StreamRefusedError } from './sse';
 
@@ -183,7 +184,7 @@ export class ChatState {
       this.finish((data['message'] ?? data) as Message);
       return true;
     } else if (event.event === 'error') {
-      const body = data as Partial<ApiErrorBody>;
+      const body = data as Partial<ChatErrorEvent>;
       const problem = { status: body.statusCode ?? 502, message: body.message ?? 'The answer failed.' };
       const draft = this.draftState();
       this.finish({ ...(draft ?? this.blank('assistant')), id: body.message_id ?? `failed-${++this.localIds}`, status: 'failed', error: problem });

@@ -5,7 +5,11 @@ import { problemOf, statusOf } from '../core/api-error';
 import { NewSession, Persona, Session } from '../core/api-types';
 import { browserStorage, STORAGE_KEYS } from '../core/browser-storage';
 import { IdentityStore } from '../core/identity-store';
-import { createGuestIdentity, createSession, getCurrentIdentity, getSession, listSessions } from '../core/pending-api';
+import { createGuestIdentity } from '../api/fn/identity/create-guest-identity';
+import { createSession } from '../api/fn/sessions/create-session';
+import { getCurrentIdentity } from '../api/fn/identity/get-current-identity';
+import { getSession } from '../api/fn/sessions/get-session';
+import { listSessions } from '../api/fn/sessions/list-sessions';
 
 export type StartPhase = 'starting' | 'ready' | 'failed';
 
@@ -101,7 +105,7 @@ export class SessionState {
   private async resume(): Promise<boolean> {
     const storedId = browserStorage.get(STORAGE_KEYS.session);
     const [me, personas, stored] = await Promise.allSettled([
-      this.api.invoke(getCurrentIdentity, {}),
+      this.api.invoke(getCurrentIdentity),
       this.loadPersonas(),
       storedId ? this.api.invoke(getSession, { id: storedId }) : Promise.resolve(null),
     ]);
@@ -118,7 +122,7 @@ export class SessionState {
   }
 
   private async startFresh(): Promise<void> {
-    this.identity.set(await this.api.invoke(createGuestIdentity, {}));
+    this.identity.set(await this.api.invoke(createGuestIdentity));
     await this.loadPersonas();
     await this.createSession({ persona: this.defaultPersonaState() });
   }

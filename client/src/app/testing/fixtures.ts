@@ -5,9 +5,11 @@ let counter = 0;
 export function aSession(overrides: Partial<Session> = {}): Session {
   counter += 1;
   const now = new Date().toISOString();
+  const name = overrides.display_name ?? `Session ${counter}`;
   return {
     session_id: `s_test${counter}`,
-    display_name: `Session ${counter}`,
+    display_name: name,
+    user_id: name,
     persona: 'default',
     created_at: now,
     last_activity: now,
