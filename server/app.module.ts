@@ -43,7 +43,14 @@ function loggerModule(env: Env): DynamicModule {
         ? {
             transport: {
               target: 'pino-pretty',
-              options: { singleLine: true, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' },
+              options: {
+                singleLine: true,
+                colorize: true,
+                translateTime: 'SYS:HH:MM:ss.l',
+                // One short line per request: "[id] request completed GET /api/x 200 4ms".
+                ignore: 'pid,hostname,service,req,res,responseTime',
+                messageFormat: '{if req.id}[{req.id}] {end}{msg}{if res.statusCode} {req.method} {req.url} {res.statusCode} {responseTime}ms{end}',
+              },
             },
           }
         : {}),

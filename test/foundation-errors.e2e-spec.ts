@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
 import request from 'supertest';
 import { startTestApp, TestApp } from './support/app';
 import { authHeaders, ProbeModule } from './support/probe';
@@ -53,8 +54,12 @@ describe('foundation: error bodies and the web client', () => {
     await request(t.url).post('/api/probe/echo').send({ name: 'ok', count: 2 }).expect(201, { name: 'ok', count: 2 });
   });
 
-  it('an unexpected error answers 500 with the request id and nothing internal', async () => {
+  it('an unexpected error answers 500 with the request id and nothing internal; the log has the detail', async () => {
+    const logged = jest.spyOn(Logger.prototype, 'error');
     const res = await request(t.url).get('/api/probe/boom').set('X-Request-Id', 'boom-1').expect(500);
+    const line = logged.mock.calls.map((call) => String(call[0])).find((m) => m.includes('boom-1'));
+    logged.mockRestore();
+    expect(line).toMatch(/^request boom-1 GET \/api\/probe\/boom failed: TypeError: internal detail/);
     expect(res.body).toEqual({
       statusCode: 500,
       error: 'Internal Server Error',

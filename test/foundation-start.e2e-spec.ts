@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -37,10 +38,78 @@ const BASE_ENV: Record<string, string> = {
   PERSONAS_FILE: join(ROOT, 'config/personas.yaml'),
 };
 
+/** A working directory without a .env, so a developer's own .env never changes these tests. */
+const PLAIN_DIR = mkdtempSync(join(tmpdir(), 'nono-plain-'));
+afterAll(() => rmSync(PLAIN_DIR, { recursive: true, force: true }));
+
 /** Runs the server to completion (for starts that must fail). */
-function startAndFail(env: Record<string, string>, cwd = ROOT) {
+function startAndFail(env: Record<string, string>, cwd = PLAIN_DIR) {
   const run = spawnSync(process.execPath, serverCommand(), { cwd, env: { ...BASE_ENV, ...env }, encoding: 'utf8', timeout: 30_000 });
   return { code: run.status, stderr: run.stderr, stdout: run.stdout };
+}
+
+interface Running {
+  url: string;
+}
+
+interface Finished {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** milliseconds from SIGTERM to exit */
+  stopMs: number;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts the real server on a free port, waits until it answers, runs `use`, then stops it with
+ * SIGTERM. Fails with the server's own output if it never comes up.
+ */
+async function withServer(env: Record<string, string>, cwd: string, use: (server: Running) => Promise<void>): Promise<Finished> {
+  const port = await freePort();
+  const child = spawn(process.execPath, serverCommand(), { cwd, env: { ...env, PORT: String(port), HOST: '127.0.0.1' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const url = `http://127.0.0.1:${port}`;
+  let stopMs = 0;
+  try {
+    await eventually(async () => {
+      if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}:\n${stderr}${stdout}`);
+      return (await fetch(`${url}/health/live`).catch(() => undefined))?.status === 200;
+    }, 30_000);
+    await use({ url });
+  } finally {
+    const stopping = Date.now();
+    child.kill('SIGTERM');
+    await exited;
+    stopMs = Date.now() - stopping;
+  }
+  return { stdout, stderr, code: child.exitCode, signal: child.signalCode, stopMs };
+}
+
+function parseLines(text: string): Array<Record<string, unknown>> {
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+function requestIdOf(line: Record<string, unknown>): string | undefined {
+  return (line.req as { id?: string } | undefined)?.id;
 }
 
 describe('starting the server', () => {
@@ -77,78 +146,58 @@ describe('starting the server', () => {
 
   describe('with a .env file, the embedded store and JSON logs', () => {
     let dir: string;
-    let lines: Array<Record<string, unknown>>;
-    let stderr = '';
-    let exitCode: number | null;
+    let run: Finished;
+    let logs: Array<Record<string, unknown>>;
+    let health: { status: number; body: Record<string, unknown> };
 
     beforeAll(async () => {
-      // The working directory holds a .env; the environment overrides one of its values.
+      // The working directory holds a .env; the environment overrides PORT and HOST from it.
       dir = mkdtempSync(join(tmpdir(), 'nono-start-'));
-      const port = 20000 + Math.floor(Math.random() * 20000);
-      writeFileSync(join(dir, '.env'), `PORT=1\nHOST=127.0.0.1\nLOG_LEVEL=info\nOPENAI_MODEL=from-dotenv\nPERSONAS_FILE=${BASE_ENV.PERSONAS_FILE}\n`);
-      const child = spawn(process.execPath, serverCommand(), {
-        cwd: dir,
-        env: { PATH: BASE_ENV.PATH, HOME: BASE_ENV.HOME, TS_NODE_PROJECT: BASE_ENV.TS_NODE_PROJECT, PORT: String(port) },
-      });
-      let out = '';
-      child.stdout.on('data', (chunk) => (out += chunk));
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      const url = `http://127.0.0.1:${port}`;
-      try {
-        await eventually(() => out.includes('Listening on') || child.exitCode !== null, 30_000);
-        if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}: ${stderr}`);
-        const health = await fetch(`${url}/health`);
-        lines = [{ health: await health.json(), status: health.status }];
+      writeFileSync(
+        join(dir, '.env'),
+        `PORT=1\nHOST=0.0.0.0\nLOG_LEVEL=info\nOPENAI_MODEL=from-dotenv\nPERSONAS_FILE=${BASE_ENV.PERSONAS_FILE}\n`,
+      );
+      const { PATH, HOME, TS_NODE_PROJECT } = BASE_ENV;
+      run = await withServer({ PATH, HOME, TS_NODE_PROJECT }, dir, async ({ url }) => {
+        const res = await fetch(`${url}/health`);
+        health = { status: res.status, body: (await res.json()) as Record<string, unknown> };
         await fetch(`${url}/api/no-such-route`, { headers: { 'X-Request-Id': 'start-test-1', Authorization: 'Bearer very-secret' } });
         await fetch(`${url}/`, { headers: { 'X-Request-Id': 'start-test-2' } });
-      } finally {
-        child.kill('SIGTERM');
-        exitCode = await new Promise((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', (c) => r(c))));
-      }
-      lines.push(...out.trim().split('\n').map((line) => JSON.parse(line)));
+      });
+      logs = parseLines(run.stdout);
     }, 60_000);
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     it('starts, reads .env (the environment wins) and says the data is not kept', () => {
-      expect(stderr).toBe('');
-      expect(lines[0]).toMatchObject({ status: 200, health: { details: { redis: { store: 'embedded' }, model: { default_model: 'from-dotenv' } } } });
-      const messages = lines.map((l) => String(l.msg ?? ''));
-      expect(messages.some((m) => m.startsWith(`Read settings from ${join(dir, '.env')}`))).toBe(true);
+      expect(run.stderr).toBe('');
+      expect(health).toMatchObject({ status: 200, body: { details: { redis: { store: 'embedded' }, model: { default_model: 'from-dotenv', configured: false, hint: expect.stringContaining('OPENAI_API_KEY') } } } });
+      const messages = logs.map((l) => String(l.msg ?? ''));
+      expect(messages).toContain(`Read settings from ${join(dir, '.env')} (variables set in the environment take precedence)`);
       expect(messages.some((m) => m.includes('EMBEDDED IN-PROCESS STORE'))).toBe(true);
-      expect(messages.some((m) => /^Listening on http:\/\/127\.0\.0\.1:\d+ /.test(m) && !m.includes(':1 '))).toBe(true);
+      expect(messages.some((m) => /^Listening on http:\/\/127\.0\.0\.1:\d+ \(API docs at \/api\/docs\)$/.test(m))).toBe(true);
     });
 
     it('logs one JSON line per request with its request id, and no credentials', () => {
-      const request = lines.find((l) => (l.req as { id?: string } | undefined)?.id === 'start-test-1');
-      expect(request).toMatchObject({ level: 30, msg: 'request completed', res: { statusCode: 404 } });
-      const headers = (request!.req as { headers: Record<string, string> }).headers;
-      expect(headers.authorization).toBe('[Redacted]');
-      expect(JSON.stringify(lines)).not.toContain('very-secret');
-      expect(lines.some((l) => (l.req as { id?: string } | undefined)?.id === 'start-test-2')).toBe(true);
+      const line = logs.find((l) => requestIdOf(l) === 'start-test-1');
+      expect(line).toMatchObject({ level: 30, msg: 'request completed', service: 'nono-chat', res: { statusCode: 404 } });
+      expect((line!.req as { headers: Record<string, string> }).headers.authorization).toBe('[Redacted]');
+      expect(run.stdout).not.toContain('very-secret');
+      expect(logs.some((l) => requestIdOf(l) === 'start-test-2')).toBe(true);
     });
 
-    it('shuts down cleanly on SIGTERM', () => {
-      expect(exitCode).toBe(0);
+    it('stops promptly on SIGTERM', () => {
+      // Nest closes the app (Redis client, watchers) and then re-raises the signal.
+      expect(String(run.signal ?? run.code)).toMatch(/^(SIGTERM|0)$/);
+      expect(run.stopMs).toBeLessThan(5000);
     });
   });
 
-  it('LOG_LEVEL=warn leaves out the request lines', async () => {
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    const child = spawn(process.execPath, serverCommand(), {
-      cwd: ROOT,
-      env: { ...BASE_ENV, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+  it('LOG_LEVEL=warn leaves out info lines such as the request log', async () => {
+    const run = await withServer({ ...BASE_ENV, LOG_LEVEL: 'warn' }, PLAIN_DIR, async ({ url }) => {
+      await fetch(`${url}/api/nope`);
     });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    try {
-      await eventually(() => out.includes('EMBEDDED IN-PROCESS STORE') || child.exitCode !== null, 30_000);
-      await eventually(async () => (await fetch(`http://127.0.0.1:${port}/api/nope`).catch(() => undefined))?.status === 404, 30_000);
-    } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => (child.exitCode !== null ? r(0) : child.once('exit', r)));
-    }
-    const levels = out.trim().split('\n').map((line) => (JSON.parse(line) as { level: number }).level);
-    expect(levels.length).toBeGreaterThan(0);
+    const levels = parseLines(run.stdout).map((l) => l.level as number);
+    expect(levels.length).toBeGreaterThan(0); // the embedded-store warning
     expect(levels.every((level) => level >= 40)).toBe(true);
   }, 60_000);
 });

@@ -17,7 +17,7 @@ describe('foundation (real Redis)', () => {
     dir = mkdtempSync(join(tmpdir(), 'nono-foundation-'));
     personasFile = join(dir, 'personas.yaml');
     copyFileSync('config/personas.yaml', personasFile);
-    t = await startTestApp({ PERSONAS_FILE: personasFile, OPENAI_MODEL: 'test-model' });
+    t = await startTestApp({ PERSONAS_FILE: personasFile, OPENAI_MODEL: 'test-model', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' });
     auth = await authHeaders(t.url);
   });
   afterAll(async () => {

@@ -5,7 +5,7 @@ import { storeSnapshot } from './support/store-snapshot';
 
 type Method = 'get' | 'post' | 'patch' | 'delete';
 
-/** Routes every build has; the spec adds any other route taking a session id (e.g. chat's). */
+/** Routes every build has; the spec adds any other route taking a session id. */
 const KNOWN_ROUTES: Array<[Method, string]> = [
   ['get', '/api/sessions/{id}'],
   ['patch', '/api/sessions/{id}'],
@@ -14,6 +14,9 @@ const KNOWN_ROUTES: Array<[Method, string]> = [
   ['delete', '/api/sessions/{id}/messages'],
   ['get', '/api/session/{id}/history'],
   ['delete', '/api/session/{id}/clear'],
+  ['post', '/api/sessions/{id}/messages'],
+  ['post', '/api/sessions/{id}/regenerate'],
+  ['post', '/api/sessions/{id}/stop'],
 ];
 
 /** A body each route would accept from the session's owner, so only ownership decides. */

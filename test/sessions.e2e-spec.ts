@@ -98,3 +98,27 @@ describe('sessions (real Redis)', () => {
     await api().get(`/api/sessions/${s.session_id}`).set(me.auth).expect(200);
   });
 });
+
+describe('sessions on the embedded store (REDIS_URL unset)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ REDIS_URL: undefined });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('the same API works: create, list, page, pin, clear, delete', async () => {
+    const me = await newGuest(t.url);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await request(t.url).post('/api/sessions').set(me.auth).send({ display_name: `e${i}` }).expect(201)).body.session_id);
+    const first = (await request(t.url).get('/api/sessions?limit=2').set(me.auth).expect(200)).body;
+    expect(first.sessions.map((s: { session_id: string }) => s.session_id)).toEqual([ids[2], ids[1]]);
+    const second = (await request(t.url).get('/api/sessions').query({ limit: 2, cursor: first.next_cursor }).set(me.auth).expect(200)).body;
+    expect(second).toMatchObject({ count: 1, next_cursor: null });
+    expect((await request(t.url).patch(`/api/sessions/${ids[0]}`).set(me.auth).send({ pinned: true }).expect(200)).body.expires_at).toBeNull();
+    await request(t.url).delete(`/api/sessions/${ids[0]}/messages`).set(me.auth).expect(200);
+    await request(t.url).delete(`/api/sessions/${ids[0]}`).set(me.auth).expect(204);
+    await request(t.url).get(`/api/sessions/${ids[0]}`).set(me.auth).expect(404);
+  });
+});

@@ -83,7 +83,11 @@ export async function startNono(main: string, redisUrl: string, modelUrl: string
     ...extraEnv,
   };
   // Its logs go nowhere: reading them would cost the load generator CPU.
-  const child = spawn(process.execPath, [main], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  // BENCH_PROFILE=<dir> writes a CPU profile of nono-chat there when it stops.
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  // BENCH_NONO_NODE_ARGS: extra node options for nono-chat (e.g. "-r ./instrument.js").
+  profile.push(...(process.env.BENCH_NONO_NODE_ARGS ?? '').split(' ').filter(Boolean));
+  const child = spawn(process.execPath, [...profile, main], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
   children.add(child);
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/health/live`, child, 20_000);

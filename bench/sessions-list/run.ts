@@ -31,6 +31,7 @@ interface World {
   app: NestExpressApplication;
   base: string;
   tokens: { few: string; many: string };
+  userIds: { few: string; many: string };
 }
 
 interface Case {
@@ -39,6 +40,8 @@ interface Case {
   user: 'few' | 'many';
   limit: number;
   expect: number;
+  /** true: the bare baseline — the same Redis reads straight from a client, no app, no HTTP. */
+  bare?: boolean;
   samples: number[];
 }
 
@@ -67,9 +70,11 @@ async function bootWorld(label: string, others: number): Promise<World> {
   await loadOtherSessions(redis.client, app.get(RedisKeys), others, 3600, label === 'small' ? 's' : 'l');
   const repo = app.get(SessionsRepository);
   const tokens = { few: '', many: '' };
+  const userIds = { few: '', many: '' };
   for (const [user, count] of [['few', FEW], ['many', MANY]] as const) {
     const guest = (await fetchJson(`${base}/api/auth/guest`, undefined, 'POST')).body;
     tokens[user] = guest.token;
+    userIds[user] = guest.user_id;
     const now = Date.now();
     for (let i = 0; i < count; i += 250) {
       const batch = Array.from({ length: Math.min(250, count - i) }, (_, k) =>
@@ -80,10 +85,32 @@ async function bootWorld(label: string, others: number): Promise<World> {
   }
   const keys = await redis.client.dbsize();
   log(`  ${label} database: ${others.toLocaleString('en')} other sessions, ${keys.toLocaleString('en')} keys, loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  return { label, redis, app, base, tokens };
+  return { label, redis, app, base, tokens, userIds };
+}
+
+/** What the repository does for a first page, minus everything else: one range, one pipeline. */
+async function bareListing(c: Case): Promise<number> {
+  const keys = c.world.app.get(RedisKeys);
+  const userId = c.world.userIds[c.user];
+  const client = c.world.redis.client;
+  const flat = await client.zrevrangebyscore(keys.sessionIndex(userId), '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, c.limit + 1);
+  const pipe = client.pipeline();
+  for (let i = 0; i < flat.length; i += 2) pipe.hgetall(keys.session(userId, flat[i]));
+  const results = (await pipe.exec()) ?? [];
+  return Math.min(c.limit, results.length);
 }
 
 async function measure(c: Case, n: number, keep: boolean): Promise<void> {
+  if (c.bare) {
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      const count = await bareListing(c);
+      const ms = performance.now() - t0;
+      if (count !== c.expect) throw new Error(`${c.name}: got ${count} sessions`);
+      if (keep) c.samples.push(ms);
+    }
+    return;
+  }
   const url = `${c.world.base}/api/sessions?limit=${c.limit}`;
   const token = c.world.tokens[c.user];
   for (let i = 0; i < n; i++) {
@@ -107,11 +134,13 @@ function report(cases: Case[]): boolean {
   log('');
   row(['case (GET /api/sessions)', 'page', 'requests', 'p50 ms', 'p99 ms']);
   for (const c of cases) row([c.name, String(c.expect), String(c.samples.length), pct(c.samples, 0.5).toFixed(3), pct(c.samples, 0.99).toFixed(3)]);
-  const find = (world: string, user: string, limit: number) => cases.find((c) => c.world.label === world && c.user === user && c.limit === limit)!;
+  const find = (world: string, user: string, limit: number, bare = false) =>
+    cases.find((c) => c.world.label === world && c.user === user && c.limit === limit && Boolean(c.bare) === bare)!;
   const big = dbLabel(LARGE_DB);
   const comparisons: Array<[string, Case, Case, boolean]> = [
     [`user with 10: ${big} vs 1k db`, find('small', 'few', 50), find('large', 'few', 50), true],
     [`user with 10,000: ${big} vs 1k db`, find('small', 'many', 50), find('large', 'many', 50), true],
+    [`baseline, bare Redis reads of that page: ${big} vs 1k db`, find('small', 'many', 50, true), find('large', 'many', 50, true), false],
     ['10,000 vs 10 sessions, same page (10 items), 1k db', find('small', 'few', 50), find('small', 'many', FEW), true],
     [`10,000 vs 10 sessions, same page (10 items), ${big} db`, find('large', 'few', 50), find('large', 'many', FEW), true],
     ['10,000 vs 10 sessions, limit=50 (50 vs 10 items), 1k db', find('small', 'few', 50), find('small', 'many', 50), false],
@@ -127,7 +156,11 @@ function report(cases: Case[]): boolean {
     if (judged && r50 > TARGET) ok = false;
     ratioRow([label, `${r50.toFixed(2)}×`, `${r99.toFixed(2)}×`, judged ? `≤ ${TARGET.toFixed(2)}×` : 'info']);
   }
+  const p50 = (c: Case) => pct(c.samples, 0.5);
+  const appGrowth = p50(find('large', 'many', 50)) - p50(find('small', 'many', 50));
+  const bareGrowth = p50(find('large', 'many', 50, true)) - p50(find('small', 'many', 50, true));
   log('');
+  log(`p50 added by the ${big} db to a page of 50: through the app ${appGrowth.toFixed(3)} ms, bare Redis reads ${bareGrowth.toFixed(3)} ms`);
   log(ok ? `p50 ratios within ${TARGET.toFixed(2)}×: listing cost does not grow with the data.` : `Some p50 ratio is above ${TARGET.toFixed(2)}×.`);
   return ok;
 }
@@ -144,6 +177,7 @@ async function main(): Promise<void> {
       cases.push({ name: `${db} db, user with 10, limit=50`, world, user: 'few', limit: 50, expect: FEW, samples: [] });
       cases.push({ name: `${db} db, user with 10,000, limit=50`, world, user: 'many', limit: 50, expect: 50, samples: [] });
       cases.push({ name: `${db} db, user with 10,000, limit=10`, world, user: 'many', limit: FEW, expect: FEW, samples: [] });
+      cases.push({ name: `${db} db, user with 10,000: bare Redis`, world, user: 'many', limit: 50, expect: 50, bare: true, samples: [] });
     }
     for (const c of cases) await measure(c, WARMUP, false);
     for (let round = 0; round < ROUNDS; round++) {

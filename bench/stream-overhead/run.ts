@@ -6,18 +6,19 @@
  *
  *   npm run bench:stream-overhead      (BENCH_SKIP_BUILD=1 reuses the last build)
  */
+import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { SseEvent, sseRequest } from '../common/sse-client';
 import { buildServer, startFakeModel, startNono, startRedis } from '../common/processes';
 import { ms, percentile, signedMs, table } from '../common/stats';
 
-const CHUNKS = 20;
+const CHUNKS = Number(process.env.BENCH_CHUNKS ?? 20);
 const CHUNK_DELAY_MS = 10;
-const LEVELS = [
-  { streams: 1, rounds: 40 },
-  { streams: 100, rounds: 6 },
-  { streams: 1000, rounds: 3 },
-];
+/** BENCH_LEVELS="100x10,1000x2" overrides: streams x rounds. */
+const LEVELS = (process.env.BENCH_LEVELS ?? '1x40,100x6,1000x3').split(',').map((level) => {
+  const [streams, rounds] = level.split('x').map(Number);
+  return { streams, rounds };
+});
 const SESSIONS = 1000;
 
 interface Sample {
@@ -26,7 +27,8 @@ interface Sample {
   ttlt: number;
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+// Idle sockets are closed here before the server's 5 s keep-alive timeout can race a new request.
+const agent = new Agent({ keepAlive: true, maxSockets: Infinity, timeout: 4000 });
 
 /** A chunk with text (not the empty role chunk, usage chunk or [DONE]). */
 function isModelToken(e: SseEvent): boolean {
@@ -85,25 +87,42 @@ async function main(): Promise<void> {
     await round(100, () => direct());
     await round(100, (i) => viaNono(i));
 
-    const rows = [['streams', 'path', 'ok', 'TTFT p50', 'TTFT p99', 'TTLT p50', 'TTLT p99', 'added TTFT p50/p99', 'added TTLT p50/p99']];
+    const rows = [['streams', 'path', 'ok', 'TTFT p50', 'TTFT p99', 'TTLT p50', 'TTLT p99', 'added TTFT p50/p99', 'added TTLT p50/p99', 'stream p50']];
+    const cpu: string[] = [];
     let next = 0;
     for (const level of LEVELS) {
       const d: Sample[] = [];
       const n: Sample[] = [];
+      let nonoCpu = 0;
       for (let r = 0; r < level.rounds; r++) {
         d.push(...(await round(level.streams, () => direct())));
+        const before = cpuMs(nono.child.pid!);
         n.push(...(await round(level.streams, () => viaNono(next++))));
+        nonoCpu += cpuMs(nono.child.pid!) - before;
       }
+      cpu.push(`${level.streams} streams: ${(nonoCpu / n.length).toFixed(2)} ms`);
       rows.push(...report(level.streams, d, n));
     }
     process.stdout.write(`\n${table(rows)}\n\n`);
+    process.stdout.write(`nono-chat CPU per streamed answer (user+system): ${cpu.join(', ')}\n`);
     for (const [message, count] of errors) process.stdout.write(`client errors: ${count} × ${message}\n`);
     process.stdout.write('Targets: added latency ≤ 5 ms p50 and ≤ 15 ms p99; all 1,000 concurrent streams complete.\n');
+    process.stdout.write('All streams of a row start at once; "stream p50" is first to last token, once the answer flows.\n');
   } finally {
     agent.destroy();
     await nono.stop();
     await fake.stop();
     await redis.stop();
+  }
+}
+
+/** CPU time (user + system) a process has used, in ms, from /proc (Linux). */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
   }
 }
 
@@ -117,12 +136,20 @@ function report(streams: number, direct: Sample[], nono: Sample[]): string[][] {
     const ok = s.filter((x) => x.ok);
     const ttft = ok.map((x) => x.ttft);
     const ttlt = ok.map((x) => x.ttlt);
-    return { ok: `${ok.length}/${s.length}`, f50: percentile(ttft, 50), f99: percentile(ttft, 99), l50: percentile(ttlt, 50), l99: percentile(ttlt, 99) };
+    const streaming = ok.map((x) => x.ttlt - x.ttft);
+    return {
+      ok: `${ok.length}/${s.length}`,
+      f50: percentile(ttft, 50),
+      f99: percentile(ttft, 99),
+      l50: percentile(ttlt, 50),
+      l99: percentile(ttlt, 99),
+      d50: percentile(streaming, 50),
+    };
   };
   const a = stats(direct);
   const b = stats(nono);
   return [
-    [String(streams), 'direct', a.ok, ms(a.f50), ms(a.f99), ms(a.l50), ms(a.l99), '', ''],
+    [String(streams), 'direct', a.ok, ms(a.f50), ms(a.f99), ms(a.l50), ms(a.l99), '', '', ms(a.d50)],
     [
       '',
       'nono-chat',
@@ -133,6 +160,7 @@ function report(streams: number, direct: Sample[], nono: Sample[]): string[][] {
       ms(b.l99),
       `${signedMs(b.f50 - a.f50)} / ${signedMs(b.f99 - a.f99)}`,
       `${signedMs(b.l50 - a.l50)} / ${signedMs(b.l99 - a.l99)}`,
+      ms(b.d50),
     ],
   ];
 }
@@ -141,7 +169,7 @@ async function setUp(url: string): Promise<{ auth: Record<string, string>; sessi
   const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
     if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-    return res.json();
+    return (await res.json()) as Record<string, any>;
   };
   const guest = await post('/api/auth/guest', {});
   const auth = { Authorization: `Bearer ${guest.token}` };
@@ -150,7 +178,7 @@ async function setUp(url: string): Promise<{ auth: Record<string, string>; sessi
     const batch = await Promise.all(Array.from({ length: 50 }, () => post('/api/sessions', {}, auth)));
     sessions.push(...batch.map((s) => s.session_id as string));
   }
-  const personas = await (await fetch(`${url}/api/personas`, { headers: auth })).json();
+  const personas = (await (await fetch(`${url}/api/personas`, { headers: auth })).json()) as Record<string, any>;
   const persona = personas.personas.find((p: { key: string }) => p.key === personas.default_persona);
   return { auth, sessions, systemPrompt: persona.system_prompt };
 }

@@ -13,7 +13,7 @@ import type { CompletionOutcome, ModelChoice } from '../llm/llm.types';
 import { countTokens, TOKENS_PER_MESSAGE } from '../llm/tokenizer';
 import type { Persona } from '../personas/persona-catalogue';
 import { PersonasService } from '../personas/personas.service';
-import type { MessageStore, StoredMessage } from '../sessions/session.model';
+import type { MessageStore, StoredMessage, StoredSession } from '../sessions/session.model';
 import { SessionsRepository } from '../sessions/sessions.repository';
 import { SessionsService } from '../sessions/sessions.service';
 import { BuiltContext, buildContext, systemPromptTokens, TokenCountCache } from './context-builder';
@@ -30,6 +30,7 @@ const FIRST_HISTORY_FETCH = 64;
 interface Turn {
   userId: string;
   sessionId: string;
+  session: StoredSession;
   persona: Persona;
   choice: ModelChoice;
 }
@@ -40,11 +41,22 @@ interface Answered {
   error?: HttpException;
 }
 
+/** The message being answered and the first page of history read with it. */
+interface Opening {
+  userMessage: StoredMessage;
+  history: StoredMessage[];
+  /** How many list entries that page asked for. */
+  limit: number;
+  /** Messages in the session now. */
+  historySize: number;
+}
+
 /**
  * A turn of conversation: store the person's message, build the context (persona prompt + the
  * newest history within the token budget), stream the model's answer to the channel, store the
  * answer (complete, interrupted or failed). Each store write is one round trip; nothing touches the
- * store per streamed chunk.
+ * store per streamed chunk. Independent store calls go out together, so the first token waits for
+ * three round trips (identity, session + lock, message + history) besides the model.
  */
 @Injectable()
 export class ChatService {
@@ -63,10 +75,9 @@ export class ChatService {
     this.store = repository;
   }
 
-  async sendMessage(userId: string, sessionId: string, content: string, channel: ReplyChannel): Promise<void> {
-    const turn = await this.prepare(userId, sessionId);
-    this.checkFitsBudget(turn.persona, content);
-    await this.converse(turn, channel, async () => {
+  sendMessage(userId: string, sessionId: string, content: string, channel: ReplyChannel): Promise<void> {
+    return this.converse(userId, sessionId, channel, async (turn) => {
+      const ownTokens = this.checkFitsBudget(turn.persona, content);
       const userMessage: StoredMessage = {
         id: newMessageId(),
         role: 'user',
@@ -74,22 +85,29 @@ export class ChatService {
         created_at: Date.now(),
         persona: turn.persona.key,
       };
-      const session = await this.store.appendMessages(userId, sessionId, [userMessage]);
-      return { userMessage, historySize: session.message_count };
+      this.tokens.remember(userMessage.id, ownTokens);
+      const limit = Math.min(turn.session.message_count + 2, FIRST_HISTORY_FETCH);
+      // Sent together; the read may or may not already see the new message, so it is added if missing.
+      const [session, recent] = await Promise.all([
+        this.store.appendMessages(userId, sessionId, [userMessage]),
+        this.store.recentMessages(userId, sessionId, limit),
+      ]);
+      return { userMessage, history: withMessage(recent, userMessage), limit, historySize: session.message_count };
     });
   }
 
   /** Answers the last user message again, replacing the answer it had. */
-  async regenerateMessage(userId: string, sessionId: string, channel: ReplyChannel): Promise<void> {
-    const turn = await this.prepare(userId, sessionId);
-    await this.converse(turn, channel, async () => {
-      await this.store.removeLastAssistantMessage(userId, sessionId);
-      const [last] = await this.store.recentMessages(userId, sessionId, 1);
+  regenerateMessage(userId: string, sessionId: string, channel: ReplyChannel): Promise<void> {
+    return this.converse(userId, sessionId, channel, async (turn) => {
+      const removed = await this.store.removeLastAssistantMessage(userId, sessionId);
+      const historySize = turn.session.message_count - (removed ? 1 : 0);
+      const limit = Math.min(historySize + 1, FIRST_HISTORY_FETCH);
+      const history = await this.store.recentMessages(userId, sessionId, limit);
+      const last = history[history.length - 1];
       if (last?.role !== 'user') {
         throw new ConflictException('Nothing to regenerate: this session has no message to answer yet. Send one first.');
       }
-      const session = await this.sessions.getSession(userId, sessionId);
-      return { userMessage: last, historySize: session.message_count };
+      return { userMessage: last, history, limit, historySize };
     });
   }
 
@@ -102,10 +120,11 @@ export class ChatService {
   private async prepare(userId: string, sessionId: string): Promise<Turn> {
     const session = await this.sessions.getSession(userId, sessionId);
     const persona = this.personas.find(session.persona) ?? this.personas.require(this.personas.defaultKey());
-    return { userId, sessionId, persona, choice: this.llm.modelFor(persona) };
+    return { userId, sessionId, session, persona, choice: this.llm.modelFor(persona) };
   }
 
-  private checkFitsBudget(persona: Persona, content: string): void {
+  /** Tokens the message takes; 400 when it cannot fit the budget even alone with the persona prompt. */
+  private checkFitsBudget(persona: Persona, content: string): number {
     const budget = this.config.contextTokenBudget;
     const own = countTokens(content) + TOKENS_PER_MESSAGE;
     const total = own + systemPromptTokens(persona.system_prompt);
@@ -115,24 +134,33 @@ export class ChatService {
           `context budget of ${budget} (CONTEXT_TOKEN_BUDGET). Shorten it or split it into several messages.`,
       );
     }
+    return own;
   }
 
   /** One generation under the session's lock; the lock is released before the client hears "done". */
   private async converse(
-    turn: Turn,
+    userId: string,
+    sessionId: string,
     channel: ReplyChannel,
-    begin: () => Promise<{ userMessage: StoredMessage; historySize: number }>,
+    open: (turn: Turn) => Promise<Opening>,
   ): Promise<void> {
-    const generation = await this.generations.begin(turn.userId, turn.sessionId);
+    // The ownership check and the lock go out together. A 404 wins over a 409; the lock key lives in
+    // the caller's own key space, so taking it for a session that is not theirs touches nobody else.
+    const [prepared, locked] = await Promise.allSettled([this.prepare(userId, sessionId), this.generations.begin(userId, sessionId)]);
+    if (prepared.status === 'rejected' || locked.status === 'rejected') {
+      if (locked.status === 'fulfilled') await this.generations.end(locked.value);
+      throw prepared.status === 'rejected' ? prepared.reason : (locked as PromiseRejectedResult).reason;
+    }
+    const [turn, generation] = [prepared.value, locked.value];
     channel.onDisconnect(() => generation.abort());
     let answered: Answered | undefined;
     let failure: unknown;
     try {
-      const { userMessage, historySize } = await begin();
-      channel.started(userMessage);
-      const assistant = await this.answer(turn, generation, historySize, channel);
-      await this.store.appendMessages(turn.userId, turn.sessionId, [assistant.message]);
-      answered = { userMessage, assistant: assistant.message, error: assistant.error };
+      const opening = await open(turn);
+      channel.started(opening.userMessage);
+      const assistant = await this.answer(turn, opening, generation, channel);
+      await Promise.all([this.store.appendMessages(userId, sessionId, [assistant.message]), this.generations.end(generation)]);
+      answered = { userMessage: opening.userMessage, assistant: assistant.message, error: assistant.error };
     } catch (error) {
       failure = error;
     } finally {
@@ -145,27 +173,27 @@ export class ChatService {
 
   private async answer(
     turn: Turn,
+    opening: Opening,
     generation: Generation,
-    historySize: number,
     channel: ReplyChannel,
   ): Promise<{ message: StoredMessage; error?: HttpException }> {
-    const context = await this.buildContext(turn, historySize);
+    const context = await this.buildContext(turn, opening);
     const outcome = await this.llm.streamCompletion({ ...turn.choice, messages: context.messages }, generation.signal, (text) =>
       channel.delta(text),
     );
     return toAssistantMessage(outcome, turn.persona, context);
   }
 
-  /** Reads only as much history as the budget can hold: a page, more only when all of it fit. */
-  private async buildContext(turn: Turn, historySize: number): Promise<BuiltContext> {
+  /** Reads only as much history as the budget can hold: the first page, more only when all of it fit. */
+  private async buildContext(turn: Turn, opening: Opening): Promise<BuiltContext> {
     const budget = this.config.contextTokenBudget;
-    let limit = Math.min(historySize + 1, FIRST_HISTORY_FETCH);
+    let { history, limit } = opening;
     for (;;) {
-      const history = await this.store.recentMessages(turn.userId, turn.sessionId, limit);
       const context = buildContext(turn.persona.system_prompt, history, budget, (m) => this.tokens.of(m));
-      const readAll = history.length < limit || limit >= historySize + 1;
+      const readAll = history.length < limit || limit >= opening.historySize + 1;
       if (context.trimmed || readAll || limit >= MAX_HISTORY_FETCH) return context;
-      limit = Math.min(limit * 4, historySize + 1, MAX_HISTORY_FETCH);
+      limit = Math.min(limit * 4, opening.historySize + 1, MAX_HISTORY_FETCH);
+      history = withMessage(await this.store.recentMessages(turn.userId, turn.sessionId, limit), opening.userMessage);
     }
   }
 
@@ -173,6 +201,12 @@ export class ChatService {
     this.logger.error(`Chat turn failed: ${(error as Error)?.stack ?? String(error)}`);
     return new InternalServerErrorException('The answer could not be completed or stored; try again in a moment.');
   }
+}
+
+/** `history` ending with `message`, whether or not the read already saw it. */
+function withMessage(history: StoredMessage[], message: StoredMessage): StoredMessage[] {
+  for (let i = history.length - 1; i >= 0; i--) if (history[i].id === message.id) return history;
+  return [...history, message];
 }
 
 function toAssistantMessage(

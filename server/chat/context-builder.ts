@@ -23,13 +23,17 @@ export class TokenCountCache {
   constructor(private readonly maxEntries = 50_000) {}
 
   of(message: StoredMessage): number {
-    let n = this.counts.get(message.id);
-    if (n === undefined) {
-      n = countTokens(message.content) + TOKENS_PER_MESSAGE;
-      if (this.counts.size >= this.maxEntries) this.counts.delete(this.counts.keys().next().value as string);
-      this.counts.set(message.id, n);
-    }
-    return n;
+    const n = this.counts.get(message.id);
+    if (n !== undefined) return n;
+    return this.remember(message.id, countTokens(message.content) + TOKENS_PER_MESSAGE);
+  }
+
+  /** Records a count already known (a new message was counted when it was accepted). */
+  remember(id: string, tokens: number): number {
+    // Oldest first out: a Map iterates in insertion order.
+    if (this.counts.size >= this.maxEntries) this.counts.delete(this.counts.keys().next().value as string);
+    this.counts.set(id, tokens);
+    return tokens;
   }
 }
 
@@ -40,9 +44,18 @@ export function belongsInContext(message: StoredMessage): boolean {
   return !(message.role === 'assistant' && message.status === 'failed');
 }
 
-/** Tokens of the system prompt as sent, framing and the reply primer included. */
+const promptTokens = new Map<string, number>();
+
+/** Tokens of the system prompt as sent, framing and the reply primer included; counted once per prompt text. */
 export function systemPromptTokens(systemPrompt: string): number {
-  return countTokens(systemPrompt) + TOKENS_PER_MESSAGE + TOKENS_PER_REPLY;
+  let n = promptTokens.get(systemPrompt);
+  if (n === undefined) {
+    // A few personas, but edits to the catalogue add new texts: keep the cache small.
+    if (promptTokens.size >= 256) promptTokens.clear();
+    n = countTokens(systemPrompt) + TOKENS_PER_MESSAGE + TOKENS_PER_REPLY;
+    promptTokens.set(systemPrompt, n);
+  }
+  return n;
 }
 
 /**

@@ -8,9 +8,10 @@ export type StopListener = (userId: string, sessionId: string) => void;
  * The Redis side of "one generation per session, stoppable from any instance": a lock key per
  * session (SET NX PX holding a random token) and a pub/sub channel announcing stops.
  *
- * Refresh and release check the token first and then act (GET, then PEXPIRE/DEL). Not a single
- * atomic step — the embedded store has no EVAL — but the lock is renewed long before it can expire,
- * so another holder can only exist in between if this process stalled for the whole lock lifetime.
+ * While a holder knows its lock cannot have expired yet (less time passed since it was set or last
+ * extended than its lifetime), nobody else can hold it, so it is extended or deleted directly
+ * (`extend`, `remove`). Otherwise `refresh` and `release` check the token first (GET, then act):
+ * not one atomic step — the embedded store has no EVAL — but needed only after a long stall.
  */
 @Injectable()
 export class GenerationRepository implements OnModuleDestroy {
@@ -38,6 +39,16 @@ export class GenerationRepository implements OnModuleDestroy {
   async release(userId: string, sessionId: string, token: string): Promise<void> {
     const key = this.keys.generationLock(userId, sessionId);
     if ((await this.redis.get(key)) === token) await this.redis.del(key);
+  }
+
+  /** For a holder sure it still holds the lock: extends it in one round trip. */
+  async extend(userId: string, sessionId: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.pexpire(this.keys.generationLock(userId, sessionId), ttlMs)) === 1;
+  }
+
+  /** For a holder sure it still holds the lock: deletes it in one round trip. */
+  async remove(userId: string, sessionId: string): Promise<void> {
+    await this.redis.del(this.keys.generationLock(userId, sessionId));
   }
 
   async isLocked(userId: string, sessionId: string): Promise<boolean> {

@@ -71,7 +71,7 @@ export class SseReplyChannel extends BaseChannel implements ReplyChannel {
     // nginx and similar proxies buffer responses unless told not to.
     res.setHeader('X-Accel-Buffering', 'no');
     res.socket?.setNoDelay(true);
-    res.flushHeaders();
+    // The headers go out with the first event, in one write.
     this.event('user_message', mapMessage(userMessage));
     this.heartbeat = setInterval(() => this.writable && this.res.write(': keep-alive\n\n'), HEARTBEAT_MS);
     this.heartbeat.unref();
@@ -84,13 +84,11 @@ export class SseReplyChannel extends BaseChannel implements ReplyChannel {
   finished(_userMessage: StoredMessage, assistant: StoredMessage, error?: HttpException): void {
     this.done = true;
     clearInterval(this.heartbeat);
-    if (error) {
-      const status = error.getStatus();
-      this.event('error', { statusCode: status, error: statusText(status), message: error.message, message_id: assistant.id });
-    } else {
-      this.event('done', mapMessage(assistant));
-    }
-    if (this.writable) this.res.end();
+    const last = error
+      ? sseEvent('error', { statusCode: error.getStatus(), error: statusText(error.getStatus()), message: error.message, message_id: assistant.id })
+      : sseEvent('done', mapMessage(assistant));
+    // The last event and the end of the response in one write.
+    if (this.writable) this.res.end(last);
   }
 
   failed(error: HttpException): boolean {
@@ -98,14 +96,17 @@ export class SseReplyChannel extends BaseChannel implements ReplyChannel {
     this.done = true;
     clearInterval(this.heartbeat);
     const status = error.getStatus();
-    this.event('error', { statusCode: status, error: statusText(status), message: error.message, message_id: null });
-    if (this.writable) this.res.end();
+    if (this.writable) this.res.end(sseEvent('error', { statusCode: status, error: statusText(status), message: error.message, message_id: null }));
     return true;
   }
 
   private event(name: string, data: unknown): void {
-    if (this.writable) this.res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+    if (this.writable) this.res.write(sseEvent(name, data));
   }
+}
+
+function sseEvent(name: string, data: unknown): string {
+  return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
 /** The whole exchange as one JSON body (201), or the error status with the failed turn named. */

@@ -31,13 +31,20 @@ export class HealthController {
     @Inject(llmConfig.KEY) private readonly llm: LlmConfig,
   ) {}
 
+  /** Whether chat can answer: a default model and a way to reach a model server (as LlmService checks). */
   private model() {
-    const indicator = this.indicators.check('model');
+    const { model, apiKey, baseUrl } = this.llm;
+    const reachable = Boolean(apiKey || baseUrl);
+    const hint = !model
+      ? 'Set OPENAI_MODEL (and OPENAI_API_KEY or OPENAI_BASE_URL) to enable chat.'
+      : !reachable
+        ? 'Set OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server, to enable chat.'
+        : undefined;
     // A missing model is not "down": everything but chat works, and chat says what to set.
-    return indicator.up({
-      configured: Boolean(this.llm.model || this.llm.baseUrl),
-      ...(this.llm.model ? { default_model: this.llm.model } : {}),
-      ...(this.llm.model || this.llm.baseUrl ? {} : { hint: 'Set OPENAI_MODEL (and OPENAI_API_KEY or OPENAI_BASE_URL) to enable chat.' }),
+    return this.indicators.check('model').up({
+      configured: Boolean(model) && reachable,
+      ...(model ? { default_model: model } : {}),
+      ...(hint ? { hint } : {}),
     });
   }
 

@@ -1,4 +1,5 @@
 import { Injectable, NotFoundException, Param, PipeTransform } from '@nestjs/common';
+import { ApiParam } from '@nestjs/swagger';
 import { randomBytes } from 'node:crypto';
 
 /** `s_` + 16 random bytes (128 bits) from the CSPRNG, base64url: unguessable, URL- and key-safe. */
@@ -27,5 +28,20 @@ export class SessionIdPipe implements PipeTransform<unknown, string> {
   }
 }
 
-/** `@SessionIdParam() id: string` — the route's `:id`, validated as a session id. */
-export const SessionIdParam = (name = 'id'): ParameterDecorator => Param(name, SessionIdPipe);
+/**
+ * `@SessionIdParam() id: string` — the route's `:id`, validated as a session id, and documented
+ * as one in the OpenAPI spec.
+ */
+export function SessionIdParam(name = 'id'): ParameterDecorator {
+  return (target, method, index) => {
+    Param(name, SessionIdPipe)(target, method, index);
+    const descriptor = method === undefined ? undefined : Object.getOwnPropertyDescriptor(target, method);
+    if (descriptor) {
+      ApiParam({
+        name,
+        description: 'Session id, as returned when the session was created',
+        schema: { type: 'string', pattern: SESSION_ID_PATTERN.source, example: 's_3q2bH1kVvS0mJ8e5c9dWfA' },
+      })(target, method!, descriptor);
+    }
+  };
+}

@@ -20,18 +20,19 @@ import { SessionsService } from './sessions.service';
 @ApiTags('sessions')
 @ApiBearerAuth()
 @ApiUnauthorizedResponse({ type: ErrorBody, description: 'Missing or invalid bearer token' })
-@ApiBadRequestResponse({ type: ErrorBody, description: 'Invalid body, query or cursor' })
 @Controller('api/sessions')
 export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}
 
   @Post()
+  @ApiBadRequestResponse({ type: ErrorBody, description: 'Invalid body, query or cursor' })
   @ApiOperation({ summary: 'Create a session (persona defaults to the catalogue default)' })
   createSession(@CurrentUser() me: Identity, @Body() dto: SessionCreateDto): Promise<SessionDto> {
     return this.sessions.createSession(me.user_id, dto);
   }
 
   @Get()
+  @ApiBadRequestResponse({ type: ErrorBody, description: 'Invalid body, query or cursor' })
   @ApiOperation({
     summary: 'List my sessions, newest activity first, a page at a time',
     description: 'Also the v0 API\'s `GET /api/sessions`: `{sessions, count}` with each item\'s `user_id` (= display name).',
@@ -48,6 +49,7 @@ export class SessionsController {
   }
 
   @Patch(':id')
+  @ApiBadRequestResponse({ type: ErrorBody, description: 'Invalid body, query or cursor' })
   @ApiNotFoundResponse({ type: ErrorBody, description: SESSION_NOT_FOUND_DOC })
   @ApiOperation({ summary: 'Rename a session, change its persona or metadata, pin or unpin it' })
   updateSession(@CurrentUser() me: Identity, @SessionIdParam() id: string, @Body() dto: SessionUpdateDto): Promise<SessionDto> {
@@ -63,6 +65,7 @@ export class SessionsController {
   }
 
   @Get(':id/messages')
+  @ApiBadRequestResponse({ type: ErrorBody, description: 'Invalid body, query or cursor' })
   @ApiNotFoundResponse({ type: ErrorBody, description: SESSION_NOT_FOUND_DOC })
   @ApiOperation({ summary: 'Read history: newest page first, oldest first within a page; `before` pages back' })
   listSessionMessages(

@@ -140,6 +140,14 @@ describe('chat in the browser', () => {
     expect(await messages(page).count()).toBe(50);
     expect(await page.locator('nono-message.user', { hasText: /^question 0$/ }).count()).toBe(0);
 
+    // Scroll to the top: the next page arrives above, and the message being read stays where it was.
+    const oldestShown = page.locator('nono-message.user', { hasText: /question 35$/ });
+    await page.locator('nono-message-list .scroller').evaluate((el: any) => (el.scrollTop = -el.scrollHeight));
+    const before = (await oldestShown.boundingBox())!.y;
+    await page.waitForFunction(() => document.querySelectorAll('nono-message').length === 100);
+    await page.waitForTimeout(100);
+    expect(Math.abs((await oldestShown.boundingBox())!.y - before)).toBeLessThan(2);
+
     for (let i = 0; i < 10 && (await messages(page).count()) < 120; i++) {
       await page.locator('nono-message-list .scroller').evaluate((el: any) => (el.scrollTop = -el.scrollHeight));
       await page.waitForTimeout(150);

@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import type { StoredIdentity } from '../identity.repository';
 
 export class GuestIdentityDto {
@@ -11,6 +12,7 @@ export class IdentityDto {
   /** The caller's identity id. */
   user_id: string;
   /** When the identity was created (ISO 8601). */
+  @ApiProperty({ format: 'date-time' })
   created_at: string;
 }
 

@@ -19,7 +19,8 @@ import { Icon } from '../shared/icon';
         cdkTextareaAutosize
         cdkAutosizeMinRows="1"
         cdkAutosizeMaxRows="8"
-        placeholder="Write a message…  (Enter sends, Shift+Enter new line)"
+        placeholder="Write a message…"
+        aria-describedby="composer-hint"
         [disabled]="disabled()"
         [ngModel]="text()"
         (ngModelChange)="text.set($event)"
@@ -35,6 +36,7 @@ import { Icon } from '../shared/icon';
         </button>
       }
     </form>
+    <p class="hint" id="composer-hint">Enter sends · Shift+Enter adds a line</p>
   `,
   styleUrl: './composer.scss',
 })

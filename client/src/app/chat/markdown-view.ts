@@ -38,7 +38,7 @@ export class MarkdownView {
 
   protected onClick(event: MouseEvent): void {
     const button = (event.target as HTMLElement | null)?.closest<HTMLButtonElement>('button.copy-code');
-    const code = button?.parentElement?.querySelector('code');
+    const code = button?.closest('.code-block')?.querySelector('pre code');
     if (!button || !code) return;
     void navigator.clipboard?.writeText(code.textContent ?? '').then(
       () => this.flash(button, 'Copied'),
@@ -48,13 +48,25 @@ export class MarkdownView {
 
   private paint(html: string): void {
     this.host.innerHTML = html;
+    // Each code block sits in a frame holding its language label and copy button, so both stay
+    // in place when a long line scrolls the code sideways.
     for (const pre of Array.from(this.host.querySelectorAll('pre'))) {
+      const frame = document.createElement('div');
+      frame.className = 'code-block';
+      const language = pre.getAttribute('data-language');
+      if (language) {
+        const label = document.createElement('span');
+        label.className = 'code-language';
+        label.textContent = language;
+        frame.append(label);
+      }
       const button = document.createElement('button');
       button.type = 'button';
       button.className = 'copy-code';
       button.textContent = 'Copy';
       button.setAttribute('aria-label', 'Copy code');
-      pre.append(button);
+      pre.replaceWith(frame);
+      frame.append(button, pre);
     }
   }
 

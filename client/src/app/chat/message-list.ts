@@ -4,6 +4,7 @@ import {
   DestroyRef,
   ElementRef,
   afterNextRender,
+  afterRenderEffect,
   inject,
   input,
   output,
@@ -14,6 +15,9 @@ import { Clock } from '../core/clock';
 import { ChatEntry } from '../state/chat-state';
 import { SessionState } from '../state/session-state';
 import { MessageItem } from './message-item';
+
+/** How far above the visible top older messages are requested, so scrolling up does not stall. */
+const NEAR_TOP_PX = 1200;
 
 /**
  * The conversation, newest at the bottom. The scroller is a reversed flex column, so its scroll
@@ -46,16 +50,29 @@ export class MessageList {
   constructor() {
     const destroyRef = inject(DestroyRef);
     afterNextRender(() => {
-      // Ask for the older page well before the top is reached, so scrolling up does not stall.
       const observer = new IntersectionObserver(
         (entries) => {
           if (entries.some((e) => e.isIntersecting) && this.hasOlder() && !this.loadingOlder()) this.loadOlder.emit();
         },
-        { root: this.scroller().nativeElement, rootMargin: '1200px 0px 0px 0px' },
+        { root: this.scroller().nativeElement, rootMargin: `${NEAR_TOP_PX}px 0px 0px 0px` },
       );
       observer.observe(this.sentinel().nativeElement);
       destroyRef.onDestroy(() => observer.disconnect());
     });
+    // The observer only reports changes: when a page arrives and the top is still near (short
+    // pages, a tall screen), ask for the next one.
+    afterRenderEffect({
+      read: () => {
+        this.messages();
+        if (this.hasOlder() && !this.loadingOlder() && this.nearTop()) this.loadOlder.emit();
+      },
+    });
+  }
+
+  private nearTop(): boolean {
+    const scroller = this.scroller().nativeElement;
+    const sentinel = this.sentinel().nativeElement.getBoundingClientRect();
+    return sentinel.bottom > scroller.getBoundingClientRect().top - NEAR_TOP_PX;
   }
 
   /** Back to the newest message (after sending). */

@@ -9,6 +9,10 @@ import { RequestBuilder } from '../../request-builder';
 
 
 export interface RegenerateMessage$Params {
+
+/**
+ * Session id, as returned when the session was created
+ */
   id: string;
 
 /**

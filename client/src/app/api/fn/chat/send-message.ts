@@ -10,6 +10,10 @@ import { RequestBuilder } from '../../request-builder';
 import { MessageCreateDto } from '../../models/message-create-dto';
 
 export interface SendMessage$Params {
+
+/**
+ * Session id, as returned when the session was created
+ */
   id: string;
 
 /**

@@ -10,6 +10,10 @@ import { RequestBuilder } from '../../request-builder';
 import { GenerationStopDto } from '../../models/generation-stop-dto';
 
 export interface StopGeneration$Params {
+
+/**
+ * Session id, as returned when the session was created
+ */
   id: string;
 }
 

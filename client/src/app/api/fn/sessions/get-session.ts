@@ -10,6 +10,10 @@ import { RequestBuilder } from '../../request-builder';
 import { SessionDto } from '../../models/session-dto';
 
 export interface GetSession$Params {
+
+/**
+ * Session id, as returned when the session was created
+ */
   id: string;
 }
 

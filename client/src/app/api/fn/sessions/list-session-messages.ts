@@ -10,6 +10,10 @@ import { RequestBuilder } from '../../request-builder';
 import { MessageListDto } from '../../models/message-list-dto';
 
 export interface ListSessionMessages$Params {
+
+/**
+ * Session id, as returned when the session was created
+ */
   id: string;
 
 /**

@@ -11,6 +11,10 @@ import { SessionDto } from '../../models/session-dto';
 import { SessionUpdateDto } from '../../models/session-update-dto';
 
 export interface UpdateSession$Params {
+
+/**
+ * Session id, as returned when the session was created
+ */
   id: string;
       body: SessionUpdateDto
 }

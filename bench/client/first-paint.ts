@@ -1,0 +1,98 @@
+/**
+ * First paint of a 2,000-message session in headless Chromium (budget: 500 ms from navigation to
+ * the newest messages painted), and how smoothly the whole history scrolls once loaded.
+ *   npm run bench:client            (BENCH_SKIP_BUILD=1 reuses existing builds)
+ * Runs its own redis-server and fake model; builds the server into a private folder.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+import { startFakeOpenAI } from '../../test/support/fake-openai';
+import { buildServer, startNono, startRedis } from '../common/processes';
+import { percentile, table } from '../common/stats';
+import { measureFirstPaint, measureScrolling, PaintSample } from './measure';
+import { seedSession } from './seed';
+
+const ROOT = resolve(__dirname, '../..');
+const CLIENT_DIR = resolve(ROOT, 'dist/client/browser');
+const TURNS = Number(process.env.BENCH_TURNS ?? 1000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const BUDGET_MS = 500;
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+function buildClient(): void {
+  if (process.env.BENCH_SKIP_BUILD === '1' && existsSync(resolve(CLIENT_DIR, 'index.html'))) return;
+  process.stdout.write('building the client (ng build) …\n');
+  execFileSync(process.execPath, ['node_modules/@angular/cli/bin/ng.js', 'build'], { cwd: ROOT, stdio: 'inherit', timeout: 300_000 });
+}
+
+const f = (n: number) => n.toFixed(0);
+
+async function main(): Promise<void> {
+  buildClient();
+  const main = buildServer();
+  const redis = await startRedis();
+  const fake = await startFakeOpenAI();
+  const app = await startNono(main, redis.url, fake.url, { CLIENT_DIR, LOG_LEVEL: 'warn' });
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ARGS });
+  let failed = false;
+  try {
+    process.stdout.write(`seeding ${TURNS * 2} messages through the API …\n`);
+    const seeded = await seedSession(app.url, fake, TURNS);
+    process.stdout.write(`  ${seeded.messages} messages in ${seeded.seconds.toFixed(1)} s\n`);
+    const newest = `Answer ${TURNS - 1}.`;
+
+    await measureFirstPaint(browser, app.url, seeded, newest); // warms the server and the OS file cache
+    const samples: PaintSample[] = [];
+    for (let i = 0; i < RUNS; i++) samples.push(await measureFirstPaint(browser, app.url, seeded, newest));
+    const column = (pick: (s: PaintSample) => number) => samples.map(pick);
+    const rows = [['fresh browser context, ms', 'p50', 'max']];
+    for (const [label, values] of [
+      ['first contentful paint', column((s) => s.firstContentfulPaint)],
+      ['largest contentful paint', column((s) => s.largestContentfulPaint)],
+      ['newest messages painted', column((s) => s.messagesPainted)],
+    ] as const) {
+      rows.push([label, f(percentile([...values], 50)), f(Math.max(...values))]);
+    }
+    process.stdout.write(`\nfirst paint of a ${seeded.messages}-message session (${RUNS} runs, ${samples[0].messagesInDom} messages rendered at first):\n${table(rows)}\n`);
+    const p50 = percentile(column((s) => s.messagesPainted), 50);
+    failed = p50 > BUDGET_MS;
+    process.stdout.write(`budget ${BUDGET_MS} ms: ${failed ? 'OVER' : 'met'} (p50 ${f(p50)} ms)\n`);
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.addInitScript(
+      ({ identity, sessionId }) => {
+        (globalThis as any).localStorage.setItem('nono.identity', identity);
+        (globalThis as any).localStorage.setItem('nono.session', sessionId);
+      },
+      { identity: JSON.stringify({ user_id: seeded.userId, token: seeded.token }), sessionId: seeded.sessionId },
+    );
+    const page = await context.newPage();
+    await page.goto(app.url);
+    await page.locator('nono-message').first().waitFor();
+    const scroll = await measureScrolling(page, seeded.messages);
+    const long = scroll.frames.filter((t) => t > 50).length;
+    process.stdout.write(
+      `\nscrolling all ${scroll.messagesInDom} messages (loaded page by page in ${(scroll.loadAllMs / 1000).toFixed(1)} s), ${scroll.frames.length} frames at 600 px/frame:\n` +
+        table([
+          ['frame time, ms', 'p50', 'p95', 'max', '> 50 ms'],
+          ['', f(percentile(scroll.frames, 50)), f(percentile(scroll.frames, 95)), f(Math.max(...scroll.frames)), String(long)],
+        ]) +
+        '\n',
+    );
+    await context.close();
+  } finally {
+    await browser.close();
+    await app.stop();
+    await fake.close();
+    await redis.stop();
+  }
+  process.stdout.write(`\n${failed ? '0 passed, 1 failed' : '1 passed, 0 failed'}\n`);
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`${error.stack ?? error.message}\n`);
+  process.exit(1);
+});
