@@ -67,10 +67,23 @@ export function clientBuilt(env: Env): boolean {
   return existsSync(resolve(clientRoot(env), 'index.html'));
 }
 
+/** Angular's output-hashed bundles (main-3KXQ7ZPA.js): their content never changes under that name. */
+const HASHED_ASSET = /-[A-Z0-9]{8}\.(js|css|woff2?)$/;
+
 /** Serves the built Angular client, with index.html for every other path (client-side routes). */
 function clientModule(env: Env): DynamicModule[] {
   if (!clientBuilt(env)) return [];
-  return [ServeStaticModule.forRoot({ rootPath: clientRoot(env), exclude: NON_CLIENT_PATHS })];
+  return [
+    ServeStaticModule.forRoot({
+      rootPath: clientRoot(env),
+      exclude: NON_CLIENT_PATHS,
+      serveStaticOptions: {
+        setHeaders: (res, path) => {
+          if (HASHED_ASSET.test(path)) res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+        },
+      },
+    }),
+  ];
 }
 
 @Module({})

@@ -22,6 +22,7 @@ describe('foundation: error bodies and the web client', () => {
     writeFileSync(join(clientDir, 'index.html'), INDEX_HTML);
     mkdirSync(join(clientDir, 'media'));
     writeFileSync(join(clientDir, 'media', 'app.js'), 'console.log("client")');
+    writeFileSync(join(clientDir, 'main-3KXQ7ZPA.js'), 'console.log("bundle")');
     t = await startTestApp({ REDIS_URL: undefined, CLIENT_DIR: clientDir }, [ProbeModule]);
     auth = await authHeaders(t.url);
   });
@@ -75,6 +76,13 @@ describe('foundation: error bodies and the web client', () => {
       expect(res.text).toBe(INDEX_HTML);
     }
     await request(t.url).get('/media/app.js').expect(200).expect('Content-Type', /javascript/);
+  });
+
+  it('output-hashed bundles may be cached for good; index.html never', async () => {
+    const bundle = await request(t.url).get('/main-3KXQ7ZPA.js').expect(200);
+    expect(bundle.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    const index = await request(t.url).get('/sessions/abc').expect(200);
+    expect(index.headers['cache-control']).toBe('public, max-age=0');
   });
 
   it('the client never swallows /api or /health', async () => {

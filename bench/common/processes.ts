@@ -57,13 +57,15 @@ export function startNode(args: string[], env: NodeJS.ProcessEnv, ready: RegExp,
 }
 
 export interface FakeModelOptions {
-  chunks: number;
+  /** Answer with this many fixed chunks; absent: the echo answer, a chunk per word. */
+  chunks?: number;
   chunkDelayMs: number;
 }
 
 export function startFakeModel(options: FakeModelOptions): Promise<Running> {
   const args = ['-r', 'ts-node/register/transpile-only', 'test/support/fake-openai-cli.ts', '--port', '0'];
-  args.push('--chunks', String(options.chunks), '--chunk-delay-ms', String(options.chunkDelayMs), '--chunk-text', 'tok ');
+  args.push('--chunk-delay-ms', String(options.chunkDelayMs));
+  if (options.chunks) args.push('--chunks', String(options.chunks), '--chunk-text', 'tok ');
   return startNode(args, process.env, /^FAKE_OPENAI_URL=(\S+)/, 'fake model server');
 }
 

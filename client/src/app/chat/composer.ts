@@ -1,5 +1,4 @@
 import { ChangeDetectionStrategy, Component, ElementRef, input, output, signal, viewChild } from '@angular/core';
-import { FormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { TextFieldModule } from '@angular/cdk/text-field';
 import { Icon } from '../shared/icon';
@@ -7,23 +6,22 @@ import { Icon } from '../shared/icon';
 /** Where a message is written: Enter sends, Shift+Enter adds a line; Stop replaces Send while an answer streams. */
 @Component({
   selector: 'nono-composer',
-  imports: [FormsModule, MatButtonModule, TextFieldModule, Icon],
+  imports: [MatButtonModule, TextFieldModule, Icon],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    <form class="composer" (ngSubmit)="submit()">
+    <form class="composer" (submit)="$event.preventDefault(); submit()">
       <label class="visually-hidden" for="message-input">Message</label>
       <textarea
         id="message-input"
         #box
-        name="message"
         cdkTextareaAutosize
         cdkAutosizeMinRows="1"
         cdkAutosizeMaxRows="8"
         placeholder="Write a message…"
         aria-describedby="composer-hint"
         [disabled]="disabled()"
-        [ngModel]="text()"
-        (ngModelChange)="text.set($event)"
+        [value]="text()"
+        (input)="text.set($any($event.target).value)"
         (keydown.enter)="onEnter($any($event))"
       ></textarea>
       @if (streaming()) {
@@ -65,5 +63,6 @@ export class Composer {
     if (!text || this.streaming() || this.disabled()) return;
     this.send.emit(text);
     this.text.set('');
+    this.box().nativeElement.value = '';
   }
 }

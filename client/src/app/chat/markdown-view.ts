@@ -1,39 +1,53 @@
-import { ChangeDetectionStrategy, Component, DestroyRef, ElementRef, effect, inject, input } from '@angular/core';
+import { ChangeDetectionStrategy, Component, DestroyRef, ElementRef, afterNextRender, effect, inject, input, signal } from '@angular/core';
 import { renderMarkdown, renderMarkdownCached } from './markdown';
+import { whenNearView } from './near-view';
 
 /**
- * Shows sanitized markdown. While an answer streams (`live`), renders at most once per frame; every
- * code block gets a copy button (added after sanitizing, so it is ours, not the model's).
+ * Shows sanitized markdown. While an answer streams (`live`), renders at most once per frame.
+ * `lazy` messages show their plain text until they come near the visible part of the conversation,
+ * so opening a long history renders only what is on screen. Every code block gets a copy button
+ * (added after sanitizing, so it is ours, not the model's).
  */
 @Component({
   selector: 'nono-markdown',
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: '',
-  host: { class: 'markdown', '(click)': 'onClick($event)' },
+  host: { class: 'markdown', '[class.pending]': '!rendered()', '(click)': 'onClick($event)' },
   styleUrl: './markdown-view.scss',
 })
 export class MarkdownView {
   readonly text = input.required<string>();
   readonly live = input(false);
+  readonly lazy = input(false);
 
   private readonly host = inject<ElementRef<HTMLElement>>(ElementRef).nativeElement;
+  private readonly near = signal(false);
+  protected readonly rendered = signal(false);
   private frame = 0;
+  private cancelWatch: (() => void) | null = null;
 
   constructor() {
     effect(() => {
       const text = this.text();
-      if (!this.live()) {
-        cancelAnimationFrame(this.frame);
-        this.frame = 0;
-        this.paint(renderMarkdownCached(text));
-      } else if (!this.frame) {
-        this.frame = requestAnimationFrame(() => {
-          this.frame = 0;
-          this.paint(renderMarkdown(this.text()));
-        });
+      if (this.live()) return this.paintSoon();
+      if (this.lazy() && !this.near() && !this.rendered()) {
+        this.host.textContent = text;
+        return;
       }
+      cancelAnimationFrame(this.frame);
+      this.frame = 0;
+      this.paint(renderMarkdownCached(text));
     });
-    inject(DestroyRef).onDestroy(() => cancelAnimationFrame(this.frame));
+    afterNextRender(() => {
+      const root = this.host.closest('.scroller');
+      if (this.rendered()) return;
+      if (!root) this.near.set(true);
+      else this.cancelWatch = whenNearView(root, this.host, () => this.near.set(true));
+    });
+    inject(DestroyRef).onDestroy(() => {
+      cancelAnimationFrame(this.frame);
+      this.cancelWatch?.();
+    });
   }
 
   protected onClick(event: MouseEvent): void {
@@ -46,8 +60,19 @@ export class MarkdownView {
     );
   }
 
+  private paintSoon(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.paint(renderMarkdown(this.text()));
+    });
+  }
+
   private paint(html: string): void {
     this.host.innerHTML = html;
+    this.rendered.set(true);
+    this.cancelWatch?.();
+    this.cancelWatch = null;
     // Each code block sits in a frame holding its language label and copy button, so both stay
     // in place when a long line scrolls the code sideways.
     for (const pre of Array.from(this.host.querySelectorAll('pre'))) {

@@ -25,6 +25,8 @@ export class MessageItem {
   readonly personaName = input('');
   readonly now = input(Date.now());
   readonly streaming = input(false);
+  /** Render markdown only once scrolled near (for messages that open off screen). */
+  readonly lazy = input(false);
   readonly canRegenerate = input(false);
   readonly retry = output<ChatEntry>();
   readonly regenerate = output<void>();

@@ -16,6 +16,9 @@ import { ChatEntry } from '../state/chat-state';
 import { SessionState } from '../state/session-state';
 import { MessageItem } from './message-item';
 
+/** The newest messages render at once; older ones when scrolled near (they open off screen). */
+const EAGER_NEWEST = 12;
+
 /** How far above the visible top older messages are requested, so scrolling up does not stall. */
 const NEAR_TOP_PX = 1200;
 
@@ -44,6 +47,7 @@ export class MessageList {
 
   protected readonly sessions = inject(SessionState);
   protected readonly now = inject(Clock).now;
+  protected readonly eagerNewest = EAGER_NEWEST;
   private readonly scroller = viewChild.required<ElementRef<HTMLElement>>('scroller');
   private readonly sentinel = viewChild.required<ElementRef<HTMLElement>>('sentinel');
 

@@ -1,7 +1,6 @@
 import { ChangeDetectionStrategy, Component, inject, output } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatToolbarModule } from '@angular/material/toolbar';
-import { MatTooltipModule } from '@angular/material/tooltip';
 import { IdentityStore } from '../core/identity-store';
 import { ThemeService } from '../core/theme';
 import { Icon } from '../shared/icon';
@@ -10,7 +9,7 @@ import { SessionState } from '../state/session-state';
 /** Product name, the open session, who I am, and the New / Sessions / theme controls. */
 @Component({
   selector: 'nono-app-header',
-  imports: [MatToolbarModule, MatButtonModule, MatTooltipModule, Icon],
+  imports: [MatToolbarModule, MatButtonModule, Icon],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './app-header.html',
   styleUrl: './app-header.scss',

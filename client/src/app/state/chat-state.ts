@@ -6,14 +6,12 @@ import { ChatErrorEvent, Message } from '../core/api-types';
 import { IdentityStore } from '../core/identity-store';
 import { listSessionMessages } from '../api/fn/sessions/list-session-messages';
 import { stopGeneration } from '../api/fn/chat/stop-generation';
-import { SessionState } from './session-state';
+import { MESSAGE_PAGE_SIZE, SessionState } from './session-state';
 import { postEventStream, SseEvent, StreamRefusedError } from './sse';
 
 /** A message as shown: stored ones, plus a sent message the server never took (`unsent`). */
 export type ChatEntry = Message & { unsent?: boolean };
 
-/** Newest page first; older pages as the person scrolls up. */
-export const MESSAGE_PAGE_SIZE = 50;
 
 /** If the stream has not ended this long after "stop", the connection is cut (the server keeps the partial answer). */
 const STOP_GRACE_MS = 3000;
@@ -75,6 +73,12 @@ export class ChatState {
     this.olderCursor.set(null);
     this.noticeState.set(null);
     if (!sessionId) return;
+    const prefetched = this.sessions.takePrefetchedHistory(sessionId);
+    if (prefetched) {
+      this.messagesState.set(prefetched.messages);
+      this.olderCursor.set(prefetched.next_cursor);
+      return;
+    }
     this.loadingState.set(true);
     try {
       const page = await this.api.invoke(listSessionMessages, { id: sessionId, limit: MESSAGE_PAGE_SIZE });

@@ -2,7 +2,7 @@ import { Injectable, computed, inject, signal } from '@angular/core';
 import { Api } from '../api/api';
 import { listPersonas } from '../api/fn/personas/list-personas';
 import { problemOf, statusOf } from '../core/api-error';
-import { NewSession, Persona, Session } from '../core/api-types';
+import { MessagePage, NewSession, Persona, Session } from '../core/api-types';
 import { browserStorage, STORAGE_KEYS } from '../core/browser-storage';
 import { IdentityStore } from '../core/identity-store';
 import { createGuestIdentity } from '../api/fn/identity/create-guest-identity';
@@ -10,8 +10,12 @@ import { createSession } from '../api/fn/sessions/create-session';
 import { getCurrentIdentity } from '../api/fn/identity/get-current-identity';
 import { getSession } from '../api/fn/sessions/get-session';
 import { listSessions } from '../api/fn/sessions/list-sessions';
+import { listSessionMessages } from '../api/fn/sessions/list-session-messages';
 
 export type StartPhase = 'starting' | 'ready' | 'failed';
+
+/** Newest page first; older pages as the person scrolls up. */
+export const MESSAGE_PAGE_SIZE = 50;
 
 /**
  * The app's root state: who I am, the persona catalogue and the open session. Start-up gets (or
@@ -27,6 +31,8 @@ export class SessionState {
   private readonly currentState = signal<Session | null>(null);
   private readonly phaseState = signal<StartPhase>('starting');
   private readonly problemState = signal<string | null>(null);
+  /** The reopened session's newest history page, fetched together with the session at start. */
+  private prefetched: { sessionId: string; page: MessagePage } | null = null;
 
   readonly personas = this.personasState.asReadonly();
   readonly defaultPersona = this.defaultPersonaState.asReadonly();
@@ -36,6 +42,13 @@ export class SessionState {
   readonly problem = this.problemState.asReadonly();
   readonly currentId = computed(() => this.currentState()?.session_id ?? null);
   readonly currentPersona = computed(() => this.personaFor(this.currentState()?.persona));
+
+  /** The history page fetched at start for this session, once; null otherwise. */
+  takePrefetchedHistory(sessionId: string): MessagePage | null {
+    const prefetched = this.prefetched;
+    this.prefetched = null;
+    return prefetched?.sessionId === sessionId ? prefetched.page : null;
+  }
 
   personaFor(key: string | undefined): Persona | undefined {
     return key === undefined ? undefined : this.personasState().find((p) => p.key === key);
@@ -99,16 +112,18 @@ export class SessionState {
   }
 
   /**
-   * With a stored token: check it, load the personas and reopen the stored session in parallel
-   * (one round trip before the history loads). False when the token is gone and a fresh start is needed.
+   * With a stored token: check it, load the personas, reopen the stored session and read its
+   * newest history page, all in parallel: one round trip before the conversation shows. False when the token is gone and a fresh start is needed.
    */
   private async resume(): Promise<boolean> {
     const storedId = browserStorage.get(STORAGE_KEYS.session);
-    const [me, personas, stored] = await Promise.allSettled([
+    const [me, personas, stored, history] = await Promise.allSettled([
       this.api.invoke(getCurrentIdentity),
       this.loadPersonas(),
       storedId ? this.api.invoke(getSession, { id: storedId }) : Promise.resolve(null),
+      storedId ? this.api.invoke(listSessionMessages, { id: storedId, limit: MESSAGE_PAGE_SIZE }) : Promise.resolve(null),
     ]);
+    if (storedId && history.status === 'fulfilled' && history.value) this.prefetched = { sessionId: storedId, page: history.value };
     if (me.status === 'rejected') {
       if (statusOf(me.reason) !== 401) throw me.reason;
       this.identity.set(null);

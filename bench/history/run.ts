@@ -1,0 +1,108 @@
+/**
+ * Reading history: GET a 200-message history through nono-chat (auth, ownership, TTL renewal, the
+ * JSON API shape) versus a bare express + ioredis handler doing the same LRANGE, in one run, with
+ * the same load generator (autocannon). Prints the throughput ratio (target ≥ 0.75).
+ *
+ *   npm run bench:history      (BENCH_SKIP_BUILD=1 reuses the last build)
+ */
+import { RedisKeys } from '../../server/redis/redis-keys';
+import { buildServer, startFakeModel, startNode, startNono, startRedis } from '../common/processes';
+import { table } from '../common/stats';
+
+// autocannon ships no types; only this much of its result is used.
+interface CannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number };
+  throughput: { average: number };
+  non2xx: number;
+  errors: number;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const autocannon = require('autocannon') as (options: Record<string, unknown>) => Promise<CannonResult>;
+
+const MESSAGES = 200;
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+
+async function main(): Promise<void> {
+  const serverMain = buildServer();
+  const redis = await startRedis();
+  const fake = await startFakeModel({ chunkDelayMs: 0 });
+  const nono = await startNono(serverMain, redis.url, fake.url);
+  let baseline: Awaited<ReturnType<typeof startNode>> | undefined;
+  try {
+    const { auth, userId, sessionId } = await fillHistory(nono.url);
+    const key = new RedisKeys({ keyPrefix: 'bench', url: redis.url }).messages(userId, sessionId);
+    baseline = await startNode(
+      ['-r', 'ts-node/register/transpile-only', 'bench/history/baseline-server.ts'],
+      { ...process.env, REDIS_URL: redis.url, HISTORY_KEY: key },
+      /^BASELINE_URL=(\S+)/,
+      'baseline server',
+    );
+    const targets = {
+      baseline: { url: `${baseline.url}/history`, headers: {} },
+      'nono-chat': { url: `${nono.url}/api/sessions/${sessionId}/messages?limit=${MESSAGES}`, headers: auth },
+    };
+    for (const [name, target] of Object.entries(targets)) {
+      const body = await (await fetch(target.url, { headers: target.headers })).text();
+      const count = (JSON.parse(body) as { messages: unknown[] }).messages.length;
+      process.stdout.write(`${name}: ${count} messages, ${body.length} bytes per response\n`);
+      await autocannon({ ...target, connections: CONNECTIONS, duration: 2 }); // warm-up
+    }
+    const totals: Record<string, CannonResult[]> = { baseline: [], 'nono-chat': [] };
+    // Interleaved, so drift in the machine's load affects both alike.
+    for (let round = 0; round < 2; round++) {
+      for (const [name, target] of Object.entries(targets)) {
+        totals[name].push(await autocannon({ ...target, connections: CONNECTIONS, duration: SECONDS }));
+      }
+    }
+    report(totals);
+  } finally {
+    await baseline?.stop();
+    await nono.stop();
+    await fake.stop();
+    await redis.stop();
+  }
+}
+
+function report(totals: Record<string, CannonResult[]>): void {
+  const rows = [['', 'req/s', 'p50 latency', 'p99 latency', 'MB/s', 'non-2xx', 'errors']];
+  const rps: Record<string, number> = {};
+  for (const [name, results] of Object.entries(totals)) {
+    const avg = (f: (r: CannonResult) => number) => results.reduce((n, r) => n + f(r), 0) / results.length;
+    rps[name] = avg((r) => r.requests.average);
+    rows.push([
+      name,
+      rps[name].toFixed(0),
+      `${avg((r) => r.latency.p50).toFixed(1)} ms`,
+      `${avg((r) => r.latency.p99).toFixed(1)} ms`,
+      (avg((r) => r.throughput.average) / 1e6).toFixed(1),
+      String(results.reduce((n, r) => n + r.non2xx, 0)),
+      String(results.reduce((n, r) => n + r.errors, 0)),
+    ]);
+  }
+  process.stdout.write(`\nGET a ${MESSAGES}-message history, ${CONNECTIONS} connections, 2 × ${SECONDS} s each\n${table(rows)}\n`);
+  process.stdout.write(`\nthroughput ratio nono-chat / baseline: ${(rps['nono-chat'] / rps.baseline).toFixed(2)} (target ≥ 0.75)\n`);
+}
+
+/** One identity, one session, 200 messages written through the chat API (100 answered turns). */
+async function fillHistory(url: string): Promise<{ auth: Record<string, string>; userId: string; sessionId: string }> {
+  const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as Record<string, any>;
+  };
+  const guest = await post('/api/auth/guest', {});
+  const auth = { Authorization: `Bearer ${guest.token}` };
+  const session = await post('/api/sessions', {}, auth);
+  for (let i = 0; i < MESSAGES / 2; i++) {
+    const content = `Question ${i}: how would you plan a three-day trip with a small budget, good food and some museums?`;
+    await post(`/api/sessions/${session.session_id}/messages`, { content }, auth);
+  }
+  return { auth, userId: guest.user_id as string, sessionId: session.session_id as string };
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`${error.stack}\n`);
+  process.exit(1);
+});

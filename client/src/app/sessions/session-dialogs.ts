@@ -1,0 +1,36 @@
+import { Injector } from '@angular/core';
+import { MatDialog } from '@angular/material/dialog';
+import { MatSnackBar } from '@angular/material/snack-bar';
+import { Observable } from 'rxjs';
+import { NewSession } from '../core/api-types';
+import { NewSessionDialog, NewSessionDialogData } from './new-session-dialog';
+import { SessionsDialog } from './sessions-dialog';
+
+/*
+ * The dialogs and notices, loaded on first use: forms, select, virtual scrolling and the overlay
+ * stay out of the bundle the first paint waits for.
+ */
+
+export function openNewSessionDialog(injector: Injector, data: NewSessionDialogData): Observable<NewSession | undefined> {
+  return injector
+    .get(MatDialog)
+    .open<NewSessionDialog, NewSessionDialogData, NewSession>(NewSessionDialog, { data, width: '520px', maxWidth: 'calc(100vw - 24px)' })
+    .afterClosed();
+}
+
+export function openSessionsDialog(injector: Injector): Observable<string | undefined> {
+  return injector
+    .get(MatDialog)
+    .open<SessionsDialog, void, string>(SessionsDialog, {
+      width: '760px',
+      maxWidth: '100vw',
+      height: '80vh',
+      panelClass: 'sessions-dialog-panel',
+      autoFocus: 'input',
+    })
+    .afterClosed();
+}
+
+export function notify(injector: Injector, message: string): void {
+  injector.get(MatSnackBar).open(message, 'Close', { duration: 8000 });
+}
