@@ -53,7 +53,7 @@ describe('chat failures (real Redis + fake model server)', () => {
     const id = await h.newSession();
     h.fake.script(reply);
     const res = await h.sendSse(id, 'hello?');
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(201);
     const events = eventsOf(res);
     expect(events[0].event).toBe('user_message');
     const last = events[events.length - 1];

@@ -1,4 +1,5 @@
 import { ChatHarness, deltaText, eventsOf, startChatHarness } from './support/fake-openai-harness';
+import { newGuest } from './support/guest';
 
 describe('chat: send, stream, history (real Redis + fake model server)', () => {
   let h: ChatHarness;
@@ -16,7 +17,7 @@ describe('chat: send, stream, history (real Redis + fake model server)', () => {
     h.fake.script({ text: 'Take a slow breath with me.', chunkDelayMs: 5 });
     const res = await h.sendSse(id, '  I feel stressed  ');
 
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(201);
     expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
     expect(res.headers['cache-control']).toContain('no-cache');
     expect(res.headers['x-accel-buffering']).toBe('no');
@@ -144,7 +145,6 @@ describe('chat: send, stream, history (real Redis + fake model server)', () => {
 
   it('another identity gets 404 on every chat route, and nothing reaches the model', async () => {
     const id = await h.newSession();
-    const { newGuest } = await import('./support/guest');
     const other = await newGuest(h.t.url);
     for (const [path, body] of [
       ['messages', { content: 'hi' }],

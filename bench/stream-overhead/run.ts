@@ -57,7 +57,7 @@ async function measure(url: string, headers: Record<string, string>, body: unkno
     return undefined;
   });
   if (!res) return { ok: false, ttft: NaN, ttlt: NaN };
-  return { ok: res.status === 200 && first > 0 && ended, ttft: first - res.startedAt, ttlt: last - res.startedAt };
+  return { ok: res.status >= 200 && res.status < 300 && first > 0 && ended, ttft: first - res.startedAt, ttlt: last - res.startedAt };
 }
 
 const errors = new Map<string, number>();

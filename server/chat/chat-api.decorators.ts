@@ -1,11 +1,11 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiExtraModels, ApiHeader, ApiProduces, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { ApiExtraModels, ApiHeader, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { ErrorBody } from '../common/error-body';
 import { MessageDto } from '../sessions/dto/message.dto';
 import { ChatDeltaEventDto, ChatErrorEventDto, ChatReplyDto } from './dto/chat-reply.dto';
 
 const EVENT_STREAM = [
-  'With `Accept: text/event-stream` the answer streams as server-sent events (status 200):',
+  'With `Accept: text/event-stream` the answer streams as server-sent events:',
   '',
   '- `user_message`: the stored user message (`MessageDto`), sent as soon as it is stored;',
   '- `delta`: `{"text": "..."}` (`ChatDeltaEventDto`), the next piece of the answer;',
@@ -20,13 +20,15 @@ const EVENT_STREAM = [
   'so far is stored as `interrupted`.',
 ].join('\n');
 
-const error = (status: number, description: string) => ApiResponse({ status, description, type: ErrorBody });
+/** Errors are JSON in both modes: they are decided before any event is sent. */
+export const ApiChatError = (status: number, description: string) =>
+  ApiResponse({ status, description, content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorBody) } } } });
+const error = ApiChatError;
 
 /** The two response content types of send and regenerate, and their errors. */
 export function ApiChatReply(): MethodDecorator {
   return applyDecorators(
-    ApiExtraModels(ChatReplyDto, ChatDeltaEventDto, ChatErrorEventDto, MessageDto),
-    ApiProduces('application/json', 'text/event-stream'),
+    ApiExtraModels(ChatReplyDto, ChatDeltaEventDto, ChatErrorEventDto, MessageDto, ErrorBody),
     ApiHeader({
       name: 'Accept',
       required: false,
@@ -34,13 +36,13 @@ export function ApiChatReply(): MethodDecorator {
     }),
     ApiResponse({
       status: 201,
-      description: 'The stored user message and the stored answer (JSON mode).',
-      content: { 'application/json': { schema: { $ref: getSchemaPath(ChatReplyDto) } } },
-    }),
-    ApiResponse({
-      status: 200,
-      description: 'Server-sent events `user_message`, `delta`…, then `done` or `error` (streaming mode).',
-      content: { 'text/event-stream': { schema: { type: 'string', example: 'event: delta\ndata: {"text":"Hel"}\n\n' } } },
+      description:
+        'JSON mode: the stored user message and the stored answer. Streaming mode: server-sent events ' +
+        '`user_message`, `delta`…, then `done` or `error`.',
+      content: {
+        'application/json': { schema: { $ref: getSchemaPath(ChatReplyDto) } },
+        'text/event-stream': { schema: { type: 'string', example: 'event: delta\ndata: {"text":"Hel"}\n\n' } },
+      },
     }),
     error(404, 'No such session among mine.'),
     error(409, 'A reply is already being generated in this session.'),

@@ -5,7 +5,7 @@ import { ErrorBody } from '../common/error-body';
 import { CurrentUser } from '../identity/current-user.decorator';
 import type { Identity } from '../identity/identity.types';
 import { SessionIdParam } from '../sessions/session-id';
-import { ApiChatReply, EVENT_STREAM_DESCRIPTION } from './chat-api.decorators';
+import { ApiChatError, ApiChatReply, EVENT_STREAM_DESCRIPTION } from './chat-api.decorators';
 import { ChatService } from './chat.service';
 import { GenerationStopDto } from './dto/chat-reply.dto';
 import { MessageCreateDto } from './dto/message-create.dto';
@@ -20,7 +20,7 @@ export class ChatController {
   @Post('messages')
   @ApiOperation({ summary: 'Send a message and get the answer, streamed (SSE) or as JSON', description: EVENT_STREAM_DESCRIPTION })
   @ApiChatReply()
-  @ApiResponse({ status: 400, description: 'Empty or too long content.', type: ErrorBody })
+  @ApiChatError(400, 'Empty content, over 32000 characters, or too many tokens for CONTEXT_TOKEN_BUDGET.')
   sendMessage(
     @CurrentUser() me: Identity,
     @SessionIdParam() id: string,

@@ -1,10 +1,10 @@
+import { ConflictException } from '@nestjs/common';
 import Redis from 'ioredis';
 import { MemoryRedis } from '../redis/memory-redis';
 import type { RedisClient } from '../redis/redis.constants';
 import { RedisKeys } from '../redis/redis-keys';
 import { deleteKeysWithPrefix, TEST_REDIS_URL, uniquePrefix } from '../../test/support/redis';
 import { GenerationRepository } from './generation.repository';
-import { ConflictException } from '@nestjs/common';
 import { GenerationsService } from './generations.service';
 
 const stores: Array<[string, () => RedisClient]> = [

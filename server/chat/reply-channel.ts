@@ -64,7 +64,8 @@ export class SseReplyChannel extends BaseChannel implements ReplyChannel {
 
   started(userMessage: StoredMessage): void {
     const res = this.res;
-    res.status(200);
+    // 201 as in JSON mode: both messages are created either way.
+    res.status(201);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache, no-transform');
     res.setHeader('Connection', 'keep-alive');
@@ -84,9 +85,7 @@ export class SseReplyChannel extends BaseChannel implements ReplyChannel {
   finished(_userMessage: StoredMessage, assistant: StoredMessage, error?: HttpException): void {
     this.done = true;
     clearInterval(this.heartbeat);
-    const last = error
-      ? sseEvent('error', { statusCode: error.getStatus(), error: statusText(error.getStatus()), message: error.message, message_id: assistant.id })
-      : sseEvent('done', mapMessage(assistant));
+    const last = error ? errorEvent(error, assistant.id) : sseEvent('done', mapMessage(assistant));
     // The last event and the end of the response in one write.
     if (this.writable) this.res.end(last);
   }
@@ -95,8 +94,7 @@ export class SseReplyChannel extends BaseChannel implements ReplyChannel {
     if (!this.res.headersSent) return false;
     this.done = true;
     clearInterval(this.heartbeat);
-    const status = error.getStatus();
-    if (this.writable) this.res.end(sseEvent('error', { statusCode: status, error: statusText(status), message: error.message, message_id: null }));
+    if (this.writable) this.res.end(errorEvent(error, null));
     return true;
   }
 
@@ -107,6 +105,12 @@ export class SseReplyChannel extends BaseChannel implements ReplyChannel {
 
 function sseEvent(name: string, data: unknown): string {
   return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/** ChatErrorEventDto: the JSON error body's words, plus the failed turn's id (null when none was stored). */
+function errorEvent(error: HttpException, messageId: string | null): string {
+  const status = error.getStatus();
+  return sseEvent('error', { statusCode: status, error: statusText(status), message: error.message, message_id: messageId });
 }
 
 /** The whole exchange as one JSON body (201), or the error status with the failed turn named. */

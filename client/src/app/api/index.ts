@@ -59,10 +59,14 @@ export type { ListSessionMessages$Params as ListSessionMessages$Params } from '.
 export { listSessionMessages as listSessionMessages } from './fn/sessions/list-session-messages';
 export type { ClearSessionHistory$Params as ClearSessionHistory$Params } from './fn/sessions/clear-session-history';
 export { clearSessionHistory as clearSessionHistory } from './fn/sessions/clear-session-history';
-export type { SendMessage$Params as SendMessage$Params } from './fn/chat/send-message';
-export { sendMessage as sendMessage } from './fn/chat/send-message';
-export type { RegenerateMessage$Params as RegenerateMessage$Params } from './fn/chat/regenerate-message';
-export { regenerateMessage as regenerateMessage } from './fn/chat/regenerate-message';
+export type { SendMessage$Json$Params as SendMessage$Json$Params } from './fn/chat/send-message-json';
+export { sendMessage$Json as sendMessage$Json } from './fn/chat/send-message-json';
+export type { SendMessage$EventStream$Params as SendMessage$EventStream$Params } from './fn/chat/send-message-event-stream';
+export { sendMessage$EventStream as sendMessage$EventStream } from './fn/chat/send-message-event-stream';
+export type { RegenerateMessage$Json$Params as RegenerateMessage$Json$Params } from './fn/chat/regenerate-message-json';
+export { regenerateMessage$Json as regenerateMessage$Json } from './fn/chat/regenerate-message-json';
+export type { RegenerateMessage$EventStream$Params as RegenerateMessage$EventStream$Params } from './fn/chat/regenerate-message-event-stream';
+export { regenerateMessage$EventStream as regenerateMessage$EventStream } from './fn/chat/regenerate-message-event-stream';
 export type { StopGeneration$Params as StopGeneration$Params } from './fn/chat/stop-generation';
 export { stopGeneration as stopGeneration } from './fn/chat/stop-generation';
 export type { GetHealth$Params as GetHealth$Params } from './fn/health/get-health';

@@ -1,12 +1,23 @@
 import { ChangeDetectionStrategy, Component, ElementRef, input, output, signal, viewChild } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
-import { TextFieldModule } from '@angular/cdk/text-field';
 import { Icon } from '../shared/icon';
+
+/**
+ * The box grows with its text through CSS `field-sizing: content` (no measuring, so no forced
+ * layout while the page first renders). Browsers without it get the classic scrollHeight fit.
+ */
+const CSS_SIZING = typeof CSS !== 'undefined' && CSS.supports?.('field-sizing', 'content');
+
+function fitHeight(box: HTMLTextAreaElement): void {
+  if (CSS_SIZING) return;
+  box.style.height = 'auto';
+  box.style.height = `${box.scrollHeight}px`;
+}
 
 /** Where a message is written: Enter sends, Shift+Enter adds a line; Stop replaces Send while an answer streams. */
 @Component({
   selector: 'nono-composer',
-  imports: [MatButtonModule, TextFieldModule, Icon],
+  imports: [MatButtonModule, Icon],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <form class="composer" (submit)="$event.preventDefault(); submit()">
@@ -14,14 +25,12 @@ import { Icon } from '../shared/icon';
       <textarea
         id="message-input"
         #box
-        cdkTextareaAutosize
-        cdkAutosizeMinRows="1"
-        cdkAutosizeMaxRows="8"
+        rows="1"
         placeholder="Write a message…"
         aria-describedby="composer-hint"
         [disabled]="disabled()"
         [value]="text()"
-        (input)="text.set($any($event.target).value)"
+        (input)="onInput($any($event.target))"
         (keydown.enter)="onEnter($any($event))"
       ></textarea>
       @if (streaming()) {
@@ -51,6 +60,11 @@ export class Composer {
     this.box().nativeElement.focus();
   }
 
+  protected onInput(box: HTMLTextAreaElement): void {
+    this.text.set(box.value);
+    fitHeight(box);
+  }
+
   protected onEnter(event: KeyboardEvent): void {
     // Shift+Enter is a new line; Enter while an IME composes a word confirms the word.
     if (event.shiftKey || event.isComposing) return;
@@ -64,5 +78,6 @@ export class Composer {
     this.send.emit(text);
     this.text.set('');
     this.box().nativeElement.value = '';
+    fitHeight(this.box().nativeElement);
   }
 }

@@ -63,12 +63,16 @@ export class MessageList {
       observer.observe(this.sentinel().nativeElement);
       destroyRef.onDestroy(() => observer.disconnect());
     });
-    // The observer only reports changes: when a page arrives and the top is still near (short
-    // pages, a tall screen), ask for the next one.
+    // The observer only reports changes: when an older page has arrived and the top is still
+    // within reach (short pages, a tall screen), ask for the next one. Measured only then, so the
+    // first render never forces a layout.
+    let wasLoading = false;
     afterRenderEffect({
       read: () => {
-        this.messages();
-        if (this.hasOlder() && !this.loadingOlder() && this.nearTop()) this.loadOlder.emit();
+        const loading = this.loadingOlder();
+        const arrived = wasLoading && !loading;
+        wasLoading = loading;
+        if (arrived && this.hasOlder() && this.nearTop()) this.loadOlder.emit();
       },
     });
   }

@@ -1,3 +1,8 @@
+// Formatters are costly to create (a long history formats hundreds of times): make each once.
+const clockFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+const exactFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
@@ -34,14 +39,15 @@ export function timeLeft(expiresAt: string | null | undefined, now: number): str
 export function exactTime(iso: string | null | undefined): string {
   if (!iso) return '';
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? '' : date.toLocaleString();
+  return Number.isNaN(date.getTime()) ? '' : exactFormat.format(date);
 }
 
 /** Clock time of a message ("14:05"), with the date when it is not today. */
 export function messageTime(iso: string, now: number): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return '';
-  const time = date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  const sameDay = new Date(now).toDateString() === date.toDateString();
-  return sameDay ? time : `${date.toLocaleDateString()} ${time}`;
+  const time = clockFormat.format(date);
+  const today = new Date(now);
+  const sameDay = today.getFullYear() === date.getFullYear() && today.getMonth() === date.getMonth() && today.getDate() === date.getDate();
+  return sameDay ? time : `${dateFormat.format(date)} ${time}`;
 }

@@ -7,9 +7,10 @@ import { filter, map } from 'rxjs/operators';
 import { StrictHttpResponse } from '../../strict-http-response';
 import { RequestBuilder } from '../../request-builder';
 
+import { ChatReplyDto } from '../../models/chat-reply-dto';
 import { MessageCreateDto } from '../../models/message-create-dto';
 
-export interface SendMessage$Params {
+export interface SendMessage$Json$Params {
 
 /**
  * Session id, as returned when the session was created
@@ -23,8 +24,8 @@ export interface SendMessage$Params {
       body: MessageCreateDto
 }
 
-export function sendMessage(http: HttpClient, rootUrl: string, params: SendMessage$Params, context?: HttpContext): Observable<StrictHttpResponse<string>> {
-  const rb = new RequestBuilder(rootUrl, sendMessage.PATH, 'post');
+export function sendMessage$Json(http: HttpClient, rootUrl: string, params: SendMessage$Json$Params, context?: HttpContext): Observable<StrictHttpResponse<ChatReplyDto>> {
+  const rb = new RequestBuilder(rootUrl, sendMessage$Json.PATH, 'post');
   if (params) {
     rb.path('id', params.id, {});
     rb.header('Accept', params.Accept, {});
@@ -32,13 +33,13 @@ export function sendMessage(http: HttpClient, rootUrl: string, params: SendMessa
   }
 
   return http.request(
-    rb.build({ responseType: 'text', accept: 'text/event-stream', context })
+    rb.build({ responseType: 'json', accept: 'application/json', context })
   ).pipe(
     filter((r: any): r is HttpResponse<any> => r instanceof HttpResponse),
     map((r: HttpResponse<any>) => {
-      return r as StrictHttpResponse<string>;
+      return r as StrictHttpResponse<ChatReplyDto>;
     })
   );
 }
 
-sendMessage.PATH = '/api/sessions/{id}/messages';
+sendMessage$Json.PATH = '/api/sessions/{id}/messages';

@@ -7,8 +7,9 @@ import { filter, map } from 'rxjs/operators';
 import { StrictHttpResponse } from '../../strict-http-response';
 import { RequestBuilder } from '../../request-builder';
 
+import { ChatReplyDto } from '../../models/chat-reply-dto';
 
-export interface RegenerateMessage$Params {
+export interface RegenerateMessage$Json$Params {
 
 /**
  * Session id, as returned when the session was created
@@ -21,21 +22,21 @@ export interface RegenerateMessage$Params {
   Accept?: string;
 }
 
-export function regenerateMessage(http: HttpClient, rootUrl: string, params: RegenerateMessage$Params, context?: HttpContext): Observable<StrictHttpResponse<string>> {
-  const rb = new RequestBuilder(rootUrl, regenerateMessage.PATH, 'post');
+export function regenerateMessage$Json(http: HttpClient, rootUrl: string, params: RegenerateMessage$Json$Params, context?: HttpContext): Observable<StrictHttpResponse<ChatReplyDto>> {
+  const rb = new RequestBuilder(rootUrl, regenerateMessage$Json.PATH, 'post');
   if (params) {
     rb.path('id', params.id, {});
     rb.header('Accept', params.Accept, {});
   }
 
   return http.request(
-    rb.build({ responseType: 'text', accept: 'text/event-stream', context })
+    rb.build({ responseType: 'json', accept: 'application/json', context })
   ).pipe(
     filter((r: any): r is HttpResponse<any> => r instanceof HttpResponse),
     map((r: HttpResponse<any>) => {
-      return r as StrictHttpResponse<string>;
+      return r as StrictHttpResponse<ChatReplyDto>;
     })
   );
 }
 
-regenerateMessage.PATH = '/api/sessions/{id}/regenerate';
+regenerateMessage$Json.PATH = '/api/sessions/{id}/regenerate';
