@@ -17,6 +17,9 @@ export function configureApp(app: INestApplication): void {
   const env = parseEnv(process.env);
   const express = app as NestExpressApplication;
   express.disable('x-powered-by');
+  // API responses are per-caller and change with every message; hashing each body for an ETag
+  // (SHA-1 of up to hundreds of KB) costs more than the rare 304 saves. Static files keep theirs.
+  express.set('etag', false);
   app.useLogger(app.get(Logger));
   app.use(requestId);
   app.use(jsonBodyParser(env.bodyLimitBytes));

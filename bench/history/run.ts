@@ -6,7 +6,7 @@
  *   npm run bench:history      (BENCH_SKIP_BUILD=1 reuses the last build)
  */
 import { RedisKeys } from '../../server/redis/redis-keys';
-import { buildServer, startFakeModel, startNode, startNono, startRedis } from '../common/processes';
+import { buildServer, cpuMs, startFakeModel, startNode, startNono, startRedis } from '../common/processes';
 import { table } from '../common/stats';
 
 // autocannon ships no types; only this much of its result is used.
@@ -40,23 +40,26 @@ async function main(): Promise<void> {
       'baseline server',
     );
     const targets = {
-      baseline: { url: `${baseline.url}/history`, headers: {} },
-      'nono-chat': { url: `${nono.url}/api/sessions/${sessionId}/messages?limit=${MESSAGES}`, headers: auth },
+      baseline: { url: `${baseline.url}/history`, headers: {}, pid: baseline.child.pid! },
+      'nono-chat': { url: `${nono.url}/api/sessions/${sessionId}/messages?limit=${MESSAGES}`, headers: auth, pid: nono.child.pid! },
     };
     for (const [name, target] of Object.entries(targets)) {
       const body = await (await fetch(target.url, { headers: target.headers })).text();
       const count = (JSON.parse(body) as { messages: unknown[] }).messages.length;
       process.stdout.write(`${name}: ${count} messages, ${body.length} bytes per response\n`);
-      await autocannon({ ...target, connections: CONNECTIONS, duration: 2 }); // warm-up
+      await autocannon({ url: target.url, headers: target.headers, connections: CONNECTIONS, duration: 2 }); // warm-up
     }
     const totals: Record<string, CannonResult[]> = { baseline: [], 'nono-chat': [] };
+    const cpu: Record<string, number> = { baseline: 0, 'nono-chat': 0 };
     // Interleaved, so drift in the machine's load affects both alike.
     for (let round = 0; round < 2; round++) {
       for (const [name, target] of Object.entries(targets)) {
-        totals[name].push(await autocannon({ ...target, connections: CONNECTIONS, duration: SECONDS }));
+        const before = cpuMs(target.pid);
+        totals[name].push(await autocannon({ url: target.url, headers: target.headers, connections: CONNECTIONS, duration: SECONDS }));
+        cpu[name] += cpuMs(target.pid) - before;
       }
     }
-    report(totals);
+    report(totals, cpu);
   } finally {
     await baseline?.stop();
     await nono.stop();
@@ -65,8 +68,9 @@ async function main(): Promise<void> {
   }
 }
 
-function report(totals: Record<string, CannonResult[]>): void {
-  const rows = [['', 'req/s', 'p50 latency', 'p99 latency', 'MB/s', 'non-2xx', 'errors']];
+/** `cpu`: ms of CPU each server process used while it was measured. */
+function report(totals: Record<string, CannonResult[]>, cpu: Record<string, number>): void {
+  const rows = [['', 'req/s', 'p50 latency', 'p99 latency', 'MB/s', 'CPU/request', 'non-2xx', 'errors']];
   const rps: Record<string, number> = {};
   for (const [name, results] of Object.entries(totals)) {
     const avg = (f: (r: CannonResult) => number) => results.reduce((n, r) => n + f(r), 0) / results.length;
@@ -77,6 +81,7 @@ function report(totals: Record<string, CannonResult[]>): void {
       `${avg((r) => r.latency.p50).toFixed(1)} ms`,
       `${avg((r) => r.latency.p99).toFixed(1)} ms`,
       (avg((r) => r.throughput.average) / 1e6).toFixed(1),
+      `${((cpu[name] * 1000) / results.reduce((n, r) => n + r.requests.total, 0)).toFixed(0)} µs`,
       String(results.reduce((n, r) => n + r.non2xx, 0)),
       String(results.reduce((n, r) => n + r.errors, 0)),
     ]);

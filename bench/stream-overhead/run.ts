@@ -2,23 +2,35 @@
  * Streaming overhead of nono-chat: time to first and to last token of an answer streamed through
  * nono-chat (auth, session lookup, lock, stored user message, context, SDK, SSE, stored answer)
  * versus the same answer streamed straight from the same fake model server, with the same client
- * code, at 1, 100 and 1,000 concurrent streams in one run. nono-chat runs as its own process.
+ * code. nono-chat runs as its own process.
+ *
+ * Load model. "N concurrent streams" means N answers held open at the same time, as N people
+ * reading answers would: the N requests arrive at a steady rate over ARRIVAL_WINDOW_MS (stream i
+ * starts at i × window / N), and each answer streams CHUNKS chunks CHUNK_DELAY_MS apart (a fixed
+ * token rate), so an answer lasts longer than the window and all N overlap. The direct and the
+ * nono-chat runs of a level use the identical arrival schedule. The peak number of streams open at
+ * once is measured and printed. For transparency a "burst" row also starts N streams in the same
+ * millisecond (the worst case: every answer's set-up work queued at once).
  *
  *   npm run bench:stream-overhead      (BENCH_SKIP_BUILD=1 reuses the last build)
+ *   BENCH_LEVELS="1x8,100x3,1000x2"    streams x rounds;  BENCH_BURST=1000 (0: no burst row)
+ *   BENCH_CHUNKS=30 BENCH_CHUNK_DELAY_MS=50 BENCH_ARRIVAL_WINDOW_MS=1000
  */
-import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { SseEvent, sseRequest } from '../common/sse-client';
-import { buildServer, startFakeModel, startNono, startRedis } from '../common/processes';
+import { buildServer, cpuMs, startFakeModel, startNono, startRedis } from '../common/processes';
 import { ms, percentile, signedMs, table } from '../common/stats';
 
-const CHUNKS = Number(process.env.BENCH_CHUNKS ?? 20);
-const CHUNK_DELAY_MS = 10;
-/** BENCH_LEVELS="100x10,1000x2" overrides: streams x rounds. */
-const LEVELS = (process.env.BENCH_LEVELS ?? '1x40,100x6,1000x3').split(',').map((level) => {
+const CHUNKS = Number(process.env.BENCH_CHUNKS ?? 30);
+/** 50 ms apart: 20 chunks a second, the pace of a typical hosted model streaming a few tokens a chunk. */
+const CHUNK_DELAY_MS = Number(process.env.BENCH_CHUNK_DELAY_MS ?? 50);
+const ARRIVAL_WINDOW_MS = Number(process.env.BENCH_ARRIVAL_WINDOW_MS ?? 1000);
+const LEVELS = (process.env.BENCH_LEVELS ?? '1x8,100x3,1000x2').split(',').map((level) => {
   const [streams, rounds] = level.split('x').map(Number);
   return { streams, rounds };
 });
+const BURST = Number(process.env.BENCH_BURST ?? 1000);
 const SESSIONS = 1000;
 
 interface Sample {
@@ -83,31 +95,40 @@ async function main(): Promise<void> {
     const viaNono = (i: number) =>
       measure(`${nono.url}/api/sessions/${sessions[i % SESSIONS]}/messages`, auth, { content: 'bench message' }, (e) => e.event === 'delta', (e) => e.event === 'done');
 
-    process.stdout.write(`\n${CHUNKS} chunks, ${CHUNK_DELAY_MS} ms apart, per answer; nono-chat pid ${nono.child.pid}\n`);
-    await round(100, () => direct());
-    await round(100, (i) => viaNono(i));
+    const answerMs = CHUNKS * CHUNK_DELAY_MS;
+    process.stdout.write(
+      `\n${CHUNKS} chunks ${CHUNK_DELAY_MS} ms apart per answer (~${answerMs} ms); a level's streams arrive evenly over ` +
+        `${ARRIVAL_WINDOW_MS} ms; nono-chat pid ${nono.child.pid}\n`,
+    );
+    await runSchedule(schedule(100, ARRIVAL_WINDOW_MS), () => direct()); // warm-up
+    await runSchedule(schedule(100, ARRIVAL_WINDOW_MS), (i) => viaNono(i));
 
-    const rows = [['streams', 'path', 'ok', 'TTFT p50', 'TTFT p99', 'TTLT p50', 'TTLT p99', 'added TTFT p50/p99', 'added TTLT p50/p99', 'stream p50']];
+    const rows = [['streams', 'path', 'ok', 'failed', 'peak open', 'TTFT p50', 'TTFT p99', 'TTLT p50', 'TTLT p99', 'added TTFT p50/p99', 'added TTLT p50/p99']];
     const cpu: string[] = [];
     let next = 0;
-    for (const level of LEVELS) {
-      const d: Sample[] = [];
-      const n: Sample[] = [];
+    const plans = LEVELS.map((l) => ({ label: String(l.streams), streams: l.streams, rounds: l.rounds, window: l.streams > 1 ? ARRIVAL_WINDOW_MS : 0 }));
+    if (BURST > 0) plans.push({ label: `${BURST} burst`, streams: BURST, rounds: 1, window: 0 });
+    for (const plan of plans) {
+      const d: Run = { samples: [], peak: 0 };
+      const n: Run = { samples: [], peak: 0 };
       let nonoCpu = 0;
-      for (let r = 0; r < level.rounds; r++) {
-        d.push(...(await round(level.streams, () => direct())));
+      const offsets = schedule(plan.streams, plan.window);
+      for (let r = 0; r < plan.rounds; r++) {
+        merge(d, await runSchedule(offsets, () => direct()));
         const before = cpuMs(nono.child.pid!);
-        n.push(...(await round(level.streams, () => viaNono(next++))));
+        merge(n, await runSchedule(offsets, () => viaNono(next++)));
         nonoCpu += cpuMs(nono.child.pid!) - before;
       }
-      cpu.push(`${level.streams} streams: ${(nonoCpu / n.length).toFixed(2)} ms`);
-      rows.push(...report(level.streams, d, n));
+      cpu.push(`${plan.label}: ${(nonoCpu / n.samples.length).toFixed(2)} ms`);
+      rows.push(...report(plan.label, d, n));
     }
     process.stdout.write(`\n${table(rows)}\n\n`);
     process.stdout.write(`nono-chat CPU per streamed answer (user+system): ${cpu.join(', ')}\n`);
     for (const [message, count] of errors) process.stdout.write(`client errors: ${count} × ${message}\n`);
-    process.stdout.write('Targets: added latency ≤ 5 ms p50 and ≤ 15 ms p99; all 1,000 concurrent streams complete.\n');
-    process.stdout.write('All streams of a row start at once; "stream p50" is first to last token, once the answer flows.\n');
+    process.stdout.write('Targets: added latency ≤ 5 ms p50 and ≤ 15 ms p99; 1,000 concurrent streams held and completed.\n');
+    process.stdout.write(
+      '"peak open": most streams open at the same moment (request sent, response not yet ended). "burst": all start in the same ms.\n',
+    );
   } finally {
     agent.destroy();
     await nono.stop();
@@ -116,51 +137,75 @@ async function main(): Promise<void> {
   }
 }
 
-/** CPU time (user + system) a process has used, in ms, from /proc (Linux). */
-function cpuMs(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return NaN;
-  }
+interface Run {
+  samples: Sample[];
+  /** Most streams open at the same moment. */
+  peak: number;
 }
 
-/** `count` streams started together and all in flight at once. */
-function round(count: number, start: (i: number) => Promise<Sample>): Promise<Sample[]> {
-  return Promise.all(Array.from({ length: count }, (_, i) => start(i)));
+function merge(into: Run, run: Run): void {
+  into.samples.push(...run.samples);
+  into.peak = Math.max(into.peak, run.peak);
 }
 
-function report(streams: number, direct: Sample[], nono: Sample[]): string[][] {
-  const stats = (s: Sample[]) => {
-    const ok = s.filter((x) => x.ok);
+/** Start offsets (ms) of `count` streams arriving evenly over `windowMs` (0: all at once). */
+function schedule(count: number, windowMs: number): number[] {
+  return Array.from({ length: count }, (_, i) => (count > 1 ? (i * windowMs) / count : 0));
+}
+
+/** Starts stream i at offsets[i] ms from now (late timers catch up, never drift); waits for all. */
+async function runSchedule(offsets: number[], start: (i: number) => Promise<Sample>): Promise<Run> {
+  const started: Array<Promise<Sample>> = [];
+  let open = 0;
+  let peak = 0;
+  const t0 = performance.now();
+  await new Promise<void>((allStarted) => {
+    const tick = () => {
+      const now = performance.now() - t0;
+      while (started.length < offsets.length && offsets[started.length] <= now) {
+        open++;
+        peak = Math.max(peak, open);
+        started.push(start(started.length).finally(() => open--));
+      }
+      if (started.length < offsets.length) setTimeout(tick, Math.max(0, offsets[started.length] - now));
+      else allStarted();
+    };
+    tick();
+  });
+  return { samples: await Promise.all(started), peak };
+}
+
+function report(label: string, direct: Run, nono: Run): string[][] {
+  const stats = (run: Run) => {
+    const ok = run.samples.filter((x) => x.ok);
     const ttft = ok.map((x) => x.ttft);
     const ttlt = ok.map((x) => x.ttlt);
-    const streaming = ok.map((x) => x.ttlt - x.ttft);
     return {
-      ok: `${ok.length}/${s.length}`,
+      ok: String(ok.length),
+      failed: String(run.samples.length - ok.length),
+      peak: String(run.peak),
       f50: percentile(ttft, 50),
       f99: percentile(ttft, 99),
       l50: percentile(ttlt, 50),
       l99: percentile(ttlt, 99),
-      d50: percentile(streaming, 50),
     };
   };
   const a = stats(direct);
   const b = stats(nono);
   return [
-    [String(streams), 'direct', a.ok, ms(a.f50), ms(a.f99), ms(a.l50), ms(a.l99), '', '', ms(a.d50)],
+    [label, 'direct', a.ok, a.failed, a.peak, ms(a.f50), ms(a.f99), ms(a.l50), ms(a.l99), '', ''],
     [
       '',
       'nono-chat',
       b.ok,
+      b.failed,
+      b.peak,
       ms(b.f50),
       ms(b.f99),
       ms(b.l50),
       ms(b.l99),
       `${signedMs(b.f50 - a.f50)} / ${signedMs(b.f99 - a.f99)}`,
       `${signedMs(b.l50 - a.l50)} / ${signedMs(b.l99 - a.l99)}`,
-      ms(b.d50),
     ],
   ];
 }

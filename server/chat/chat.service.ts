@@ -56,7 +56,8 @@ interface Opening {
  * newest history within the token budget), stream the model's answer to the channel, store the
  * answer (complete, interrupted or failed). Each store write is one round trip; nothing touches the
  * store per streamed chunk. Independent store calls go out together, so the first token waits for
- * three round trips (identity, session + lock, message + history) besides the model.
+ * two round trips (session + lock, then message + history in one MULTI) besides the model, plus
+ * one for the identity when its token is not in the in-process cache.
  */
 @Injectable()
 export class ChatService {
@@ -87,11 +88,8 @@ export class ChatService {
       };
       this.tokens.remember(userMessage.id, ownTokens);
       const limit = Math.min(turn.session.message_count + 2, FIRST_HISTORY_FETCH);
-      // Sent together; the read may or may not already see the new message, so it is added if missing.
-      const [session, recent] = await Promise.all([
-        this.store.appendMessages(userId, sessionId, [userMessage]),
-        this.store.recentMessages(userId, sessionId, limit),
-      ]);
+      // One MULTI stores the message and reads the history that ends with it.
+      const { session, recent } = await this.store.appendAndReadRecent(userId, sessionId, [userMessage], limit);
       return { userMessage, history: withMessage(recent, userMessage), limit, historySize: session.message_count };
     });
   }

@@ -9,8 +9,8 @@ import { IS_PUBLIC } from './public.decorator';
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /**
- * Global guard: every route needs `Authorization: Bearer <token>` unless marked @Public(). One
- * store read per request; nothing is cached, so a removed token stops working at once everywhere.
+ * Global guard: every route needs `Authorization: Bearer <token>` unless marked @Public(). The
+ * token's user comes from the store, or from a short-lived in-process cache (see TokenCache).
  */
 @Injectable()
 export class BearerAuthGuard implements CanActivate {

@@ -339,6 +339,11 @@ export class MemoryRedis extends EventEmitter {
     return s > e ? [] : l.slice(s, e + 1);
   }
 
+  /** LRANGE with each element as its bytes, as ioredis' lrangeBuffer gives them. */
+  async lrangeBuffer(key: string, start: number | string, stop: number | string): Promise<Buffer[]> {
+    return (await this.lrange(key, start, stop)).map((v) => Buffer.from(v, 'utf8'));
+  }
+
   async llen(key: string): Promise<number> {
     return this.list(key)?.length ?? 0;
   }
@@ -546,7 +551,7 @@ export class MemoryRedis extends EventEmitter {
 const QUEUEABLE = [
   'get', 'set', 'del', 'exists', 'expire', 'pexpire', 'persist', 'ttl', 'pttl', 'incr', 'incrby',
   'hset', 'hget', 'hmget', 'hgetall', 'hdel', 'hincrby', 'hexists',
-  'rpush', 'rpushx', 'lpush', 'lrange', 'llen', 'lindex', 'lset', 'ltrim', 'rpop',
+  'rpush', 'rpushx', 'lpush', 'lrange', 'lrangeBuffer', 'llen', 'lindex', 'lset', 'ltrim', 'rpop',
   'zadd', 'zrem', 'zscore', 'zcard', 'zrange', 'zrevrange', 'zrangebyscore', 'zrevrangebyscore', 'zremrangebyscore',
   'publish',
 ] as const;

@@ -21,6 +21,10 @@ export function createRedisClient(url: string): Redis {
     commandTimeout: 1500,
     retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
     lazyConnect: false,
+    // Commands issued in the same tick by concurrent requests go out in one write (MULTIs are sent
+    // whole as before; only their relative order to plain commands of the same tick may change,
+    // and no caller depends on it: dependent commands are always awaited first).
+    enableAutoPipelining: true,
   });
   let lastLogged = 0;
   client.on('error', (error: Error) => {

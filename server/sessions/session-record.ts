@@ -1,3 +1,4 @@
+import { mapMessage } from './dto/message.dto';
 import type { StoredMessage, StoredSession } from './session.model';
 
 /**
@@ -81,20 +82,63 @@ export function decodeSession(
   };
 }
 
+/**
+ * A message as stored: exactly the JSON the API returns for it (MessageDto: ISO created_at, no
+ * absent fields), so a history page is the stored strings joined, with no parse per message.
+ */
 export function encodeMessage(message: StoredMessage): string {
-  return JSON.stringify(message);
+  return JSON.stringify(mapMessage(message));
 }
 
 /** Stored messages, oldest first, without the list's head marker; an unreadable entry is skipped. */
 export function decodeMessages(raw: string[]): StoredMessage[] {
   const out: StoredMessage[] = [];
   for (const text of raw) {
-    if (text === HISTORY_HEAD) continue;
-    try {
-      out.push(JSON.parse(text) as StoredMessage);
-    } catch {
-      // One corrupt entry must not make the whole history unreadable.
+    const message = decodeMessage(text);
+    if (message) out.push(message);
+  }
+  return out;
+}
+
+/**
+ * The API JSON of each stored message as bytes, oldest first, without the head marker. Entries
+ * written in the API shape pass through untouched (no decode, no parse); older entries (created_at
+ * in ms) are converted.
+ */
+export function messagesAsApiJson(raw: Buffer[]): Buffer[] {
+  const out: Buffer[] = [];
+  for (const entry of raw) {
+    if (entry.length === 0) continue; // HISTORY_HEAD
+    if (isApiShaped(entry)) out.push(entry);
+    else {
+      const message = decodeMessage(entry.toString('utf8'));
+      if (message) out.push(Buffer.from(encodeMessage(message), 'utf8'));
     }
   }
   return out;
+}
+
+const CREATED_AT_KEY = Buffer.from('"created_at":');
+
+/**
+ * Cheap test for the API shape: created_at holds a string, not a number. Quotes inside string
+ * values are escaped in JSON, so the key can only match the real field; the closing brace guards
+ * against a truncated entry breaking the joined page.
+ */
+function isApiShaped(entry: Buffer): boolean {
+  const at = entry.lastIndexOf(CREATED_AT_KEY);
+  return at > 0 && entry[at + CREATED_AT_KEY.length] === 0x22 /* " */ && entry[entry.length - 1] === 0x7d /* } */;
+}
+
+function decodeMessage(text: string): StoredMessage | null {
+  if (text === HISTORY_HEAD) return null;
+  try {
+    const message = JSON.parse(text) as Omit<StoredMessage, 'created_at'> & { created_at: number | string };
+    // Entries in the API shape carry ISO timestamps; older ones carry ms.
+    const createdAt = typeof message.created_at === 'string' ? Date.parse(message.created_at) : message.created_at;
+    return { ...message, created_at: createdAt };
+  } catch {
+    // One corrupt entry must not make the whole history unreadable.
+    return null;
+  }
 }

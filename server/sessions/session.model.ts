@@ -56,6 +56,15 @@ export interface StoredMessage {
 export interface MessageStore {
   /** Appends in order; returns the session's new state. Throws NotFound when the session is gone. */
   appendMessages(userId: string, sessionId: string, messages: StoredMessage[]): Promise<StoredSession>;
+  /**
+   * appendMessages and then recentMessages, in one round trip: the read sees the appended messages.
+   */
+  appendAndReadRecent(
+    userId: string,
+    sessionId: string,
+    messages: StoredMessage[],
+    limit: number,
+  ): Promise<{ session: StoredSession; recent: StoredMessage[] }>;
   /** The newest `limit` messages (oldest first), for building the model's context. */
   recentMessages(userId: string, sessionId: string, limit: number): Promise<StoredMessage[]>;
   /** Removes the last message when it is an assistant message (regenerate); returns it, or null. */

@@ -12,6 +12,7 @@ import {
   encodeMessage,
   encodeSessionFields,
   HISTORY_HEAD,
+  messagesAsApiJson,
   SessionFields,
 } from './session-record';
 import { SessionIndex } from './session-index';
@@ -25,13 +26,16 @@ export interface SessionPage {
   next: SessionListPosition | null;
 }
 
-export interface MessagePage {
+export interface MessagePage<M = StoredMessage> {
   /** Oldest first. */
-  messages: StoredMessage[];
+  messages: M[];
   total: number;
   /** List index of the oldest message returned, when older ones exist. */
   nextBefore: number | null;
 }
+
+/** A page of history with each message as the API's JSON (UTF-8 bytes). */
+export type MessageJsonPage = MessagePage<Buffer>;
 
 /**
  * Sessions and their messages in Redis (or the embedded store), per DESIGN.md "Redis data model":
@@ -133,25 +137,52 @@ export class SessionsRepository implements MessageStore {
 
   /** A page of history, newest page first, oldest first within the page; null when no session. */
   async listMessages(userId: string, id: string, limit: number, before?: number): Promise<MessagePage | null> {
+    const page = await this.readMessagePage(userId, id, limit, before, false);
+    return page && { messages: decodeMessages(page.raw), total: page.total, nextBefore: page.nextBefore };
+  }
+
+  /**
+   * listMessages with each message as its API JSON bytes: stored that way, read as bytes, so
+   * nothing is decoded, parsed or encoded again on the way to the response.
+   */
+  async listMessageJson(userId: string, id: string, limit: number, before?: number): Promise<MessageJsonPage | null> {
+    const page = await this.readMessagePage(userId, id, limit, before, true);
+    return page && { messages: messagesAsApiJson(page.raw), total: page.total, nextBefore: page.nextBefore };
+  }
+
+  private async readMessagePage<B extends boolean>(userId: string, id: string, limit: number, before: number | undefined, asBytes: B) {
     const list = this.keys.messages(userId, id);
     // Index 0 is the head marker, so messages live at 1..llen-1 and `before` ≥ 1.
     const from = before === undefined ? -limit : Math.max(1, before - limit);
     const to = before === undefined ? -1 : before - 1;
-    const tx = this.redis.multi().llen(list).lrange(list, from, to);
+    const tx = this.redis.multi().llen(list);
+    if (asBytes) tx.lrangeBuffer(list, from, to);
+    else tx.lrange(list, from, to);
     this.renew(tx, userId, id);
     const results = await run(this.readBack(tx, userId, id));
     if (!(await this.stateAfter(results, userId, id))) return null;
-    const [length, raw] = results as [number, string[]];
-    const withoutHead = raw.filter((r) => r !== HISTORY_HEAD).length;
+    const [length, raw] = results as [number, B extends true ? Buffer[] : string[]];
+    // The head marker (empty) can only be the list's first entry.
+    const withoutHead = raw.length > 0 && raw[0].length === 0 ? raw.length - 1 : raw.length;
     const start = before === undefined ? length - withoutHead : from;
-    return {
-      messages: decodeMessages(raw),
-      total: Math.max(0, length - 1),
-      nextBefore: withoutHead > 0 && start > 1 ? start : null,
-    };
+    return { raw, total: Math.max(0, length - 1), nextBefore: withoutHead > 0 && start > 1 ? start : null };
   }
 
   async appendMessages(userId: string, sessionId: string, messages: StoredMessage[]): Promise<StoredSession> {
+    return (await this.append(userId, sessionId, messages, 0)).session;
+  }
+
+  /** appendMessages, then the newest `limit` list entries (so including what was appended), in one MULTI. */
+  async appendAndReadRecent(
+    userId: string,
+    sessionId: string,
+    messages: StoredMessage[],
+    limit: number,
+  ): Promise<{ session: StoredSession; recent: StoredMessage[] }> {
+    return this.append(userId, sessionId, messages, limit);
+  }
+
+  private async append(userId: string, sessionId: string, messages: StoredMessage[], readLimit: number) {
     const now = Date.now();
     const hash = this.keys.session(userId, sessionId);
     const list = this.keys.messages(userId, sessionId);
@@ -163,11 +194,16 @@ export class SessionsRepository implements MessageStore {
       .hset(hash, 'last_activity', String(now))
       .zadd(this.keys.sessionIndex(userId), now, sessionId);
     this.renew(tx, userId, sessionId, now);
+    if (readLimit > 0) tx.lrange(list, -readLimit, -1);
     const results = await run(this.readBack(tx, userId, sessionId));
     const session = await this.stateAfter(results, userId, sessionId);
     if (!session) throw new NotFoundException(SESSION_NOT_FOUND);
-    if (results[0] === 0) await this.restoreList(list, encoded, session);
-    return session;
+    if (results[0] === 0) {
+      // The list was gone, so what was just read back of it is missing these messages too.
+      await this.restoreList(list, encoded, session);
+      return { session, recent: messages.slice(-readLimit) };
+    }
+    return { session, recent: readLimit > 0 ? decodeMessages(results[results.length - 2] as string[]) : [] };
   }
 
   async recentMessages(userId: string, sessionId: string, limit: number): Promise<StoredMessage[]> {

@@ -2,9 +2,18 @@ import { ChangeDetectionStrategy, Component, DestroyRef, ElementRef, afterNextRe
 import { renderMarkdown, renderMarkdownCached } from './markdown';
 import { whenNearView } from './near-view';
 
+let highlighter: Promise<typeof import('./highlight')> | null = null;
+
+/** highlight.js loads on the first code block, off the path to the first paint. */
+function colourCode(root: HTMLElement): void {
+  if (!root.querySelector('pre[data-language]')) return;
+  highlighter ??= import('./highlight');
+  void highlighter.then((module) => module.highlightCodeBlocks(root));
+}
+
 /**
  * Shows sanitized markdown. While an answer streams (`live`), renders at most once per frame.
- * `lazy` messages show their plain text until they come near the visible part of the conversation,
+ * Code is coloured once highlight.js has loaded. `lazy` messages show their plain text until they come near the visible part of the conversation,
  * so opening a long history renders only what is on screen. Every code block gets a copy button
  * (added after sanitizing, so it is ours, not the model's).
  */
@@ -93,6 +102,7 @@ export class MarkdownView {
       pre.replaceWith(frame);
       frame.append(button, pre);
     }
+    colourCode(this.host);
   }
 
   private flash(button: HTMLButtonElement, label: string): void {

@@ -1,3 +1,4 @@
+import { highlightCodeBlocks } from './highlight';
 import { renderMarkdown, sanitizeHtml } from './markdown';
 
 function dom(html: string): HTMLElement {
@@ -7,18 +8,21 @@ function dom(html: string): HTMLElement {
 }
 
 describe('renderMarkdown', () => {
-  it('renders markdown with highlighted code blocks', () => {
+  it('renders markdown; code blocks are coloured by the highlighter', () => {
     const host = dom(renderMarkdown('# Title\n\n**bold** and `code`\n\n```ts\nconst x: number = 1;\n```'));
     expect(host.querySelector('h1')?.textContent).toBe('Title');
     expect(host.querySelector('strong')?.textContent).toBe('bold');
     const pre = host.querySelector('pre');
     expect(pre?.getAttribute('data-language')).toBe('ts');
+    expect(pre?.querySelector('.hljs-keyword')).toBeNull();
+    highlightCodeBlocks(host);
     expect(pre?.querySelector('.hljs-keyword')?.textContent).toBe('const');
     expect(pre?.textContent).toContain('const x: number = 1;');
   });
 
   it('escapes code in languages it does not highlight', () => {
     const host = dom(renderMarkdown('```cobol\n<b>not bold</b>\n```'));
+    highlightCodeBlocks(host);
     expect(host.querySelector('pre b')).toBeNull();
     expect(host.querySelector('pre')?.textContent).toContain('<b>not bold</b>');
   });

@@ -1,22 +1,5 @@
 import DOMPurify from 'dompurify';
-import hljs from 'highlight.js/lib/core';
-import bash from 'highlight.js/lib/languages/bash';
-import css from 'highlight.js/lib/languages/css';
-import javascript from 'highlight.js/lib/languages/javascript';
-import json from 'highlight.js/lib/languages/json';
-import python from 'highlight.js/lib/languages/python';
-import sql from 'highlight.js/lib/languages/sql';
-import typescript from 'highlight.js/lib/languages/typescript';
-import xml from 'highlight.js/lib/languages/xml';
-import yaml from 'highlight.js/lib/languages/yaml';
 import { Marked } from 'marked';
-
-// A handful of common languages keeps the bundle small; others render as plain, escaped code.
-for (const [name, language] of Object.entries({ bash, css, javascript, json, python, sql, typescript, xml, yaml })) {
-  hljs.registerLanguage(name, language);
-}
-hljs.registerAliases(['sh', 'shell', 'zsh', 'console'], { languageName: 'bash' });
-hljs.registerAliases(['html', 'svg'], { languageName: 'xml' });
 
 function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -27,12 +10,11 @@ const markdown = new Marked({
   breaks: true,
   async: false,
   renderer: {
+    // Code comes out escaped and plain; highlight.ts colours it after the first paint.
     code({ text, lang }) {
       const language = (lang ?? '').trim().split(/\s+/)[0].toLowerCase();
-      const known = language !== '' && hljs.getLanguage(language) !== undefined;
-      const body = known ? hljs.highlight(text, { language, ignoreIllegals: true }).value : escapeHtml(text);
-      const label = known ? ` data-language="${escapeHtml(language)}"` : '';
-      return `<pre${label}><code class="hljs">${body}</code></pre>\n`;
+      const label = language ? ` data-language="${escapeHtml(language)}"` : '';
+      return `<pre${label}><code class="hljs">${escapeHtml(text)}</code></pre>\n`;
     },
     // Raw HTML in an answer is shown as text, never interpreted: model output is untrusted.
     html({ text }) {

@@ -5,7 +5,12 @@ import {
   ElementRef,
   afterNextRender,
   afterRenderEffect,
+  computed,
+  effect,
   inject,
+  Injector,
+  signal,
+  untracked,
   input,
   output,
   viewChild,
@@ -16,8 +21,10 @@ import { ChatEntry } from '../state/chat-state';
 import { SessionState } from '../state/session-state';
 import { MessageItem } from './message-item';
 
-/** The newest messages render at once; older ones when scrolled near (they open off screen). */
-const EAGER_NEWEST = 12;
+/** The newest messages render their markdown at once; older ones when scrolled near (they open off screen). */
+const EAGER_NEWEST = 8;
+/** When a conversation opens, the first frame shows only the newest messages; the rest of the page follows a frame later. */
+const FIRST_FRAME = 16;
 
 /** How far above the visible top older messages are requested, so scrolling up does not stall. */
 const NEAR_TOP_PX = 1200;
@@ -37,6 +44,12 @@ const NEAR_TOP_PX = 1200;
 })
 export class MessageList {
   readonly messages = input.required<ChatEntry[]>();
+  /** Index of the first message rendered: > 0 only in the first frame of a freshly opened conversation. */
+  private readonly head = signal(0);
+  protected readonly shown = computed(() => {
+    const head = this.head();
+    return head > 0 ? this.messages().slice(head) : this.messages();
+  });
   readonly draft = input<ChatEntry | null>(null);
   readonly hasOlder = input(false);
   readonly loadingOlder = input(false);
@@ -46,6 +59,7 @@ export class MessageList {
   readonly regenerate = output<void>();
 
   protected readonly sessions = inject(SessionState);
+  private readonly injector = inject(Injector);
   protected readonly now = inject(Clock).now;
   protected readonly eagerNewest = EAGER_NEWEST;
   private readonly scroller = viewChild.required<ElementRef<HTMLElement>>('scroller');
@@ -53,10 +67,21 @@ export class MessageList {
 
   constructor() {
     const destroyRef = inject(DestroyRef);
+    // A conversation that opens with a full page paints its newest messages first; the older part
+    // of the page is added above them (out of view) right after.
+    let previousLength = 0;
+    effect(() => {
+      const length = this.messages().length;
+      const opened = previousLength === 0 && length > FIRST_FRAME;
+      previousLength = length;
+      if (!opened) return;
+      untracked(() => this.head.set(length - FIRST_FRAME));
+      afterNextRender(() => setTimeout(() => this.head.set(0)), { injector: this.injector });
+    });
     afterNextRender(() => {
       const observer = new IntersectionObserver(
         (entries) => {
-          if (entries.some((e) => e.isIntersecting) && this.hasOlder() && !this.loadingOlder()) this.loadOlder.emit();
+          if (entries.some((e) => e.isIntersecting) && this.hasOlder() && !this.loadingOlder() && this.head() === 0) this.loadOlder.emit();
         },
         { root: this.scroller().nativeElement, rootMargin: `${NEAR_TOP_PX}px 0px 0px 0px` },
       );
