@@ -187,6 +187,44 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
     expect((await r.recentMessages(u, s.id, 3)).map((m) => m.content)).toEqual([all[24].content, 'last-q', 'last-a']);
   });
 
+  it('appendAndReadRecent stores and reads back the newest messages in one go', async () => {
+    const u = newUser();
+    const r = repo();
+    const s = await r.create(u, input());
+    await r.appendMessages(u, s.id, [message('user', 'q0'), message('assistant', 'a0', 1)]);
+    const { session, recent } = await r.appendAndReadRecent(u, s.id, [message('user', 'q1', 2)], 2);
+    expect(session.message_count).toBe(3);
+    expect(recent.map((m) => m.content)).toEqual(['a0', 'q1']);
+    await expect(r.appendAndReadRecent(u, 's_missingmissingmissing0', [message('user', 'x')], 2)).rejects.toBeInstanceOf(NotFoundException);
+  });
+
+  it('messages are stored as their API JSON; entries in the older ms format still read correctly', async () => {
+    const u = newUser();
+    const r = repo();
+    const s = await r.create(u, input());
+    const older = JSON.stringify({ id: 'm_old', role: 'user', content: 'from before', created_at: 1_700_000_000_000, persona: 'default' });
+    await store.client.rpush(keys.messages(u, s.id), older);
+    await r.appendMessages(u, s.id, [{ ...message('assistant', 'new', 1), finish_reason: 'stop', usage: null }]);
+    const stored = await store.client.lindex(keys.messages(u, s.id), -1);
+    expect(JSON.parse(stored!)).toEqual({
+      id: 'm_assistant_new_1',
+      role: 'assistant',
+      content: 'new',
+      created_at: new Date(1_700_000_000_001).toISOString(),
+      status: 'complete',
+      finish_reason: 'stop',
+      usage: null,
+    });
+    const page = await r.listMessages(u, s.id, 10);
+    expect(page!.messages.map((m) => [m.id, m.created_at])).toEqual([['m_old', 1_700_000_000_000], ['m_assistant_new_1', 1_700_000_000_001]]);
+    const json = await r.listMessageJson(u, s.id, 10);
+    expect(json!.messages.map((b) => JSON.parse(b.toString()))).toEqual([
+      { id: 'm_old', role: 'user', content: 'from before', created_at: new Date(1_700_000_000_000).toISOString(), persona: 'default' },
+      JSON.parse(stored!),
+    ]);
+    expect(json!.total).toBe(2);
+  });
+
   it('removeLastAssistantMessage removes only a trailing assistant message', async () => {
     const u = newUser();
     const r = repo();

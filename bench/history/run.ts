@@ -1,7 +1,9 @@
 /**
  * Reading history: GET a 200-message history through nono-chat (auth, ownership, TTL renewal, the
  * JSON API shape) versus a bare express + ioredis handler doing the same LRANGE, in one run, with
- * the same load generator (autocannon). Prints the throughput ratio (target ≥ 0.75).
+ * the same load generator (autocannon). Prints the throughput ratio (target ≥ 0.75) and each
+ * server's CPU time per request (from /proc), which shows the cost gap even when the load generator,
+ * sharing the machine's cores, is what limits throughput.
  *
  *   npm run bench:history      (BENCH_SKIP_BUILD=1 reuses the last build)
  */

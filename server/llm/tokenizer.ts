@@ -12,8 +12,19 @@ const o200kBase = require('js-tiktoken/ranks/o200k_base') as TiktokenBPE;
 let encoder: Tiktoken | undefined;
 
 function getEncoder(): Tiktoken {
-  encoder ??= new Tiktoken(o200kBase);
+  encoder ??= withoutDecoderTable(new Tiktoken(o200kBase));
   return encoder;
+}
+
+/**
+ * Tokens are only counted here, never decoded back to text. The decoder's table (rank → bytes,
+ * one small typed array per token) is ~50 MB of live heap that every full garbage collection would
+ * walk for the life of the process, slowing every request; it is emptied once the encoder is built.
+ */
+function withoutDecoderTable(tiktoken: Tiktoken): Tiktoken {
+  const table = (tiktoken as unknown as { textMap?: Map<number, Uint8Array> }).textMap;
+  if (table instanceof Map) table.clear();
+  return tiktoken;
 }
 
 /** Builds the encoder ahead of the first request. */

@@ -2,7 +2,7 @@ import type { RedisClient } from '../redis/redis.constants';
 import type { RedisKeys } from '../redis/redis-keys';
 import type { SessionListPosition } from './cursor';
 import type { SessionPage } from './sessions.repository';
-import { decodeSession } from './session-record';
+import { decodeSession, SESSION_FIELDS } from './session-record';
 import type { StoredSession } from './session.model';
 
 /** Rounds of "read a slice of the index, drop expired entries, top up" before a page is returned short. */
@@ -18,6 +18,15 @@ const NAME_WALK_LIMIT = 1000;
 interface IndexEntry {
   id: string;
   score: number;
+}
+
+/** HMGET's values as the hash HGETALL would have given (absent fields left out). */
+function sessionHash(values: Array<string | null>): Record<string, string> {
+  const hash: Record<string, string> = {};
+  SESSION_FIELDS.forEach((field, i) => {
+    if (values[i] !== null && values[i] !== undefined) hash[field] = values[i] as string;
+  });
+  return hash;
 }
 
 function pairs(flat: string[]): IndexEntry[] {
@@ -93,13 +102,14 @@ export class SessionIndex {
   }
 
   private async readSessions(userId: string, entries: IndexEntry[]): Promise<Array<StoredSession | null>> {
+    // HMGET of the listed fields: values only, no field names to send, parse and turn into objects.
     const pipe = this.redis.pipeline();
-    for (const { id } of entries) pipe.hgetall(this.keys.session(userId, id));
+    for (const { id } of entries) pipe.hmget(this.keys.session(userId, id), ...SESSION_FIELDS);
     const results = (await pipe.exec()) ?? [];
     return entries.map((entry, i) => {
-      const [error, hash] = results[i] ?? [];
+      const [error, values] = results[i] ?? [];
       if (error) throw error;
-      return decodeSession(userId, entry.id, hash as Record<string, string>, this.ttlMs);
+      return decodeSession(userId, entry.id, sessionHash(values as Array<string | null>), this.ttlMs);
     });
   }
 

@@ -29,6 +29,18 @@ export interface SessionFields {
   touched_at: number;
 }
 
+/** Every field of a session hash (for HMGET, which reads values without their names). */
+export const SESSION_FIELDS: ReadonlyArray<keyof SessionFields> = [
+  'display_name',
+  'persona',
+  'metadata',
+  'created_at',
+  'last_activity',
+  'message_count',
+  'pinned',
+  'touched_at',
+];
+
 export function encodeSessionFields(fields: Partial<SessionFields>): Record<string, string> {
   const out: Record<string, string> = {};
   if (fields.display_name !== undefined) out.display_name = fields.display_name;
