@@ -202,6 +202,8 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
     const u = newUser();
     const r = repo();
     const s = await r.create(u, input());
+    // A session from before the API-shaped format: no format marker, entries with created_at in ms.
+    await store.client.hdel(keys.session(u, s.id), 'message_format');
     const older = JSON.stringify({ id: 'm_old', role: 'user', content: 'from before', created_at: 1_700_000_000_000, persona: 'default' });
     await store.client.rpush(keys.messages(u, s.id), older);
     await r.appendMessages(u, s.id, [{ ...message('assistant', 'new', 1), finish_reason: 'stop', usage: null }]);
@@ -223,6 +225,10 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
       JSON.parse(stored!),
     ]);
     expect(json!.total).toBe(2);
+    const current = await r.create(u, input());
+    await r.appendMessages(u, current.id, [message('user', 'now', 2)]);
+    const raw = await store.client.lindex(keys.messages(u, current.id), -1);
+    expect((await r.listMessageJson(u, current.id, 10))!.messages.map(String)).toEqual([raw]);
   });
 
   it('removeLastAssistantMessage removes only a trailing assistant message', async () => {

@@ -1,6 +1,7 @@
 /**
  * First paint of a 2,000-message session in headless Chromium (budget: 500 ms from navigation to
- * the newest messages painted), and how smoothly the whole history scrolls once loaded.
+ * the newest messages painted), how smoothly the whole history scrolls once loaded, and how the
+ * Sessions dialog scrolls through thousands of sessions.
  *   npm run bench:client            (BENCH_SKIP_BUILD=1 reuses existing builds)
  * Runs its own redis-server and fake model; builds the server into a private folder.
  */
@@ -11,13 +12,14 @@ import { chromium } from 'playwright-core';
 import { startFakeOpenAI } from '../../test/support/fake-openai';
 import { buildServer, startNono, startRedis } from '../common/processes';
 import { percentile, table } from '../common/stats';
-import { measureFirstPaint, measureScrolling, PaintSample } from './measure';
-import { seedSession } from './seed';
+import { measureFirstPaint, measureScrolling, measureSessionsDialog, PaintSample } from './measure';
+import { seedSession, seedSessions } from './seed';
 
 const ROOT = resolve(__dirname, '../..');
 const CLIENT_DIR = resolve(ROOT, 'dist/client/browser');
 const TURNS = Number(process.env.BENCH_TURNS ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 2000);
 const BUDGET_MS = 500;
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
@@ -78,6 +80,18 @@ async function main(): Promise<void> {
         table([
           ['frame time, ms', 'p50', 'p95', 'max', '> 50 ms'],
           ['', f(percentile(scroll.frames, 50)), f(percentile(scroll.frames, 95)), f(Math.max(...scroll.frames)), String(long)],
+        ]) +
+        '\n',
+    );
+
+    process.stdout.write(`\nadding ${SESSIONS - 1} sessions …\n`);
+    await seedSessions(app.url, seeded.token, SESSIONS - 1);
+    const list = await measureSessionsDialog(page, SESSIONS);
+    process.stdout.write(
+      `sessions dialog: ${SESSIONS} sessions loaded page by page in ${(list.loadAllMs / 1000).toFixed(1)} s, ${list.rowsInDom} rows in the DOM, ${list.frames.length} frames at 1200 px/frame:\n` +
+        table([
+          ['frame time, ms', 'p50', 'p95', 'max', '> 50 ms'],
+          ['', f(percentile(list.frames, 50)), f(percentile(list.frames, 95)), f(Math.max(...list.frames)), String(list.frames.filter((t) => t > 50).length)],
         ]) +
         '\n',
     );

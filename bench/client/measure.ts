@@ -71,10 +71,11 @@ export interface ScrollSample {
 /** Loads every page by scrolling up, then scrolls the whole history back down, timing each frame. */
 export async function measureScrolling(page: Page, total: number): Promise<ScrollSample> {
   const started = Date.now();
-  while ((await page.locator('nono-message').count()) < total) {
+  let count = 0;
+  while ((count = await page.locator('nono-message').count()) < total) {
     await page.locator('nono-message-list .scroller').evaluate((el: any) => (el.scrollTop = -el.scrollHeight));
     await page.waitForTimeout(30);
-    if (Date.now() - started > 120_000) throw new Error('older pages did not all load within 2 minutes');
+    if (Date.now() - started > 120_000) throw new Error(`older pages did not all load within 2 minutes (${count} of ${total} loaded)`);
   }
   const loadAllMs = Date.now() - started;
   const frames: number[] = await page.evaluate(
@@ -97,4 +98,42 @@ export async function measureScrolling(page: Page, total: number): Promise<Scrol
       }),
   );
   return { loadAllMs, messagesInDom: await page.locator('nono-message').count(), frames };
+}
+
+export interface ListSample {
+  loadAllMs: number;
+  rowsInDom: number;
+  frames: number[];
+}
+
+/** Opens the Sessions dialog, scrolls until every page is loaded, then flings back to the top timing each frame. */
+export async function measureSessionsDialog(page: Page, total: number): Promise<ListSample> {
+  await page.getByRole('button', { name: 'Sessions' }).click();
+  const viewport = page.locator('cdk-virtual-scroll-viewport');
+  await page.locator('nono-session-row').first().waitFor();
+  const started = Date.now();
+  const status = page.locator('nono-sessions-dialog .status');
+  while (!(await status.innerText()).startsWith(`${total} sessions.`)) {
+    await viewport.evaluate((el: any) => (el.scrollTop = el.scrollHeight));
+    await page.waitForTimeout(30);
+    if (Date.now() - started > 120_000) throw new Error(`sessions did not all load within 2 minutes: ${await status.innerText()}`);
+  }
+  const loadAllMs = Date.now() - started;
+  const frames: number[] = await viewport.evaluate(
+    (el: any) =>
+      new Promise((resolve) => {
+        const times: number[] = [];
+        let last = performance.now();
+        const step = () => {
+          const now = performance.now();
+          times.push(now - last);
+          last = now;
+          el.scrollTop = Math.max(0, el.scrollTop - 1200);
+          if (el.scrollTop <= 0 || times.length > 2000) resolve(times.slice(1));
+          else requestAnimationFrame(step);
+        };
+        requestAnimationFrame(step);
+      }),
+  );
+  return { loadAllMs, rowsInDom: await page.locator('nono-session-row').count(), frames };
 }

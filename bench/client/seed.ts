@@ -46,3 +46,16 @@ export async function seedSession(appUrl: string, fake: FakeOpenAI, turns: numbe
   }
   return { token: guest.token, userId: guest.user_id, sessionId: session.session_id, messages: turns * 2, seconds: (Date.now() - started) / 1000 };
 }
+
+/** Adds `count` more sessions to the guest (8 requests at a time). */
+export async function seedSessions(appUrl: string, token: string, count: number): Promise<void> {
+  const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      await call(`${appUrl}/api/sessions`, { method: 'POST', headers, body: JSON.stringify({ display_name: `Project ${i}` }) });
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+}

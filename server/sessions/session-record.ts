@@ -113,15 +113,22 @@ export function decodeMessages(raw: string[]): StoredMessage[] {
 }
 
 /**
+ * Session hash field marking a session whose every message was stored in the API shape (all
+ * sessions created since that format), so its history pages need no per-entry check.
+ */
+export const MESSAGE_FORMAT_FIELD = 'message_format';
+export const API_SHAPED_MESSAGES = 'api';
+
+/**
  * The API JSON of each stored message as bytes, oldest first, without the head marker. Entries
  * written in the API shape pass through untouched (no decode, no parse); older entries (created_at
- * in ms) are converted.
+ * in ms) are converted. `allApiShaped`: the session is marked as holding only API-shaped entries.
  */
-export function messagesAsApiJson(raw: Buffer[]): Buffer[] {
+export function messagesAsApiJson(raw: Buffer[], allApiShaped: boolean): Buffer[] {
   const out: Buffer[] = [];
   for (const entry of raw) {
     if (entry.length === 0) continue; // HISTORY_HEAD
-    if (isApiShaped(entry)) out.push(entry);
+    if (allApiShaped || isApiShaped(entry)) out.push(entry);
     else {
       const message = decodeMessage(entry.toString('utf8'));
       if (message) out.push(Buffer.from(encodeMessage(message), 'utf8'));

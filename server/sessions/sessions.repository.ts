@@ -7,11 +7,13 @@ import type { SessionListPosition } from './cursor';
 import { newSessionId, SESSION_NOT_FOUND } from './session-id';
 import type { MessageStore, StoredMessage, StoredSession } from './session.model';
 import {
+  API_SHAPED_MESSAGES,
   decodeMessages,
   decodeSession,
   encodeMessage,
   encodeSessionFields,
   HISTORY_HEAD,
+  MESSAGE_FORMAT_FIELD,
   messagesAsApiJson,
   SessionFields,
 } from './session-record';
@@ -66,7 +68,7 @@ export class SessionsRepository implements MessageStore {
     const [hash, list, names] = [this.keys.session(userId, id), this.keys.messages(userId, id), this.keys.sessionNames(userId)];
     const tx = this.redis
       .multi()
-      .hset(hash, encodeSessionFields(fields))
+      .hset(hash, { ...encodeSessionFields(fields), [MESSAGE_FORMAT_FIELD]: API_SHAPED_MESSAGES })
       .rpush(list, HISTORY_HEAD)
       .zadd(this.keys.sessionIndex(userId), now, id)
       .hset(names, input.display_name, id);
@@ -147,7 +149,7 @@ export class SessionsRepository implements MessageStore {
    */
   async listMessageJson(userId: string, id: string, limit: number, before?: number): Promise<MessageJsonPage | null> {
     const page = await this.readMessagePage(userId, id, limit, before, true);
-    return page && { messages: messagesAsApiJson(page.raw), total: page.total, nextBefore: page.nextBefore };
+    return page && { messages: messagesAsApiJson(page.raw, page.apiShaped), total: page.total, nextBefore: page.nextBefore };
   }
 
   private async readMessagePage<B extends boolean>(userId: string, id: string, limit: number, before: number | undefined, asBytes: B) {
@@ -165,7 +167,8 @@ export class SessionsRepository implements MessageStore {
     // The head marker (empty) can only be the list's first entry.
     const withoutHead = raw.length > 0 && raw[0].length === 0 ? raw.length - 1 : raw.length;
     const start = before === undefined ? length - withoutHead : from;
-    return { raw, total: Math.max(0, length - 1), nextBefore: withoutHead > 0 && start > 1 ? start : null };
+    const apiShaped = (results[results.length - 1] as Record<string, string>)[MESSAGE_FORMAT_FIELD] === API_SHAPED_MESSAGES;
+    return { raw, apiShaped, total: Math.max(0, length - 1), nextBefore: withoutHead > 0 && start > 1 ? start : null };
   }
 
   async appendMessages(userId: string, sessionId: string, messages: StoredMessage[]): Promise<StoredSession> {

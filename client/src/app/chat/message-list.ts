@@ -88,16 +88,13 @@ export class MessageList {
       observer.observe(this.sentinel().nativeElement);
       destroyRef.onDestroy(() => observer.disconnect());
     });
-    // The observer only reports changes: when an older page has arrived and the top is still
-    // within reach (short pages, a tall screen), ask for the next one. Measured only then, so the
-    // first render never forces a layout.
-    let wasLoading = false;
+    // The observer only reports changes: whenever what is rendered changed (a page arrived) and the
+    // top is still within reach (short pages, a tall screen), ask for the next page. Read after
+    // rendering, so it reuses the layout the frame needs anyway.
     afterRenderEffect({
       read: () => {
-        const loading = this.loadingOlder();
-        const arrived = wasLoading && !loading;
-        wasLoading = loading;
-        if (arrived && this.hasOlder() && this.nearTop()) this.loadOlder.emit();
+        this.shown();
+        if (this.hasOlder() && !this.loadingOlder() && this.head() === 0 && this.nearTop()) this.loadOlder.emit();
       },
     });
   }

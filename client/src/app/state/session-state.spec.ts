@@ -5,7 +5,7 @@ import { TestBed } from '@angular/core/testing';
 import { authInterceptor } from '../core/auth.interceptor';
 import { STORAGE_KEYS } from '../core/browser-storage';
 import { IdentityStore } from '../core/identity-store';
-import { aSession } from '../testing/fixtures';
+import { aMessage, aSession } from '../testing/fixtures';
 import { errorBody, nextRequest, settle } from '../testing/http';
 import { PERSONAS } from '../testing/test-setup';
 import { SessionState } from './session-state';
@@ -62,10 +62,15 @@ describe('SessionState', () => {
     me.flush({ user_id: 'u_old', created_at: new Date().toISOString() });
     (await nextRequest(http, 'GET', '/api/personas')).flush(CATALOGUE);
     (await nextRequest(http, 'GET', `/api/sessions/${session.session_id}`)).flush(session);
+    const history = { messages: [aMessage()], next_cursor: null, total: 1 };
+    (await nextRequest(http, 'GET', `/api/sessions/${session.session_id}/messages`)).flush(history);
     await started;
 
     expect(state.current()?.session_id).toBe(session.session_id);
     expect(TestBed.inject(IdentityStore).shortId()).toBe('u_old');
+    // The newest history page came with the session, for the conversation to show at once.
+    expect(state.takePrefetchedHistory(session.session_id)).toEqual(history);
+    expect(state.takePrefetchedHistory(session.session_id)).toBeNull();
   });
 
   it('gets a new identity and a new session when the stored token is rejected', async () => {
@@ -76,6 +81,7 @@ describe('SessionState', () => {
     (await nextRequest(http, 'GET', '/api/me')).flush(body, init);
     (await nextRequest(http, 'GET', '/api/personas')).flush(body, init);
     (await nextRequest(http, 'GET', '/api/sessions/s_gone')).flush(body, init);
+    (await nextRequest(http, 'GET', '/api/sessions/s_gone/messages')).flush(body, init);
     (await nextRequest(http, 'POST', '/api/auth/guest')).flush({ user_id: 'u_fresh', token: 'tok-fresh' });
     (await nextRequest(http, 'GET', '/api/personas')).flush(CATALOGUE);
     const session = aSession();
@@ -95,6 +101,7 @@ describe('SessionState', () => {
     (await nextRequest(http, 'GET', '/api/personas')).flush(CATALOGUE);
     const { body, init } = errorBody(404, 'Session not found');
     (await nextRequest(http, 'GET', '/api/sessions/s_expired')).flush(body, init);
+    (await nextRequest(http, 'GET', '/api/sessions/s_expired/messages')).flush(body, init);
     const session = aSession();
     (await nextRequest(http, 'POST', '/api/sessions')).flush(session);
     await started;

@@ -1,0 +1,178 @@
+import { provideHttpClient } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { provideZonelessChangeDetection } from '@angular/core';
+import { TestBed } from '@angular/core/testing';
+import { Message, Session } from '../core/api-types';
+import { aMessage, aSession } from '../testing/fixtures';
+import { nextRequest, settle } from '../testing/http';
+import { ChatState } from './chat-state';
+import { SessionState } from './session-state';
+
+/** A fetch answer streaming the given SSE events (or refusing with a JSON error). */
+function sseResponse(events: Array<[string, unknown]>): Response {
+  const text = events.map(([event, data]) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`).join('');
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode(text));
+      controller.close();
+    },
+  });
+  return new Response(body, { status: 200, headers: { 'Content-Type': 'text/event-stream' } });
+}
+
+function refusal(status: number, message: string): Response {
+  return new Response(JSON.stringify({ statusCode: status, error: 'Error', message }), { status, headers: { 'Content-Type': 'application/json' } });
+}
+
+describe('ChatState', () => {
+  let http: HttpTestingController;
+  let chat: ChatState;
+  let session: Session;
+  let fetchMock: ReturnType<typeof vi.fn>;
+
+  async function openSession(history: Message[] = [], nextCursor: string | null = null): Promise<void> {
+    const opening = TestBed.inject(SessionState).openSession(session.session_id);
+    (await nextRequest(http, 'GET', `/api/sessions/${session.session_id}`)).flush(session);
+    await opening;
+    TestBed.tick();
+    (await nextRequest(http, 'GET', `/api/sessions/${session.session_id}/messages`)).flush({ messages: history, next_cursor: nextCursor, total: history.length });
+    await settle();
+  }
+
+  /** The session is re-read after every turn (message count, expiry). */
+  async function answerRefresh(): Promise<void> {
+    (await nextRequest(http, 'GET', `/api/sessions/${session.session_id}`)).flush({ ...session, message_count: session.message_count + 2 });
+  }
+
+  beforeEach(() => {
+    fetchMock = vi.fn();
+    vi.stubGlobal('fetch', fetchMock);
+    TestBed.configureTestingModule({ providers: [provideZonelessChangeDetection(), provideHttpClient(), provideHttpClientTesting()] });
+    http = TestBed.inject(HttpTestingController);
+    chat = TestBed.inject(ChatState);
+    session = aSession();
+  });
+
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    http.verify();
+  });
+
+  it('shows the newest page of the open session and prepends older pages with the cursor', async () => {
+    const newest = [aMessage({ content: 'newer' })];
+    await openSession(newest, 'cursor-1');
+    expect(chat.messages()).toEqual(newest);
+    expect(chat.hasOlder()).toBe(true);
+
+    const loading = chat.loadOlder();
+    const older = await nextRequest(http, 'GET', `/api/sessions/${session.session_id}/messages`);
+    expect(older.request.params.get('before')).toBe('cursor-1');
+    const oldest = aMessage({ content: 'older' });
+    older.flush({ messages: [oldest], next_cursor: null, total: 2 });
+    await loading;
+    expect(chat.messages().map((m) => m.content)).toEqual(['older', 'newer']);
+    expect(chat.hasOlder()).toBe(false);
+  });
+
+  it('streams an answer: the stored user message, the growing draft, then the stored answer', async () => {
+    await openSession();
+    const stored = aMessage({ role: 'user', content: 'Hello' });
+    const answer = aMessage({ role: 'assistant', content: 'Hi there', status: 'complete' });
+    fetchMock.mockResolvedValue(sseResponse([['user_message', stored], ['delta', { text: 'Hi ' }], ['delta', { text: 'there' }], ['done', answer]]));
+    const sending = chat.send('  Hello  ');
+    expect(chat.messages()[0].content).toBe('Hello');
+    expect(chat.streaming()).toBe(true);
+    await answerRefresh();
+    await sending;
+
+    const [url, init] = fetchMock.mock.calls[0] as [string, RequestInit];
+    expect(url).toBe(`/api/sessions/${session.session_id}/messages`);
+    expect((init.headers as Record<string, string>)['Accept']).toBe('text/event-stream');
+    expect(JSON.parse(init.body as string)).toEqual({ content: 'Hello' });
+    expect(chat.messages()).toEqual([stored, answer]);
+    expect(chat.streaming()).toBe(false);
+    expect(chat.canRegenerate()).toBe(true);
+  });
+
+  it('shows a failed turn with its error and retries it by regenerating', async () => {
+    await openSession();
+    const stored = aMessage({ role: 'user', content: 'Fail please' });
+    fetchMock.mockResolvedValueOnce(
+      sseResponse([['user_message', stored], ['error', { statusCode: 502, error: 'Bad Gateway', message: 'The model provider failed.', message_id: 'm_failed' }]]),
+    );
+    const sending = chat.send('Fail please');
+    await answerRefresh();
+    await sending;
+    const failed = chat.messages()[1];
+    expect(failed).toMatchObject({ id: 'm_failed', role: 'assistant', status: 'failed', error: { status: 502, message: 'The model provider failed.' } });
+
+    fetchMock.mockResolvedValueOnce(sseResponse([['user_message', stored], ['done', aMessage({ role: 'assistant', content: 'Better' })]]));
+    const retrying = chat.retry(failed);
+    await answerRefresh();
+    await retrying;
+    expect(fetchMock.mock.calls[1][0]).toBe(`/api/sessions/${session.session_id}/regenerate`);
+    expect(chat.messages().map((m) => m.content)).toEqual(['Fail please', 'Better']);
+  });
+
+  it('names the missing setting when no model is configured, and keeps the message to resend', async () => {
+    await openSession();
+    fetchMock.mockResolvedValueOnce(refusal(503, 'No model is configured: set OPENAI_MODEL (and OPENAI_API_KEY).'));
+    const sending = chat.send('Anyone there?');
+    await answerRefresh();
+    await sending;
+    expect(chat.modelProblem()).toContain('OPENAI_MODEL');
+    expect(chat.messages()).toHaveLength(1);
+    expect(chat.messages()[0]).toMatchObject({ content: 'Anyone there?', unsent: true, error: { status: 503 } });
+
+    fetchMock.mockResolvedValueOnce(sseResponse([['user_message', aMessage({ content: 'Anyone there?' })], ['done', aMessage({ role: 'assistant' })]]));
+    const retrying = chat.retry(chat.messages()[0]);
+    await answerRefresh();
+    await retrying;
+    expect(fetchMock.mock.calls[1][0]).toBe(`/api/sessions/${session.session_id}/messages`);
+    expect(chat.messages()).toHaveLength(2);
+    expect(chat.messages().some((m) => m.unsent)).toBe(false);
+  });
+
+  it('reports a busy session (409) without losing the typed text', async () => {
+    await openSession();
+    fetchMock.mockResolvedValueOnce(refusal(409, 'An answer is already being written in this session.'));
+    const sending = chat.send('Second');
+    await answerRefresh();
+    await sending;
+    expect(chat.modelProblem()).toBeNull();
+    expect(chat.messages()[0]).toMatchObject({ content: 'Second', unsent: true, error: { status: 409 } });
+  });
+
+  it('asks the server to stop the answer being written', async () => {
+    await openSession();
+    let finish!: () => void;
+    fetchMock.mockReturnValue(
+      Promise.resolve(
+        new Response(
+          new ReadableStream<Uint8Array>({
+            start(controller) {
+              controller.enqueue(new TextEncoder().encode(`event: delta\ndata: ${JSON.stringify({ text: 'partial' })}\n\n`));
+              finish = () => {
+                const done = aMessage({ role: 'assistant', content: 'partial', status: 'interrupted' });
+                controller.enqueue(new TextEncoder().encode(`event: done\ndata: ${JSON.stringify(done)}\n\n`));
+                controller.close();
+              };
+            },
+          }),
+          { status: 200 },
+        ),
+      ),
+    );
+    const sending = chat.send('Long answer please');
+    await settle();
+    expect(chat.draft()?.content).toBe('partial');
+    const stopping = chat.stop();
+    (await nextRequest(http, 'POST', `/api/sessions/${session.session_id}/stop`)).flush({ stopped: true });
+    await stopping;
+    finish();
+    await answerRefresh();
+    await sending;
+    expect(chat.messages().at(-1)).toMatchObject({ content: 'partial', status: 'interrupted' });
+    expect(chat.streaming()).toBe(false);
+  });
+});
