@@ -75,7 +75,15 @@ export async function measureScrolling(page: Page, total: number): Promise<Scrol
   while ((count = await page.locator('nono-message').count()) < total) {
     await page.locator('nono-message-list .scroller').evaluate((el: any) => (el.scrollTop = -el.scrollHeight));
     await page.waitForTimeout(30);
-    if (Date.now() - started > 120_000) throw new Error(`older pages did not all load within 2 minutes (${count} of ${total} loaded)`);
+    if (Date.now() - started > 120_000) {
+      const state = await page.evaluate(() => ({
+        spinner: !!document.querySelector('.older mat-spinner'),
+        button: !!document.querySelector('.load-older'),
+        scroll: document.querySelector('nono-message-list .scroller').scrollTop,
+        height: document.querySelector('nono-message-list .scroller').scrollHeight,
+      }));
+      throw new Error(`older pages did not all load within 2 minutes (${count} of ${total} loaded; ${JSON.stringify(state)})`);
+    }
   }
   const loadAllMs = Date.now() - started;
   const frames: number[] = await page.evaluate(
