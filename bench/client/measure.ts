@@ -81,6 +81,7 @@ export async function measureScrolling(page: Page, total: number): Promise<Scrol
         button: !!document.querySelector('.load-older'),
         scroll: document.querySelector('nono-message-list .scroller').scrollTop,
         height: document.querySelector('nono-message-list .scroller').scrollHeight,
+        notice: document.querySelector('.banner')?.textContent ?? null,
       }));
       throw new Error(`older pages did not all load within 2 minutes (${count} of ${total} loaded; ${JSON.stringify(state)})`);
     }

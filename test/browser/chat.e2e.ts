@@ -3,7 +3,7 @@
  * long histories paging in on scroll-up, and the "no model configured" hint.
  */
 import { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, messages, newPage, openApp, send, waitAnswered } from './support/browser';
+import { launchBrowser, messages, newPage, openApp, screenshotPath, send, settleAnimations, waitAnswered } from './support/browser';
 import { startStack, Stack } from './support/stack';
 
 declare const window: any;
@@ -43,6 +43,7 @@ describe('chat in the browser', () => {
     await waitAnswered(page);
     const answer = page.locator('nono-message.assistant').last();
     await answer.getByText('stopped').waitFor();
+    await page.screenshot({ path: screenshotPath('desktop-stopped') });
     const kept = await answer.locator('nono-markdown').innerText();
     expect(kept).toMatch(/word3/);
     expect(kept).not.toMatch(/word59/);
@@ -116,6 +117,8 @@ describe('chat in the browser', () => {
     const failed = page.locator('nono-message.assistant.failed').last();
     await failed.getByRole('alert').waitFor();
     expect(await failed.getByRole('alert').innerText()).toMatch(/\w/);
+    await settleAnimations(page);
+    await page.screenshot({ path: screenshotPath('desktop-failed-turn') });
     stack.fake!.reset();
     stack.fake!.script({ text: 'Worked on the second try.' });
     await failed.getByRole('button', { name: 'Retry' }).click();
@@ -176,12 +179,15 @@ describe('chat with no model configured', () => {
     const { page, errors } = await newPage(context);
     await openApp(page, stack.url);
     await send(page, 'Hello?');
-    const banner = page.getByRole('alert').filter({ hasText: 'No model is configured' });
+    const banner = page.locator('nono-chat-panel .banner[role="alert"]');
     await banner.waitFor();
     expect(await banner.innerText()).toContain('OPENAI_MODEL');
     const unsent = page.locator('nono-message.user.failed');
-    await unsent.getByText('not sent').waitFor();
+    await unsent.getByText('not sent', { exact: true }).waitFor();
+    expect(await unsent.getByRole('alert').innerText()).toContain('no model is configured');
     await unsent.getByRole('button', { name: 'Retry' }).waitFor();
+    await settleAnimations(page);
+    await page.screenshot({ path: screenshotPath('desktop-no-model') });
     expect(errors).toEqual([]);
     await context.close();
   });

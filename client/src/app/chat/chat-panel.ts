@@ -1,5 +1,6 @@
 import { ChangeDetectionStrategy, Component, inject, viewChild } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
+import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { Icon } from '../shared/icon';
 import { ChatState } from '../state/chat-state';
 import { SessionState } from '../state/session-state';
@@ -9,7 +10,7 @@ import { MessageList } from './message-list';
 /** The open session's conversation with its composer and any problem worth a banner. */
 @Component({
   selector: 'nono-chat-panel',
-  imports: [MessageList, Composer, MatButtonModule, Icon],
+  imports: [MessageList, Composer, MatButtonModule, MatProgressBarModule, Icon],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     @if (chat.modelProblem(); as problem) {
@@ -27,6 +28,9 @@ import { MessageList } from './message-list';
         <span>{{ notice }}</span>
         <button mat-icon-button type="button" (click)="chat.dismissNotice()" aria-label="Dismiss"><nono-icon name="close" /></button>
       </div>
+    }
+    @if (chat.loading()) {
+      <mat-progress-bar mode="indeterminate" aria-label="Loading the conversation" />
     }
     <nono-message-list
       [messages]="chat.messages()"

@@ -78,25 +78,26 @@ export class MessageList {
       untracked(() => this.head.set(length - FIRST_FRAME));
       afterNextRender(() => setTimeout(() => this.head.set(0)), { injector: this.injector });
     });
+    // Near the top, ask for the older page. A native listener: scrolling must not run change detection.
     afterNextRender(() => {
-      const observer = new IntersectionObserver(
-        (entries) => {
-          if (entries.some((e) => e.isIntersecting) && this.hasOlder() && !this.loadingOlder() && this.head() === 0) this.loadOlder.emit();
-        },
-        { root: this.scroller().nativeElement, rootMargin: `${NEAR_TOP_PX}px 0px 0px 0px` },
-      );
-      observer.observe(this.sentinel().nativeElement);
-      destroyRef.onDestroy(() => observer.disconnect());
+      const scroller = this.scroller().nativeElement;
+      const onScroll = () => this.loadOlderIfNearTop();
+      scroller.addEventListener('scroll', onScroll, { passive: true });
+      destroyRef.onDestroy(() => scroller.removeEventListener('scroll', onScroll));
     });
-    // The observer only reports changes: whenever what is rendered changed (a page arrived) and the
-    // top is still within reach (short pages, a tall screen), ask for the next page. Read after
-    // rendering, so it reuses the layout the frame needs anyway.
+    // Without scrolling, a page that arrives (or a tall screen) can leave the top within reach:
+    // check again whenever what is rendered changed. Read after rendering, so it reuses the layout
+    // the frame needs anyway.
     afterRenderEffect({
       read: () => {
         this.shown();
-        if (this.hasOlder() && !this.loadingOlder() && this.head() === 0 && this.nearTop()) this.loadOlder.emit();
+        this.loadOlderIfNearTop();
       },
     });
+  }
+
+  private loadOlderIfNearTop(): void {
+    if (this.hasOlder() && !this.loadingOlder() && this.head() === 0 && this.nearTop()) this.loadOlder.emit();
   }
 
   private nearTop(): boolean {
