@@ -1,19 +1,10 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { ChildProcess, spawn } from 'node:child_process';
 import request from 'supertest';
 import { startTestApp, TestApp } from './support/app';
 import { eventually, ProbeModule } from './support/probe';
+import { freePort } from './support/ports';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A private, throwaway redis-server the test may kill and restart. */
 async function startRedis(port: number): Promise<ChildProcess> {

@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { eventually } from './support/probe';
+import { freePort } from './support/ports';
 
 const ROOT = resolve(__dirname, '..');
 const BUILT_MAIN = join(ROOT, 'dist/server/main.js');
@@ -61,16 +61,6 @@ interface Finished {
   stopMs: number;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Starts the real server on a free port, waits until it answers, runs `use`, then stops it with

@@ -1,6 +1,19 @@
 import { applyDecorators } from '@nestjs/common';
-import { Transform } from 'class-transformer';
-import { IsObject, IsString, Matches, MaxLength, registerDecorator, ValidateIf, ValidationArguments } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  registerDecorator,
+  ValidateIf,
+  ValidationArguments,
+} from 'class-validator';
 
 export const DISPLAY_NAME_MAX = 200;
 export const METADATA_MAX_BYTES = 4096;
@@ -57,3 +70,22 @@ export function IsPersonaKey(): PropertyDecorator {
     MaxLength(100, { message: 'persona must be at most 100 characters (a key from GET /api/personas)' }),
   );
 }
+
+export const PAGE_LIMIT_MAX = 200;
+
+/** A page size in a query string: a whole number 1-200; absent means 50. */
+export function IsPageLimit(): PropertyDecorator {
+  const message = `limit must be a whole number between 1 and ${PAGE_LIMIT_MAX}`;
+  return applyDecorators(
+    IsOptional(),
+    Type(() => Number),
+    IsInt({ message }),
+    Min(1, { message }),
+    Max(PAGE_LIMIT_MAX, { message }),
+    ApiProperty({ type: 'integer', required: false, minimum: 1, maximum: PAGE_LIMIT_MAX, default: 50 }),
+  );
+}
+
+/** A page cursor in a query string: passed back exactly as a previous page returned it. */
+export const IsPageCursor = (): PropertyDecorator =>
+  IsString({ message: 'Invalid cursor: pass back next_cursor exactly as a previous page returned it' });

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsOptional } from 'class-validator';
 import type { StoredMessage } from '../session.model';
+import { IsPageCursor, IsPageLimit } from '../session-validation';
 
 export class MessageUsageDto {
   @ApiProperty({ type: 'integer' })
@@ -71,17 +71,12 @@ export class MessageDto {
 
 export class MessageListQueryDto {
   /** Messages per page (1-200, default 50). */
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be a whole number between 1 and 200' })
-  @Min(1, { message: 'limit must be a whole number between 1 and 200' })
-  @Max(200, { message: 'limit must be a whole number between 1 and 200' })
-  @ApiProperty({ type: 'integer', required: false, minimum: 1, maximum: 200, default: 50 })
+  @IsPageLimit()
   limit?: number;
 
   /** `next_cursor` of the previous page: returns the messages before it. */
   @IsOptional()
-  @IsString({ message: 'Invalid cursor: pass back next_cursor exactly as a previous page returned it' })
+  @IsPageCursor()
   before?: string;
 }
 

@@ -1,8 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsBoolean } from 'class-validator';
 import type { StoredSession } from '../session.model';
-import { IsDisplayName, IsOptionalField, IsPersonaKey, IsSessionMetadata } from '../session-validation';
+import { IsDisplayName, IsOptionalField, IsPageCursor, IsPageLimit, IsPersonaKey, IsSessionMetadata } from '../session-validation';
 
 const METADATA_SCHEMA = {
   type: Object,
@@ -59,17 +58,12 @@ export class SessionUpdateDto {
 
 export class SessionListQueryDto {
   /** Sessions per page (1-200, default 50). */
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be a whole number between 1 and 200' })
-  @Min(1, { message: 'limit must be a whole number between 1 and 200' })
-  @Max(200, { message: 'limit must be a whole number between 1 and 200' })
-  @ApiProperty({ type: 'integer', required: false, minimum: 1, maximum: 200, default: 50 })
+  @IsPageLimit()
   limit?: number;
 
   /** `next_cursor` of the previous page, passed back unchanged. */
   @IsOptionalField()
-  @IsString({ message: 'Invalid cursor: pass back next_cursor exactly as a previous page returned it' })
+  @IsPageCursor()
   cursor?: string;
 }
 

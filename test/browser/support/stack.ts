@@ -1,9 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { FakeOpenAI, startFakeOpenAI } from '../../support/fake-openai';
 import { deleteKeysWithPrefix, TEST_REDIS_URL, uniquePrefix } from '../../support/redis';
+import { freePort } from '../../support/ports';
+export { freePort };
 
 const ROOT = resolve(__dirname, '../../..');
 export const SERVER_MAIN = resolve(ROOT, 'dist/server/main.js');
@@ -27,16 +28,6 @@ export interface StackOptions {
   env?: Record<string, string>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   for (const built of [SERVER_MAIN, resolve(CLIENT_DIR, 'index.html')]) {
