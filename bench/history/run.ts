@@ -10,6 +10,7 @@
 import { RedisKeys } from '../../server/redis/redis-keys';
 import { buildServer, cpuMs, startFakeModel, startNode, startNono, startRedis } from '../common/processes';
 import { table } from '../common/stats';
+import { guestIdentity, postJson } from '../common/api';
 
 // autocannon ships no types; only this much of its result is used.
 interface CannonResult {
@@ -94,19 +95,14 @@ function report(totals: Record<string, CannonResult[]>, cpu: Record<string, numb
 
 /** One identity, one session, 200 messages written through the chat API (100 answered turns). */
 async function fillHistory(url: string): Promise<{ auth: Record<string, string>; userId: string; sessionId: string }> {
-  const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
-    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as Record<string, any>;
-  };
-  const guest = await post('/api/auth/guest', {});
-  const auth = { Authorization: `Bearer ${guest.token}` };
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) => postJson(url, path, body, headers);
+  const { userId, auth } = await guestIdentity(url);
   const session = await post('/api/sessions', {}, auth);
   for (let i = 0; i < MESSAGES / 2; i++) {
     const content = `Question ${i}: how would you plan a three-day trip with a small budget, good food and some museums?`;
     await post(`/api/sessions/${session.session_id}/messages`, { content }, auth);
   }
-  return { auth, userId: guest.user_id as string, sessionId: session.session_id as string };
+  return { auth, userId, sessionId: session.session_id as string };
 }
 
 main().catch((error: Error) => {

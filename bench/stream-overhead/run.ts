@@ -21,6 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { SseEvent, sseRequest } from '../common/sse-client';
 import { buildServer, cpuMs, startFakeModel, startNono, startRedis } from '../common/processes';
 import { ms, percentile, signedMs, table } from '../common/stats';
+import { guestIdentity, postJson } from '../common/api';
 
 const CHUNKS = Number(process.env.BENCH_CHUNKS ?? 30);
 /** 50 ms apart: 20 chunks a second, the pace of a typical hosted model streaming a few tokens a chunk. */
@@ -211,13 +212,8 @@ function report(label: string, direct: Run, nono: Run): string[][] {
 }
 
 async function setUp(url: string): Promise<{ auth: Record<string, string>; sessions: string[]; systemPrompt: string }> {
-  const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
-    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as Record<string, any>;
-  };
-  const guest = await post('/api/auth/guest', {});
-  const auth = { Authorization: `Bearer ${guest.token}` };
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) => postJson(url, path, body, headers);
+  const { auth } = await guestIdentity(url);
   const sessions: string[] = [];
   for (let i = 0; i < SESSIONS; i += 50) {
     const batch = await Promise.all(Array.from({ length: 50 }, () => post('/api/sessions', {}, auth)));
