@@ -14,20 +14,14 @@ import type { StoredMessage, StoredSession } from './session.model';
  */
 export const HISTORY_HEAD = '';
 
-export interface SessionFields {
-  display_name: string;
-  persona: string;
-  metadata: Record<string, unknown>;
-  created_at: number;
-  last_activity: number;
-  message_count: number;
-  pinned: boolean;
+/** A session's hash fields: the stored session minus what the key and the TTL already say. */
+export type SessionFields = Omit<StoredSession, 'id' | 'user_id' | 'expires_at'> & {
   /**
    * When the sliding TTL was last renewed (ms). Written with every renewal, so a list page can
    * tell each session's expiry from its hash alone, without a PTTL per session.
    */
   touched_at: number;
-}
+};
 
 /** Every field of a session hash (for HMGET, which reads values without their names). */
 export const SESSION_FIELDS: ReadonlyArray<keyof SessionFields> = [
