@@ -1,10 +1,10 @@
 import { INestApplication, Logger as NestLogger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Logger } from 'nestjs-pino';
 import { AppModule, clientBuilt, clientRoot } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { jsonBodyParser } from './common/body-parser';
+import { AppLogger, requestLogger, rootLogger } from './common/logging';
 import { requestId } from './common/request-id';
 import { parseEnv } from './config/env';
 import { setupOpenApi } from './openapi/openapi';
@@ -20,8 +20,10 @@ export function configureApp(app: INestApplication): void {
   // API responses are per-caller and change with every message; hashing each body for an ETag
   // (SHA-1 of up to hundreds of KB) costs more than the rare 304 saves. Static files keep theirs.
   express.set('etag', false);
-  app.useLogger(app.get(Logger));
+  const logger = rootLogger(env);
+  app.useLogger(new AppLogger(logger));
   app.use(requestId);
+  app.use(requestLogger(logger));
   app.use(jsonBodyParser(env.bodyLimitBytes));
   app.useGlobalPipes(
     new ValidationPipe({

@@ -1,5 +1,6 @@
 import { parseEnv } from './config/env';
-import { NON_CLIENT_PATHS, wantsPrettyLogs } from './app.module';
+import { NON_CLIENT_PATHS } from './app.module';
+import { wantsPrettyLogs } from './common/logging';
 import { pathToRegexp } from 'path-to-regexp';
 
 describe('log format', () => {
