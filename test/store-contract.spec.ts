@@ -44,7 +44,8 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
   let store: Store;
   let keys: RedisKeys;
   let prefix: string;
-  const repo = (ttlSeconds = 3600) => new SessionsRepository(store.client, keys, { ttlSeconds });
+  const repo = (ttlSeconds = 3600, readRenewIntervalMs?: number) =>
+    new SessionsRepository(store.client, keys, { ttlSeconds, readRenewIntervalMs });
   let user = 0;
   const newUser = () => `u_contract${String(++user).padStart(12, '0')}xxxxxxxxxx`.slice(0, 24);
   const input = (name = 'chat') => ({ display_name: name, persona: 'default', metadata: { a: 1 } });
@@ -79,7 +80,7 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
 
   it('sliding TTL: reads and writes renew hash and list', async () => {
     const u = newUser();
-    const r = repo(60);
+    const r = repo(60, 0);
     const s = await r.create(u, input());
     const shorten = () => Promise.all([store.client.pexpire(keys.session(u, s.id), 500), store.client.pexpire(keys.messages(u, s.id), 500)]);
     for (const touch of [() => r.find(u, s.id), () => r.recentMessages(u, s.id, 5), () => r.listMessages(u, s.id, 5), () => r.appendMessages(u, s.id, [message('user', 'x')])]) {
@@ -92,6 +93,30 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
       const actual = Date.now() + (await store.client.pttl(keys.session(u, s.id)));
       expect(Math.abs(listed.expires_at! - actual)).toBeLessThan(250);
     }
+  });
+
+  it('reads renew at most once per interval; writes always renew', async () => {
+    const u = newUser();
+    const r = repo(60, 60_000);
+    const s = await r.create(u, input());
+    await r.find(u, s.id); // the first read renews
+    const shorten = () => Promise.all([store.client.pexpire(keys.session(u, s.id), 5000), store.client.pexpire(keys.messages(u, s.id), 5000)]);
+    await shorten();
+    for (const read of [() => r.find(u, s.id), () => r.recentMessages(u, s.id, 5), () => r.listMessages(u, s.id, 5)]) {
+      expect(await read()).not.toBeNull();
+      expect(await store.client.pttl(keys.session(u, s.id))).toBeLessThanOrEqual(5000);
+      expect(await store.client.pttl(keys.messages(u, s.id))).toBeLessThanOrEqual(5000);
+    }
+    // The expiry a read reports still matches the key's: the skipped renewal wrote nothing.
+    const found = await r.find(u, s.id);
+    expect(found!.expires_at! - (Date.now() + 60_000)).toBeLessThan(0);
+    await r.appendMessages(u, s.id, [message('user', 'x')]);
+    expect(await store.client.pttl(keys.session(u, s.id))).toBeGreaterThan(59_000);
+    expect(await store.client.pttl(keys.messages(u, s.id))).toBeGreaterThan(59_000);
+    // Another process (a fresh repository) has renewed nothing yet, so its first read renews.
+    await shorten();
+    await repo(60, 60_000).find(u, s.id);
+    expect(await store.client.pttl(keys.session(u, s.id))).toBeGreaterThan(59_000);
   });
 
   it('expired sessions vanish and their index entries are pruned lazily by listing', async () => {

@@ -22,7 +22,11 @@ export const redisConfig = registerAs('redis', () => {
 
 export const sessionsConfig = registerAs('sessions', () => {
   const env = parseEnv(process.env);
-  return { ttlSeconds: env.sessionTtlSeconds };
+  return {
+    ttlSeconds: env.sessionTtlSeconds,
+    /** Reads renew a session's TTL at most this often (writes always do): 1% of the TTL, at most a minute. */
+    readRenewIntervalMs: Math.min(60_000, env.sessionTtlSeconds * 10) as number | undefined,
+  };
 });
 
 export const llmConfig = registerAs('llm', () => {

@@ -19,6 +19,9 @@ import {
 } from './session-record';
 import { SessionIndex } from './session-index';
 
+/** Sessions whose last renewal is remembered; past this the memory starts over (renewing once more). */
+const MAX_RENEWALS_REMEMBERED = 10_000;
+
 export type NewSession = Pick<SessionFields, 'display_name' | 'persona' | 'metadata'>;
 export type SessionChanges = Partial<Pick<SessionFields, 'display_name' | 'persona' | 'metadata' | 'pinned'>>;
 
@@ -50,6 +53,10 @@ export type MessageJsonPage = MessagePage<Buffer>;
 export class SessionsRepository implements MessageStore {
   private readonly ttl: number;
   private readonly index: SessionIndex;
+  /** Reads renew a session's TTL at most once per this interval; writes always renew. */
+  private readonly readRenewIntervalMs: number;
+  /** When this process last renewed each session's TTL (hash key → ms), bounded. */
+  private readonly renewedAt = new Map<string, number>();
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
@@ -57,6 +64,7 @@ export class SessionsRepository implements MessageStore {
     @Inject(sessionsConfig.KEY) config: SessionsConfig,
   ) {
     this.ttl = config.ttlSeconds;
+    this.readRenewIntervalMs = config.readRenewIntervalMs ?? Math.min(60_000, this.ttl * 10);
     this.index = new SessionIndex(redis, keys, this.ttl * 1000);
   }
 
@@ -80,7 +88,7 @@ export class SessionsRepository implements MessageStore {
   /** The session, renewing its TTL (a read is activity), or null. One round trip. */
   async find(userId: string, id: string): Promise<StoredSession | null> {
     const tx = this.redis.multi();
-    this.renew(tx, userId, id);
+    this.renewOnRead(tx, userId, id);
     return this.stateAfter(await run(this.readBack(tx, userId, id)), userId, id);
   }
 
@@ -160,7 +168,7 @@ export class SessionsRepository implements MessageStore {
     const tx = this.redis.multi().llen(list);
     if (asBytes) tx.lrangeBuffer(list, from, to);
     else tx.lrange(list, from, to);
-    this.renew(tx, userId, id);
+    this.renewOnRead(tx, userId, id);
     const results = await run(this.readBack(tx, userId, id));
     if (!(await this.stateAfter(results, userId, id))) return null;
     const [length, raw] = results as [number, B extends true ? Buffer[] : string[]];
@@ -211,7 +219,7 @@ export class SessionsRepository implements MessageStore {
   async recentMessages(userId: string, sessionId: string, limit: number): Promise<StoredMessage[]> {
     if (limit <= 0) return [];
     const tx = this.redis.multi().lrange(this.keys.messages(userId, sessionId), -limit, -1);
-    this.renew(tx, userId, sessionId);
+    this.renewOnRead(tx, userId, sessionId);
     const results = await run(this.readBack(tx, userId, sessionId));
     if (!(await this.stateAfter(results, userId, sessionId))) return [];
     return decodeMessages(results[0] as string[]);
@@ -246,9 +254,27 @@ export class SessionsRepository implements MessageStore {
       if (alsoSet) tx.hset(hash, alsoSet);
       return;
     }
+    this.noteRenewal(hash, now);
     tx.hset(hash, { ...alsoSet, touched_at: String(now) })
       .expire(hash, this.ttl, 'XX')
       .expire(this.keys.messages(userId, id), this.ttl, 'XX');
+  }
+
+  /**
+   * renew for a read, skipped when this process renewed the session less than readRenewIntervalMs
+   * ago: the expiry moves at most that interval less far out and stays consistent with the stored
+   * touched_at, and a busy session's reads stop writing to Redis on every request.
+   */
+  private renewOnRead(tx: ChainableCommander, userId: string, id: string): void {
+    const now = Date.now();
+    const last = this.renewedAt.get(this.keys.session(userId, id));
+    if (last !== undefined && now - last >= 0 && now - last < this.readRenewIntervalMs) return;
+    this.renew(tx, userId, id, now);
+  }
+
+  private noteRenewal(hash: string, now: number): void {
+    if (this.renewedAt.size >= MAX_RENEWALS_REMEMBERED) this.renewedAt.clear();
+    this.renewedAt.set(hash, now);
   }
 
   private readBack(tx: ChainableCommander, userId: string, id: string): ChainableCommander {
