@@ -47,10 +47,17 @@ function fromStatus(error: APIError, ctx: LlmCallContext): HttpException {
   return new BadGatewayException(`The model provider reported an error in the middle of the answer.${said}`);
 }
 
-/** Node's fetch reports a connection dropped mid-body as TypeError("terminated"). */
+/**
+ * A connection dropped mid-body: Node's HTTP client says Error("aborted") with code ECONNRESET;
+ * Node's fetch says TypeError("terminated") with the socket error as its cause.
+ */
 function isConnectionLost(error: NativeError): boolean {
+  const own = (error as { code?: string }).code;
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return /\bterminated$/.test(error.message) || /ECONNRESET|UND_ERR_SOCKET|other side closed/i.test(`${cause?.code} ${cause?.message}`);
+  return (
+    /\bterminated$|^aborted$|socket hang up/.test(error.message) ||
+    /ECONNRESET|EPIPE|UND_ERR_SOCKET|other side closed/i.test(`${own} ${cause?.code} ${cause?.message}`)
+  );
 }
 
 function causeCode(error: NativeError): string {
