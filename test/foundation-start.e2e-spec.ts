@@ -151,8 +151,9 @@ describe('starting the server', () => {
       run = await withServer({ PATH, HOME, TS_NODE_PROJECT }, dir, async ({ url }) => {
         const res = await fetch(`${url}/health`);
         health = { status: res.status, body: (await res.json()) as Record<string, unknown> };
-        await fetch(`${url}/api/no-such-route`, { headers: { 'X-Request-Id': 'start-test-1', Authorization: 'Bearer very-secret' } });
-        await fetch(`${url}/`, { headers: { 'X-Request-Id': 'start-test-2' } });
+        // Bodies read to the end, so each response is complete (and logged) before the server stops.
+        await (await fetch(`${url}/api/no-such-route`, { headers: { 'X-Request-Id': 'start-test-1', Authorization: 'Bearer very-secret' } })).text();
+        await (await fetch(`${url}/`, { headers: { 'X-Request-Id': 'start-test-2' } })).text();
       });
       logs = parseLines(run.stdout);
     }, 60_000);

@@ -18,5 +18,7 @@ export function joinJson(prefix: string, items: Buffer[], suffix: string): Buffe
 
 /** Sends JSON that is already serialized (e.g. joined from stored JSON) as the 200 body. */
 export function sendJsonText(res: Response, json: Buffer | string): void {
-  res.status(200).type('application/json; charset=utf-8').send(json);
+  const body = typeof json === 'string' ? Buffer.from(json) : json;
+  res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': body.length });
+  res.end(res.req.method === 'HEAD' ? undefined : body);
 }

@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { Request, Response } from 'express';
 import { hostname } from 'node:os';
 import pino, { Logger as Pino } from 'pino';
 import type { Env } from '../config/env';
@@ -97,8 +97,8 @@ type WithId = Request & { id?: unknown };
  * the response's `close` and writes one line then, so it costs a request a few microseconds.
  */
 export function requestLogger(logger: Pino) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    if (!logger.isLevelEnabled('error') || req.url.startsWith('/health')) return next();
+  return (req: Request, res: Response): void => {
+    if (!logger.isLevelEnabled('error') || req.url.startsWith('/health')) return;
     const started = process.hrtime.bigint();
     res.once('close', () => {
       const finished = res.writableFinished;
@@ -113,6 +113,5 @@ export function requestLogger(logger: Pino) {
       };
       logger[level](line, !finished ? 'request aborted' : status >= 500 ? 'request errored' : 'request completed');
     });
-    next();
   };
 }

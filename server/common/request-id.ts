@@ -19,9 +19,3 @@ export function assignRequestId(req: IncomingMessage, res: ServerResponse): stri
   if (!res.headersSent) res.setHeader('X-Request-Id', id);
   return id;
 }
-
-/** Express middleware form, mounted first so even body-parser errors carry the id. */
-export function requestId(req: IncomingMessage, res: ServerResponse, next: () => void): void {
-  assignRequestId(req, res);
-  next();
-}
