@@ -17,13 +17,14 @@ import zlib from 'node:zlib';
 export type NodeFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 const MAX_REDIRECTS = 5;
+const FREE_SOCKET_TIMEOUT_MS = 4000;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 export function createNodeFetch(): NodeFetch {
-  const agents = {
-    'http:': new http.Agent({ keepAlive: true, maxFreeSockets: 256 }),
-    'https:': new https.Agent({ keepAlive: true, maxFreeSockets: 256 }),
-  };
+  // Idle connections are closed after 4 s, before the 5 s idle limit of most servers (Node, uvicorn),
+  // so a request is not sent on a connection the server is closing at that moment.
+  const options = { keepAlive: true, maxFreeSockets: 256, timeout: FREE_SOCKET_TIMEOUT_MS };
+  const agents = { 'http:': new http.Agent(options), 'https:': new https.Agent(options) };
   const fetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     let url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
     let method = (init.method ?? 'GET').toUpperCase();
