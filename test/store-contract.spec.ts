@@ -268,7 +268,7 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
     expect((await r.recentMessages(u, s.id, 10)).map((m) => m.content)).toEqual(['q']);
   });
 
-  it('writes to a missing session change nothing', async () => {
+  it('writes to and reads of a missing session change nothing', async () => {
     const u = newUser();
     const r = repo();
     const missing = 's_missingmissingmissing0';
@@ -277,6 +277,8 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
     expect(await r.update(u, missing, { display_name: 'x', pinned: true })).toBeNull();
     expect(await r.delete(u, missing)).toBe(false);
     expect(await r.removeLastAssistantMessage(u, missing)).toBeNull();
+    expect(await r.listMessages(u, missing, 10)).toBeNull();
+    expect(await r.listMessageJson(u, missing, 10, 5)).toBeNull();
     expect(await store.client.exists(keys.session(u, missing), keys.messages(u, missing), keys.sessionIndex(u), keys.sessionNames(u))).toBe(0);
   });
 

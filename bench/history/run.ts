@@ -54,15 +54,18 @@ async function main(): Promise<void> {
     }
     const totals: Record<string, CannonResult[]> = { baseline: [], 'nono-chat': [] };
     const cpu: Record<string, number> = { baseline: 0, 'nono-chat': 0 };
+    const redisCpu: Record<string, number> = { baseline: 0, 'nono-chat': 0 };
     // Interleaved, so drift in the machine's load affects both alike.
     for (let round = 0; round < 2; round++) {
       for (const [name, target] of Object.entries(targets)) {
         const before = cpuMs(target.pid);
+        const redisBefore = cpuMs(redis.pid);
         totals[name].push(await autocannon({ url: target.url, headers: target.headers, connections: CONNECTIONS, duration: SECONDS }));
         cpu[name] += cpuMs(target.pid) - before;
+        redisCpu[name] += cpuMs(redis.pid) - redisBefore;
       }
     }
-    report(totals, cpu);
+    report(totals, cpu, redisCpu);
   } finally {
     await baseline?.stop();
     await nono.stop();
@@ -71,9 +74,9 @@ async function main(): Promise<void> {
   }
 }
 
-/** `cpu`: ms of CPU each server process used while it was measured. */
-function report(totals: Record<string, CannonResult[]>, cpu: Record<string, number>): void {
-  const rows = [['', 'req/s', 'p50 latency', 'p99 latency', 'MB/s', 'CPU/request', 'non-2xx', 'errors']];
+/** `cpu`, `redisCpu`: ms of CPU each server process, and Redis, used while it was measured. */
+function report(totals: Record<string, CannonResult[]>, cpu: Record<string, number>, redisCpu: Record<string, number>): void {
+  const rows = [['', 'req/s', 'p50 latency', 'p99 latency', 'MB/s', 'CPU/request', 'Redis CPU/request', 'non-2xx', 'errors']];
   const rps: Record<string, number> = {};
   for (const [name, results] of Object.entries(totals)) {
     const avg = (f: (r: CannonResult) => number) => results.reduce((n, r) => n + f(r), 0) / results.length;
@@ -85,6 +88,7 @@ function report(totals: Record<string, CannonResult[]>, cpu: Record<string, numb
       `${avg((r) => r.latency.p99).toFixed(1)} ms`,
       (avg((r) => r.throughput.average) / 1e6).toFixed(1),
       `${((cpu[name] * 1000) / results.reduce((n, r) => n + r.requests.total, 0)).toFixed(0)} µs`,
+      `${((redisCpu[name] * 1000) / results.reduce((n, r) => n + r.requests.total, 0)).toFixed(0)} µs`,
       String(results.reduce((n, r) => n + r.non2xx, 0)),
       String(results.reduce((n, r) => n + r.errors, 0)),
     ]);

@@ -7,6 +7,8 @@ export { freePort };
 export interface BenchRedis {
   url: string;
   client: Redis;
+  /** The redis-server process (for its CPU time). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export async function startRedis(): Promise<BenchRedis> {
   return {
     url,
     client,
+    pid: child.pid!,
     async stop() {
       client.disconnect();
       child.kill('SIGTERM');

@@ -1,0 +1,41 @@
+import { ArgumentMetadata, BadRequestException } from '@nestjs/common';
+import { MessageListQueryDto } from '../sessions/dto/message.dto';
+import { apiValidationPipe } from './validation';
+
+describe('apiValidationPipe', () => {
+  const query: ArgumentMetadata = { type: 'query', metatype: MessageListQueryDto };
+  const parse = (pipe: ReturnType<typeof apiValidationPipe>, value: Record<string, unknown>) =>
+    pipe.transform(Object.assign(Object.create(null) as object, value), query) as Promise<MessageListQueryDto>;
+
+  it('gives the same valid query a fresh, equal DTO each time', async () => {
+    const pipe = apiValidationPipe();
+    const first = await parse(pipe, { limit: '20' });
+    expect(first).toBeInstanceOf(MessageListQueryDto);
+    expect(first.limit).toBe(20);
+    first.limit = 999; // a handler changing its DTO must not change the next request's
+    const second = await parse(pipe, { limit: '20' });
+    expect(second).toBeInstanceOf(MessageListQueryDto);
+    expect(second).not.toBe(first);
+    expect(second.limit).toBe(20);
+    expect((await parse(pipe, { limit: '30' })).limit).toBe(30);
+  });
+
+  it('rejects an invalid query every time, also after a valid one', async () => {
+    const pipe = apiValidationPipe();
+    await parse(pipe, { limit: '20' });
+    for (let i = 0; i < 3; i++) {
+      await expect(parse(pipe, { limit: 'lots' })).rejects.toBeInstanceOf(BadRequestException);
+      await expect(parse(pipe, { limit: '20', extra: '1' })).rejects.toBeInstanceOf(BadRequestException);
+    }
+  });
+
+  it('keeps working past the number of remembered queries', async () => {
+    const pipe = apiValidationPipe();
+    for (let limit = 1; limit <= 200; limit++) {
+      expect((await parse(pipe, { limit: String(limit) })).limit).toBe(limit);
+      expect((await parse(pipe, { limit: String(limit) })).limit).toBe(limit);
+    }
+    for (let i = 0; i < 300; i++) await parse(pipe, { limit: '5', before: `c${i}` }).catch(() => undefined);
+    expect((await parse(pipe, { limit: '7' })).limit).toBe(7);
+  });
+});
