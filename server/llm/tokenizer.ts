@@ -1,30 +1,17 @@
-import { Tiktoken, TiktokenBPE } from 'js-tiktoken/lite';
-
-// The ranks subpath ships types only for node16+ resolution; the build resolves as node10.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const o200kBase = require('js-tiktoken/ranks/o200k_base') as TiktokenBPE;
+import { BytePairEncoder, TiktokenRanks } from './bpe';
 
 /**
- * Token counting with the o200k_base encoding (GPT-4o and later), bundled with js-tiktoken so it
- * works offline. Other model families tokenize differently; for budgeting a context that is a close
- * enough, consistent measure. Building the encoder takes ~0.5 s, so it is made once per process.
+ * Token counting with the o200k_base encoding (GPT-4o and later), whose ranks ship with js-tiktoken
+ * so it works offline. Other model families tokenize differently; for budgeting a context that is a
+ * close enough, consistent measure. Building the table takes a moment, so it is made once per process.
  */
-let encoder: Tiktoken | undefined;
+let encoder: BytePairEncoder | undefined;
 
-function getEncoder(): Tiktoken {
-  encoder ??= withoutDecoderTable(new Tiktoken(o200kBase));
+function getEncoder(): BytePairEncoder {
+  // The ranks subpath ships types only for node16+ resolution; the build resolves as node10.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  encoder ??= new BytePairEncoder(require('js-tiktoken/ranks/o200k_base') as TiktokenRanks);
   return encoder;
-}
-
-/**
- * Tokens are only counted here, never decoded back to text. The decoder's table (rank → bytes,
- * one small typed array per token) is ~50 MB of live heap that every full garbage collection would
- * walk for the life of the process, slowing every request; it is emptied once the encoder is built.
- */
-function withoutDecoderTable(tiktoken: Tiktoken): Tiktoken {
-  const table = (tiktoken as unknown as { textMap?: Map<number, Uint8Array> }).textMap;
-  if (table instanceof Map) table.clear();
-  return tiktoken;
 }
 
 /** Builds the encoder ahead of the first request. */
@@ -34,8 +21,7 @@ export function warmUpTokenizer(): void {
 
 /** Tokens in `text`; special-token markers in user text count as plain text, never as control tokens. */
 export function countTokens(text: string): number {
-  if (text.length === 0) return 0;
-  return getEncoder().encode(text, [], []).length;
+  return getEncoder().count(text);
 }
 
 /**
