@@ -29,36 +29,32 @@ export class BytePairEncoder {
 
   constructor(file: TiktokenRanks) {
     this.pattern = new RegExp(file.pat_str, 'gu');
-    const tokens: Buffer[] = [];
-    const ranks: number[] = [];
+    // Two passes over the rank file, sizing then filling the arrays, so that building leaves no
+    // per-token objects behind for the collector (they would outlive the young generation).
+    let count = 0;
     let size = 0;
-    // Each line: "<ignored> <first rank> <base64 token> <base64 token> …", ranks counting up.
-    for (const line of file.bpe_ranks.split('\n')) {
-      if (line === '') continue;
-      const fields = line.split(' ');
-      const first = Number.parseInt(fields[1], 10);
-      for (let i = 2; i < fields.length; i++) {
-        const bytes = Buffer.from(fields[i], 'base64');
-        tokens.push(bytes);
-        ranks.push(first + i - 2);
-        size += bytes.length;
-      }
-    }
-    this.pool = new Uint8Array(size);
-    this.starts = new Uint32Array(tokens.length + 1);
-    this.ranks = Uint32Array.from(ranks);
-    let at = 0;
-    tokens.forEach((bytes, i) => {
-      this.starts[i] = at;
-      this.pool.set(bytes, at);
-      at += bytes.length;
+    forEachToken(file.bpe_ranks, (base64) => {
+      count++;
+      size += decodedLength(base64);
     });
-    this.starts[tokens.length] = at;
+    const pool = Buffer.alloc(size);
+    this.pool = pool;
+    this.starts = new Uint32Array(count + 1);
+    this.ranks = new Uint32Array(count);
+    let token = 0;
+    let at = 0;
+    forEachToken(file.bpe_ranks, (base64, rank) => {
+      this.starts[token] = at;
+      this.ranks[token] = rank;
+      at += pool.write(base64, at, 'base64');
+      token++;
+    });
+    this.starts[count] = at;
     let capacity = 1;
-    while (capacity < tokens.length * 2) capacity *= 2;
+    while (capacity < count * 2) capacity *= 2;
     this.slots = new Int32Array(capacity);
     this.mask = capacity - 1;
-    for (let i = 0; i < tokens.length; i++) this.insert(i);
+    for (let i = 0; i < count; i++) this.insert(i);
   }
 
   /** Number of tokens `text` encodes to. */
@@ -170,6 +166,36 @@ export class BytePairEncoder {
     for (let i = 0; i < to - from; i++) if (this.pool[start + i] !== this.pool[from + i]) return false;
     return true;
   }
+}
+
+/**
+ * Calls `visit` with each token (base64) and its rank. The file is lines of
+ * "<ignored> <first rank> <token> <token> …", ranks counting up along the line.
+ */
+function forEachToken(text: string, visit: (base64: string, rank: number) => void): void {
+  for (let lineStart = 0; lineStart < text.length; ) {
+    let lineEnd = text.indexOf('\n', lineStart);
+    if (lineEnd < 0) lineEnd = text.length;
+    const firstSpace = text.indexOf(' ', lineStart);
+    if (firstSpace >= 0 && firstSpace < lineEnd) {
+      let at = firstSpace + 1;
+      let end = text.indexOf(' ', at);
+      if (end < 0 || end > lineEnd) end = lineEnd;
+      let rank = Number.parseInt(text.slice(at, end), 10);
+      for (at = end + 1; at < lineEnd; at = end + 1) {
+        end = text.indexOf(' ', at);
+        if (end < 0 || end > lineEnd) end = lineEnd;
+        if (end > at) visit(text.slice(at, end), rank++);
+      }
+    }
+    lineStart = lineEnd + 1;
+  }
+}
+
+function decodedLength(base64: string): number {
+  let padding = 0;
+  while (padding < base64.length && base64[base64.length - 1 - padding] === '=') padding++;
+  return Math.floor(((base64.length - padding) * 3) / 4);
 }
 
 /** FNV-1a, 32 bits. */
