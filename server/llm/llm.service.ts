@@ -43,8 +43,8 @@ export class LlmService implements OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    // The tokenizer's tables take ~0.5 s to build: right after start, not on the first message,
-    // and without delaying the start itself.
+    // The tokenizer's rank table takes tens of ms to build: right after start, not on the first
+    // message, and without delaying the start itself.
     setImmediate(warmUpTokenizer).unref();
     if (!this.client) return;
     this.logger.log(`Model server: ${this.baseUrl}; default model: ${this.config.model ?? '(none: each persona must name one)'}`);
