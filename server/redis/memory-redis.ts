@@ -542,10 +542,26 @@ export class MemoryRedis extends EventEmitter {
     );
   }
 
+  /**
+   * MULTI … EXEC with replies as a Redis connection delivers them (transaction.ts execRaw): strings
+   * as Buffers, hashes as flat field/value lists, a failed command's error in its place.
+   */
+  async execRaw(commands: Array<[string, ...unknown[]]>): Promise<unknown[]> {
+    const results = await this.runQueued(commands.map(([name, ...args]): [string, unknown[]] => [name, args]));
+    return results.map(([error, value]) => error ?? toRaw(value));
+  }
+
   /** Stops the expiry sweep; the data stays for any duplicate still open. */
   shutdown(): void {
     this.db.close();
   }
+}
+
+function toRaw(value: Reply): Reply {
+  if (typeof value === 'string') return Buffer.from(value, 'utf8');
+  if (Array.isArray(value)) return value.map(toRaw);
+  if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value)) return Object.entries(value).flat().map(toRaw);
+  return value;
 }
 
 const QUEUEABLE = [

@@ -3,6 +3,7 @@ import type { ChainableCommander } from 'ioredis';
 import { sessionsConfig, SessionsConfig } from '../config/config';
 import { REDIS_CLIENT, RedisClient } from '../redis/redis.constants';
 import { RedisKeys } from '../redis/redis-keys';
+import { execRaw, hashFromRaw, RawCommand } from '../redis/transaction';
 import type { SessionListPosition } from './cursor';
 import { newSessionId, SESSION_NOT_FOUND } from './session-id';
 import type { MessageStore, StoredMessage, StoredSession } from './session.model';
@@ -165,17 +166,19 @@ export class SessionsRepository implements MessageStore {
     // Index 0 is the head marker, so messages live at 1..llen-1 and `before` ≥ 1.
     const from = before === undefined ? -limit : Math.max(1, before - limit);
     const to = before === undefined ? -1 : before - 1;
-    const tx = this.redis.multi().llen(list);
-    if (asBytes) tx.lrangeBuffer(list, from, to);
-    else tx.lrange(list, from, to);
-    this.renewOnRead(tx, userId, id);
-    const results = await run(this.readBack(tx, userId, id));
-    if (!(await this.stateAfter(results, userId, id))) return null;
-    const [length, raw] = results as [number, B extends true ? Buffer[] : string[]];
+    const hash = this.keys.session(userId, id);
+    // The hottest read: one transaction sent as plain commands (see execRaw), replies as bytes.
+    const renewal = this.readRenewalDue(userId, id) ? this.renewal(userId, id) : [];
+    const replies = await execRaw(this.redis, [['llen', list], ['lrange', list, from, to], ...renewal, ['hgetall', hash]]);
+    const stored = hashFromRaw(replies[replies.length - 1]);
+    if (!(await this.stateAfter([stored], userId, id))) return null;
+    const length = replies[0] as number;
+    const entries = replies[1] as Buffer[];
+    const raw = (asBytes ? entries : entries.map((entry) => entry.toString('utf8'))) as B extends true ? Buffer[] : string[];
     // The head marker (empty) can only be the list's first entry.
     const withoutHead = raw.length > 0 && raw[0].length === 0 ? raw.length - 1 : raw.length;
     const start = before === undefined ? length - withoutHead : from;
-    const apiShaped = (results[results.length - 1] as Record<string, string>)[MESSAGE_FORMAT_FIELD] === API_SHAPED_MESSAGES;
+    const apiShaped = stored[MESSAGE_FORMAT_FIELD] === API_SHAPED_MESSAGES;
     return { raw, apiShaped, total: Math.max(0, length - 1), nextBefore: withoutHead > 0 && start > 1 ? start : null };
   }
 
@@ -248,16 +251,21 @@ export class SessionsRepository implements MessageStore {
    * keeps none), and note when, so listings can show expires_at without asking for each TTL.
    */
   private renew(tx: ChainableCommander, userId: string, id: string, now = Date.now(), alsoSet?: Record<string, string>): void {
+    const queue = tx as unknown as Record<string, (...args: Array<string | number>) => unknown>;
+    for (const [name, ...args] of this.renewal(userId, id, now, alsoSet)) queue[name](...args);
+  }
+
+  /** renew's commands. */
+  private renewal(userId: string, id: string, now = Date.now(), alsoSet?: Record<string, string>): RawCommand[] {
     const hash = this.keys.session(userId, id);
     // Fields the caller writes anyway go in the same HSET (one command fewer per write).
-    if (this.ttl <= 0) {
-      if (alsoSet) tx.hset(hash, alsoSet);
-      return;
-    }
+    if (this.ttl <= 0) return alsoSet ? [['hset', hash, ...Object.entries(alsoSet).flat()]] : [];
     this.noteRenewal(hash, now);
-    tx.hset(hash, { ...alsoSet, touched_at: String(now) })
-      .expire(hash, this.ttl, 'XX')
-      .expire(this.keys.messages(userId, id), this.ttl, 'XX');
+    return [
+      ['hset', hash, ...Object.entries({ ...alsoSet, touched_at: String(now) }).flat()],
+      ['expire', hash, this.ttl, 'XX'],
+      ['expire', this.keys.messages(userId, id), this.ttl, 'XX'],
+    ];
   }
 
   /**
@@ -266,10 +274,14 @@ export class SessionsRepository implements MessageStore {
    * touched_at, and a busy session's reads stop writing to Redis on every request.
    */
   private renewOnRead(tx: ChainableCommander, userId: string, id: string): void {
+    if (this.readRenewalDue(userId, id)) this.renew(tx, userId, id);
+  }
+
+  private readRenewalDue(userId: string, id: string): boolean {
+    if (this.ttl <= 0) return false;
     const now = Date.now();
     const last = this.renewedAt.get(this.keys.session(userId, id));
-    if (last !== undefined && now - last >= 0 && now - last < this.readRenewIntervalMs) return;
-    this.renew(tx, userId, id, now);
+    return !(last !== undefined && now - last >= 0 && now - last < this.readRenewIntervalMs);
   }
 
   private noteRenewal(hash: string, now: number): void {
