@@ -1,5 +1,9 @@
 import { BytePairEncoder, TiktokenRanks } from './bpe';
 
+// The ranks subpath ships types only for node16+ resolution; the build resolves as node10.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const o200kBase = require('js-tiktoken/ranks/o200k_base') as TiktokenRanks;
+
 /**
  * Token counting with the o200k_base encoding (GPT-4o and later), whose ranks ship with js-tiktoken
  * so it works offline. Other model families tokenize differently; for budgeting a context that is a
@@ -8,9 +12,7 @@ import { BytePairEncoder, TiktokenRanks } from './bpe';
 let encoder: BytePairEncoder | undefined;
 
 function getEncoder(): BytePairEncoder {
-  // The ranks subpath ships types only for node16+ resolution; the build resolves as node10.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  encoder ??= new BytePairEncoder(require('js-tiktoken/ranks/o200k_base') as TiktokenRanks);
+  encoder ??= new BytePairEncoder(o200kBase);
   return encoder;
 }
 

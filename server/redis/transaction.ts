@@ -49,3 +49,96 @@ export function hashFromRaw(flat: unknown): Record<string, string> {
   for (let i = 0; i + 1 < flat.length; i += 2) fields[String(flat[i])] = String(flat[i + 1]);
   return fields;
 }
+
+type Arg = string | number;
+
+/**
+ * A MULTI being built, sent with execRaw: the subset of ioredis' chainable commands that the
+ * repositories use, with the same replies as ioredis' multi() gives (strings, numbers, HGETALL as
+ * an object; the *Buffer variant as bytes), without a Pipeline object per transaction.
+ */
+export class Transaction {
+  private readonly commands: RawCommand[] = [];
+  /** Per command: keep bulk strings as bytes. */
+  private readonly bytes: boolean[] = [];
+
+  constructor(private readonly client: StoreClient) {}
+
+  get length(): number {
+    return this.commands.length;
+  }
+
+  /** Runs the transaction: every command's reply in order; the first failure is thrown. */
+  async exec(): Promise<unknown[]> {
+    const replies = await execRaw(this.client, this.commands);
+    return replies.map((reply, i) => {
+      if (this.commands[i][0] === 'hgetall') return hashFromRaw(reply);
+      return this.bytes[i] ? reply : asStrings(reply);
+    });
+  }
+
+  del(key: string): this {
+    return this.add('del', key);
+  }
+  expire(key: string, seconds: number, condition?: 'NX' | 'XX' | 'GT' | 'LT'): this {
+    return condition ? this.add('expire', key, seconds, condition) : this.add('expire', key, seconds);
+  }
+  pexpire(key: string, ms: number): this {
+    return this.add('pexpire', key, ms);
+  }
+  persist(key: string): this {
+    return this.add('persist', key);
+  }
+  hset(key: string, fields: Record<string, Arg>): this;
+  hset(key: string, field: string, value: Arg): this;
+  hset(key: string, fields: Record<string, Arg> | string, value?: Arg): this {
+    return typeof fields === 'string' ? this.add('hset', key, fields, value!) : this.add('hset', key, ...Object.entries(fields).flat());
+  }
+  hincrby(key: string, field: string, by: number): this {
+    return this.add('hincrby', key, field, by);
+  }
+  hgetall(key: string): this {
+    return this.add('hgetall', key);
+  }
+  rpush(key: string, ...values: string[]): this {
+    return this.add('rpush', key, ...values);
+  }
+  rpushx(key: string, ...values: string[]): this {
+    return this.add('rpushx', key, ...values);
+  }
+  rpop(key: string): this {
+    return this.add('rpop', key);
+  }
+  llen(key: string): this {
+    return this.add('llen', key);
+  }
+  lrange(key: string, start: number, stop: number): this {
+    return this.add('lrange', key, start, stop);
+  }
+  lrangeBuffer(key: string, start: number, stop: number): this {
+    this.add('lrange', key, start, stop);
+    this.bytes[this.bytes.length - 1] = true;
+    return this;
+  }
+  ltrim(key: string, start: number, stop: number): this {
+    return this.add('ltrim', key, start, stop);
+  }
+  zadd(key: string, score: number, member: string): this {
+    return this.add('zadd', key, score, member);
+  }
+  zrem(key: string, member: string): this {
+    return this.add('zrem', key, member);
+  }
+
+  /** Any command, replied to as a string/number/array of strings. */
+  add(...command: RawCommand): this {
+    this.commands.push(command);
+    this.bytes.push(false);
+    return this;
+  }
+}
+
+function asStrings(reply: unknown): unknown {
+  if (Buffer.isBuffer(reply)) return reply.toString('utf8');
+  return Array.isArray(reply) ? reply.map(asStrings) : reply;
+}
