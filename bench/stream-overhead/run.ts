@@ -15,6 +15,7 @@
  *   npm run bench:stream-overhead      (BENCH_SKIP_BUILD=1 reuses the last build)
  *   BENCH_LEVELS="1x8,100x3,1000x2"    streams x rounds;  BENCH_BURST=1000 (0: no burst row)
  *   BENCH_CHUNKS=30 BENCH_CHUNK_DELAY_MS=50 BENCH_ARRIVAL_WINDOW_MS=1000
+ *   BENCH_SUSTAINED=1000 (0: skip) BENCH_SUSTAINED_WINDOW_MS=10000 BENCH_SUSTAINED_CHUNK_DELAY_MS=400
  */
 import { Agent } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -32,6 +33,10 @@ const LEVELS = (process.env.BENCH_LEVELS ?? '1x8,100x3,1000x2').split(',').map((
   return { streams, rounds };
 });
 const BURST = Number(process.env.BENCH_BURST ?? 1000);
+/** A last row: this many streams held open together at a tenth of the arrival rate (0: skip). */
+const SUSTAINED = Number(process.env.BENCH_SUSTAINED ?? 1000);
+const SUSTAINED_WINDOW_MS = Number(process.env.BENCH_SUSTAINED_WINDOW_MS ?? 10_000);
+const SUSTAINED_CHUNK_DELAY_MS = Number(process.env.BENCH_SUSTAINED_CHUNK_DELAY_MS ?? 400);
 const SESSIONS = 1000;
 
 interface Sample {
@@ -75,11 +80,24 @@ async function measure(url: string, headers: Record<string, string>, body: unkno
 
 const errors = new Map<string, number>();
 
-async function main(): Promise<void> {
-  const serverMain = buildServer();
-  const redis = await startRedis();
-  const fake = await startFakeModel({ chunks: CHUNKS, chunkDelayMs: CHUNK_DELAY_MS });
-  const nono = await startNono(serverMain, redis.url, fake.url);
+/** A fake model server and a nono-chat in front of it, with the ways to stream one answer each way. */
+interface Setup {
+  direct: () => Promise<Sample>;
+  viaNono: (i: number) => Promise<Sample>;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+async function startPair(serverMain: string, redisUrl: string, chunkDelayMs: number): Promise<Setup> {
+  const fake = await startFakeModel({ chunks: CHUNKS, chunkDelayMs });
+  const nono = await startNono(serverMain, redisUrl, fake.url).catch(async (error: Error) => {
+    await fake.stop();
+    throw error;
+  });
+  const stop = async () => {
+    await nono.stop();
+    await fake.stop();
+  };
   try {
     const { auth, sessions, systemPrompt } = await setUp(nono.url);
     const directBody = {
@@ -91,37 +109,76 @@ async function main(): Promise<void> {
       stream: true,
       stream_options: { include_usage: true },
     };
-    const direct = () =>
-      measure(`${fake.url}/chat/completions`, { Authorization: 'Bearer bench-key' }, directBody, isModelToken, (e) => e.data === '[DONE]');
-    const viaNono = (i: number) =>
-      measure(`${nono.url}/api/sessions/${sessions[i % SESSIONS]}/messages`, auth, { content: 'bench message' }, (e) => e.event === 'delta', (e) => e.event === 'done');
+    return {
+      pid: nono.child.pid!,
+      stop,
+      direct: () =>
+        measure(`${fake.url}/chat/completions`, { Authorization: 'Bearer bench-key' }, directBody, isModelToken, (e) => e.data === '[DONE]'),
+      viaNono: (i: number) =>
+        measure(`${nono.url}/api/sessions/${sessions[i % SESSIONS]}/messages`, auth, { content: 'bench message' }, (e) => e.event === 'delta', (e) => e.event === 'done'),
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
 
-    const answerMs = CHUNKS * CHUNK_DELAY_MS;
-    process.stdout.write(
-      `\n${CHUNKS} chunks ${CHUNK_DELAY_MS} ms apart per answer (~${answerMs} ms); a level's streams arrive evenly over ` +
-        `${ARRIVAL_WINDOW_MS} ms; nono-chat pid ${nono.child.pid}\n`,
-    );
-    await runSchedule(schedule(100, ARRIVAL_WINDOW_MS), () => direct()); // warm-up
-    await runSchedule(schedule(100, ARRIVAL_WINDOW_MS), (i) => viaNono(i));
+interface Plan {
+  label: string;
+  streams: number;
+  rounds: number;
+  window: number;
+}
 
-    const rows = [['streams', 'path', 'ok', 'failed', 'peak open', 'TTFT p50', 'TTFT p99', 'TTLT p50', 'TTLT p99', 'added TTFT p50/p99', 'added TTLT p50/p99']];
-    const cpu: string[] = [];
-    let next = 0;
-    const plans = LEVELS.map((l) => ({ label: String(l.streams), streams: l.streams, rounds: l.rounds, window: l.streams > 1 ? ARRIVAL_WINDOW_MS : 0 }));
-    if (BURST > 0) plans.push({ label: `${BURST} burst`, streams: BURST, rounds: 1, window: 0 });
-    for (const plan of plans) {
-      const d: Run = { samples: [], peak: 0 };
-      const n: Run = { samples: [], peak: 0 };
-      let nonoCpu = 0;
-      const offsets = schedule(plan.streams, plan.window);
-      for (let r = 0; r < plan.rounds; r++) {
-        merge(d, await runSchedule(offsets, () => direct()));
-        const before = cpuMs(nono.child.pid!);
-        merge(n, await runSchedule(offsets, () => viaNono(next++)));
-        nonoCpu += cpuMs(nono.child.pid!) - before;
+/** Runs each plan's rounds, direct and through nono-chat alternately; adds its rows and CPU figure. */
+async function runPlans(pair: Setup, plans: Plan[], rows: string[][], cpu: string[]): Promise<void> {
+  let next = 0;
+  for (const plan of plans) {
+    const d: Run = { samples: [], peak: 0 };
+    const n: Run = { samples: [], peak: 0 };
+    let nonoCpu = 0;
+    const offsets = schedule(plan.streams, plan.window);
+    for (let r = 0; r < plan.rounds; r++) {
+      merge(d, await runSchedule(offsets, () => pair.direct()));
+      const before = cpuMs(pair.pid);
+      merge(n, await runSchedule(offsets, () => pair.viaNono(next++)));
+      nonoCpu += cpuMs(pair.pid) - before;
+    }
+    cpu.push(`${plan.label}: ${(nonoCpu / n.samples.length).toFixed(2)} ms`);
+    rows.push(...report(plan.label, d, n));
+  }
+}
+
+async function main(): Promise<void> {
+  const serverMain = buildServer();
+  const redis = await startRedis();
+  const rows = [['streams', 'path', 'ok', 'failed', 'peak open', 'TTFT p50', 'TTFT p99', 'TTLT p50', 'TTLT p99', 'added TTFT p50/p99', 'added TTLT p50/p99']];
+  const cpu: string[] = [];
+  try {
+    const pair = await startPair(serverMain, redis.url, CHUNK_DELAY_MS);
+    try {
+      process.stdout.write(
+        `\n${CHUNKS} chunks ${CHUNK_DELAY_MS} ms apart per answer (~${CHUNKS * CHUNK_DELAY_MS} ms); a level's streams arrive evenly over ` +
+          `${ARRIVAL_WINDOW_MS} ms; nono-chat pid ${pair.pid}\n`,
+      );
+      await runSchedule(schedule(100, ARRIVAL_WINDOW_MS), () => pair.direct()); // warm-up
+      await runSchedule(schedule(100, ARRIVAL_WINDOW_MS), (i) => pair.viaNono(i));
+      const plans: Plan[] = LEVELS.map((l) => ({ label: String(l.streams), streams: l.streams, rounds: l.rounds, window: l.streams > 1 ? ARRIVAL_WINDOW_MS : 0 }));
+      if (BURST > 0) plans.push({ label: `${BURST} burst`, streams: BURST, rounds: 1, window: 0 });
+      await runPlans(pair, plans, rows, cpu);
+    } finally {
+      await pair.stop();
+    }
+    if (SUSTAINED > 0) {
+      // Long answers at a slower arrival rate: as many streams open at once, far fewer set-ups a second.
+      const slow = await startPair(serverMain, redis.url, SUSTAINED_CHUNK_DELAY_MS);
+      try {
+        await runSchedule(schedule(100, ARRIVAL_WINDOW_MS), () => slow.direct()); // warm-up
+        await runSchedule(schedule(100, ARRIVAL_WINDOW_MS), (i) => slow.viaNono(i));
+        await runPlans(slow, [{ label: `${SUSTAINED} held`, streams: SUSTAINED, rounds: 1, window: SUSTAINED_WINDOW_MS }], rows, cpu);
+      } finally {
+        await slow.stop();
       }
-      cpu.push(`${plan.label}: ${(nonoCpu / n.samples.length).toFixed(2)} ms`);
-      rows.push(...report(plan.label, d, n));
     }
     process.stdout.write(`\n${table(rows)}\n\n`);
     process.stdout.write(`nono-chat CPU per streamed answer (user+system): ${cpu.join(', ')}\n`);
@@ -130,10 +187,15 @@ async function main(): Promise<void> {
     process.stdout.write(
       '"peak open": most streams open at the same moment (request sent, response not yet ended). "burst": all start in the same ms.\n',
     );
+    if (SUSTAINED > 0) {
+      process.stdout.write(
+        `"${SUSTAINED} held": ${SUSTAINED} streams arriving over ${SUSTAINED_WINDOW_MS / 1000} s, answers of ${CHUNKS} chunks ` +
+          `${SUSTAINED_CHUNK_DELAY_MS} ms apart (~${(CHUNKS * SUSTAINED_CHUNK_DELAY_MS) / 1000} s), so all are open at once ` +
+          `at ${Math.round((SUSTAINED * 1000) / SUSTAINED_WINDOW_MS)} new answers/s.\n`,
+      );
+    }
   } finally {
     agent.destroy();
-    await nono.stop();
-    await fake.stop();
     await redis.stop();
   }
 }
