@@ -6,7 +6,7 @@
  * 8 ms more per full collection, paid by whatever requests are in flight). Here the same table is
  * one byte pool, two index arrays and an open-addressing hash table — ~5 MB that the collector
  * never looks into — and counting allocates no string per piece. Same tokens as js-tiktoken's
- * encoder (test/tokenizer-equivalence.spec.ts checks it), special tokens counted as plain text.
+ * encoder (bpe.spec.ts checks it against js-tiktoken), special tokens counted as plain text.
  */
 
 /** js-tiktoken's rank file format (`js-tiktoken/ranks/*`). */
