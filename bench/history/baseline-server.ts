@@ -1,6 +1,6 @@
 /**
  * The bare baseline for bench/history: express + ioredis, one LRANGE, the stored JSON strings joined
- * into the response without parsing. No auth, no validation, no logging: the floor to compare with.
+ * into the response without parsing. No auth, no validation, no logging, no ETag: the floor to compare with.
  */
 import express from 'express';
 import Redis from 'ioredis';
@@ -9,6 +9,7 @@ const redis = new Redis(process.env.REDIS_URL!);
 const key = process.env.HISTORY_KEY!;
 const app = express();
 app.disable('x-powered-by');
+app.disable('etag'); // express hashes every body for an ETag by default; nono-chat's history sends none
 app.get('/history', async (_req, res) => {
   const raw = await redis.lrange(key, -200, -1);
   res.type('application/json').send(`{"messages":[${raw.filter((r) => r !== '').join(',')}]}`);
