@@ -29,6 +29,15 @@ describe('apiValidationPipe', () => {
     }
   });
 
+  it('names each problem once, also when several constraints of a field share a message', async () => {
+    const error = (await parse(apiValidationPipe(), { limit: 'abc', extra: '1' }).catch((e: BadRequestException) => e)) as BadRequestException;
+    expect(error).toBeInstanceOf(BadRequestException);
+    expect((error.getResponse() as { message: string[] }).message).toEqual([
+      'property extra should not exist',
+      'limit must be a whole number between 1 and 200',
+    ]);
+  });
+
   it('keeps working past the number of remembered queries', async () => {
     const pipe = apiValidationPipe();
     for (let limit = 1; limit <= 200; limit++) {

@@ -23,6 +23,11 @@ export class SyncValidationPipe extends ValidationPipe {
     return validateSync(object, validatorOptions);
   }
 
+  /** Each message once: a field's constraints often share one message (say what is valid, once). */
+  protected override flattenValidationErrors(errors: ValidationError[]): string[] {
+    return [...new Set(super.flattenValidationErrors(errors))];
+  }
+
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const metatype = metadata.metatype;
     if (metadata.type !== 'query' || !metatype || !isPlainRecord(value) || !this.toValidate(metadata)) {
