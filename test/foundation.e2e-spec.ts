@@ -117,6 +117,22 @@ describe('foundation (real Redis)', () => {
       expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
       expect(res.body.message).toMatch(/^Request body is not valid JSON: /);
     });
+
+    it.each([
+      ['null', 'null'],
+      ['"text"', 'string'],
+      ['42', 'number'],
+      ['[{"content":"hi"}]', 'an array'],
+    ])('valid JSON that is no object (%s) answers 400 saying so', async (body, what) => {
+      const res = await request(t.url)
+        .post('/api/sessions')
+        .set(auth)
+        .set('Content-Type', 'application/json')
+        .send(body)
+        .expect(400)
+        .expect('Content-Type', /json/);
+      expect(res.body.message).toBe(`Request body must be a JSON object, not ${what}`);
+    });
   });
 
   describe('request ids', () => {

@@ -12,16 +12,29 @@ export function jsonBodyParser(limitBytes: number): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     parse(req, res, (err?: unknown) => {
       if (!err) return next();
-      const e = err as { type?: string; status?: number; message?: string };
+      const e = err as { type?: string; status?: number; message?: string; body?: unknown };
       const request_id = requestIdOf(req);
       if (e.type === 'entity.too.large' || e.status === 413) {
         res.status(413).json(errorBody(413, `Request body is larger than the ${limitBytes}-byte limit.`, { request_id }));
       } else if (e.type === 'entity.parse.failed') {
-        res.status(400).json(errorBody(400, `Request body is not valid JSON: ${e.message}`, { request_id }));
+        const notAnObject = jsonTypeOf(e.body);
+        const message = notAnObject ? `Request body must be a JSON object, not ${notAnObject}` : `Request body is not valid JSON: ${e.message}`;
+        res.status(400).json(errorBody(400, message, { request_id }));
       } else {
         const status = e.status && e.status >= 400 && e.status < 500 ? e.status : 400;
         res.status(status).json(errorBody(status, `Request body could not be read: ${e.message}`, { request_id }));
       }
     });
   };
+}
+
+/** For a body that is valid JSON but no object or array (which strict parsing refuses): what it is. */
+function jsonTypeOf(body: unknown): string | null {
+  if (typeof body !== 'string') return null;
+  try {
+    const value: unknown = JSON.parse(body);
+    return value === null ? 'null' : typeof value;
+  } catch {
+    return null;
+  }
 }

@@ -1,4 +1,5 @@
 import { ArgumentMetadata, BadRequestException } from '@nestjs/common';
+import { MessageCreateDto } from '../chat/dto/message-create.dto';
 import { MessageListQueryDto } from '../sessions/dto/message.dto';
 import { apiValidationPipe } from './validation';
 
@@ -36,6 +37,17 @@ describe('apiValidationPipe', () => {
       'property extra should not exist',
       'limit must be a whole number between 1 and 200',
     ]);
+  });
+
+  it('says a field is missing or of the wrong type without listing its other rules', async () => {
+    const body: ArgumentMetadata = { type: 'body', metatype: MessageCreateDto };
+    const messagesFor = async (value: unknown) =>
+      ((await (apiValidationPipe().transform(value, body) as Promise<unknown>).catch((e: BadRequestException) => e)) as BadRequestException).getResponse();
+    expect(await messagesFor({})).toMatchObject({ message: ['content is required: the message text, 1-32000 characters'] });
+    expect(await messagesFor({ content: 123 })).toMatchObject({ message: ['content must be text'] });
+    expect(await messagesFor({ content: '  ' })).toMatchObject({ message: ['content must not be empty'] });
+    expect(await messagesFor({ content: 'x'.repeat(32_001) })).toMatchObject({ message: ['content must be at most 32000 characters'] });
+    expect(await messagesFor([{ content: 'hi' }])).toMatchObject({ message: 'Request body must be a JSON object, not an array' });
   });
 
   it('keeps working past the number of remembered queries', async () => {

@@ -1,4 +1,4 @@
-import { ArgumentMetadata, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, BadRequestException, ValidationPipe } from '@nestjs/common';
 import { validateSync, ValidationError, ValidatorOptions } from 'class-validator';
 
 /** Query strings remembered per DTO class; past this the memory starts over. */
@@ -23,13 +23,23 @@ export class SyncValidationPipe extends ValidationPipe {
     return validateSync(object, validatorOptions);
   }
 
-  /** Each message once: a field's constraints often share one message (say what is valid, once). */
+  /**
+   * One message per problem: a field that is missing or of the wrong type gets only that message
+   * (its length or range rules say nothing yet), and messages shared by several constraints of a
+   * field appear once.
+   */
   protected override flattenValidationErrors(errors: ValidationError[]): string[] {
-    return [...new Set(super.flattenValidationErrors(errors))];
+    const messages = errors
+      .flatMap((error) => this.mapChildrenToValidationErrors(error))
+      .flatMap((error) => (error.constraints ? fieldMessages(error.constraints) : []));
+    return [...new Set(messages)];
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const metatype = metadata.metatype;
+    if (metadata.type === 'body' && metatype && this.toValidate(metadata) && value != null && (typeof value !== 'object' || Array.isArray(value))) {
+      throw new BadRequestException(`Request body must be a JSON object, not ${Array.isArray(value) ? 'an array' : typeof value}`);
+    }
     if (metadata.type !== 'query' || !metatype || !isPlainRecord(value) || !this.toValidate(metadata)) {
       return super.transform(value, metadata);
     }
@@ -46,6 +56,14 @@ export class SyncValidationPipe extends ValidationPipe {
     }
     return result;
   }
+}
+
+/** Constraints that say a value is missing or of the wrong type, most basic first. */
+const TYPE_CONSTRAINTS = ['isDefined', 'isString', 'isInt', 'isNumber', 'isBoolean', 'isObject', 'isArray'];
+
+function fieldMessages(constraints: Record<string, string>): string[] {
+  const type = TYPE_CONSTRAINTS.find((name) => name in constraints);
+  return type ? [constraints[type]] : Object.values(constraints);
 }
 
 /** An object whose own values are all primitives (`instance`: of any class, else a plain object). */
