@@ -73,7 +73,8 @@ async function withServer(env: Record<string, string>, cwd: string, use: (server
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
   child.stderr.on('data', (chunk) => (stderr += chunk));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  // 'close', not 'exit': only then has all of its output been read.
+  const exited = new Promise<void>((r) => child.once('close', () => r()));
   const url = `http://127.0.0.1:${port}`;
   let stopMs = 0;
   try {
