@@ -59,21 +59,17 @@ type Arg = string | number;
  */
 export class Transaction {
   private readonly commands: RawCommand[] = [];
-  /** Per command: keep bulk strings as bytes. */
-  private readonly bytes: boolean[] = [];
+  /** Indexes of the commands whose bulk strings stay bytes. */
+  private readonly asBytes = new Set<number>();
 
   constructor(private readonly client: StoreClient) {}
-
-  get length(): number {
-    return this.commands.length;
-  }
 
   /** Runs the transaction: every command's reply in order; the first failure is thrown. */
   async exec(): Promise<unknown[]> {
     const replies = await execRaw(this.client, this.commands);
     return replies.map((reply, i) => {
       if (this.commands[i][0] === 'hgetall') return hashFromRaw(reply);
-      return this.bytes[i] ? reply : asStrings(reply);
+      return this.asBytes.has(i) ? reply : asStrings(reply);
     });
   }
 
@@ -116,9 +112,8 @@ export class Transaction {
     return this.add('lrange', key, start, stop);
   }
   lrangeBuffer(key: string, start: number, stop: number): this {
-    this.add('lrange', key, start, stop);
-    this.bytes[this.bytes.length - 1] = true;
-    return this;
+    this.asBytes.add(this.commands.length);
+    return this.add('lrange', key, start, stop);
   }
   ltrim(key: string, start: number, stop: number): this {
     return this.add('ltrim', key, start, stop);
@@ -130,10 +125,8 @@ export class Transaction {
     return this.add('zrem', key, member);
   }
 
-  /** Any command, replied to as a string/number/array of strings. */
-  add(...command: RawCommand): this {
+  private add(...command: RawCommand): this {
     this.commands.push(command);
-    this.bytes.push(false);
     return this;
   }
 }
