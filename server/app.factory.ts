@@ -8,15 +8,14 @@ import { jsonBodyParser } from './common/body-parser';
 import { AppLogger, requestLogger, rootLogger } from './common/logging';
 import { assignRequestId } from './common/request-id';
 import { apiValidationPipe } from './common/validation';
-import { parseEnv } from './config/env';
+import { Env, parseEnv } from './config/env';
 import { setupOpenApi } from './openapi/openapi';
 import { FEATURE_MODULES } from './features';
 
-type ModuleList = NonNullable<Parameters<typeof AppModule.forRoot>[0]>;
+type ModuleList = NonNullable<Parameters<typeof AppModule.forRoot>[1]>;
 
 /** Everything main.ts, the tests and the spec writer share, so they all see the same app. */
-export function configureApp(app: INestApplication): void {
-  const env = parseEnv(process.env);
+export function configureApp(app: INestApplication, env: Env): void {
   const express = app as NestExpressApplication;
   express.disable('x-powered-by');
   // API responses are per-caller and change with every message; hashing each body for an ETag
@@ -45,13 +44,17 @@ export function configureApp(app: INestApplication): void {
   }
 }
 
-/** The app with the product's feature modules; `extra` mounts more (tests use it for probe routes). */
-export async function createApp(extra: ModuleList = []): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot([...FEATURE_MODULES, ...extra]), {
+/**
+ * The app with the product's feature modules; `extra` mounts more (tests use it for probe routes).
+ * The environment is read here once (unless the caller already has it) and everything in the app,
+ * middleware and injected config alike, uses that one value.
+ */
+export async function createApp(extra: ModuleList = [], env: Env = parseEnv(process.env)): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(env, [...FEATURE_MODULES, ...extra]), {
     bodyParser: false,
     bufferLogs: true,
     abortOnError: false,
   });
-  configureApp(app);
+  configureApp(app, env);
   return app;
 }

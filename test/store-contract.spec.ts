@@ -1,5 +1,6 @@
 import { NotFoundException } from '@nestjs/common';
 import Redis from 'ioredis';
+import { sessionsSettings } from '../server/config/config';
 import { IdentityRepository } from '../server/identity/identity.repository';
 import { MemoryRedis } from '../server/redis/memory-redis';
 import type { RedisClient } from '../server/redis/redis.constants';
@@ -45,7 +46,7 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
   let keys: RedisKeys;
   let prefix: string;
   const repo = (ttlSeconds = 3600, readRenewIntervalMs?: number) =>
-    new SessionsRepository(store.client, keys, { ttlSeconds, readRenewIntervalMs });
+    new SessionsRepository(store.client, keys, { ...sessionsSettings(ttlSeconds), ...(readRenewIntervalMs === undefined ? {} : { readRenewIntervalMs }) });
   let user = 0;
   const newUser = () => `u_contract${String(++user).padStart(12, '0')}xxxxxxxxxx`.slice(0, 24);
   const input = (name = 'chat') => ({ display_name: name, persona: 'default', metadata: { a: 1 } });

@@ -64,7 +64,7 @@ export class SessionsRepository implements MessageStore {
     @Inject(sessionsConfig.KEY) config: SessionsConfig,
   ) {
     this.ttl = config.ttlSeconds;
-    this.readRenewIntervalMs = config.readRenewIntervalMs ?? Math.min(60_000, this.ttl * 10);
+    this.readRenewIntervalMs = config.readRenewIntervalMs;
     this.index = new SessionIndex(redis, keys, this.ttl * 1000);
   }
 
