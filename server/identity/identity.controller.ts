@@ -15,7 +15,10 @@ export class IdentityController {
   @Public()
   @Post('auth/guest')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Create an anonymous identity and get its bearer token' })
+  @ApiOperation({
+    summary: 'Create an anonymous identity and get its bearer token',
+    description: 'Needs no token. Send the returned token as `Authorization: Bearer <token>` on every other /api call; keep it, as it cannot be shown again.',
+  })
   async createGuestIdentity(): Promise<GuestIdentityDto> {
     const { identity, token } = await this.identities.createGuest();
     return { user_id: identity.user_id, token };
@@ -24,7 +27,10 @@ export class IdentityController {
   @Get('me')
   @ApiBearerAuth()
   @ApiUnauthorizedResponse({ type: ErrorBody, description: 'Missing or invalid bearer token' })
-  @ApiOperation({ summary: 'Who the bearer token belongs to' })
+  @ApiOperation({
+    summary: 'Who the bearer token belongs to',
+    description: 'A cheap way to check a stored token: 401 when it is missing or no longer valid.',
+  })
   async getCurrentIdentity(@CurrentUser() me: Identity): Promise<IdentityDto> {
     return mapIdentity(await this.identities.describe(me));
   }

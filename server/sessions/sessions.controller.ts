@@ -29,7 +29,12 @@ export class SessionsController {
 
   @Post()
   @ApiBadRequestResponse({ type: ErrorBody, description: 'Invalid body, query or cursor' })
-  @ApiOperation({ summary: 'Create a session (persona defaults to the catalogue default)' })
+  @ApiOperation({
+    summary: 'Create a session (persona defaults to the catalogue default)',
+    description:
+      'Creates an empty session owned by the caller. Unless pinned, it is removed after SESSION_TTL_SECONDS ' +
+      'without use; `expires_at` says when.',
+  })
   createSession(@CurrentUser() me: Identity, @Body() dto: SessionCreateDto): Promise<SessionDto> {
     return this.sessions.createSession(me.user_id, dto);
   }
@@ -46,7 +51,10 @@ export class SessionsController {
 
   @Get(':id')
   @ApiNotFoundResponse({ type: ErrorBody, description: SESSION_NOT_FOUND_DOC })
-  @ApiOperation({ summary: 'Get one of my sessions' })
+  @ApiOperation({
+    summary: 'Get one of my sessions',
+    description: 'Its name, persona, metadata, message count, pin and when it expires.',
+  })
   getSession(@CurrentUser() me: Identity, @SessionIdParam() id: string): Promise<SessionDto> {
     return this.sessions.describeSession(me.user_id, id);
   }
@@ -54,7 +62,10 @@ export class SessionsController {
   @Patch(':id')
   @ApiBadRequestResponse({ type: ErrorBody, description: 'Invalid body, query or cursor' })
   @ApiNotFoundResponse({ type: ErrorBody, description: SESSION_NOT_FOUND_DOC })
-  @ApiOperation({ summary: 'Rename a session, change its persona or metadata, pin or unpin it' })
+  @ApiOperation({
+    summary: 'Rename a session, change its persona or metadata, pin or unpin it',
+    description: 'Only the fields given change. A new persona applies to the answers that follow; the history keeps each message\'s persona.',
+  })
   updateSession(@CurrentUser() me: Identity, @SessionIdParam() id: string, @Body() dto: SessionUpdateDto): Promise<SessionDto> {
     return this.sessions.updateSession(me.user_id, id, dto);
   }
@@ -62,7 +73,10 @@ export class SessionsController {
   @Delete(':id')
   @ApiNotFoundResponse({ type: ErrorBody, description: SESSION_NOT_FOUND_DOC })
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a session and its history' })
+  @ApiOperation({
+    summary: 'Delete a session and its history',
+    description: 'Removes the session and every message in it at once; it cannot be restored.',
+  })
   deleteSession(@CurrentUser() me: Identity, @SessionIdParam() id: string): Promise<void> {
     return this.sessions.deleteSession(me.user_id, id);
   }
@@ -70,7 +84,10 @@ export class SessionsController {
   @Get(':id/messages')
   @ApiBadRequestResponse({ type: ErrorBody, description: 'Invalid body, query or cursor' })
   @ApiNotFoundResponse({ type: ErrorBody, description: SESSION_NOT_FOUND_DOC })
-  @ApiOperation({ summary: 'Read history: newest page first, oldest first within a page; `before` pages back' })
+  @ApiOperation({
+    summary: 'Read history: newest page first, oldest first within a page; `before` pages back',
+    description: 'Pass `next_cursor` back as `cursor` to read older messages; it is null once the oldest page is reached.',
+  })
   @ApiOkResponse({ type: MessageListDto })
   async listSessionMessages(
     @CurrentUser() me: Identity,
@@ -84,7 +101,10 @@ export class SessionsController {
 
   @Delete(':id/messages')
   @ApiNotFoundResponse({ type: ErrorBody, description: SESSION_NOT_FOUND_DOC })
-  @ApiOperation({ summary: 'Clear the history; the session stays' })
+  @ApiOperation({
+    summary: 'Clear the history; the session stays',
+    description: 'Removes every message; the session keeps its name, persona, metadata and pin. Returns the session.',
+  })
   clearSessionHistory(@CurrentUser() me: Identity, @SessionIdParam() id: string): Promise<SessionDto> {
     return this.sessions.clearSessionHistory(me.user_id, id);
   }
