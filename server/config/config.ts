@@ -25,7 +25,7 @@ export const sessionsConfig = registerAs('sessions', () => {
   return {
     ttlSeconds: env.sessionTtlSeconds,
     /** Reads renew a session's TTL at most this often (writes always do): 1% of the TTL, at most a minute. */
-    readRenewIntervalMs: Math.min(60_000, env.sessionTtlSeconds * 10) as number | undefined,
+    readRenewIntervalMs: Math.min(60_000, env.sessionTtlSeconds * 10),
   };
 });
 

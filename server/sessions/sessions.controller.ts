@@ -1,16 +1,13 @@
-import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
   ApiNotFoundResponse,
-  ApiOkResponse,
   ApiOperation,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { ErrorBody } from '../common/error-body';
-import { sendJsonText } from '../common/json-text';
 import { CurrentUser } from '../identity/current-user.decorator';
 import type { Identity } from '../identity/identity.types';
 import { MessageListDto, MessageListQueryDto } from './dto/message.dto';
@@ -71,15 +68,8 @@ export class SessionsController {
   @ApiBadRequestResponse({ type: ErrorBody, description: 'Invalid body, query or cursor' })
   @ApiNotFoundResponse({ type: ErrorBody, description: SESSION_NOT_FOUND_DOC })
   @ApiOperation({ summary: 'Read history: newest page first, oldest first within a page; `before` pages back' })
-  @ApiOkResponse({ type: MessageListDto })
-  async listSessionMessages(
-    @CurrentUser() me: Identity,
-    @SessionIdParam() id: string,
-    @Query() query: MessageListQueryDto,
-    @Res() res: Response,
-  ): Promise<void> {
-    // History is the hottest read: its JSON is assembled from the stored texts, so it skips Nest's serializer.
-    sendJsonText(res, await this.sessions.listSessionMessagesJson(me.user_id, id, query));
+  listSessionMessages(@CurrentUser() me: Identity, @SessionIdParam() id: string, @Query() query: MessageListQueryDto): Promise<MessageListDto> {
+    return this.sessions.listSessionMessages(me.user_id, id, query);
   }
 
   @Delete(':id/messages')
