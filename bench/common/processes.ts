@@ -11,7 +11,8 @@ export { freePort, startRedis } from '../sessions-list/redis-server';
  * generator never shares its event loop), the fake model server, and small baseline servers.
  */
 const ROOT = resolve(__dirname, '../..');
-const SERVER_BUILD = resolve(ROOT, 'node_modules/.cache/nono-bench/server');
+// Inside this checkout (dist/ is ignored), not node_modules/.cache: node_modules may be shared by checkouts.
+const SERVER_BUILD = resolve(ROOT, 'dist/bench-server');
 const children = new Set<ChildProcess>();
 process.once('exit', () => children.forEach((c) => c.kill('SIGKILL')));
 

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { ChatTurn } from '../llm/llm.types';
 import { countTokens, TOKENS_PER_MESSAGE, TOKENS_PER_REPLY } from '../llm/tokenizer';
 import type { StoredMessage } from '../sessions/session.model';
@@ -18,9 +19,16 @@ export interface BuiltContext {
  * counted once per process instead of on every turn of a long conversation.
  */
 export class TokenCountCache {
-  private readonly counts = new Map<string, number>();
+  private readonly counts: LRUCache<string, number>;
 
-  constructor(private readonly maxEntries = 50_000) {}
+  constructor(maxEntries = 50_000) {
+    this.counts = new LRUCache({ max: maxEntries });
+  }
+
+  /** How many counts are held (at most maxEntries). */
+  get size(): number {
+    return this.counts.size;
+  }
 
   of(message: StoredMessage): number {
     const n = this.counts.get(message.id);
@@ -30,8 +38,6 @@ export class TokenCountCache {
 
   /** Records a count already known (a new message was counted when it was accepted). */
   remember(id: string, tokens: number): number {
-    // Oldest first out: a Map iterates in insertion order.
-    if (this.counts.size >= this.maxEntries) this.counts.delete(this.counts.keys().next().value as string);
     this.counts.set(id, tokens);
     return tokens;
   }
@@ -44,14 +50,13 @@ export function belongsInContext(message: StoredMessage): boolean {
   return !(message.role === 'assistant' && message.status === 'failed');
 }
 
-const promptTokens = new Map<string, number>();
+// A few personas, but edits to the catalogue add new texts: keep the cache small.
+const promptTokens = new LRUCache<string, number>({ max: 256 });
 
 /** Tokens of the system prompt as sent, framing and the reply primer included; counted once per prompt text. */
 export function systemPromptTokens(systemPrompt: string): number {
   let n = promptTokens.get(systemPrompt);
   if (n === undefined) {
-    // A few personas, but edits to the catalogue add new texts: keep the cache small.
-    if (promptTokens.size >= 256) promptTokens.clear();
     n = countTokens(systemPrompt) + TOKENS_PER_MESSAGE + TOKENS_PER_REPLY;
     promptTokens.set(systemPrompt, n);
   }

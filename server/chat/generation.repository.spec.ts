@@ -1,25 +1,25 @@
 import { ConflictException } from '@nestjs/common';
-import Redis from 'ioredis';
 import { MemoryRedis } from '../redis/memory-redis';
-import type { RedisClient } from '../redis/redis.constants';
 import { RedisKeys } from '../redis/redis-keys';
-import { deleteKeysWithPrefix, TEST_REDIS_URL, uniquePrefix } from '../../test/support/redis';
+import type { Store } from '../redis/store';
+import { deleteKeysWithPrefix, uniquePrefix } from '../../test/support/redis';
+import { openTestRedis } from '../../test/support/store';
 import { GenerationRepository } from './generation.repository';
 import { GenerationsService } from './generations.service';
 
-const stores: Array<[string, () => RedisClient]> = [
-  ['Redis', () => new Redis(TEST_REDIS_URL) as RedisClient],
-  ['embedded store', () => new MemoryRedis() as unknown as RedisClient],
+const stores: Array<[string, () => Promise<Store>]> = [
+  ['Redis', openTestRedis],
+  ['embedded store', async () => new MemoryRedis()],
 ];
 
-describe.each(stores)('generation lock and stop channel (%s)', (_name, connect) => {
-  let client: RedisClient;
+describe.each(stores)('generation lock and stop channel (%s)', (name, connect) => {
+  let client: Store;
   let prefix: string;
   let repo: GenerationRepository;
   let other: GenerationRepository;
 
-  beforeEach(() => {
-    client = connect();
+  beforeEach(async () => {
+    client = await connect();
     prefix = uniquePrefix('gen');
     const keys = new RedisKeys({ keyPrefix: prefix, url: undefined });
     repo = new GenerationRepository(client, keys);
@@ -29,10 +29,8 @@ describe.each(stores)('generation lock and stop channel (%s)', (_name, connect) 
   afterEach(async () => {
     await repo.onModuleDestroy();
     await other.onModuleDestroy();
-    if (client instanceof Redis) {
-      await deleteKeysWithPrefix(prefix);
-      await client.quit();
-    }
+    if (name === 'Redis') await deleteKeysWithPrefix(prefix);
+    await client.quit();
   });
 
   it('lets one holder in, checks the token on release and refresh', async () => {
@@ -44,19 +42,20 @@ describe.each(stores)('generation lock and stop channel (%s)', (_name, connect) 
     await other.release('u1', 's1', 'token-b');
     expect(await repo.isLocked('u1', 's1')).toBe(true);
     expect(await repo.refresh('u1', 's1', 'token-a', 5000)).toBe(true);
-    expect(await repo.extend('u1', 's1', 5000)).toBe(true);
     await repo.release('u1', 's1', 'token-a');
     expect(await repo.isLocked('u1', 's1')).toBe(false);
-    expect(await repo.extend('u1', 's1', 5000)).toBe(false);
+    expect(await repo.refresh('u1', 's1', 'token-a', 5000)).toBe(false);
     expect(await other.acquire('u1', 's1', 'token-b', 5000)).toBe(true);
-    await other.remove('u1', 's1');
-    expect(await repo.isLocked('u1', 's1')).toBe(false);
   });
 
-  it('an abandoned lock expires by itself', async () => {
+  it('an abandoned lock expires by itself; its old holder then leaves the next holder’s lock alone', async () => {
     expect(await repo.acquire('u1', 's1', 'token-a', 150)).toBe(true);
     await new Promise((r) => setTimeout(r, 250));
     expect(await other.acquire('u1', 's1', 'token-b', 5000)).toBe(true);
+    expect(await repo.refresh('u1', 's1', 'token-a', 60_000)).toBe(false);
+    await repo.release('u1', 's1', 'token-a');
+    expect(await other.isLocked('u1', 's1')).toBe(true);
+    expect(await other.refresh('u1', 's1', 'token-b', 5000)).toBe(true);
   });
 
   it('announces a stop to every instance', async () => {

@@ -1,26 +1,24 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { REDIS_CLIENT, RedisClient } from '../redis/redis.constants';
+import { REDIS_CLIENT } from '../redis/redis.constants';
 import { RedisKeys } from '../redis/redis-keys';
+import type { Store } from '../redis/store';
 
 export type StopListener = (userId: string, sessionId: string) => void;
 
 /**
  * The Redis side of "one generation per session, stoppable from any instance": a lock key per
- * session (SET NX PX holding a random token) and a pub/sub channel announcing stops.
- *
- * While a holder knows its lock cannot have expired yet (less time passed since it was set or last
- * extended than its lifetime), nobody else can hold it, so it is extended or deleted directly
- * (`extend`, `remove`). Otherwise `refresh` and `release` check the token first (GET, then act):
- * not one atomic step — the embedded store has no EVAL — but needed only after a long stall.
+ * session (SET NX PX holding a random token) and a pub/sub channel announcing stops. Extending and
+ * releasing check the token and act in one atomic step, so a holder whose lock expired (after a
+ * long stall) never extends or deletes the lock someone else took since.
  */
 @Injectable()
 export class GenerationRepository implements OnModuleDestroy {
   private readonly logger = new Logger(GenerationRepository.name);
-  private subscriber: RedisClient | undefined;
+  private subscriber: Store | undefined;
   private readonly listeners = new Set<StopListener>();
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
+    @Inject(REDIS_CLIENT) private readonly redis: Store,
     private readonly keys: RedisKeys,
   ) {}
 
@@ -31,24 +29,12 @@ export class GenerationRepository implements OnModuleDestroy {
 
   /** Extends the lock while this holder still has it; false when it was lost. */
   async refresh(userId: string, sessionId: string, token: string, ttlMs: number): Promise<boolean> {
-    const key = this.keys.generationLock(userId, sessionId);
-    if ((await this.redis.get(key)) !== token) return false;
-    return (await this.redis.pexpire(key, ttlMs)) === 1;
+    return (await this.redis.extendLock(this.keys.generationLock(userId, sessionId), token, ttlMs)) === 1;
   }
 
+  /** Deletes the lock if this holder still has it. */
   async release(userId: string, sessionId: string, token: string): Promise<void> {
-    const key = this.keys.generationLock(userId, sessionId);
-    if ((await this.redis.get(key)) === token) await this.redis.del(key);
-  }
-
-  /** For a holder sure it still holds the lock: extends it in one round trip. */
-  async extend(userId: string, sessionId: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.pexpire(this.keys.generationLock(userId, sessionId), ttlMs)) === 1;
-  }
-
-  /** For a holder sure it still holds the lock: deletes it in one round trip. */
-  async remove(userId: string, sessionId: string): Promise<void> {
-    await this.redis.del(this.keys.generationLock(userId, sessionId));
+    await this.redis.releaseLock(this.keys.generationLock(userId, sessionId), token);
   }
 
   async isLocked(userId: string, sessionId: string): Promise<boolean> {
@@ -65,10 +51,7 @@ export class GenerationRepository implements OnModuleDestroy {
     if (this.subscriber) return;
     // A subscribed connection can do nothing else, so stops get their own; it queues the
     // SUBSCRIBE until connected and re-subscribes after a reconnect.
-    const subscriber = (this.redis.duplicate as (options?: object) => RedisClient).call(this.redis, {
-      enableOfflineQueue: true,
-      maxRetriesPerRequest: null,
-    });
+    const subscriber = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
     this.subscriber = subscriber;
     subscriber.on('error', (error: Error) => this.logger.warn(`Stop channel connection: ${error.message}`));
     subscriber.on('message', (channel: string, message: string) => this.dispatch(channel, message));

@@ -6,8 +6,6 @@ import { randomId } from './message-id';
 /** The lock outlives a stalled process by this much at most; a running generation renews it. */
 const LOCK_TTL_MS = 30_000;
 const LOCK_RENEW_MS = 10_000;
-/** Within this time of setting or extending the lock it surely still holds (a margin for clock drift). */
-const LOCK_SURELY_HELD_MS = LOCK_TTL_MS - 5_000;
 /** How long POST /stop waits for the stopped answer to be stored before it returns. */
 const STOP_WAIT_MS = 5_000;
 
@@ -20,8 +18,6 @@ export class Generation {
   private finish!: () => void;
   readonly finished = new Promise<void>((resolve) => (this.finish = resolve));
   renewTimer?: NodeJS.Timeout;
-  /** When the lock was last set or extended (taken before the command was sent). */
-  confirmedAt = 0;
   ended = false;
 
   constructor(
@@ -64,7 +60,6 @@ export class GenerationsService implements OnModuleInit {
   /** Takes the session's lock, or 409 when a generation already runs there (on any instance). */
   async begin(userId: string, sessionId: string): Promise<Generation> {
     const generation = new Generation(userId, sessionId, randomId(16));
-    generation.confirmedAt = Date.now();
     if (!(await this.repository.acquire(userId, sessionId, generation.token, LOCK_TTL_MS))) {
       throw new ConflictException(GENERATION_RUNNING);
     }
@@ -82,8 +77,7 @@ export class GenerationsService implements OnModuleInit {
     const key = keyOf(generation.userId, generation.sessionId);
     if (this.running.get(key) === generation) this.running.delete(key);
     try {
-      if (surelyHeld(generation)) await this.repository.remove(generation.userId, generation.sessionId);
-      else await this.repository.release(generation.userId, generation.sessionId, generation.token);
+      await this.repository.release(generation.userId, generation.sessionId, generation.token);
     } catch (error) {
       // The lock expires by itself; a failed release only delays the next message briefly.
       this.logger.warn(`Could not release the generation lock of ${generation.sessionId}: ${(error as Error).message}`);
@@ -112,14 +106,7 @@ export class GenerationsService implements OnModuleInit {
 
   private async renew(generation: Generation): Promise<void> {
     try {
-      const sentAt = Date.now();
-      const held = surelyHeld(generation)
-        ? await this.repository.extend(generation.userId, generation.sessionId, LOCK_TTL_MS)
-        : await this.repository.refresh(generation.userId, generation.sessionId, generation.token, LOCK_TTL_MS);
-      if (held) {
-        generation.confirmedAt = sentAt;
-        return;
-      }
+      if (await this.repository.refresh(generation.userId, generation.sessionId, generation.token, LOCK_TTL_MS)) return;
       this.logger.warn(`Generation lock of session ${generation.sessionId} was lost; stopping its generation`);
       generation.abort();
     } catch (error) {
@@ -127,10 +114,6 @@ export class GenerationsService implements OnModuleInit {
       this.logger.warn(`Could not renew the generation lock of ${generation.sessionId}: ${(error as Error).message}`);
     }
   }
-}
-
-function surelyHeld(generation: Generation): boolean {
-  return Date.now() - generation.confirmedAt < LOCK_SURELY_HELD_MS;
 }
 
 function keyOf(userId: string, sessionId: string): string {

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { REDIS_CLIENT, RedisClient } from '../redis/redis.constants';
+import { REDIS_CLIENT } from '../redis/redis.constants';
+import type { Store } from '../redis/store';
 import { RedisKeys } from '../redis/redis-keys';
 
 export interface StoredIdentity {
@@ -17,7 +18,7 @@ export interface StoredIdentity {
 @Injectable()
 export class IdentityRepository {
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
+    @Inject(REDIS_CLIENT) private readonly redis: Store,
     private readonly keys: RedisKeys,
   ) {}
 

@@ -89,8 +89,8 @@ export function decodeSession(
 }
 
 /**
- * A message as stored: exactly the JSON the API returns for it (MessageDto: ISO created_at, no
- * absent fields), so a history page is the stored strings joined, with no parse per message.
+ * A message as stored: the JSON the API returns for it (MessageDto: ISO created_at, no absent
+ * fields). Older entries carry created_at in ms; decodeMessage reads both.
  */
 export function encodeMessage(message: StoredMessage): string {
   return JSON.stringify(mapMessage(message));
@@ -104,43 +104,6 @@ export function decodeMessages(raw: string[]): StoredMessage[] {
     if (message) out.push(message);
   }
   return out;
-}
-
-/**
- * Session hash field marking a session whose every message was stored in the API shape (all
- * sessions created since that format), so its history pages need no per-entry check.
- */
-export const MESSAGE_FORMAT_FIELD = 'message_format';
-export const API_SHAPED_MESSAGES = 'api';
-
-/**
- * The API JSON of each stored message as bytes, oldest first, without the head marker. Entries
- * written in the API shape pass through untouched (no decode, no parse); older entries (created_at
- * in ms) are converted. `allApiShaped`: the session is marked as holding only API-shaped entries.
- */
-export function messagesAsApiJson(raw: Buffer[], allApiShaped: boolean): Buffer[] {
-  const out: Buffer[] = [];
-  for (const entry of raw) {
-    if (entry.length === 0) continue; // HISTORY_HEAD
-    if (allApiShaped || isApiShaped(entry)) out.push(entry);
-    else {
-      const message = decodeMessage(entry.toString('utf8'));
-      if (message) out.push(Buffer.from(encodeMessage(message), 'utf8'));
-    }
-  }
-  return out;
-}
-
-const CREATED_AT_KEY = Buffer.from('"created_at":');
-
-/**
- * Cheap test for the API shape: created_at holds a string, not a number. Quotes inside string
- * values are escaped in JSON, so the key can only match the real field; the closing brace guards
- * against a truncated entry breaking the joined page.
- */
-function isApiShaped(entry: Buffer): boolean {
-  const at = entry.lastIndexOf(CREATED_AT_KEY);
-  return at > 0 && entry[at + CREATED_AT_KEY.length] === 0x22 /* " */ && entry[entry.length - 1] === 0x7d /* } */;
 }
 
 function decodeMessage(text: string): StoredMessage | null {

@@ -1,24 +1,22 @@
-import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
   ApiNotFoundResponse,
-  ApiOkResponse,
   ApiOperation,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { ErrorBody } from '../common/error-body';
-import { sendJsonText } from '../common/json-text';
 import { CurrentUser } from '../identity/current-user.decorator';
 import type { Identity } from '../identity/identity.types';
 import { MessageListDto, MessageListQueryDto } from './dto/message.dto';
 import { SessionCreateDto, SessionDto, SessionListDto, SessionListQueryDto, SessionUpdateDto } from './dto/session.dto';
 import { SessionIdParam } from './session-id';
 
-const SESSION_NOT_FOUND_DOC = 'No such session among mine (also for malformed ids and other people\'s sessions)';
 import { SessionsService } from './sessions.service';
+
+const SESSION_NOT_FOUND_DOC = 'No such session among mine (also for malformed ids and other people\'s sessions)';
 
 @ApiTags('sessions')
 @ApiBearerAuth()
@@ -88,15 +86,8 @@ export class SessionsController {
     summary: 'Read history: newest page first, oldest first within a page; `before` pages back',
     description: 'Pass `next_cursor` back as `cursor` to read older messages; it is null once the oldest page is reached.',
   })
-  @ApiOkResponse({ type: MessageListDto })
-  async listSessionMessages(
-    @CurrentUser() me: Identity,
-    @SessionIdParam() id: string,
-    @Query() query: MessageListQueryDto,
-    @Res() res: Response,
-  ): Promise<void> {
-    // History is the hottest read: its JSON is assembled from the stored texts, so it skips Nest's serializer.
-    sendJsonText(res, await this.sessions.listSessionMessagesJson(me.user_id, id, query));
+  listSessionMessages(@CurrentUser() me: Identity, @SessionIdParam() id: string, @Query() query: MessageListQueryDto): Promise<MessageListDto> {
+    return this.sessions.listSessionMessages(me.user_id, id, query);
   }
 
   @Delete(':id/messages')

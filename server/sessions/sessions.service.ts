@@ -1,5 +1,4 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
-import { joinJson } from '../common/json-text';
 import { PersonasService } from '../personas/personas.service';
 import { decodeMessageCursor, decodeSessionCursor, encodeMessageCursor, encodeSessionCursor } from './cursor';
 import { mapMessage, MessageListDto, MessageListQueryDto } from './dto/message.dto';
@@ -96,18 +95,6 @@ export class SessionsService {
       next_cursor: page.nextBefore === null ? null : encodeMessageCursor(page.nextBefore),
       total: page.total,
     };
-  }
-
-  /**
-   * listSessionMessages as the response's JSON bytes (MessageListDto): messages are stored in their
-   * API shape, so the page is their stored bytes joined, with no parse and re-serialize per message.
-   */
-  async listSessionMessagesJson(userId: string, sessionId: string, query: MessageListQueryDto): Promise<Buffer> {
-    const before = query.before === undefined ? undefined : decodeMessageCursor(query.before);
-    const page = await this.sessions.listMessageJson(userId, sessionId, query.limit ?? DEFAULT_PAGE_SIZE, before);
-    if (!page) throw new NotFoundException(SESSION_NOT_FOUND);
-    const cursor = page.nextBefore === null ? null : encodeMessageCursor(page.nextBefore);
-    return joinJson('{"messages":[', page.messages, `],"next_cursor":${JSON.stringify(cursor)},"total":${page.total}}`);
   }
 
   /** v0 API: `{id}` is a session id or the display name of one of the caller's sessions. */
