@@ -1,13 +1,8 @@
-import { BadGatewayException, Inject, Injectable, Logger, OnApplicationBootstrap, ServiceUnavailableException } from '@nestjs/common';
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import OpenAI, { APIError } from 'openai';
-import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, ServiceUnavailableException } from '@nestjs/common';
+import OpenAI from 'openai';
 import { llmConfig, LlmConfig } from '../config/config';
 import type { Persona } from '../personas/persona-catalogue';
 import { LlmCallContext } from './llm-errors';
-import { createNodeFetch } from './node-fetch';
-import { readEvents } from './sse-reader';
 import { StreamRun } from './stream-run';
 import { CompletionOutcome, CompletionRequest, ModelChoice } from './llm.types';
 import { warmUpTokenizer } from './tokenizer';
@@ -37,7 +32,6 @@ export class LlmService implements OnApplicationBootstrap {
         maxRetries: 0,
         timeout: config.totalTimeoutMs,
         logLevel: 'off',
-        fetch: createNodeFetch(),
       });
     }
   }
@@ -90,28 +84,16 @@ export class LlmService implements OnApplicationBootstrap {
     const ctx: LlmCallContext = { model: request.model, baseUrl: this.baseUrl };
     const run = new StreamRun(this.config, ctx, signal);
     try {
-      // The SDK sends the request and turns HTTP errors into its typed errors; the event stream
-      // itself is read here, event by event in the socket's own callbacks (see sse-reader.ts).
-      const response = await this.requireClient(request.model)
-        .chat.completions.create(
-          { ...request, stream: true, stream_options: { include_usage: true } },
-          // The run's own timers (connect, first token, idle, total) decide; the SDK's is only a backstop.
-          { signal: run.signal, maxRetries: 0, timeout: this.config.totalTimeoutMs },
-        )
-        .asResponse();
+      // Resolves once the response headers arrived; HTTP errors reject with the SDK's typed errors.
+      const stream = await this.requireClient(request.model).chat.completions.create(
+        { ...request, stream: true, stream_options: { include_usage: true } },
+        // The run's own timers (connect, first token, idle, total) decide; the SDK's is only a backstop.
+        { signal: run.signal, maxRetries: 0, timeout: this.config.totalTimeoutMs },
+      );
       run.onResponse();
-      if (!response.body) throw new BadGatewayException(`The model server at ${this.baseUrl} answered without a body; retry.`);
-      let finished = false;
-      await readEvents(asReadable(response.body), (event, data) => {
-        if (finished || (event !== null && event.startsWith('thread.'))) return;
-        if (data.startsWith('[DONE]')) {
-          finished = true;
-          return;
-        }
-        const chunk = JSON.parse(data) as ChatCompletionChunk & { error?: unknown };
-        if (typeof chunk !== 'object' || chunk === null) throw new SyntaxError(`Expected a JSON object, got: ${data.slice(0, 100)}`);
-        // An error object sent inside an otherwise successful stream.
-        if (chunk.error) throw new APIError(undefined, chunk.error as object, undefined, response.headers);
+      // The SDK parses the events, skips [DONE] and throws an error object sent inside the stream;
+      // an abort (stop, disconnect, a timeout) ends the loop quietly and the run's outcome says which.
+      for await (const chunk of stream) {
         run.onChunk();
         const choice = chunk.choices?.[0];
         if (choice) {
@@ -124,10 +106,7 @@ export class LlmService implements OnApplicationBootstrap {
         }
         if (chunk.usage) run.usage = chunk.usage;
         if (chunk.model) run.model = chunk.model;
-      }).catch((error: unknown) => {
-        // Stopped on purpose (stop, disconnect, a timeout): the outcome says which.
-        if (!isAbortError(error)) throw error;
-      });
+      }
     } catch (error) {
       run.error = error;
     } finally {
@@ -137,11 +116,3 @@ export class LlmService implements OnApplicationBootstrap {
   }
 }
 
-function isAbortError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'AbortError';
-}
-
-/** Our fetch gives a Node stream; a standard fetch (if one is ever configured) a web stream. */
-function asReadable(body: unknown): Readable {
-  return body instanceof Readable ? body : Readable.fromWeb(body as WebReadableStream);
-}
