@@ -21,8 +21,12 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** Builds the server with the Nest CLI (same output as `npm run build:server`) into a private folder. */
+/**
+ * Builds the server with the Nest CLI (same output as `npm run build:server`) into a private folder.
+ * BENCH_SERVER_MAIN=<path to main.js> runs that build instead (e.g. another commit's, to compare).
+ */
 export function buildServer(): string {
+  if (process.env.BENCH_SERVER_MAIN) return resolve(process.env.BENCH_SERVER_MAIN);
   const main = resolve(SERVER_BUILD, 'main.js');
   if (process.env.BENCH_SKIP_BUILD === '1' && existsSync(main)) return main;
   process.stdout.write('building the server (nest build) …\n');

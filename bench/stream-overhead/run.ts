@@ -1,8 +1,9 @@
 /**
  * Streaming overhead of nono-chat: time to first and to last token of an answer streamed through
  * nono-chat (auth, session lookup, lock, stored user message, context, SDK, SSE, stored answer)
- * versus the same answer streamed straight from the same fake model server, with the same client
- * code. nono-chat runs as its own process.
+ * versus the same answer streamed straight from the same fake model server and through a bare
+ * node:http relay (relay-server.ts), with the same client code. nono-chat and the relay run as their
+ * own processes.
  *
  * Load model. "N concurrent streams" means N answers held open at the same time, as N people
  * reading answers would: the N requests arrive at a steady rate over ARRIVAL_WINDOW_MS (stream i
