@@ -96,7 +96,8 @@ export async function startNono(main: string, redisUrl: string, modelUrl: string
   const child = spawn(process.execPath, [...profile, main], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
   children.add(child);
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/health/live`, child, 20_000);
+  // Generous: on a shared, loaded machine a start can take tens of seconds.
+  await waitForHttp(`${url}/health/live`, child, 60_000);
   return {
     url,
     child,

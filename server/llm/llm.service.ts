@@ -1,13 +1,16 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, ServiceUnavailableException } from '@nestjs/common';
+import { HttpException, Inject, Injectable, Logger, OnApplicationBootstrap, ServiceUnavailableException } from '@nestjs/common';
 import OpenAI from 'openai';
 import { llmConfig, LlmConfig } from '../config/config';
 import type { Persona } from '../personas/persona-catalogue';
-import { LlmCallContext } from './llm-errors';
+import { LlmCallContext, modelCallDetail } from './llm-errors';
 import { StreamRun } from './stream-run';
 import { CompletionOutcome, CompletionRequest, ModelChoice } from './llm.types';
 import { warmUpTokenizer } from './tokenizer';
 
 const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+/** How a refused message starts when chat is not configured; the client recognises it. */
+export const CHAT_NOT_SET_UP = 'Chat is not set up on this server yet.';
 
 /**
  * The one place that talks to the model: any OpenAI-compatible server through the official SDK
@@ -40,23 +43,24 @@ export class LlmService implements OnApplicationBootstrap {
     // The tokenizer's rank table takes tens of ms to build: right after start, not on the first
     // message, and without delaying the start itself.
     setImmediate(warmUpTokenizer).unref();
-    if (!this.client) return;
+    if (!this.client) return this.logger.warn(`Chat is off: ${this.missingSettings()}`);
+    // Node loads its fetch implementation (undici) on first use, 0.1-0.5 s of work: right after
+    // start rather than inside the first answer's connect time. Touching `Headers` loads it.
+    setImmediate(() => void globalThis.Headers).unref();
     this.logger.log(`Model server: ${this.baseUrl}; default model: ${this.config.model ?? '(none: each persona must name one)'}`);
   }
 
   /**
-   * The model and parameters for a persona, or a 503 that names the settings to add. Checked before
-   * anything is stored, so a misconfigured server rejects the message instead of recording failures.
+   * The model and parameters for a persona, or a 503 telling the person that chat is not set up
+   * (the settings to add are in the log and /health). Checked before anything is stored, so a
+   * misconfigured server rejects the message instead of recording failures.
    */
   modelFor(persona: Persona): ModelChoice {
     const model = persona.model ?? this.config.model;
-    if (!model) {
-      throw new ServiceUnavailableException(
-        'Chat is not configured: no model is set. Set OPENAI_MODEL (e.g. gpt-4o-mini) and OPENAI_API_KEY, ' +
-          'or OPENAI_BASE_URL for a local OpenAI-compatible server (Ollama, vLLM, LM Studio, llama.cpp), then restart.',
-      );
+    if (!model || !this.client) {
+      this.logger.warn(`A message was refused: ${this.missingSettings(model)}`);
+      throw new ServiceUnavailableException(`${CHAT_NOT_SET_UP} Tell the administrator; nothing was sent or stored.`);
     }
-    this.requireClient(model);
     const choice: ModelChoice = { model };
     if (persona.temperature !== undefined) choice.temperature = persona.temperature;
     if (persona.max_tokens !== undefined) choice.max_tokens = persona.max_tokens;
@@ -64,12 +68,21 @@ export class LlmService implements OnApplicationBootstrap {
     return choice;
   }
 
-  private requireClient(model: string): OpenAI {
+  /** For the administrator: the settings to add before chat can answer (undefined when none). */
+  private missingSettings(model = this.config.model): string | undefined {
+    if (!model) {
+      return (
+        'no model is set. Set OPENAI_MODEL (e.g. gpt-4o-mini) and OPENAI_API_KEY, or OPENAI_BASE_URL for a local ' +
+        'OpenAI-compatible server (Ollama, vLLM, LM Studio, llama.cpp), then restart.'
+      );
+    }
+    if (this.client) return undefined;
+    return `model "${model}" is set but there is no way to reach it. Set OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server, then restart.`;
+  }
+
+  private requireClient(): OpenAI {
     if (this.client) return this.client;
-    throw new ServiceUnavailableException(
-      `Chat is not configured: model "${model}" is set but there is no way to reach it. Set OPENAI_API_KEY, ` +
-        'or OPENAI_BASE_URL for a local OpenAI-compatible server, then restart.',
-    );
+    throw new ServiceUnavailableException(`${CHAT_NOT_SET_UP} Tell the administrator.`);
   }
 
   /**
@@ -85,7 +98,7 @@ export class LlmService implements OnApplicationBootstrap {
     const run = new StreamRun(this.config, ctx, signal);
     try {
       // Resolves once the response headers arrived; HTTP errors reject with the SDK's typed errors.
-      const stream = await this.requireClient(request.model).chat.completions.create(
+      const stream = await this.requireClient().chat.completions.create(
         { ...request, stream: true, stream_options: { include_usage: true } },
         // The run's own timers (connect, first token, idle, total) decide; the SDK's is only a backstop.
         { signal: run.signal, maxRetries: 0, timeout: this.config.totalTimeoutMs },
@@ -112,7 +125,17 @@ export class LlmService implements OnApplicationBootstrap {
     } finally {
       run.end();
     }
-    return run.outcome(this.config.connectTimeoutMs);
+    const outcome = run.outcome(this.config.connectTimeoutMs);
+    if (outcome.kind === 'failed') this.logFailure(outcome.error);
+    return outcome;
+  }
+
+  /** The person sees what to do; the log gets the server's URL and the setting to check. */
+  private logFailure(error: HttpException): void {
+    const detail = modelCallDetail(error);
+    const text = `Model call failed (${error.getStatus()}): ${detail?.message ?? error.message}`;
+    if (detail?.level === 'error') this.logger.error(text);
+    else this.logger.warn(text);
   }
 }
 
