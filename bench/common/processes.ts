@@ -22,8 +22,12 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** Builds the server with the Nest CLI (same output as `npm run build:server`) into a private folder. */
+/**
+ * Builds the server with the Nest CLI (same output as `npm run build:server`) into a private folder.
+ * BENCH_SERVER_MAIN=<path to main.js> runs that build instead (e.g. another commit's, to compare).
+ */
 export function buildServer(): string {
+  if (process.env.BENCH_SERVER_MAIN) return resolve(process.env.BENCH_SERVER_MAIN);
   const main = resolve(SERVER_BUILD, 'main.js');
   if (process.env.BENCH_SKIP_BUILD === '1' && existsSync(main)) return main;
   process.stdout.write('building the server (nest build) …\n');
@@ -93,7 +97,8 @@ export async function startNono(main: string, redisUrl: string, modelUrl: string
   const child = spawn(process.execPath, [...profile, main], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
   children.add(child);
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/health/live`, child, 20_000);
+  // Generous: on a shared, loaded machine a start can take tens of seconds.
+  await waitForHttp(`${url}/health/live`, child, 60_000);
   return {
     url,
     child,

@@ -210,8 +210,8 @@ export class ChatState {
     if (turn.controller.signal.aborted) return;
     this.noteModelProblem(problem);
     if (turn.localUserId) {
-      // The banner spells out the missing setting; the message only needs to say why it waits.
-      const shown = isModelNotConfigured(problem) ? { ...problem, message: 'Not sent: no model is configured (see above).' } : problem;
+      // The banner says what to do; the message only needs to say why it waits.
+      const shown = isModelNotConfigured(problem) ? { ...problem, message: 'Not sent: chat is not set up yet (see above).' } : problem;
       this.messagesState.update((list) => list.map((m) => (m.id === turn.localUserId ? { ...m, unsent: true, error: shown } : m)));
     } else {
       this.noticeState.set(problem.message);
