@@ -43,9 +43,25 @@ export const llmConfig = registerAs('llm', () => {
   };
 });
 
+/** Rate limits (requests per window) and quotas; 0 turns one off. */
+export const limitsConfig = registerAs('limits', () => {
+  const env = parseEnv(process.env);
+  return {
+    windowSeconds: env.rateLimitWindowSeconds,
+    guestPerWindow: env.rateLimitGuestPerMinute,
+    loginPerWindow: env.rateLimitLoginPerMinute,
+    messagesPerWindow: env.rateLimitMessagesPerMinute,
+    sessionsPerWindow: env.rateLimitSessionsPerMinute,
+    maxSessionsPerIdentity: env.maxSessionsPerIdentity,
+    maxMessagesPerSession: env.maxMessagesPerSession,
+    dailyTokenQuota: env.dailyTokenQuota,
+  };
+});
+
 export type AppConfig = ConfigType<typeof appConfig>;
 export type RedisConfig = ConfigType<typeof redisConfig>;
 export type SessionsConfig = ConfigType<typeof sessionsConfig>;
 export type LlmConfig = ConfigType<typeof llmConfig>;
+export type LimitsConfig = ConfigType<typeof limitsConfig>;
 
-export const allConfig = [appConfig, redisConfig, sessionsConfig, llmConfig];
+export const allConfig = [appConfig, redisConfig, sessionsConfig, llmConfig, limitsConfig];

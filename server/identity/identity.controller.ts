@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ErrorBody } from '../common/error-body';
+import { RateLimit } from '../limits/limits.decorators';
 import { CurrentUser } from './current-user.decorator';
 import { GuestIdentityDto, IdentityDto, mapIdentity } from './dto/identity.dto';
 import { IdentityService } from './identity.service';
@@ -15,7 +16,11 @@ export class IdentityController {
   @Public()
   @Post('auth/guest')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Create an anonymous identity and get its bearer token' })
+  @RateLimit('guest')
+  @ApiOperation({
+    summary: 'Create an anonymous identity and get its bearer token',
+    description: 'Limited per client address (RATE_LIMIT_GUEST_PER_MINUTE).',
+  })
   async createGuestIdentity(): Promise<GuestIdentityDto> {
     const { identity, token } = await this.identities.createGuest();
     return { user_id: identity.user_id, token };

@@ -12,6 +12,7 @@ import type { Response } from 'express';
 import { ErrorBody } from '../common/error-body';
 import { sendJsonText } from '../common/json-text';
 import { CurrentUser } from '../identity/current-user.decorator';
+import { RateLimit } from '../limits/limits.decorators';
 import type { Identity } from '../identity/identity.types';
 import { MessageListDto, MessageListQueryDto } from './dto/message.dto';
 import { SessionCreateDto, SessionDto, SessionListDto, SessionListQueryDto, SessionUpdateDto } from './dto/session.dto';
@@ -28,8 +29,12 @@ export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}
 
   @Post()
+  @RateLimit('sessions', 'sessions_per_identity')
   @ApiBadRequestResponse({ type: ErrorBody, description: 'Invalid body, query or cursor' })
-  @ApiOperation({ summary: 'Create a session (persona defaults to the catalogue default)' })
+  @ApiOperation({
+    summary: 'Create a session (persona defaults to the catalogue default)',
+    description: 'Limited per identity (RATE_LIMIT_SESSIONS_PER_MINUTE) and by MAX_SESSIONS_PER_IDENTITY.',
+  })
   createSession(@CurrentUser() me: Identity, @Body() dto: SessionCreateDto): Promise<SessionDto> {
     return this.sessions.createSession(me.user_id, dto);
   }
