@@ -1,9 +1,34 @@
+import { Controller, HttpCode, Module, Post } from '@nestjs/common';
 import request from 'supertest';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Public } from '../server/identity/public.decorator';
+import { RateLimit } from '../server/limits/limits.decorators';
 import { startTestApp, TestApp } from './support/app';
 import { ChatHarness, startChatHarness } from './support/fake-openai-harness';
 import { newGuest } from './support/guest';
 import { uniquePrefix } from './support/redis';
+
+/** Sign-up and sign-in routes as an account module declares them: public, with the `login` limit. */
+@Public()
+@Controller('api/probe-auth')
+class ProbeAuthController {
+  @Post('register')
+  @HttpCode(201)
+  @RateLimit('login')
+  register(): { ok: true } {
+    return { ok: true };
+  }
+
+  @Post('login')
+  @HttpCode(200)
+  @RateLimit('login')
+  login(): { ok: true } {
+    return { ok: true };
+  }
+}
+
+@Module({ controllers: [ProbeAuthController] })
+class ProbeAuthModule {}
 
 const guest = (t: TestApp, headers: Record<string, string> = {}) => request(t.url).post('/api/auth/guest').set(headers);
 
@@ -49,6 +74,22 @@ describe('rate limits', () => {
     });
   });
 
+  it('the `login` limit counts register and sign-in attempts together, per address', async () => {
+    const t = await startTestApp({ RATE_LIMIT_LOGIN_PER_MINUTE: '2' }, [ProbeAuthModule]);
+    try {
+      await request(t.url).post('/api/probe-auth/register').expect(201);
+      await request(t.url).post('/api/probe-auth/login').expect(200);
+      expectTooMany(
+        await request(t.url).post('/api/probe-auth/login'),
+        /^Too many sign-in attempts from this address: 2 per minute\. Try again in \d+ s\.$/,
+        2,
+      );
+      expectTooMany(await request(t.url).post('/api/probe-auth/register'), /^Too many sign-in attempts/, 2);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('counts each forwarded client on its own behind a trusted proxy (TRUST_PROXY)', async () => {
     const t = await startTestApp({ RATE_LIMIT_GUEST_PER_MINUTE: '1', TRUST_PROXY: 'loopback' });
     try {
@@ -61,11 +102,12 @@ describe('rate limits', () => {
   });
 
   it('lets requests through again once the window has passed', async () => {
-    const t = await startTestApp({ RATE_LIMIT_GUEST_PER_MINUTE: '1', RATE_LIMIT_WINDOW_SECONDS: '1' });
+    // A window long enough that a slow machine still sends the second request inside it.
+    const t = await startTestApp({ RATE_LIMIT_GUEST_PER_MINUTE: '1', RATE_LIMIT_WINDOW_SECONDS: '3' });
     try {
       await guest(t).expect(201);
       const res = await guest(t);
-      expectTooMany(res, /^Too many guest identities from this address: 1 per second\. Try again in 1 s\.$/, 1);
+      expectTooMany(res, /^Too many guest identities from this address: 1 per 3 seconds\. Try again in [1-3] s\.$/, 1);
       await sleep(Number(res.headers['retry-after']) * 1000 + 100);
       const again = await guest(t).expect(201);
       expect(again.headers['ratelimit-remaining']).toBe('0');

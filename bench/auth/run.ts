@@ -50,6 +50,7 @@ async function main(): Promise<void> {
     const targets: Record<string, Target> = {
       'without auth + limit': { url: `${bare.url}/bench/sessions`, headers: { 'X-Bench-User': userId }, pid: bare.child.pid! },
       'auth + rate limit': { url: `${limited.url}/bench/sessions`, headers: auth, pid: limited.child.pid! },
+      'auth only': { url: `${limited.url}/bench/sessions-auth-only`, headers: auth, pid: limited.child.pid! },
     };
     for (const [name, target] of Object.entries(targets)) {
       const res = await fetch(target.url, { headers: target.headers });
@@ -91,12 +92,14 @@ function report(results: Record<string, CannonResult[]>, cpu: Record<string, num
       String(runs.reduce((n, r) => n + r.errors, 0)),
     ]);
   }
-  const [bare, limited] = Object.keys(results);
-  const cost = 1 - rps[limited] / rps[bare];
-  const cpuCost = (cpu[limited] / sum(results[limited])) / (cpu[bare] / sum(results[bare])) - 1;
+  const [bare, limited, authOnly] = Object.keys(results);
+  const cost = (name: string) => 1 - rps[name] / rps[bare];
+  const cpuCost = (name: string) => cpu[name] / sum(results[name]) / (cpu[bare] / sum(results[bare])) - 1;
+  const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
   process.stdout.write(`\nGET a page of ${SESSIONS} sessions, ${CONNECTIONS} connections, ${ROUNDS} × ${SECONDS} s each\n${table(rows)}\n`);
   process.stdout.write(
-    `\nauth + rate limit cost: ${(cost * 100).toFixed(1)}% of throughput, ${(cpuCost * 100).toFixed(1)}% more CPU per request (target ≤ 10%)\n`,
+    `\nauth + rate limit cost: ${percent(cost(limited))} of throughput, ${percent(cpuCost(limited))} more CPU per request (target ≤ 10%)\n` +
+      `auth alone: ${percent(cost(authOnly))} of throughput, ${percent(cpuCost(authOnly))} more CPU per request\n`,
   );
 }
 

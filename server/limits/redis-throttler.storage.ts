@@ -6,8 +6,8 @@ type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>
 
 /**
  * Throttler storage in the app's store (Redis, or the embedded store), so all instances share one
- * count. Fixed windows: the first hit starts a window of `ttl` ms; over `limit` hits the caller is
- * blocked until that window ends (the block lasts the rest of the window, whatever `blockDuration`).
+ * count. Fixed windows of `ttl` ms: over `limit` hits in one, the caller is blocked until it ends
+ * (the block lasts the rest of the window, whatever `blockDuration`).
  * The throttler's times are in seconds, rounded up, at least 1.
  */
 @Injectable()
