@@ -21,6 +21,9 @@ export function configureApp(app: INestApplication, env: Env): void {
   // API responses are per-caller and change with every message; hashing each body for an ETag
   // (SHA-1 of up to hundreds of KB) costs more than the rare 304 saves. Static files keep theirs.
   express.set('etag', false);
+  // Client addresses (per-address rate limits, logs) come from X-Forwarded-For only behind a
+  // configured proxy; otherwise anyone could claim any address.
+  express.set('trust proxy', env.trustProxy);
   const logger = rootLogger(env);
   app.useLogger(new AppLogger(logger));
   // One middleware for what every request needs (each express layer has its own cost): its id,

@@ -324,3 +324,37 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
     await expect(ids.create({ user_id: 'u_other', created_at: 1 }, 'ab'.repeat(32))).rejects.toThrow(/collision/);
   });
 });
+
+describe.each(stores)('store commands for counters and sorted sets: %s', (_name, open) => {
+  let store: OpenStore;
+  let prefix: string;
+  beforeEach(async () => {
+    prefix = uniquePrefix();
+    store = await open(prefix);
+  });
+  afterEach(async () => store.close());
+
+  it('INCR/INCRBY count from zero and keep the TTL; PEXPIRE NX sets a TTL only once', async () => {
+    const key = `${prefix}:counter`;
+    expect(await store.client.incr(key)).toBe(1);
+    expect(await store.client.pttl(key)).toBe(-1);
+    expect(await store.client.pexpire(key, 60_000, 'NX')).toBe(1);
+    expect(await store.client.pexpire(key, 5_000_000, 'NX')).toBe(0);
+    expect(await store.client.incrby(key, 41)).toBe(42);
+    const ttl = await store.client.pttl(key);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+    expect(await store.client.pttl(`${prefix}:missing`)).toBe(-2);
+  });
+
+  it('ZCARD and ZRANGE read members lowest score first', async () => {
+    const key = `${prefix}:z`;
+    await store.client.zadd(key, 3, 'c');
+    await store.client.zadd(key, 1, 'a');
+    await store.client.zadd(key, 2, 'b');
+    expect(await store.client.zcard(key)).toBe(3);
+    expect(await store.client.zrange(key, 0, 1)).toEqual(['a', 'b']);
+    expect(await store.client.zrange(key, 0, -1)).toEqual(['a', 'b', 'c']);
+    expect(await store.client.zcard(`${prefix}:none`)).toBe(0);
+  });
+});

@@ -74,6 +74,13 @@ export function startFakeModel(options: FakeModelOptions): Promise<Running> {
   return startNode(args, process.env, /^FAKE_OPENAI_URL=(\S+)/, 'fake model server');
 }
 
+export const RATE_LIMITS_OFF = {
+  RATE_LIMIT_GUEST_PER_MINUTE: '0',
+  RATE_LIMIT_LOGIN_PER_MINUTE: '0',
+  RATE_LIMIT_MESSAGES_PER_MINUTE: '0',
+  RATE_LIMIT_SESSIONS_PER_MINUTE: '0',
+};
+
 /** nono-chat from the benchmark build, on a free port, against `redisUrl` and `modelUrl`. */
 export async function startNono(main: string, redisUrl: string, modelUrl: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<Running> {
   const port = await freePort();
@@ -87,6 +94,8 @@ export async function startNono(main: string, redisUrl: string, modelUrl: string
     OPENAI_MODEL: 'bench-model',
     OPENAI_API_KEY: 'bench-key',
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+    // Benches fill histories and open sessions faster than a person would; bench:auth sets its own.
+    ...RATE_LIMITS_OFF,
     ...extraEnv,
   };
   // Its logs go nowhere: reading them would cost the load generator CPU.

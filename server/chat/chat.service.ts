@@ -8,6 +8,7 @@ import {
   Logger,
 } from '@nestjs/common';
 import { llmConfig, LlmConfig } from '../config/config';
+import { QuotaService } from '../limits/quota.service';
 import { LlmService } from '../llm/llm.service';
 import type { CompletionOutcome, ModelChoice } from '../llm/llm.types';
 import { countTokens, TOKENS_PER_MESSAGE } from '../llm/tokenizer';
@@ -71,6 +72,7 @@ export class ChatService {
     private readonly personas: PersonasService,
     private readonly llm: LlmService,
     private readonly generations: GenerationsService,
+    private readonly quotas: QuotaService,
     @Inject(llmConfig.KEY) private readonly config: LlmConfig,
   ) {
     this.store = repository;
@@ -157,7 +159,11 @@ export class ChatService {
       const opening = await open(turn);
       channel.started(opening.userMessage);
       const assistant = await this.answer(turn, opening, generation, channel);
-      await Promise.all([this.store.appendMessages(userId, sessionId, [assistant.message]), this.generations.end(generation)]);
+      await Promise.all([
+        this.store.appendMessages(userId, sessionId, [assistant.message]),
+        this.generations.end(generation),
+        this.quotas.recordAnswer(userId, assistant.message),
+      ]);
       answered = { userMessage: opening.userMessage, assistant: assistant.message, error: assistant.error };
     } catch (error) {
       failure = error;

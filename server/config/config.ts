@@ -50,12 +50,25 @@ export const llmConfig = namespace('llm', (env) => ({
   totalTimeoutMs: env.llmTotalTimeoutMs,
 }));
 
+/** Rate limits (requests per window) and quotas; 0 turns one off. */
+export const limitsConfig = namespace('limits', (env) => ({
+  windowSeconds: env.rateLimitWindowSeconds,
+  guestPerWindow: env.rateLimitGuestPerMinute,
+  loginPerWindow: env.rateLimitLoginPerMinute,
+  messagesPerWindow: env.rateLimitMessagesPerMinute,
+  sessionsPerWindow: env.rateLimitSessionsPerMinute,
+  maxSessionsPerIdentity: env.maxSessionsPerIdentity,
+  maxMessagesPerSession: env.maxMessagesPerSession,
+  dailyTokenQuota: env.dailyTokenQuota,
+}));
+
 export type AppConfig = ReturnType<typeof appConfig>;
 export type RedisConfig = ReturnType<typeof redisConfig>;
 export type SessionsConfig = ReturnType<typeof sessionsConfig>;
 export type LlmConfig = ReturnType<typeof llmConfig>;
+export type LimitsConfig = ReturnType<typeof limitsConfig>;
 
-export const allConfig: Namespace<object>[] = [appConfig, redisConfig, sessionsConfig, llmConfig];
+export const allConfig: Namespace<object>[] = [appConfig, redisConfig, sessionsConfig, llmConfig, limitsConfig];
 
 /**
  * The global configuration of one app: `ENV` and every namespace under its KEY, derived once from

@@ -35,7 +35,31 @@ describe('parseEnv', () => {
       llmIdleTimeoutMs: 30000,
       llmTotalTimeoutMs: 300000,
       clientDir: undefined,
+      trustProxy: false,
+      rateLimitWindowSeconds: 60,
+      rateLimitGuestPerMinute: 10,
+      rateLimitLoginPerMinute: 10,
+      rateLimitMessagesPerMinute: 20,
+      rateLimitSessionsPerMinute: 30,
+      maxSessionsPerIdentity: 10000,
+      maxMessagesPerSession: 10000,
+      dailyTokenQuota: 0,
     });
+  });
+
+  it('reads TRUST_PROXY as a hop count or a list of proxy addresses, and rejects anything else', () => {
+    expect(parseEnv({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(parseEnv({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(parseEnv({ TRUST_PROXY: '10.0.0.0/8, loopback,::1' }).trustProxy).toEqual(['10.0.0.0/8', 'loopback', '::1']);
+    expect(problemsOf({ TRUST_PROXY: 'true' })[0]).toMatch(/^TRUST_PROXY="true" is not a proxy hop count/);
+    expect(problemsOf({ TRUST_PROXY: '10.0.0.0/40' })[0]).toMatch(/^TRUST_PROXY=/);
+  });
+
+  it('rejects a negative limit and accepts 0 (off)', () => {
+    expect(problemsOf({ RATE_LIMIT_MESSAGES_PER_MINUTE: '-1' })).toEqual([
+      'RATE_LIMIT_MESSAGES_PER_MINUTE=-1 is out of range: it must be between 0 and 1000000',
+    ]);
+    expect(parseEnv({ MAX_SESSIONS_PER_IDENTITY: '0' }).maxSessionsPerIdentity).toBe(0);
   });
 
   it('reads every variable that is set, and treats blank values as unset', () => {

@@ -24,7 +24,19 @@ export interface Env {
   llmIdleTimeoutMs: number;
   llmTotalTimeoutMs: number;
   clientDir: string | undefined;
+  /** Express `trust proxy`: false (default), a hop count, or addresses/subnets of the proxies. */
+  trustProxy: TrustProxy;
+  rateLimitWindowSeconds: number;
+  rateLimitGuestPerMinute: number;
+  rateLimitLoginPerMinute: number;
+  rateLimitMessagesPerMinute: number;
+  rateLimitSessionsPerMinute: number;
+  maxSessionsPerIdentity: number;
+  maxMessagesPerSession: number;
+  dailyTokenQuota: number;
 }
+
+export type TrustProxy = false | number | string[];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -117,11 +129,43 @@ class Reader {
     return fallback;
   }
 
+  /**
+   * TRUST_PROXY: unset/false = the socket's address is the client's (X-Forwarded-For ignored); a
+   * number = that many proxies in front; else a comma-separated list of proxy addresses, subnets
+   * (CIDR) or express' names loopback, linklocal, uniquelocal.
+   */
+  trustProxy(name: string): TrustProxy {
+    const value = this.text(name);
+    if (value === undefined || value.toLowerCase() === 'false') return false;
+    if (/^\d+$/.test(value)) return Number(value);
+    const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+    const bad = entries.filter((e) => !isProxyAddress(e));
+    if (bad.length > 0 || entries.length === 0) {
+      this.problems.push(
+        `${name}=${JSON.stringify(value)} is not a proxy hop count or a list of addresses/subnets ` +
+          `(e.g. 1, or 10.0.0.0/8,loopback); unset it when no reverse proxy is in front`,
+      );
+      return false;
+    }
+    return entries;
+  }
+
   pattern(name: string, fallback: string, re: RegExp, why: string): string {
     const value = this.text(name) ?? fallback;
     if (!re.test(value)) this.problems.push(`${name}=${JSON.stringify(value)} ${why}`);
     return value;
   }
+}
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_NAMES.includes(entry)) return true;
+  const [address, bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
 }
 
 export function parseEnv(raw: Raw): Env {
@@ -150,6 +194,15 @@ export function parseEnv(raw: Raw): Env {
     llmIdleTimeoutMs: r.int('LLM_IDLE_TIMEOUT_MS', 30_000, 100, 600_000),
     llmTotalTimeoutMs: r.int('LLM_TOTAL_TIMEOUT_MS', 300_000, 1000, 3_600_000),
     clientDir: r.text('CLIENT_DIR'),
+    trustProxy: r.trustProxy('TRUST_PROXY'),
+    rateLimitWindowSeconds: r.int('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
+    rateLimitGuestPerMinute: r.int('RATE_LIMIT_GUEST_PER_MINUTE', 10, 0, 1_000_000),
+    rateLimitLoginPerMinute: r.int('RATE_LIMIT_LOGIN_PER_MINUTE', 10, 0, 1_000_000),
+    rateLimitMessagesPerMinute: r.int('RATE_LIMIT_MESSAGES_PER_MINUTE', 20, 0, 1_000_000),
+    rateLimitSessionsPerMinute: r.int('RATE_LIMIT_SESSIONS_PER_MINUTE', 30, 0, 1_000_000),
+    maxSessionsPerIdentity: r.int('MAX_SESSIONS_PER_IDENTITY', 10_000, 0, 100_000_000),
+    maxMessagesPerSession: r.int('MAX_MESSAGES_PER_SESSION', 10_000, 0, 100_000_000),
+    dailyTokenQuota: r.int('DAILY_TOKEN_QUOTA', 0, 0, Number.MAX_SAFE_INTEGER),
   };
   if (r.problems.length > 0) throw new EnvError(r.problems);
   return env;

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ErrorBody } from '../common/error-body';
+import { RateLimit } from '../limits/limits.decorators';
 import { CurrentUser } from './current-user.decorator';
 import { GuestIdentityDto, IdentityDto, mapIdentity } from './dto/identity.dto';
 import { IdentityService } from './identity.service';
@@ -15,9 +16,12 @@ export class IdentityController {
   @Public()
   @Post('auth/guest')
   @HttpCode(201)
+  @RateLimit('guest')
   @ApiOperation({
     summary: 'Create an anonymous identity and get its bearer token',
-    description: 'Needs no token. Send the returned token as `Authorization: Bearer <token>` on every other /api call; keep it, as it cannot be shown again.',
+    description:
+      'Needs no token. Send the returned token as `Authorization: Bearer <token>` on every other /api call; keep it, as it cannot be shown again. ' +
+      'Limited per client address (RATE_LIMIT_GUEST_PER_MINUTE).',
   })
   async createGuestIdentity(): Promise<GuestIdentityDto> {
     const { identity, token } = await this.identities.createGuest();

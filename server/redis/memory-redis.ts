@@ -178,13 +178,14 @@ export class MemoryRedis extends EventEmitter implements Store {
     return this.setExpiry(key, seconds * 1000, condition);
   }
 
-  async pexpire(key: string, milliseconds: number): Promise<number> {
-    return this.setExpiry(key, milliseconds);
+  async pexpire(key: string, milliseconds: number, condition?: 'NX'): Promise<number> {
+    return this.setExpiry(key, milliseconds, condition);
   }
 
-  private setExpiry(key: string, ms: number, condition?: 'XX'): number {
+  private setExpiry(key: string, ms: number, condition?: 'XX' | 'NX'): number {
     const entry = this.entry(key);
     if (!entry || (condition === 'XX' && entry.expiresAt === undefined)) return 0;
+    if (condition === 'NX' && entry.expiresAt !== undefined) return 0;
     if (ms <= 0) this.db.data.delete(key);
     else entry.expiresAt = Date.now() + ms;
     return 1;
@@ -197,7 +198,6 @@ export class MemoryRedis extends EventEmitter implements Store {
     return 1;
   }
 
-  /** Not used by the app: lets the contract tests see TTLs on both stores. */
   async pttl(key: string): Promise<number> {
     const entry = this.entry(key);
     if (!entry) return -2;
@@ -222,6 +222,22 @@ export class MemoryRedis extends EventEmitter implements Store {
     if (nx && this.entry(key)) return null;
     this.db.data.set(key, ms === undefined ? { value: String(value) } : { value: String(value), expiresAt: Date.now() + ms });
     return 'OK';
+  }
+
+  async incr(key: string): Promise<number> {
+    return this.incrby(key, 1);
+  }
+
+  /** Keeps the key's TTL, as Redis does. */
+  async incrby(key: string, increment: number): Promise<number> {
+    const entry = this.entry(key);
+    if (entry && !isString(entry.value)) throw new WrongTypeError();
+    const current = entry ? Number(entry.value) : 0;
+    if (!Number.isInteger(current)) throw new Error('ERR value is not an integer or out of range');
+    const next = current + Number(increment);
+    if (entry) entry.value = String(next);
+    else this.db.data.set(key, { value: String(next) });
+    return next;
   }
 
   // ---- hashes -------------------------------------------------------------------------------
@@ -320,6 +336,14 @@ export class MemoryRedis extends EventEmitter implements Store {
     return removed;
   }
 
+  async zcard(key: string): Promise<number> {
+    return this.read(key, isSortedSet)?.scores.size ?? 0;
+  }
+
+  async zrange(key: string, start: number, stop: number): Promise<string[]> {
+    return slice((this.read(key, isSortedSet)?.descending() ?? []).reverse(), start, stop).map(([member]) => member);
+  }
+
   async zrevrange(key: string, start: number, stop: number): Promise<string[]> {
     return slice(this.read(key, isSortedSet)?.descending() ?? [], start, stop).map(([member]) => member);
   }
@@ -368,11 +392,11 @@ export class MemoryRedis extends EventEmitter implements Store {
 
 /** Every command of StoreCommands; the check below fails to compile when one is missing. */
 const COMMANDS = [
-  'del', 'exists', 'expire', 'pexpire', 'persist',
-  'get', 'set',
+  'del', 'exists', 'expire', 'pexpire', 'pttl', 'persist',
+  'get', 'set', 'incr', 'incrby',
   'hset', 'hget', 'hmget', 'hgetall', 'hdel', 'hincrby',
   'rpush', 'rpushx', 'rpop', 'llen', 'lindex', 'lrange', 'ltrim',
-  'zadd', 'zrem', 'zrevrange', 'zrevrangebyscore',
+  'zadd', 'zrem', 'zcard', 'zrange', 'zrevrange', 'zrevrangebyscore',
   'releaseLock', 'extendLock',
 ] as const satisfies ReadonlyArray<keyof StoreCommands<false>>;
 const allCommandsListed: Exclude<keyof StoreCommands<false>, (typeof COMMANDS)[number]> extends never ? true : never = true;

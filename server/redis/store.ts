@@ -24,6 +24,10 @@ export interface KeyCommands<Q extends boolean> {
   expire(key: string, seconds: number): Out<Q, number>;
   expire(key: string, seconds: number, condition: 'XX'): Out<Q, number>;
   pexpire(key: string, milliseconds: number): Out<Q, number>;
+  /** `NX`: only where no TTL is set yet. */
+  pexpire(key: string, milliseconds: number, condition: 'NX'): Out<Q, number>;
+  /** Milliseconds left; -1 without a TTL, -2 without the key. */
+  pttl(key: string): Out<Q, number>;
   persist(key: string): Out<Q, number>;
 }
 
@@ -31,6 +35,11 @@ export interface StringCommands<Q extends boolean> {
   get(key: string): Out<Q, string | null>;
   set(key: string, value: Value, nx: 'NX'): Out<Q, 'OK' | null>;
   set(key: string, value: Value, px: 'PX', milliseconds: number, nx: 'NX'): Out<Q, 'OK' | null>;
+}
+
+export interface CounterCommands<Q extends boolean> {
+  incr(key: string): Out<Q, number>;
+  incrby(key: string, increment: number): Out<Q, number>;
 }
 
 export interface HashCommands<Q extends boolean> {
@@ -58,6 +67,9 @@ export interface ListCommands<Q extends boolean> {
 export interface SortedSetCommands<Q extends boolean> {
   zadd(key: string, score: number, member: string): Out<Q, number>;
   zrem(key: string, ...members: string[]): Out<Q, number>;
+  zcard(key: string): Out<Q, number>;
+  /** Lowest score first. */
+  zrange(key: string, start: number, stop: number): Out<Q, string[]>;
   zrevrange(key: string, start: number, stop: number): Out<Q, string[]>;
   /** Members and scores, flat: [member, score, member, score, …]. `max`/`min`: a number, `(n` (exclusive), `+inf`, `-inf`. */
   zrevrangebyscore(
@@ -87,6 +99,7 @@ export interface LockCommands<Q extends boolean> {
 export interface StoreCommands<Q extends boolean>
   extends KeyCommands<Q>,
     StringCommands<Q>,
+    CounterCommands<Q>,
     HashCommands<Q>,
     ListCommands<Q>,
     SortedSetCommands<Q>,

@@ -10,6 +10,7 @@ import {
 } from '@nestjs/swagger';
 import { ErrorBody } from '../common/error-body';
 import { CurrentUser } from '../identity/current-user.decorator';
+import { RateLimit } from '../limits/limits.decorators';
 import type { Identity } from '../identity/identity.types';
 import {
   LegacySessionClearedDto,
@@ -33,11 +34,14 @@ export class LegacySessionsController {
   constructor(private readonly legacy: LegacySessionsService) {}
 
   @Post('create')
+  @RateLimit('sessions', 'sessions_per_identity')
   @ApiBadRequestResponse({ type: ErrorBody, description: 'Invalid body or unknown persona' })
   @HttpCode(201)
   @ApiOperation({
     summary: 'v0: create a session named by `user_id`',
-    description: 'Kept for v0 clients; use POST /api/sessions, where `display_name` is the name.',
+    description:
+      'Kept for v0 clients; use POST /api/sessions, where `display_name` is the name. ' +
+      'Counts toward the same limits as POST /api/sessions (RATE_LIMIT_SESSIONS_PER_MINUTE, MAX_SESSIONS_PER_IDENTITY).',
     deprecated: true,
   })
   createLegacySession(@CurrentUser() me: Identity, @Body() dto: LegacySessionCreateDto): Promise<LegacySessionCreatedDto> {

@@ -9,6 +9,7 @@ import {
 } from '@nestjs/swagger';
 import { ErrorBody } from '../common/error-body';
 import { CurrentUser } from '../identity/current-user.decorator';
+import { RateLimit } from '../limits/limits.decorators';
 import type { Identity } from '../identity/identity.types';
 import { MessageListDto, MessageListQueryDto } from './dto/message.dto';
 import { SessionCreateDto, SessionDto, SessionListDto, SessionListQueryDto, SessionUpdateDto } from './dto/session.dto';
@@ -25,12 +26,13 @@ export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}
 
   @Post()
+  @RateLimit('sessions', 'sessions_per_identity')
   @ApiBadRequestResponse({ type: ErrorBody, description: 'Invalid body, query or cursor' })
   @ApiOperation({
     summary: 'Create a session (persona defaults to the catalogue default)',
     description:
       'Creates an empty session owned by the caller. Unless pinned, it is removed after SESSION_TTL_SECONDS ' +
-      'without use; `expires_at` says when.',
+      'without use; `expires_at` says when. Limited per identity (RATE_LIMIT_SESSIONS_PER_MINUTE) and by MAX_SESSIONS_PER_IDENTITY.',
   })
   createSession(@CurrentUser() me: Identity, @Body() dto: SessionCreateDto): Promise<SessionDto> {
     return this.sessions.createSession(me.user_id, dto);
