@@ -1,45 +1,49 @@
-import { readFileSync } from 'node:fs';
-import { Tiktoken } from 'tiktoken/lite';
+import type * as O200kBase from 'gpt-tokenizer/cjs/encoding/o200k_base';
 import { countBounded } from './bounded-count';
 
 /**
- * Token counting with the o200k_base encoding (GPT-4o and later) from tiktoken, OpenAI's own
- * tokenizer compiled to WebAssembly, whose rank file ships in the package so it works offline.
- * Other model families tokenize differently; for budgeting a context that is a close enough,
- * consistent measure. Of the o200k_base packages it is the fastest on text it has not seen
- * (bench/tokenizer), and bounded-count.ts caps the work per message whatever its characters.
+ * Token counting with the o200k_base encoding (GPT-4o and later) from gpt-tokenizer, whose ranks
+ * ship in the package so it works offline. Other model families tokenize differently; for budgeting
+ * a context that is a close enough, consistent measure. Of the o200k_base packages it is the
+ * fastest on ordinary text and the lightest in memory (bench/tokenizer); bounded-count.ts caps the
+ * time spent on any one text, whatever its characters.
  */
-interface RankFile {
-  bpe_ranks: string;
-  special_tokens: Record<string, number>;
-  pat_str: string;
-}
 
-let encoder: Tiktoken | undefined;
+/** Special-token markers in user text ("<|endoftext|>") count as plain text: none allowed, none refused. */
+const PLAIN_TEXT = { allowedSpecial: new Set<string>(), disallowedSpecial: new Set<string>() };
+/**
+ * The package remembers the merges of up to 100,000 pieces by default; pieces are short here
+ * (bounded-count.ts), and a tenth of that keeps the memory small while common words still hit.
+ */
+const MERGE_CACHE_SIZE = 10_000;
 
-/** Built once per process and kept for its life (its memory lives in WebAssembly, never freed). */
-function o200k(): Tiktoken {
-  if (!encoder) {
-    // Read rather than required so that the 2 MB rank text is not kept in the module cache.
-    const file = JSON.parse(readFileSync(require.resolve('tiktoken/encoders/o200k_base.json'), 'utf8')) as RankFile;
-    encoder = new Tiktoken(file.bpe_ranks, file.special_tokens, file.pat_str);
+let encoding: typeof O200kBase | undefined;
+
+function o200k(): typeof O200kBase {
+  if (!encoding) {
+    // Loaded on first use (or by warmUpTokenizer) rather than at import: building the rank table
+    // takes a noticeable moment, which should not delay starting the server. The cjs/* subpath is
+    // in the package's exports, so it resolves both at run time and for the compiler's node10
+    // module resolution (which does not read exports).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    encoding = require('gpt-tokenizer/cjs/encoding/o200k_base') as typeof O200kBase;
+    encoding.setMergeCacheSize(MERGE_CACHE_SIZE);
   }
-  return encoder;
+  return encoding;
 }
 
-/** Builds the encoder ahead of the first request: it takes a noticeable moment. */
+/** Builds the encoder ahead of the first request. */
 export function warmUpTokenizer(): void {
   o200k();
 }
 
-/** Tokens in `text`, with bounded work whatever its characters (see bounded-count.ts). */
+/** Tokens in `text`, exact for ordinary text, with bounded time whatever its characters (see bounded-count.ts). */
 export function countTokens(text: string): number {
   return countBounded(text, countPlain);
 }
 
-/** Special-token markers in user text ("<|endoftext|>") count as plain text: none allowed, none refused. */
 function countPlain(text: string): number {
-  return o200k().encode(text, [], []).length;
+  return o200k().countTokens(text, PLAIN_TEXT);
 }
 
 /**
