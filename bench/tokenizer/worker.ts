@@ -16,6 +16,9 @@ export interface WorkerResult {
   /** Input name → milliseconds of each timed run: wall clock, and CPU time of this process. */
   times: Record<string, number[]>;
   cpu: Record<string, number[]>;
+  /** The same with no time budget (parts only): the package's own speed. Wall clock and CPU time. */
+  unguarded: Record<string, number[]>;
+  unguardedCpu: Record<string, number[]>;
   /** Input name → bounded count; for ordinary text also whether it equals the unbounded count. */
   counts: Record<string, { tokens: number; exact?: boolean }>;
   /** Unbounded count of one letter repeated: length → milliseconds. */
@@ -52,6 +55,8 @@ function main(): void {
     rssMb: mb(after.rss - before.rss),
     times: {},
     cpu: {},
+    unguarded: {},
+    unguardedCpu: {},
     counts: {},
     unbounded: {},
   };
@@ -72,6 +77,18 @@ function main(): void {
     }
     result.times[input] = times;
     result.cpu[input] = cpu;
+    result.unguarded[input] = [];
+    result.unguardedCpu[input] = [];
+    for (let run = 0; run < Math.min(runs, 3); run++) {
+      const text = make(100 + run);
+      counter.forget();
+      const usage = process.cpuUsage();
+      const t = performance.now();
+      countBounded(text, counter.count, () => 0);
+      result.unguarded[input].push(performance.now() - t);
+      const used = process.cpuUsage(usage);
+      result.unguardedCpu[input].push((used.user + used.system) / 1000);
+    }
   }
   for (const length of UNBOUNDED_LENGTHS[name]) {
     counter.forget();

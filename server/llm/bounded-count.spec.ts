@@ -86,6 +86,14 @@ describe('countBounded', () => {
     for (const part of seen.slice(0, -1)) expect(part.length).toBeLessThan(SLICE + 200);
   });
 
+  it('slices text that has no exact cut point too', () => {
+    const text = 'ab\n/'.repeat(2 * SLICE); // a line break before "/" may join a piece with it
+    const { seen, count } = recorder();
+    countBounded(text, count, frozen);
+    expect(seen.join('')).toBe(text);
+    for (const part of seen) expect(part.length).toBeLessThanOrEqual(2 * SLICE + RUN_CHUNK);
+  });
+
   // Slices are cut only where the encoding's split always has a boundary, so the count is exact.
   it.each([
     ['prose', PROSE, 32_000],

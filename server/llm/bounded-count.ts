@@ -38,7 +38,7 @@ export function countBounded(text: string, countPlain: CountPlain, now: () => nu
 
 /**
  * End of the part that starts at `from`: a RUN_CHUNK piece of a long run, or ordinary text up to the
- * next long run or the first exact cut point past SLICE characters.
+ * next long run or the first exact cut point past SLICE characters (any run boundary past 2 × SLICE).
  */
 function nextPart(text: string, from: number, end: number): number {
   let i = endOfRun(text, from, end);
@@ -50,6 +50,7 @@ function nextPart(text: string, from: number, end: number): number {
     const runEnd = endOfRun(text, i, end);
     if (runEnd - i > RUN_CHUNK) return previous > from && isExactCut(text, previous) ? previous : i; // a long run starts
     if (i - from >= SLICE && isExactCut(text, i)) return i;
+    if (i - from >= 2 * SLICE) return i; // text made to have no exact cut: a token or so over
     previous = i;
     i = runEnd;
   }
