@@ -15,19 +15,15 @@ export interface BuiltContext {
 }
 
 /**
- * Token counts of stored messages, by message id. Messages never change once stored, so each is
- * counted once per process instead of on every turn of a long conversation.
+ * Token counts of stored messages, by message id (random, server-made, never reused). Messages
+ * never change once stored, so each is counted once per process instead of on every turn of a long
+ * conversation; the least recently used counts go first when the cache is full.
  */
 export class TokenCountCache {
   private readonly counts: LRUCache<string, number>;
 
   constructor(maxEntries = 50_000) {
     this.counts = new LRUCache({ max: maxEntries });
-  }
-
-  /** How many counts are held (at most maxEntries). */
-  get size(): number {
-    return this.counts.size;
   }
 
   of(message: StoredMessage): number {
@@ -50,7 +46,7 @@ export function belongsInContext(message: StoredMessage): boolean {
   return !(message.role === 'assistant' && message.status === 'failed');
 }
 
-// A few personas, but edits to the catalogue add new texts: keep the cache small.
+/** A few personas, but edits to the catalogue add new texts: a small cache. */
 const promptTokens = new LRUCache<string, number>({ max: 256 });
 
 /** Tokens of the system prompt as sent, framing and the reply primer included; counted once per prompt text. */
