@@ -40,7 +40,7 @@ export class LlmService implements OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    // The tokenizer's rank table takes tens of ms to build: right after start, not on the first
+    // The tokenizer's rank table takes a few hundred ms to build: right after start, not on the first
     // message, and without delaying the start itself.
     setImmediate(warmUpTokenizer).unref();
     if (!this.client) return this.logger.warn(`Chat is off: ${this.missingSettings()}`);
