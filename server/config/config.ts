@@ -43,9 +43,24 @@ export const llmConfig = registerAs('llm', () => {
   };
 });
 
+export const authConfig = registerAs('auth', () => {
+  const env = parseEnv(process.env);
+  return {
+    mode: env.authMode,
+    /** Guest identities are always allowed in guest mode; elsewhere only with ALLOW_GUESTS=true. */
+    allowGuests: env.authMode === 'guest' || env.allowGuests,
+    registration: env.registration,
+    tokenTtlSeconds: env.tokenTtlSeconds,
+    guestTtlSeconds: env.guestTtlSeconds,
+    proxyUserHeader: env.proxyUserHeader,
+    trustedProxies: env.trustedProxies,
+  };
+});
+
 export type AppConfig = ConfigType<typeof appConfig>;
 export type RedisConfig = ConfigType<typeof redisConfig>;
 export type SessionsConfig = ConfigType<typeof sessionsConfig>;
 export type LlmConfig = ConfigType<typeof llmConfig>;
+export type AuthConfig = ConfigType<typeof authConfig>;
 
-export const allConfig = [appConfig, redisConfig, sessionsConfig, llmConfig];
+export const allConfig = [appConfig, redisConfig, sessionsConfig, llmConfig, authConfig];

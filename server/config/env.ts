@@ -24,12 +24,24 @@ export interface Env {
   llmIdleTimeoutMs: number;
   llmTotalTimeoutMs: number;
   clientDir: string | undefined;
+  authMode: AuthMode;
+  allowGuests: boolean;
+  registration: Registration;
+  tokenTtlSeconds: number;
+  guestTtlSeconds: number;
+  proxyUserHeader: string;
+  trustedProxies: string[];
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
+
+export const AUTH_MODES = ['guest', 'accounts', 'proxy'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+export const REGISTRATIONS = ['open', 'closed'] as const;
+export type Registration = (typeof REGISTRATIONS)[number];
 
 export class EnvError extends Error {
   constructor(readonly problems: string[]) {
@@ -117,12 +129,45 @@ class Reader {
     return fallback;
   }
 
+  bool(name: string, fallback: boolean): boolean {
+    const value = this.text(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (['true', '1', 'yes', 'on'].includes(value)) return true;
+    if (['false', '0', 'no', 'off'].includes(value)) return false;
+    this.problems.push(`${name}=${JSON.stringify(this.raw[name])} is not true or false`);
+    return fallback;
+  }
+
+  /** A comma-separated list of IP addresses and CIDR ranges (10.0.0.0/8, fd00::/8). */
+  ipList(name: string): string[] {
+    const value = this.text(name);
+    if (value === undefined) return [];
+    const items = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+    const bad = items.filter((item) => !isIpOrCidr(item));
+    if (bad.length > 0) {
+      this.problems.push(`${name} has ${bad.map((b) => JSON.stringify(b)).join(', ')}: expected IP addresses or CIDR ranges separated by commas, e.g. 127.0.0.1,10.0.0.0/8`);
+    }
+    return items.filter((item) => !bad.includes(item));
+  }
+
   pattern(name: string, fallback: string, re: RegExp, why: string): string {
     const value = this.text(name) ?? fallback;
     if (!re.test(value)) this.problems.push(`${name}=${JSON.stringify(value)} ${why}`);
     return value;
   }
 }
+
+function isIpOrCidr(item: string): boolean {
+  const [address, bits, ...rest] = item.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/** HTTP header name characters (RFC 9110 token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
+const TEN_YEARS = 10 * 365 * 24 * 3600;
 
 export function parseEnv(raw: Raw): Env {
   const r = new Reader(raw);
@@ -150,7 +195,20 @@ export function parseEnv(raw: Raw): Env {
     llmIdleTimeoutMs: r.int('LLM_IDLE_TIMEOUT_MS', 30_000, 100, 600_000),
     llmTotalTimeoutMs: r.int('LLM_TOTAL_TIMEOUT_MS', 300_000, 1000, 3_600_000),
     clientDir: r.text('CLIENT_DIR'),
+    authMode: r.oneOf('AUTH_MODE', AUTH_MODES, 'guest'),
+    allowGuests: r.bool('ALLOW_GUESTS', false),
+    registration: r.oneOf('REGISTRATION', REGISTRATIONS, 'open'),
+    tokenTtlSeconds: r.int('TOKEN_TTL_SECONDS', 30 * 24 * 3600, 0, TEN_YEARS),
+    guestTtlSeconds: r.int('GUEST_TTL_SECONDS', 30 * 24 * 3600, 0, TEN_YEARS),
+    proxyUserHeader: r.pattern('PROXY_USER_HEADER', 'X-Forwarded-User', HEADER_NAME, 'is not an HTTP header name').toLowerCase(),
+    trustedProxies: r.ipList('TRUSTED_PROXY'),
   };
+  if (env.authMode === 'proxy' && env.trustedProxies.length === 0 && r.text('TRUSTED_PROXY') === undefined) {
+    r.problems.push(
+      'AUTH_MODE=proxy needs TRUSTED_PROXY: the address of the reverse proxy that sets ' +
+        `${r.text('PROXY_USER_HEADER') ?? 'X-Forwarded-User'} (e.g. 127.0.0.1 or 10.0.0.0/8)`,
+    );
+  }
   if (r.problems.length > 0) throw new EnvError(r.problems);
   return env;
 }
