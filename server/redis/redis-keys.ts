@@ -43,6 +43,21 @@ export class RedisKeys {
     return `${this.user(userId)}:s:${sessionId}:gen`;
   }
 
+  /** HASH token id → JSON record of each of the identity's tokens (lets it list and revoke them). */
+  tokens(userId: string): string {
+    return `${this.user(userId)}:tokens`;
+  }
+
+  /** HASH token id → when the token was last used (ms), written at most about once a minute. */
+  tokenUse(userId: string): string {
+    return `${this.user(userId)}:token-use`;
+  }
+
+  /** Global: a user name (account or proxied) → the identity's id; SET NX keeps names unique. */
+  username(name: string): string {
+    return `${this.prefix}:username:${encodeURIComponent(name)}`;
+  }
+
   token(tokenHash: string): string {
     return `${this.prefix}:token:${tokenHash}`;
   }
