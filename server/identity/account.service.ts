@@ -49,16 +49,8 @@ export class AccountService {
    * Adds an account (the API's register, and the users command, which works in any mode and
    * whatever REGISTRATION says). Returns its identity id; 409 when the name is taken.
    */
-  async addUser(username: string, password: string, upgradeUserId?: string): Promise<string> {
-    const passwordHash = await hashPassword(password);
-    const userId = upgradeUserId ?? newUserId();
-    // The name is reserved first, so two registrations of one name cannot both succeed.
-    if (!(await this.identities.claimUsername(username, userId))) {
-      throw new ConflictException(`The username "${username}" is taken: choose another`);
-    }
-    if (upgradeUserId) await this.identities.makeAccount(userId, username, passwordHash);
-    else await this.identities.create({ user_id: userId, created_at: Date.now(), kind: 'account', username }, { password_hash: passwordHash });
-    return userId;
+  addUser(username: string, password: string, upgradeUserId?: string): Promise<string> {
+    return addAccount(this.identities, username, password, upgradeUserId);
   }
 
   private requireAccounts(): void {
@@ -73,4 +65,20 @@ export class AccountService {
     }
     return identity;
   }
+}
+
+/**
+ * Adds an account (the API's register, and the users command, which works in any mode and
+ * whatever REGISTRATION says). Returns its identity id; 409 when the name is taken.
+ */
+export async function addAccount(identities: IdentityRepository, username: string, password: string, upgradeUserId?: string): Promise<string> {
+  const passwordHash = await hashPassword(password);
+  const userId = upgradeUserId ?? newUserId();
+  // The name is reserved first, so two registrations of one name cannot both succeed.
+  if (!(await identities.claimUsername(username, userId))) {
+    throw new ConflictException(`The username "${username}" is taken: choose another`);
+  }
+  if (upgradeUserId) await identities.makeAccount(userId, username, passwordHash);
+  else await identities.create({ user_id: userId, created_at: Date.now(), kind: 'account', username }, { password_hash: passwordHash });
+  return userId;
 }
