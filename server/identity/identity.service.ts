@@ -24,8 +24,12 @@ export class IdentityService {
   async createGuest(): Promise<{ identity: StoredIdentity; token: string; expires_at: number | null }> {
     if (!this.config.allowGuests) throw new ForbiddenException(guestsOffMessage(this.config.mode));
     const identity: StoredIdentity = { user_id: newUserId(), created_at: Date.now(), kind: 'guest' };
-    await this.identities.create(identity, {}, this.config.guestTtlSeconds * 1000);
-    return { identity, ...(await this.tokens.issueLogin(identity.user_id, identity.created_at)) };
+    const ttlMs = this.config.guestTtlSeconds * 1000;
+    await this.identities.create(identity, {}, ttlMs);
+    const issued = await this.tokens.issueLogin(identity.user_id, identity.created_at);
+    // The token list exists only now; it gets the same inactivity expiry as the record.
+    if (ttlMs > 0) await this.identities.expireWithInactivity(identity.user_id, ttlMs);
+    return { identity, ...issued };
   }
 
   authenticate(token: string): Promise<Identity | null> {
