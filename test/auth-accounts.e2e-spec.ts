@@ -26,7 +26,7 @@ describe('accounts (AUTH_MODE=accounts)', () => {
 
   it('says how to sign in', async () => {
     const res = await request(t.url).get('/api/auth/config').expect(200);
-    expect(res.body).toEqual({ mode: 'accounts', registration: 'open', guests_allowed: false });
+    expect(res.body).toEqual({ mode: 'accounts', registration: 'open', guests_allowed: false, oidc: false });
   });
 
   it('register → token that works; login gives another; /api/me shows the username and kind', async () => {
@@ -146,7 +146,7 @@ describe('accounts: switches', () => {
       const res = await request(t.url).post('/api/auth/login').send({ username: 'hank', password: 'correct horse' }).expect(403);
       expect(res.body.message).toMatch(/AUTH_MODE=accounts/);
       await request(t.url).post('/api/auth/register').send({ username: 'hank', password: 'correct horse' }).expect(403);
-      expect((await request(t.url).get('/api/auth/config').expect(200)).body).toEqual({ mode: 'guest', registration: 'open', guests_allowed: true });
+      expect((await request(t.url).get('/api/auth/config').expect(200)).body).toEqual({ mode: 'guest', registration: 'open', guests_allowed: true, oidc: false });
     } finally {
       await t.close();
     }

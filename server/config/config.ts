@@ -54,6 +54,10 @@ export const authConfig = registerAs('auth', () => {
     guestTtlSeconds: env.guestTtlSeconds,
     proxyUserHeader: env.proxyUserHeader,
     trustedProxies: env.trustedProxies,
+    /** Set when OpenID Connect sign-in is configured. */
+    oidc: env.oidcIssuerUrl
+      ? { issuer: env.oidcIssuerUrl, clientId: env.oidcClientId!, clientSecret: env.oidcClientSecret!, redirectUrl: env.oidcRedirectUrl }
+      : undefined,
   };
 });
 

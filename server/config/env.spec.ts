@@ -42,6 +42,10 @@ describe('parseEnv', () => {
       guestTtlSeconds: 2592000,
       proxyUserHeader: 'x-forwarded-user',
       trustedProxies: [],
+      oidcIssuerUrl: undefined,
+      oidcClientId: undefined,
+      oidcClientSecret: undefined,
+      oidcRedirectUrl: undefined,
     });
   });
 
@@ -116,6 +120,16 @@ describe('parseEnv', () => {
 
   it('refuses proxy mode without a trusted proxy address', () => {
     expect(problemsOf({ AUTH_MODE: 'proxy' })).toEqual([expect.stringMatching(/^AUTH_MODE=proxy needs TRUSTED_PROXY/)]);
+  });
+
+  it('wants the three OpenID Connect settings together', () => {
+    expect(problemsOf({ OIDC_ISSUER_URL: 'https://id.example.com' })).toEqual([
+      'OpenID Connect needs OIDC_ISSUER_URL, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET together: OIDC_CLIENT_ID, OIDC_CLIENT_SECRET missing',
+    ]);
+    expect(parseEnv({ OIDC_ISSUER_URL: 'https://id.example.com', OIDC_CLIENT_ID: 'nono', OIDC_CLIENT_SECRET: 's' })).toMatchObject({
+      oidcIssuerUrl: 'https://id.example.com',
+      oidcClientId: 'nono',
+    });
   });
 
   it('accepts the usual HOST forms', () => {

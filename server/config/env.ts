@@ -31,6 +31,10 @@ export interface Env {
   guestTtlSeconds: number;
   proxyUserHeader: string;
   trustedProxies: string[];
+  oidcIssuerUrl: string | undefined;
+  oidcClientId: string | undefined;
+  oidcClientSecret: string | undefined;
+  oidcRedirectUrl: string | undefined;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -202,7 +206,16 @@ export function parseEnv(raw: Raw): Env {
     guestTtlSeconds: r.int('GUEST_TTL_SECONDS', 30 * 24 * 3600, 0, TEN_YEARS),
     proxyUserHeader: r.pattern('PROXY_USER_HEADER', 'X-Forwarded-User', HEADER_NAME, 'is not an HTTP header name').toLowerCase(),
     trustedProxies: r.ipList('TRUSTED_PROXY'),
+    oidcIssuerUrl: r.url('OIDC_ISSUER_URL', ['https:', 'http:']),
+    oidcClientId: r.text('OIDC_CLIENT_ID'),
+    oidcClientSecret: r.text('OIDC_CLIENT_SECRET'),
+    oidcRedirectUrl: r.url('OIDC_REDIRECT_URL', ['https:', 'http:']),
   };
+  const oidc = { OIDC_ISSUER_URL: r.text('OIDC_ISSUER_URL'), OIDC_CLIENT_ID: env.oidcClientId, OIDC_CLIENT_SECRET: env.oidcClientSecret };
+  const oidcMissing = Object.keys(oidc).filter((name) => oidc[name as keyof typeof oidc] === undefined);
+  if (oidcMissing.length > 0 && oidcMissing.length < 3) {
+    r.problems.push(`OpenID Connect needs OIDC_ISSUER_URL, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET together: ${oidcMissing.join(', ')} missing`);
+  }
   if (env.authMode === 'proxy' && env.trustedProxies.length === 0 && r.text('TRUSTED_PROXY') === undefined) {
     r.problems.push(
       'AUTH_MODE=proxy needs TRUSTED_PROXY: the address of the reverse proxy that sets ' +

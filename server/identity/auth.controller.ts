@@ -35,7 +35,7 @@ export class AuthController {
     description: 'The sign-in mode (guest, accounts, proxy), whether registration is open and whether guests are allowed, so a client can show the right screen.',
   })
   getAuthSettings(): AuthSettingsDto {
-    return { mode: this.config.mode, registration: this.config.registration, guests_allowed: this.config.allowGuests };
+    return { mode: this.config.mode, registration: this.config.registration, guests_allowed: this.config.allowGuests, oidc: this.config.oidc !== undefined };
   }
 
   @Public()

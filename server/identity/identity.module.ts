@@ -9,16 +9,21 @@ import { IdentityService } from './identity.service';
 import { TokenRepository } from './token.repository';
 import { TokenService } from './token.service';
 import { TokensController } from './tokens.controller';
+import { OidcController } from './oidc.controller';
+import { OidcRepository } from './oidc.repository';
+import { OidcService } from './oidc.service';
 
 /** Identities (guests, accounts, proxied users), their tokens, and the global guard that requires one. */
 @Module({
-  controllers: [IdentityController, AuthController, TokensController],
+  controllers: [IdentityController, AuthController, TokensController, OidcController],
   providers: [
     IdentityRepository,
     TokenRepository,
     TokenService,
     IdentityService,
     AccountService,
+    OidcRepository,
+    OidcService,
     { provide: APP_GUARD, useClass: BearerAuthGuard },
   ],
   exports: [IdentityService],

@@ -1,5 +1,5 @@
-/** guest: anonymous; account: username + password; proxy: named by a trusted reverse proxy. */
-export const IDENTITY_KINDS = ['guest', 'account', 'proxy'] as const;
+/** guest: anonymous; account: username + password; proxy: named by a trusted reverse proxy; oidc: an OpenID Connect provider's user. */
+export const IDENTITY_KINDS = ['guest', 'account', 'proxy', 'oidc'] as const;
 export type IdentityKind = (typeof IDENTITY_KINDS)[number];
 
 /** The caller of a request, as the auth guard established it. */

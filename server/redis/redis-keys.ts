@@ -58,6 +58,16 @@ export class RedisKeys {
     return `${this.prefix}:username:${encodeURIComponent(name)}`;
   }
 
+  /** Global: a pending OpenID Connect sign-in (PKCE verifier, nonce), for a few minutes. */
+  oidcState(state: string): string {
+    return `${this.prefix}:oidc-state:${state}`;
+  }
+
+  /** Global: sha256(issuer + subject) of an OpenID Connect user → the identity's id. */
+  oidcSubject(subjectHash: string): string {
+    return `${this.prefix}:oidc-sub:${subjectHash}`;
+  }
+
   token(tokenHash: string): string {
     return `${this.prefix}:token:${tokenHash}`;
   }

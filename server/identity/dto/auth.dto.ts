@@ -58,6 +58,8 @@ export class AuthSettingsDto {
   registration: Registration;
   /** Whether POST /api/auth/guest gives out anonymous identities. */
   guests_allowed: boolean;
+  /** Whether GET /api/auth/oidc/login signs people in with an OpenID Connect provider. */
+  oidc: boolean;
 }
 
 export function mapSignedIn(signedIn: SignedIn): SignedInDto {

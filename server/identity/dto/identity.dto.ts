@@ -15,10 +15,10 @@ export class IdentityDto {
   /** When the identity was created (ISO 8601). */
   @ApiProperty({ format: 'date-time' })
   created_at: string;
-  /** guest: anonymous; account: username + password; proxy: named by the sign-in proxy. */
+  /** guest: anonymous; account: username + password; proxy: named by the sign-in proxy; oidc: signed in with OpenID Connect. */
   @ApiProperty({ enum: IDENTITY_KINDS, enumName: 'IdentityKind' })
   kind: IdentityKind;
-  /** The account's or proxied user's name; null for guests. */
+  /** The account's or proxied user's name (for OpenID Connect: the provider's preferred name); null for guests. */
   @ApiProperty({ type: String, nullable: true })
   username: string | null;
 }
