@@ -92,7 +92,9 @@ export class OidcService {
       const issuer = new URL(settings.issuer);
       // Plain http only for a provider on this machine (development, tests).
       const local = issuer.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(issuer.hostname);
-      const config = await lib.discovery(issuer, settings.clientId, settings.clientSecret, undefined, local ? { execute: [lib.allowInsecureRequests] } : undefined);
+      // HTTP Basic client authentication: the one every provider must support (RFC 6749 2.3.1).
+      const auth = lib.ClientSecretBasic(settings.clientSecret);
+      const config = await lib.discovery(issuer, settings.clientId, undefined, auth, local ? { execute: [lib.allowInsecureRequests] } : undefined);
       return { lib, config };
     })();
     return this.client.catch((error: Error) => {
