@@ -147,6 +147,8 @@ describe('accounts: switches', () => {
       expect(res.body.message).toMatch(/AUTH_MODE=accounts/);
       await request(t.url).post('/api/auth/register').send({ username: 'hank', password: 'correct horse' }).expect(403);
       expect((await request(t.url).get('/api/auth/config').expect(200)).body).toEqual({ mode: 'guest', registration: 'open', guests_allowed: true, oidc: false });
+      const oidc = await request(t.url).get('/api/auth/oidc/login').expect(404);
+      expect(oidc.body.message).toMatch(/OIDC_ISSUER_URL, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET/);
     } finally {
       await t.close();
     }
