@@ -1,6 +1,7 @@
 import { NotFoundException } from '@nestjs/common';
 import { sessionsSettings } from '../server/config/config';
 import { IdentityRepository } from '../server/identity/identity.repository';
+import { TokenRepository } from '../server/identity/token.repository';
 import { MemoryRedis } from '../server/redis/memory-redis';
 import { RedisKeys } from '../server/redis/redis-keys';
 import type { Store } from '../server/redis/store';
@@ -315,13 +316,79 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
     expect(await store.client.hget(keys.sessionNames(u), 'John Doe')).toBeNull();
   });
 
-  it('identity repository: token hash → user id; identity record', async () => {
+  it('identity repository: record, user names, guest inactivity expiry', async () => {
     const ids = new IdentityRepository(store.client, keys);
-    await ids.create({ user_id: 'u_contractidentity000000', created_at: 1234 }, 'ab'.repeat(32));
-    expect(await ids.findUserIdByTokenHash('ab'.repeat(32))).toBe('u_contractidentity000000');
-    expect(await ids.findUserIdByTokenHash('cd'.repeat(32))).toBeNull();
-    expect(await ids.find('u_contractidentity000000')).toEqual({ user_id: 'u_contractidentity000000', created_at: 1234 });
-    await expect(ids.create({ user_id: 'u_other', created_at: 1 }, 'ab'.repeat(32))).rejects.toThrow(/collision/);
+    const guest = 'u_contractguest000000000';
+    await ids.create({ user_id: guest, created_at: 1234, kind: 'guest' }, {}, 60_000);
+    expect(await ids.find(guest)).toEqual({ user_id: guest, created_at: 1234, kind: 'guest' });
+    expect(await store.client.pttl(keys.identity(guest))).toBeGreaterThan(59_000);
+    await store.client.zadd(keys.sessionIndex(guest), 1, 's_x');
+    expect(await ids.renewGuest(guest, 120_000)).toBe(true);
+    expect(await store.client.pttl(keys.sessionIndex(guest))).toBeGreaterThan(119_000);
+    expect(await ids.claimUsername('alice.contract', guest)).toBe(true);
+    expect(await ids.claimUsername('alice.contract', 'u_other')).toBe(false);
+    expect(await ids.userIdByUsername('alice.contract')).toBe(guest);
+    await ids.makeAccount(guest, 'alice.contract', 'hash');
+    expect(await ids.find(guest)).toEqual({ user_id: guest, created_at: 1234, kind: 'account', username: 'alice.contract' });
+    expect(await ids.passwordHash(guest)).toBe('hash');
+    expect(await store.client.pttl(keys.identity(guest))).toBe(-1);
+    expect(await store.client.pttl(keys.sessionIndex(guest))).toBe(-1);
+    // An account is never given an inactivity expiry, and a gone identity reports so.
+    expect(await ids.renewGuest(guest, 1000)).toBe(true);
+    expect(await store.client.pttl(keys.identity(guest))).toBe(-1);
+    expect(await ids.renewGuest('u_contractmissing0000000', 1000)).toBe(false);
+    // Identities from before kinds existed read as guests.
+    await store.client.hset(keys.identity('u_contractolder000000000'), { created_at: '5' });
+    expect(await ids.find('u_contractolder000000000')).toEqual({ user_id: 'u_contractolder000000000', created_at: 5, kind: 'guest' });
+  });
+
+  it('token repository: owner lookup, sliding expiry, listing, revocation', async () => {
+    const tokens = new TokenRepository(store.client, keys);
+    const u = 'u_contracttokens00000000';
+    const record = (id: string, kind: 'login' | 'api', hash: string, created_at = Date.now()) => ({ id, kind, hash, created_at, expires_at: null });
+    await tokens.create(u, record('t_login000000000000', 'login', 'ab'.repeat(32)), 60_000);
+    await tokens.create(u, { ...record('t_api00000000000000', 'api', 'cd'.repeat(32)), name: 'script' }, 0);
+    expect(await tokens.findOwner('ab'.repeat(32))).toEqual({ user_id: u, token_id: 't_login000000000000', kind: 'login' });
+    expect(await tokens.findOwner('ef'.repeat(32))).toBeNull();
+    expect(await store.client.pttl(keys.token('ab'.repeat(32)))).toBeGreaterThan(59_000);
+    expect(await store.client.pttl(keys.token('cd'.repeat(32)))).toBe(-1);
+    await expect(tokens.create(u, record('t_other0000000000000', 'login', 'ab'.repeat(32)), 0)).rejects.toThrow(/collision/);
+
+    await store.client.pexpire(keys.token('ab'.repeat(32)), 5000);
+    expect(await tokens.touch('ab'.repeat(32), { user_id: u, token_id: 't_login000000000000', kind: 'login' }, 120_000, 42)).toBe(true);
+    expect(await store.client.pttl(keys.token('ab'.repeat(32)))).toBeGreaterThan(119_000);
+    const listed = await tokens.list(u);
+    expect(listed.find((t) => t.id === 't_login000000000000')!.last_used_at).toBe(42);
+    expect(listed.find((t) => t.id === 't_api00000000000000')).toMatchObject({ name: 'script', kind: 'api', last_used_at: null });
+
+    await tokens.revoke(u, 'ab'.repeat(32), 't_login000000000000');
+    expect(await tokens.findOwner('ab'.repeat(32))).toBeNull();
+    expect(await tokens.touch('ab'.repeat(32), { user_id: u, token_id: 't_login000000000000', kind: 'login' }, 1000, 43)).toBe(false);
+    expect((await tokens.list(u)).map((t) => t.id)).toEqual(['t_api00000000000000']);
+    expect(await tokens.revokeAll(u)).toEqual(['cd'.repeat(32)]);
+    expect(await tokens.findOwner('cd'.repeat(32))).toBeNull();
+    expect(await store.client.exists(keys.tokens(u), keys.tokenUse(u))).toBe(0);
+  });
+
+  it('token repository: expired tokens are pruned from the list; tokens from before ids are adopted', async () => {
+    const tokens = new TokenRepository(store.client, keys);
+    const u = 'u_contractprune000000000';
+    const old = Date.now() - 120_000;
+    await tokens.create(u, { id: 't_gone000000000000', kind: 'login', hash: '01'.repeat(32), created_at: old, expires_at: null }, 60_000);
+    await tokens.create(u, { id: 't_fresh00000000000', kind: 'login', hash: '02'.repeat(32), created_at: Date.now(), expires_at: null }, 60_000);
+    await store.client.del(keys.token('01'.repeat(32)), keys.token('02'.repeat(32))); // as if expired
+    await tokens.prune(u, Date.now());
+    // The young entry stays: its token key might still be on its way.
+    expect((await tokens.list(u)).map((t) => t.id)).toEqual(['t_fresh00000000000']);
+
+    await store.client.set(keys.token('03'.repeat(32)), 'u_contractlegacy00000000', 'PX', 30_000);
+    expect(await tokens.findOwner('03'.repeat(32))).toEqual({ user_id: 'u_contractlegacy00000000', kind: 'login' });
+    const adopted = await tokens.adopt('03'.repeat(32), 'u_contractlegacy00000000', 7);
+    expect(adopted).toEqual({ user_id: 'u_contractlegacy00000000', token_id: expect.stringMatching(/^t_/), kind: 'login' });
+    expect(await tokens.findOwner('03'.repeat(32))).toEqual(adopted);
+    expect(await store.client.pttl(keys.token('03'.repeat(32)))).toBeGreaterThan(29_000);
+    expect((await tokens.list('u_contractlegacy00000000')).map((t) => t.id)).toEqual([adopted!.token_id]);
+    expect(await tokens.adopt('04'.repeat(32), 'u_contractlegacy00000000', 7)).toBeNull();
   });
 });
 

@@ -62,13 +62,29 @@ export const limitsConfig = namespace('limits', (env) => ({
   dailyTokenQuota: env.dailyTokenQuota,
 }));
 
+export const authConfig = namespace('auth', (env) => ({
+  mode: env.authMode,
+  /** Guest identities are always allowed in guest mode; elsewhere only with ALLOW_GUESTS=true. */
+  allowGuests: env.authMode === 'guest' || env.allowGuests,
+  registration: env.registration,
+  tokenTtlSeconds: env.tokenTtlSeconds,
+  guestTtlSeconds: env.guestTtlSeconds,
+  proxyUserHeader: env.proxyUserHeader,
+  trustedProxies: env.trustedProxies,
+  /** Set when OpenID Connect sign-in is configured. */
+  oidc: env.oidcIssuerUrl
+    ? { issuer: env.oidcIssuerUrl, clientId: env.oidcClientId!, clientSecret: env.oidcClientSecret!, redirectUrl: env.oidcRedirectUrl }
+    : undefined,
+}));
+
 export type AppConfig = ReturnType<typeof appConfig>;
 export type RedisConfig = ReturnType<typeof redisConfig>;
 export type SessionsConfig = ReturnType<typeof sessionsConfig>;
 export type LlmConfig = ReturnType<typeof llmConfig>;
 export type LimitsConfig = ReturnType<typeof limitsConfig>;
+export type AuthConfig = ReturnType<typeof authConfig>;
 
-export const allConfig: Namespace<object>[] = [appConfig, redisConfig, sessionsConfig, llmConfig, limitsConfig];
+export const allConfig: Namespace<object>[] = [appConfig, redisConfig, sessionsConfig, llmConfig, limitsConfig, authConfig];
 
 /**
  * The global configuration of one app: `ENV` and every namespace under its KEY, derived once from

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ErrorBody } from '../common/error-body';
 import { RateLimit } from '../limits/limits.decorators';
 import { CurrentUser } from './current-user.decorator';
@@ -17,11 +17,13 @@ export class IdentityController {
   @Post('auth/guest')
   @HttpCode(201)
   @RateLimit('guest')
+  @ApiForbiddenResponse({ type: ErrorBody, description: 'Guests are off on this server (ALLOW_GUESTS)' })
   @ApiOperation({
     summary: 'Create an anonymous identity and get its bearer token',
     description:
       'Needs no token. Send the returned token as `Authorization: Bearer <token>` on every other /api call; keep it, as it cannot be shown again. ' +
-      'Limited per client address (RATE_LIMIT_GUEST_PER_MINUTE).',
+      'Always available in AUTH_MODE=guest; in accounts and proxy mode only with ALLOW_GUESTS=true (else 403). ' +
+      'A guest identity and its data go after GUEST_TTL_SECONDS without activity. Limited per client address (RATE_LIMIT_GUEST_PER_MINUTE).',
   })
   async createGuestIdentity(): Promise<GuestIdentityDto> {
     const { identity, token } = await this.identities.createGuest();
@@ -31,9 +33,10 @@ export class IdentityController {
   @Get('me')
   @ApiBearerAuth()
   @ApiUnauthorizedResponse({ type: ErrorBody, description: 'Missing or invalid bearer token' })
+  @ApiForbiddenResponse({ type: ErrorBody, description: 'Guest token while guests are off (ALLOW_GUESTS)' })
   @ApiOperation({
-    summary: 'Who the bearer token belongs to',
-    description: 'A cheap way to check a stored token: 401 when it is missing or no longer valid.',
+    summary: 'Who the caller is',
+    description: 'The identity behind the bearer token (or the trusted proxy\'s user header): id, kind (guest, account, proxy) and username.',
   })
   async getCurrentIdentity(@CurrentUser() me: Identity): Promise<IdentityDto> {
     return mapIdentity(await this.identities.describe(me));

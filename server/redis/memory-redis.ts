@@ -210,17 +210,23 @@ export class MemoryRedis extends EventEmitter implements Store {
     return this.read(key, isString) ?? null;
   }
 
-  /** SET key value [PX ms] NX: the forms the app sends. */
+  /** SET key value [PX ms | KEEPTTL] [NX | XX]: the forms the app sends. */
   async set(key: string, value: string | number, ...options: Array<string | number>): Promise<'OK' | null> {
     let ms: number | undefined;
     let nx = false;
+    let xx = false;
+    let keepTtl = false;
     for (let i = 0; i < options.length; i++) {
       if (options[i] === 'PX') ms = Number(options[++i]);
       else if (options[i] === 'NX') nx = true;
+      else if (options[i] === 'XX') xx = true;
+      else if (options[i] === 'KEEPTTL') keepTtl = true;
       else throw new Error(`ERR syntax error: SET option ${options[i]} is not supported by the embedded store`);
     }
-    if (nx && this.entry(key)) return null;
-    this.db.data.set(key, ms === undefined ? { value: String(value) } : { value: String(value), expiresAt: Date.now() + ms });
+    const existing = this.entry(key);
+    if ((nx && existing) || (xx && !existing)) return null;
+    const expiresAt = ms !== undefined ? Date.now() + ms : keepTtl ? existing?.expiresAt : undefined;
+    this.db.data.set(key, expiresAt === undefined ? { value: String(value) } : { value: String(value), expiresAt });
     return 'OK';
   }
 

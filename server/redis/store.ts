@@ -33,8 +33,12 @@ export interface KeyCommands<Q extends boolean> {
 
 export interface StringCommands<Q extends boolean> {
   get(key: string): Out<Q, string | null>;
+  set(key: string, value: Value): Out<Q, 'OK' | null>;
   set(key: string, value: Value, nx: 'NX'): Out<Q, 'OK' | null>;
+  set(key: string, value: Value, px: 'PX', milliseconds: number): Out<Q, 'OK' | null>;
   set(key: string, value: Value, px: 'PX', milliseconds: number, nx: 'NX'): Out<Q, 'OK' | null>;
+  /** Replaces the value of an existing key only, keeping its TTL. */
+  set(key: string, value: Value, keepTtl: 'KEEPTTL', xx: 'XX'): Out<Q, 'OK' | null>;
 }
 
 export interface CounterCommands<Q extends boolean> {
