@@ -7,6 +7,7 @@ import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { jsonBodyParser } from './common/body-parser';
 import { AppLogger, requestLogger, rootLogger } from './common/logging';
 import { assignRequestId } from './common/request-id';
+import { securityHeaders } from './common/security-headers';
 import { apiValidationPipe } from './common/validation';
 import { Env, parseEnv } from './config/env';
 import { setupOpenApi } from './openapi/openapi';
@@ -21,6 +22,8 @@ export function configureApp(app: INestApplication, env: Env): void {
   // API responses are per-caller and change with every message; hashing each body for an ETag
   // (SHA-1 of up to hundreds of KB) costs more than the rare 304 saves. Static files keep theirs.
   express.set('etag', false);
+  // Browser hardening headers first, so every answer carries them, errors included.
+  app.use(securityHeaders());
   // Client addresses (per-address rate limits, logs) come from X-Forwarded-For only behind a
   // configured proxy; otherwise anyone could claim any address.
   express.set('trust proxy', env.trustProxy);

@@ -21,7 +21,7 @@ describe('parseEnv', () => {
       host: '0.0.0.0',
       logLevel: 'info',
       logFormat: 'auto',
-      bodyLimitBytes: 65536,
+      bodyLimitBytes: 524288,
       redisUrl: undefined,
       redisKeyPrefix: 'nono',
       sessionTtlSeconds: 3600,
@@ -100,7 +100,7 @@ describe('parseEnv', () => {
       openaiApiKey: 'sk-test',
       openaiBaseUrl: 'http://localhost:11434/v1',
       openaiModel: 'llama3.1',
-      bodyLimitBytes: 65536,
+      bodyLimitBytes: 524288,
     });
   });
 

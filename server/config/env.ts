@@ -219,7 +219,7 @@ export function parseEnv(raw: Raw): Env {
     host: r.host('HOST', '0.0.0.0'),
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: r.oneOf('LOG_FORMAT', LOG_FORMATS, 'auto'),
-    bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
+    bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 512 * 1024, 1024, 10 * 1024 * 1024),
     redisUrl: r.url('REDIS_URL', ['redis:', 'rediss:']),
     redisKeyPrefix: r.pattern(
       'REDIS_KEY_PREFIX',

@@ -50,7 +50,10 @@ describe('chat in the browser', () => {
 
     await page.reload();
     await page.locator('nono-message.assistant').last().getByText('stopped').waitFor();
-    expect(await page.locator('nono-message.assistant').last().locator('nono-markdown').innerText()).toBe(kept);
+    // The text may paint a moment after the "stopped" tag: wait for its last word, then compare.
+    const reloaded = page.locator('nono-message.assistant').last().locator('nono-markdown');
+    await reloaded.getByText(kept.split(' ').at(-1)!).waitFor();
+    expect(await reloaded.innerText()).toBe(kept);
   });
 
   it('regenerates the last answer in place', async () => {
