@@ -12,6 +12,8 @@ function sortKeys<T extends Record<string, unknown>>(obj: T | undefined): T | un
  */
 export const API_TAGS: ReadonlyArray<{ name: string; description: string }> = [
   { name: 'identity', description: 'Anonymous identities and their bearer tokens.' },
+  { name: 'auth', description: 'Signing in and out: accounts, OpenID Connect, the server\'s sign-in options.' },
+  { name: 'tokens', description: 'Personal API tokens for scripts and generated clients.' },
   { name: 'personas', description: 'The persona catalogue sessions choose from.' },
   { name: 'sessions', description: 'My chat sessions and their history.' },
   { name: 'chat', description: 'Sending messages and getting the model\'s answers, streamed or as JSON.' },

@@ -11,7 +11,7 @@ export class ApiTokenCreateDto {
   @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
   @IsString({ message: 'name must be a string, e.g. "laptop script"' })
   @Length(1, 100, { message: 'name must be 1-100 characters long' })
-  @Matches(/^[^\p{Cc}\u2028\u2029]*$/u, { message: 'name must not contain control characters (such as newlines or tabs)' })
+  @Matches(/^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$/, { message: 'name must not contain control characters (such as newlines or tabs)' })
   @ApiProperty({ minLength: 1, maxLength: 100, example: 'laptop script' })
   name: string;
 
