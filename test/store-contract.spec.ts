@@ -5,6 +5,7 @@ import { TokenRepository } from '../server/identity/token.repository';
 import { MemoryRedis } from '../server/redis/memory-redis';
 import { RedisKeys } from '../server/redis/redis-keys';
 import type { Store } from '../server/redis/store';
+import type { MessageDto } from '../server/sessions/dto/message.dto';
 import type { StoredMessage } from '../server/sessions/session.model';
 import { SessionsRepository } from '../server/sessions/sessions.repository';
 import { deleteKeysWithPrefix, uniquePrefix } from './support/redis';
@@ -207,12 +208,12 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
     expect((await indexOf(u)).get(s.id)).toBe(after.last_activity);
     const first = await r.listMessages(u, s.id, 10);
     expect(first!.total).toBe(27);
-    expect(first!.messages.map((m) => m.content).slice(-2)).toEqual(['last-q', 'last-a']);
-    const all = [...first!.messages];
+    const all = first!.messages.map((json) => JSON.parse(json) as MessageDto);
+    expect(all.map((m) => m.content).slice(-2)).toEqual(['last-q', 'last-a']);
     let before = first!.nextBefore;
     while (before !== null) {
       const page = await r.listMessages(u, s.id, 10, before);
-      all.unshift(...page!.messages);
+      all.unshift(...page!.messages.map((json) => JSON.parse(json) as MessageDto));
       before = page!.nextBefore;
     }
     expect(all).toHaveLength(27);
@@ -249,9 +250,14 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
       finish_reason: 'stop',
       usage: null,
     });
+    // History pages give every entry in the API shape: the stored text as is, the older one converted.
     const page = await r.listMessages(u, s.id, 10);
-    expect(page!.messages.map((m) => [m.id, m.created_at])).toEqual([['m_old', 1_700_000_000_000], ['m_assistant_new_1', 1_700_000_000_001]]);
+    expect(page!.messages).toEqual([
+      JSON.stringify({ id: 'm_old', role: 'user', content: 'from before', created_at: new Date(1_700_000_000_000).toISOString(), persona: 'default' }),
+      stored,
+    ]);
     expect(page!.total).toBe(2);
+    expect((await r.recentMessages(u, s.id, 10)).map((m) => [m.id, m.created_at])).toEqual([['m_old', 1_700_000_000_000], ['m_assistant_new_1', 1_700_000_000_001]]);
   });
 
   it('removeLastAssistantMessage removes only a trailing assistant message', async () => {

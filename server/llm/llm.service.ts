@@ -1,4 +1,12 @@
-import { HttpException, Inject, Injectable, Logger, OnApplicationBootstrap, ServiceUnavailableException } from '@nestjs/common';
+import {
+  HttpException,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import OpenAI from 'openai';
 import { llmConfig, LlmConfig } from '../config/config';
 import type { Persona } from '../personas/persona-catalogue';
@@ -19,7 +27,7 @@ export const CHAT_NOT_SET_UP = 'Chat is not set up on this server yet.';
  * streaming and the JSON API.
  */
 @Injectable()
-export class LlmService implements OnApplicationBootstrap {
+export class LlmService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(LlmService.name);
   private readonly client: OpenAI | undefined;
   readonly baseUrl: string;
@@ -39,14 +47,22 @@ export class LlmService implements OnApplicationBootstrap {
     }
   }
 
+  private warmUp?: NodeJS.Immediate;
+  private loadFetch?: NodeJS.Immediate;
+
+  onApplicationShutdown(): void {
+    clearImmediate(this.warmUp);
+    clearImmediate(this.loadFetch);
+  }
+
   onApplicationBootstrap(): void {
     // The tokenizer's rank table takes a few hundred ms to build: right after start, not on the first
-    // message, and without delaying the start itself.
-    setImmediate(warmUpTokenizer).unref();
+    // message, and without delaying the start itself (nor after the app has closed again).
+    this.warmUp = setImmediate(warmUpTokenizer).unref();
     if (!this.client) return this.logger.warn(`Chat is off: ${this.missingSettings()}`);
     // Node loads its fetch implementation (undici) on first use, 0.1-0.5 s of work: right after
     // start rather than inside the first answer's connect time. Touching `Headers` loads it.
-    setImmediate(() => void globalThis.Headers).unref();
+    this.loadFetch = setImmediate(() => void globalThis.Headers).unref();
     this.logger.log(`Model server: ${this.baseUrl}; default model: ${this.config.model ?? '(none: each persona must name one)'}`);
   }
 

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { Database, Entry, isHash, isList, isSortedSet, isString, scoreBound, slice, SortedSet, Value, WrongTypeError } from './memory-data';
 import type { DuplicateOptions, Store, StoreCommands, StoreReplies, StoreTransaction } from './store';
 
 /**
@@ -9,83 +10,6 @@ import type { DuplicateOptions, Store, StoreCommands, StoreReplies, StoreTransac
  * Every command changes data synchronously, before its promise settles, so commands queued in a
  * transaction run back to back with nothing interleaved: MULTI is atomic here too.
  */
-type Value = string | Map<string, string> | string[] | SortedSet;
-
-class SortedSet {
-  readonly scores = new Map<string, number>();
-
-  /** Highest score first; equal scores by member, highest first (Redis' reverse order). */
-  descending(): Array<[string, number]> {
-    return [...this.scores.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0));
-  }
-}
-
-interface Entry {
-  value: Value;
-  expiresAt?: number;
-}
-
-class WrongTypeError extends Error {
-  constructor() {
-    super('WRONGTYPE Operation against a key holding the wrong kind of value');
-  }
-}
-
-/** The data shared by an embedded store and its duplicates (for pub/sub). */
-class Database {
-  readonly data = new Map<string, Entry>();
-  readonly bus = new EventEmitter();
-  private connections = 0;
-  private sweeper?: NodeJS.Timeout;
-
-  constructor() {
-    this.bus.setMaxListeners(0);
-  }
-
-  open(): void {
-    this.connections++;
-    if (this.sweeper) return;
-    // Expired keys are dropped on access; the sweep keeps memory bounded for keys never read again.
-    this.sweeper = setInterval(() => this.sweep(), 10_000);
-    this.sweeper.unref();
-  }
-
-  /** The sweep stops with the last connection; the data stays. */
-  close(): void {
-    if (--this.connections > 0 || !this.sweeper) return;
-    clearInterval(this.sweeper);
-    this.sweeper = undefined;
-  }
-
-  private sweep(): void {
-    const now = Date.now();
-    for (const [key, entry] of this.data) {
-      if (entry.expiresAt !== undefined && entry.expiresAt <= now) this.data.delete(key);
-    }
-  }
-}
-
-/** A score bound as ZRANGEBYSCORE takes it: a number, `(n` (exclusive), `+inf` or `-inf`. */
-function scoreBound(bound: string | number): { value: number; exclusive: boolean } {
-  const text = String(bound);
-  if (text === '-inf') return { value: -Infinity, exclusive: false };
-  if (text === '+inf' || text === 'inf') return { value: Infinity, exclusive: false };
-  if (text.startsWith('(')) return { value: Number(text.slice(1)), exclusive: true };
-  return { value: Number(text), exclusive: false };
-}
-
-/** Redis' inclusive, negative-from-the-end range as slice bounds. */
-function slice<T>(items: T[], start: number, stop: number): T[] {
-  const from = Math.max(0, start < 0 ? items.length + start : start);
-  const to = stop < 0 ? items.length + stop : Math.min(stop, items.length - 1);
-  return from > to ? [] : items.slice(from, to + 1);
-}
-
-const isString = (v: Value): v is string => typeof v === 'string';
-const isHash = (v: Value): v is Map<string, string> => v instanceof Map;
-const isList = (v: Value): v is string[] => Array.isArray(v);
-const isSortedSet = (v: Value): v is SortedSet => v instanceof SortedSet;
-
 export class MemoryRedis extends EventEmitter implements Store {
   private readonly db: Database;
   private readonly channels = new Set<string>();

@@ -89,8 +89,8 @@ export function decodeSession(
 }
 
 /**
- * A message as stored: the JSON the API returns for it (MessageDto: ISO created_at, no absent
- * fields). Older entries carry created_at in ms; decodeMessage reads both.
+ * A message as stored: exactly the JSON the API returns for it (MessageDto: ISO created_at, no
+ * absent fields), so a history page is the stored texts joined, with no parse per message.
  */
 export function encodeMessage(message: StoredMessage): string {
   return JSON.stringify(mapMessage(message));
@@ -104,6 +104,18 @@ export function decodeMessages(raw: string[]): StoredMessage[] {
     if (message) out.push(message);
   }
   return out;
+}
+
+/**
+ * A stored entry as the API's JSON text (MessageDto), or null for the head marker and unreadable
+ * entries. Entries stored in the API shape are returned as they are (no parse); older ones, with
+ * created_at in ms, are converted.
+ */
+export function messageJson(entry: string): string | null {
+  // `"created_at":"` cannot occur inside a JSON string value (its quotes would be escaped).
+  if (entry.includes('"created_at":"') && entry.endsWith('}')) return entry;
+  const message = decodeMessage(entry);
+  return message && encodeMessage(message);
 }
 
 function decodeMessage(text: string): StoredMessage | null {

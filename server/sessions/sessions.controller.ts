@@ -1,8 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
   ApiNotFoundResponse,
+  ApiOkResponse,
   ApiOperation,
   ApiTags,
   ApiUnauthorizedResponse,
@@ -87,7 +88,10 @@ export class SessionsController {
     summary: 'Read history: newest page first, oldest first within a page; `before` pages back',
     description: 'Pass `next_cursor` back as `cursor` to read older messages; it is null once the oldest page is reached.',
   })
-  listSessionMessages(@CurrentUser() me: Identity, @SessionIdParam() id: string, @Query() query: MessageListQueryDto): Promise<MessageListDto> {
+  @ApiOkResponse({ type: MessageListDto })
+  @Header('Content-Type', 'application/json; charset=utf-8')
+  listSessionMessages(@CurrentUser() me: Identity, @SessionIdParam() id: string, @Query() query: MessageListQueryDto): Promise<string> {
+    // MessageListDto already as JSON text (see SessionsService.listSessionMessages).
     return this.sessions.listSessionMessages(me.user_id, id, query);
   }
 

@@ -7,7 +7,7 @@ import { repliesOf, Store, StoreTransaction } from '../redis/store';
 import type { SessionListPosition } from './cursor';
 import { newSessionId, SESSION_NOT_FOUND } from './session-id';
 import type { MessageStore, StoredMessage, StoredSession } from './session.model';
-import { decodeMessages, decodeSession, encodeMessage, encodeSessionFields, HISTORY_HEAD, SessionFields } from './session-record';
+import { decodeMessages, decodeSession, encodeMessage, encodeSessionFields, HISTORY_HEAD, messageJson, SessionFields } from './session-record';
 import { SessionIndex } from './session-index';
 
 /** Sessions whose last renewal is remembered; the least recently renewed are forgotten first (and renew once more). */
@@ -23,8 +23,8 @@ export interface SessionPage {
 }
 
 export interface MessagePage {
-  /** Oldest first. */
-  messages: StoredMessage[];
+  /** Each message as the API's JSON text (MessageDto), oldest first. */
+  messages: string[];
   total: number;
   /** List index of the oldest message returned, when older ones exist. */
   nextBefore: number | null;
@@ -144,7 +144,8 @@ export class SessionsRepository implements MessageStore {
     // The head marker (empty) can only be the list's first entry.
     const withoutHead = raw.length > 0 && raw[0] === HISTORY_HEAD ? raw.length - 1 : raw.length;
     const start = before === undefined ? length - withoutHead : from;
-    return { messages: decodeMessages(raw), total: Math.max(0, length - 1), nextBefore: withoutHead > 0 && start > 1 ? start : null };
+    const messages = raw.map(messageJson).filter((json): json is string => json !== null);
+    return { messages, total: Math.max(0, length - 1), nextBefore: withoutHead > 0 && start > 1 ? start : null };
   }
 
   async appendMessages(userId: string, sessionId: string, messages: StoredMessage[]): Promise<StoredSession> {
