@@ -22,13 +22,15 @@ export interface OpenedStore {
 export async function openConfiguredStore(env: Env): Promise<OpenedStore> {
   if (!env.redisUrl) return openEmbeddedStore();
   const client = new Redis(env.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5000, retryStrategy: () => null });
-  client.on('error', () => undefined);
+  // The socket's error (e.g. ECONNREFUSED) says more than connect()'s "Connection is closed".
+  let lastError: Error | undefined;
+  client.on('error', (error: Error) => (lastError = error));
   const description = `Redis at ${new URL(env.redisUrl).host}`;
   try {
     await client.connect();
   } catch (error) {
     client.disconnect();
-    throw new CliError(`Cannot reach ${description} (REDIS_URL): ${(error as Error).message}`);
+    throw new CliError(`Cannot reach ${description} (REDIS_URL): ${(lastError ?? (error as Error)).message}`);
   }
   return {
     store: client,
