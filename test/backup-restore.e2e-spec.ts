@@ -5,6 +5,10 @@ import { PassThrough } from 'node:stream';
 import type Redis from 'ioredis';
 import request from 'supertest';
 import { writeBackup } from '../server/backup/backup';
+import type { BackupGroup } from '../server/backup/backup-format';
+import { sessionsSettings } from '../server/config/config';
+import { RedisKeys } from '../server/redis/redis-keys';
+import { SessionsRepository } from '../server/sessions/sessions.repository';
 import { restoreBackup } from '../server/backup/restore';
 import { backupCommand } from '../server/cli/backup';
 import { restoreCommand } from '../server/cli/restore';
@@ -178,5 +182,60 @@ describe('backup and restore (real Redis, the embedded store)', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/REDIS_URL is not set.*embedded store.*running server process/);
     expect((await cli(backupCommand, [], 'nono')).stderr).toMatch(/Usage: npm run backup -- --out FILE/);
+  });
+});
+
+describe.each([
+  ['Redis', async () => openTestRedis()],
+  ['the embedded store', async () => new MemoryRedis()],
+] as const)('a backup of %s taken while messages are added', (_name, open) => {
+  it('holds each session with its message count, its messages and its index entry from the same instant', async () => {
+    const prefix = uniquePrefix('live');
+    const store = await open();
+    const keys = new RedisKeys({ keyPrefix: prefix, url: undefined });
+    const repo = new SessionsRepository(store, keys, sessionsSettings(3600));
+    const users = Array.from({ length: 6 }, (_, i) => `u_live${String(i).padStart(18, '0')}`);
+    const sessions: Array<[string, string]> = [];
+    for (const u of users) for (let i = 0; i < 4; i++) sessions.push([u, (await repo.create(u, { display_name: `c${i}`, persona: 'default', metadata: {} })).id]);
+    let writing = true;
+    let n = 0;
+    const writer = (async () => {
+      while (writing) {
+        const [u, id] = sessions[n++ % sessions.length];
+        await repo.appendMessages(u, id, [{ id: `m_${n}`, role: 'user', content: `message ${n}`, created_at: Date.now() }]);
+        // The embedded store answers in microtasks: let the backup's file I/O have its turn.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (c: Buffer) => chunks.push(c));
+    try {
+      await writeBackup(store, prefix, out);
+    } finally {
+      writing = false;
+      await writer;
+    }
+    const groups = Buffer.concat(chunks).toString().trimEnd().split('\n').slice(1, -1).map((l) => JSON.parse(l) as BackupGroup);
+    expect(n).toBeGreaterThan(sessions.length);
+    let checked = 0;
+    for (const group of groups.filter((g) => g.group?.startsWith('u:'))) {
+      const byKey = new Map(group.keys.map((r) => [r.key, r.value]));
+      const index = new Map((byKey.get(`{${group.group}}:sessions`) as Array<[string, string]>).map(([m, s]) => [m, s]));
+      for (const [key, value] of byKey) {
+        const id = /:s:([^:]+)$/.exec(key)?.[1];
+        if (!id) continue;
+        const hash = value as Record<string, string>;
+        expect((byKey.get(`${key}:msgs`) as string[]).length - 1).toBe(Number(hash.message_count));
+        expect(index.get(id)).toBe(hash.last_activity);
+        checked++;
+      }
+    }
+    expect(checked).toBe(sessions.length);
+    if (store instanceof MemoryRedis) await store.quit();
+    else {
+      await deleteKeysWithPrefix(prefix);
+      await store.quit();
+    }
   });
 });
