@@ -17,7 +17,8 @@ export const backupCommand: CliCommand = async (args, open, io) => {
   const { store, prefix, description } = await open();
   // Written beside FILE and renamed when complete, so FILE is never a cut-short backup.
   const partial = `${file}.partial`;
-  const out = createWriteStream(partial);
+  // Every conversation is in it: readable by its owner only.
+  const out = createWriteStream(partial, { mode: 0o600 });
   try {
     await new Promise<void>((resolve, reject) => out.once('open', () => resolve()).once('error', reject)).catch((error: Error) => {
       throw new CliError(`Cannot write ${partial}: ${error.message}`);

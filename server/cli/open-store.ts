@@ -16,8 +16,9 @@ export interface OpenedStore {
 /**
  * The store the server is configured with, opened from outside the server, for admin commands.
  * The only place that picks a store for them: REDIS_URL → that Redis; neither → the embedded store.
- * (A Redis Cluster setting, when there is one, is opened here too; the commands need only a Store
- * whose MULTIs stay within one hash tag.)
+ * (A Redis Cluster setting, when there is one, is opened here too; the commands need a Store whose
+ * scan() covers every master node, as ioredis' Cluster.scan reaches one node only, and whose
+ * MULTIs stay within one hash tag, which every backup group does.)
  */
 export async function openConfiguredStore(env: Env): Promise<OpenedStore> {
   if (!env.redisUrl) return openEmbeddedStore();
