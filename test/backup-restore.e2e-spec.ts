@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -86,6 +86,7 @@ describe('backup and restore (real Redis, the embedded store)', () => {
     const backup = await cli(backupCommand, ['--out', file], h.t.prefix);
     expect(backup).toMatchObject({ code: 0, stderr: '' });
     expect(backup.stdout).toMatch(/^Backed up \d+ keys in \d+ groups/);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
     const lines = (await readFile(file, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ format: 'nono-chat-backup', version: 1, prefix: h.t.prefix, created_at: expect.any(Number) });
     expect(lines[lines.length - 1]).toMatchObject({ end: true });
