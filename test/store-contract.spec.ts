@@ -431,3 +431,67 @@ describe.each(stores)('store commands for counters and sorted sets: %s', (_name,
     expect(await store.client.zcard(`${prefix}:none`)).toBe(0);
   });
 });
+
+describe.each(stores)('store commands for admin iteration: %s', (_name, open) => {
+  let store: OpenStore;
+  let prefix: string;
+  beforeEach(async () => {
+    prefix = uniquePrefix();
+    store = await open(prefix);
+  });
+  afterEach(async () => store.close());
+
+  /** Every key SCAN returns for `pattern`, each once, sorted. */
+  async function scanAll(pattern: string, count: number): Promise<string[]> {
+    const seen = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, keys] = await store.client.scan(cursor, 'MATCH', pattern, 'COUNT', count);
+      keys.forEach((k) => seen.add(k));
+      cursor = next;
+    } while (cursor !== '0');
+    return [...seen].sort();
+  }
+
+  it('SCAN MATCH returns every matching key across steps, none of another prefix; keys never present are not made up', async () => {
+    const keys = Array.from({ length: 25 }, (_, i) => `${prefix}:{u:${i % 5}}:k${i}`);
+    for (const key of keys) await store.client.set(key, 'v');
+    await store.client.set(`${prefix}x:other`, 'v');
+    await store.client.set(`${prefix}:gone`, 'v', 'PX', 1, 'NX');
+    await sleep(5);
+    expect(await scanAll(`${prefix}:*`, 7)).toEqual([...keys].sort());
+    expect(await scanAll(`${prefix}:{u:3}:*`, 100)).toEqual(keys.filter((k) => k.includes('{u:3}')).sort());
+    expect(await scanAll(`${prefix}:{u:[12]}:k?`, 100)).toEqual([1, 6, 2, 7].map((i) => `${prefix}:{u:${i % 5}}:k${i}`).sort());
+  });
+
+  it('SCAN still returns keys that stayed while others are added and removed between steps', async () => {
+    const stay = Array.from({ length: 30 }, (_, i) => `${prefix}:stay${String(i).padStart(2, '0')}`);
+    for (const key of stay) await store.client.set(key, 'v');
+    const seen = new Set<string>();
+    let cursor = '0';
+    let step = 0;
+    do {
+      const [next, keys] = await store.client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 5);
+      keys.forEach((k) => seen.add(k));
+      await store.client.del(`${prefix}:new${step - 1}`);
+      await store.client.set(`${prefix}:new${step++}`, 'v');
+      cursor = next;
+    } while (cursor !== '0');
+    expect(stay.filter((k) => !seen.has(k))).toEqual([]);
+  });
+
+  it('TYPE names each kind of value; plain SET replaces a value and its TTL', async () => {
+    await store.client.set(`${prefix}:s`, 'a', 'PX', 60_000, 'NX');
+    await store.client.hset(`${prefix}:h`, 'f', 'v');
+    await store.client.rpush(`${prefix}:l`, 'v');
+    await store.client.zadd(`${prefix}:z`, 1, 'm');
+    const types = await Promise.all(['s', 'h', 'l', 'z', 'none'].map((k) => store.client.type(`${prefix}:${k}`)));
+    expect(types).toEqual(['string', 'hash', 'list', 'zset', 'none']);
+    expect(await store.client.set(`${prefix}:s`, 'b')).toBe('OK');
+    expect(await store.client.get(`${prefix}:s`)).toBe('b');
+    expect(await store.client.pttl(`${prefix}:s`)).toBe(-1);
+    const [[, type], [, value]] = (await store.client.multi().type(`${prefix}:h`).set(`${prefix}:h`, 'x').exec())!;
+    expect([type, value]).toEqual(['hash', 'OK']);
+    expect(await store.client.type(`${prefix}:h`)).toBe('string');
+  });
+});

@@ -10,6 +10,32 @@ import type { DuplicateOptions, Store, StoreCommands, StoreReplies, StoreTransac
  * Every command changes data synchronously, before its promise settles, so commands queued in a
  * transaction run back to back with nothing interleaved: MULTI is atomic here too.
  */
+/** Redis' glob (`*`, `?`, `[abc]`, `[^a-z]`, `\\x`) as a test of a whole key. */
+export function globMatcher(pattern: string): (key: string) => boolean {
+  let source = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '*') source += '[\\s\\S]*';
+    else if (c === '?') source += '[\\s\\S]';
+    else if (c === '\\' && i + 1 < pattern.length) source += escapeRegExp(pattern[++i]);
+    else if (c === '[') {
+      const end = pattern.indexOf(']', i + 2);
+      if (end < 0) source += '\\[';
+      else {
+        const body = pattern.slice(i + 1, end);
+        source += `[${body.startsWith('^') ? '^' + escapeClass(body.slice(1)) : escapeClass(body)}]`;
+        i = end;
+      }
+    } else source += escapeRegExp(c);
+  }
+  const re = new RegExp(`^${source}$`);
+  return (key) => re.test(key);
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+/** A class body keeps its ranges (a-z); only characters special inside a RegExp class are escaped. */
+const escapeClass = (text: string) => text.replace(/[\]\\^]/g, '\\$&');
+
 export class MemoryRedis extends EventEmitter implements Store {
   private readonly db: Database;
   private readonly channels = new Set<string>();
@@ -126,6 +152,29 @@ export class MemoryRedis extends EventEmitter implements Store {
     const entry = this.entry(key);
     if (!entry) return -2;
     return entry.expiresAt === undefined ? -1 : Math.max(0, entry.expiresAt - Date.now());
+  }
+
+  async type(key: string): Promise<string> {
+    const value = this.entry(key)?.value;
+    if (value === undefined) return 'none';
+    return isString(value) ? 'string' : isHash(value) ? 'hash' : isList(value) ? 'list' : 'zset';
+  }
+
+  /**
+   * Keys in ascending order; the cursor is the last key returned, so keys added or removed
+   * meanwhile never make the iteration skip one that stayed. Each step reads every key (fine for
+   * an admin command on a store that fits in one process).
+   */
+  async scan(cursor: string, _match: 'MATCH', pattern: string, _count: 'COUNT', hint: number): Promise<[string, string[]]> {
+    const after = cursor === '0' ? undefined : cursor.slice(1);
+    const matches = globMatcher(pattern);
+    const now = Date.now();
+    const keys = [...this.db.data.entries()]
+      .filter(([key, entry]) => (after === undefined || key > after) && !(entry.expiresAt !== undefined && entry.expiresAt <= now) && matches(key))
+      .map(([key]) => key)
+      .sort()
+      .slice(0, Math.max(1, hint));
+    return keys.length < Math.max(1, hint) ? ['0', keys] : [`>${keys[keys.length - 1]}`, keys];
   }
 
   // ---- strings ------------------------------------------------------------------------------
@@ -322,7 +371,7 @@ export class MemoryRedis extends EventEmitter implements Store {
 
 /** Every command of StoreCommands; the check below fails to compile when one is missing. */
 const COMMANDS = [
-  'del', 'exists', 'expire', 'pexpire', 'pttl', 'persist',
+  'del', 'exists', 'expire', 'pexpire', 'pttl', 'persist', 'type',
   'get', 'set', 'incr', 'incrby',
   'hset', 'hget', 'hmget', 'hgetall', 'hdel', 'hincrby',
   'rpush', 'rpushx', 'rpop', 'llen', 'lindex', 'lrange', 'ltrim',

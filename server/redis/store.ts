@@ -29,6 +29,8 @@ export interface KeyCommands<Q extends boolean> {
   /** Milliseconds left; -1 without a TTL, -2 without the key. */
   pttl(key: string): Out<Q, number>;
   persist(key: string): Out<Q, number>;
+  /** 'string', 'hash', 'list', 'zset', 'set', 'stream', or 'none' without the key. */
+  type(key: string): Out<Q, string>;
 }
 
 export interface StringCommands<Q extends boolean> {
@@ -127,6 +129,12 @@ export interface DuplicateOptions {
 }
 
 export interface Store extends StoreCommands<false> {
+  /**
+   * One step of iterating the keyspace: pass '0' first, then the cursor returned, until it is '0'
+   * again. Every key present for the whole iteration is returned at least once. Admin commands
+   * (backup) only: a request path never scans.
+   */
+  scan(cursor: string, match: 'MATCH', pattern: string, count: 'COUNT', hint: number): Promise<[cursor: string, keys: string[]]>;
   multi(): StoreTransaction;
   pipeline(): StoreTransaction;
 

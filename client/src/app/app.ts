@@ -4,6 +4,7 @@ import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { ChatPanel } from './chat/chat-panel';
 import { problemOf } from './core/api-error';
 import { NewSession } from './core/api-types';
+import { IDENTITY_LOST_MESSAGE } from './core/identity-store';
 import { AppHeader } from './header/app-header';
 import { SessionState } from './state/session-state';
 
@@ -19,6 +20,7 @@ const loadDialogs = () => import('./sessions/session-dialogs');
 })
 export class App {
   protected readonly state = inject(SessionState);
+  protected readonly identityLostMessage = IDENTITY_LOST_MESSAGE;
   private readonly injector = inject(Injector);
   private readonly chat = viewChild(ChatPanel);
 

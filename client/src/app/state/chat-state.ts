@@ -156,11 +156,14 @@ export class ChatState {
     this.draftState.set({ ...this.blank('assistant'), persona: this.sessions.current()?.persona });
     const url = `${this.config.rootUrl}/api/sessions/${encodeURIComponent(sessionId)}/${action}`;
     let ended = false;
+    const token = this.identity.token();
     try {
-      await postEventStream(url, this.identity.token(), body, turn.controller.signal, (event) => {
+      await postEventStream(url, token, body, turn.controller.signal, (event) => {
         if (this.turn === turn) ended = this.apply(turn, event) || ended;
       });
     } catch (error) {
+      // Streams go through fetch, not the interceptor: a refused token is noted here.
+      if (error instanceof StreamRefusedError && error.status === 401 && token) this.identity.markLost(token);
       if (this.turn === turn) this.refused(turn, error);
       // A cut connection (stop's fallback) is not refused: reload to show what the server kept.
       ended = !turn.controller.signal.aborted;

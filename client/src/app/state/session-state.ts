@@ -12,7 +12,8 @@ import { getSession } from '../api/fn/sessions/get-session';
 import { listSessions } from '../api/fn/sessions/list-sessions';
 import { listSessionMessages } from '../api/fn/sessions/list-session-messages';
 
-export type StartPhase = 'starting' | 'ready' | 'failed';
+/** 'lost': the server refused the stored identity; the person chooses what happens next. */
+export type StartPhase = 'starting' | 'ready' | 'failed' | 'lost';
 
 /** Newest page first; older pages as the person scrolls up. */
 export const MESSAGE_PAGE_SIZE = 50;
@@ -42,6 +43,8 @@ export class SessionState {
   readonly problem = this.problemState.asReadonly();
   readonly currentId = computed(() => this.currentState()?.session_id ?? null);
   readonly currentPersona = computed(() => this.personaFor(this.currentState()?.persona));
+  /** The server no longer knows my identity (at start, or refused later while in use). */
+  readonly identityLost = computed(() => this.phaseState() === 'lost' || this.identity.lost());
 
   /** The history page fetched at start for this session, once; null otherwise. */
   takePrefetchedHistory(sessionId: string): MessagePage | null {
@@ -63,12 +66,30 @@ export class SessionState {
     this.problemState.set(null);
     try {
       const reopened = this.identity.token() ? await this.resume() : false;
+      if (this.identity.lost()) {
+        this.phaseState.set('lost');
+        return;
+      }
       if (!reopened) await this.startFresh();
       this.phaseState.set('ready');
     } catch (error) {
       this.problemState.set(problemOf(error).message);
       this.phaseState.set('failed');
     }
+  }
+
+  /** The person's choice after losing the identity: a new guest identity and a first session. */
+  async startOver(): Promise<void> {
+    this.identity.set(null);
+    browserStorage.set(STORAGE_KEYS.session, null);
+    this.currentState.set(null);
+    await this.start();
+  }
+
+  /** The other choice: ask again with the same identity (the server's data may be back). */
+  async retryIdentity(): Promise<void> {
+    this.identity.retryLost();
+    await this.start();
   }
 
   /** Creates a session and opens it at once. */
@@ -126,7 +147,8 @@ export class SessionState {
     if (storedId && history.status === 'fulfilled' && history.value) this.prefetched = { sessionId: storedId, page: history.value };
     if (me.status === 'rejected') {
       if (statusOf(me.reason) !== 401) throw me.reason;
-      this.identity.set(null);
+      // Not a silent fresh start: the person learns their identity is gone and chooses.
+      this.identity.markLost(this.identity.token()!);
       return false;
     }
     if (personas.status === 'rejected') throw personas.reason;
