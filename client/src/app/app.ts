@@ -5,20 +5,25 @@ import { ChatPanel } from './chat/chat-panel';
 import { problemOf } from './core/api-error';
 import { NewSession } from './core/api-types';
 import { AppHeader } from './header/app-header';
+import { SignIn } from './account/sign-in';
+import { AccountAction } from './account/account-dialog';
+import { AuthState } from './state/auth-state';
 import { SessionState } from './state/session-state';
 
 const loadDialogs = () => import('./sessions/session-dialogs');
+const loadAccountDialogs = () => import('./account/account-dialogs');
 
 /** The page: header + conversation. Opens the dialogs and acts on what they return. */
 @Component({
   selector: 'nono-root',
-  imports: [AppHeader, ChatPanel, MatButtonModule, MatProgressBarModule],
+  imports: [AppHeader, ChatPanel, SignIn, MatButtonModule, MatProgressBarModule],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './app.html',
   styleUrl: './app.scss',
 })
 export class App {
   protected readonly state = inject(SessionState);
+  protected readonly auth = inject(AuthState);
   private readonly injector = inject(Injector);
   private readonly chat = viewChild(ChatPanel);
 
@@ -38,6 +43,33 @@ export class App {
   protected async openSessions(): Promise<void> {
     const dialogs = await loadDialogs();
     dialogs.openSessionsDialog(this.injector).subscribe((sessionId) => sessionId && void this.switchTo(sessionId));
+  }
+
+  protected async openAccount(): Promise<void> {
+    const data = { name: this.auth.displayName(), guest: this.auth.isGuest(), guestCanRegister: this.auth.guestCanRegister() };
+    (await loadAccountDialogs()).openAccountDialog(this.injector, data).subscribe((action) => action && void this.onAccount(action));
+  }
+
+  /** Signed in, registered, chose to be a guest, or went back: (re)open my sessions. */
+  protected signedIn(): void {
+    void this.state.start();
+  }
+
+  private async onAccount(action: AccountAction): Promise<void> {
+    if (action === 'tokens') (await loadAccountDialogs()).openApiTokensDialog(this.injector);
+    else if (action === 'register') this.auth.startRegistration();
+    else await this.signOut(action === 'sign-out-everywhere');
+  }
+
+  /** Back to the sign-in screen (accounts) or on as a new guest (guest mode). */
+  private async signOut(everywhere: boolean): Promise<void> {
+    try {
+      await this.auth.signOut(everywhere);
+    } catch (error) {
+      await this.notify(`You are still signed in: ${problemOf(error).message}`);
+      return;
+    }
+    await this.state.start();
   }
 
   private async create(input: NewSession): Promise<void> {
