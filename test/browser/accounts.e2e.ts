@@ -80,3 +80,46 @@ describe('accounts in the browser', () => {
     await page.keyboard.press('Escape');
   });
 });
+
+describe('a guest on an accounts server that allows guests', () => {
+  let stack: Stack;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+
+  beforeAll(async () => {
+    [stack, browser] = await Promise.all([startStack({ env: { AUTH_MODE: 'accounts', ALLOW_GUESTS: 'true' } }), launchBrowser()]);
+    ({ page, errors } = await newPage(await browser.newContext({ viewport: { width: 1280, height: 800 } })));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  afterEach(() => expect(errors).toEqual([]));
+
+  const storedUserId = () => page.evaluate(() => JSON.parse((globalThis as any).localStorage.getItem('nono.identity') ?? '{}').user_id);
+
+  it('continues as a guest, then creates an account from the hint and keeps the session', async () => {
+    await page.goto(stack.url);
+    await page.getByRole('button', { name: 'Continue as guest' }).click();
+    await waitReady(page);
+    await page.getByText('Your sessions are only in this browser.').waitFor();
+    stack.fake!.script({ text: 'Kept.' });
+    await send(page, 'A note from my guest days');
+    await waitAnswered(page);
+    const guestId = await storedUserId();
+
+    await page.getByRole('button', { name: 'Create an account to keep them' }).click();
+    await page.getByRole('heading', { name: 'Create account' }).waitFor();
+    await page.getByRole('form').getByLabel('Username').fill('bob');
+    await page.getByRole('form').getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('form').getByRole('button', { name: 'Create account' }).click();
+    await waitReady(page);
+    await page.getByRole('button', { name: 'Account: bob' }).waitFor();
+    await messages(page).filter({ hasText: 'A note from my guest days' }).waitFor();
+    expect(await storedUserId()).toBe(guestId);
+    expect(await page.getByText('Your sessions are only in this browser.').count()).toBe(0);
+  });
+});

@@ -46,7 +46,8 @@ export class App {
   }
 
   protected async openAccount(): Promise<void> {
-    const data = { name: this.auth.displayName(), guest: this.auth.isGuest(), guestCanRegister: this.auth.guestCanRegister() };
+    const auth = this.auth;
+    const data = { name: auth.displayName(), guest: auth.isGuest(), guestCanRegister: auth.guestCanRegister(), canSignOut: auth.canSignOut() };
     (await loadAccountDialogs()).openAccountDialog(this.injector, data).subscribe((action) => action && void this.onAccount(action));
   }
 

@@ -9,6 +9,7 @@ export interface AccountDialogData {
   guest: boolean;
   /** The server lets a guest become an account (and keep their sessions). */
   guestCanRegister: boolean;
+  canSignOut: boolean;
 }
 
 /** Who I am and what I can do about it; closes with the chosen action (the page carries it out). */
@@ -32,9 +33,11 @@ export interface AccountDialogData {
           <button mat-flat-button type="button" [mat-dialog-close]="'register'">Create account</button>
         }
         <button mat-stroked-button type="button" [mat-dialog-close]="'tokens'">API tokens</button>
-        <button mat-stroked-button type="button" [mat-dialog-close]="'sign-out'">{{ data.guest ? 'Sign out and forget this guest' : 'Sign out' }}</button>
-        @if (!data.guest) {
-          <button mat-stroked-button type="button" [mat-dialog-close]="'sign-out-everywhere'">Sign out everywhere</button>
+        @if (data.canSignOut) {
+          <button mat-stroked-button type="button" [mat-dialog-close]="'sign-out'">{{ data.guest ? 'Sign out and forget this guest' : 'Sign out' }}</button>
+          @if (!data.guest) {
+            <button mat-stroked-button type="button" [mat-dialog-close]="'sign-out-everywhere'">Sign out everywhere</button>
+          }
         }
       </div>
     </mat-dialog-content>

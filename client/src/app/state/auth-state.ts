@@ -60,6 +60,8 @@ export class AuthState {
   readonly registrationOpen = computed(() => this.settingsState()?.mode === 'accounts' && this.settingsState()?.registration === 'open');
   /** A guest here can turn into an account and keep their sessions. */
   readonly guestCanRegister = computed(() => this.registrationOpen() && this.settingsState()?.guests_allowed === true);
+  /** Behind a sign-in proxy without a token of mine, the proxy decides; there is nothing to sign out of here. */
+  readonly canSignOut = computed(() => this.settingsState()?.mode !== 'proxy' || this.identity.token() !== null);
   /** Where the browser goes for OpenID Connect sign-in (a full page navigation, not an API call). */
   readonly oidcLoginUrl = this.rootUrl + startOidcLogin.PATH;
 
