@@ -3,7 +3,7 @@
  * again and find the session; a wrong password is answered in place on the sign-in form.
  */
 import { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, messages, newPage, openSessions, send, waitAnswered, waitReady } from './support/browser';
+import { launchBrowser, messages, newPage, openSessions, screenshotPath, send, settleAnimations, waitAnswered, waitReady } from './support/browser';
 import { startStack, Stack } from './support/stack';
 
 const PASSWORD = 'correct horse battery';
@@ -67,6 +67,8 @@ describe('accounts in the browser', () => {
     await fillCredentials('alice', 'not the password');
     await form().getByRole('button', { name: 'Sign in' }).click();
     await form().getByRole('alert').filter({ hasText: 'Wrong username or password' }).waitFor();
+    await settleAnimations(page);
+    await page.screenshot({ path: screenshotPath('desktop-sign-in-wrong-password') });
     expect(await page.getByRole('heading', { name: 'Sign in' }).isVisible()).toBe(true);
   });
 
@@ -106,6 +108,7 @@ describe('a guest on an accounts server that allows guests', () => {
     await page.getByRole('button', { name: 'Continue as guest' }).click();
     await waitReady(page);
     await page.getByText('Your sessions are only in this browser.').waitFor();
+    await page.screenshot({ path: screenshotPath('desktop-guest-on-accounts-server') });
     stack.fake!.script({ text: 'Kept.' });
     await send(page, 'A note from my guest days');
     await waitAnswered(page);
