@@ -5,6 +5,9 @@ import { TestBed } from '@angular/core/testing';
 import { AuthSettings } from '../core/api-types';
 import { authInterceptor } from '../core/auth.interceptor';
 import { STORAGE_KEYS } from '../core/browser-storage';
+import { Api } from '../api/api';
+import { listSessions } from '../api/fn/sessions/list-sessions';
+import { login } from '../api/fn/auth/login';
 import { errorBody, nextRequest } from '../testing/http';
 import { AuthState, SESSION_ENDED } from './auth-state';
 import { SessionState } from './session-state';
@@ -76,6 +79,29 @@ describe('AuthState', () => {
     expect(localStorage.getItem(STORAGE_KEYS.identity)).toBeNull();
     // No guest identity was made behind the sign-in screen.
     expect(http.match((r) => r.url === '/api/auth/guest')).toEqual([]);
+  });
+
+  it('a token revoked while the app is open (another device signed out everywhere) leads to the sign-in screen', async () => {
+    localStorage.setItem(STORAGE_KEYS.identity, JSON.stringify({ user_id: 'u_alice', token: 'tok-alice' }));
+    boot();
+    const loaded = auth.load();
+    await answerSettings();
+    await loaded;
+    const api = TestBed.inject(Api);
+
+    // A wrong password on the sign-in form is not a dead token.
+    const attempt = api.invoke(login, { body: { username: 'alice', password: 'nope' } }).catch(() => 'refused');
+    const wrong = errorBody(401, 'Wrong username or password');
+    (await nextRequest(http, 'POST', '/api/auth/login')).flush(wrong.body, wrong.init);
+    expect(await attempt).toBe('refused');
+    expect(auth.signIn()).toBeNull();
+
+    const listing = api.invoke(listSessions, {}).catch(() => 'refused');
+    const { body, init } = errorBody(401, 'Invalid or expired token: sign in again with POST /api/auth/login');
+    (await nextRequest(http, 'GET', '/api/sessions')).flush(body, init);
+    expect(await listing).toBe('refused');
+    expect(auth.signIn()?.reason).toBe(SESSION_ENDED);
+    expect(localStorage.getItem(STORAGE_KEYS.identity)).toBeNull();
   });
 
   it('signing out revokes the token on the server, forgets it and the open session, and asks to sign in', async () => {

@@ -92,6 +92,15 @@ export class AuthState {
     if (this.settingsState()?.mode === 'accounts') this.askSignIn({ reason: SESSION_ENDED });
   }
 
+  /**
+   * A call made with `token` answered 401. On an accounts server that ends the session, unless the
+   * token has changed since, or it was a sign-in attempt (there 401 means a wrong password).
+   */
+  rejectedWhileOpen(token: string, url: string): void {
+    if (this.settingsState()?.mode !== 'accounts' || this.identity.token() !== token || url.endsWith(login.PATH)) return;
+    this.tokenRejected();
+  }
+
   async signInWith(credentials: Credentials, mode: 'login' | 'register'): Promise<void> {
     const signedIn = await this.api.invoke(mode === 'login' ? login : register, { body: credentials });
     this.signedIn(signedIn, 'account');
