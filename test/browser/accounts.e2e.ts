@@ -80,6 +80,31 @@ describe('accounts in the browser', () => {
     const dialog = await openSessions(page);
     expect(await dialog.locator('nono-session-row').count()).toBe(1);
     await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+  });
+
+  it('"Sign out everywhere" ends the session in another browser too', async () => {
+    const otherContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const { page: other, errors: otherErrors } = await newPage(otherContext);
+      await other.goto(stack.url);
+      await other.getByRole('form').getByLabel('Username').fill('alice');
+      await other.getByRole('form').getByLabel('Password').fill(PASSWORD);
+      await other.getByRole('form').getByRole('button', { name: 'Sign in' }).click();
+      await waitReady(other);
+
+      await page.getByRole('button', { name: 'Account: alice' }).click();
+      await page.getByRole('dialog', { name: 'alice' }).getByRole('button', { name: 'Sign out everywhere' }).click();
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+
+      await other.getByRole('button', { name: 'Sessions' }).click();
+      await other.getByText('Your session has ended; sign in again.').waitFor();
+      await other.getByRole('heading', { name: 'Sign in' }).waitFor();
+      await other.getByRole('dialog').waitFor({ state: 'detached' });
+      expect(otherErrors).toEqual([]);
+    } finally {
+      await otherContext.close();
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, Injector, afterNextRender, inject, viewChild } from '@angular/core';
+import { ChangeDetectionStrategy, Component, Injector, afterNextRender, effect, inject, viewChild } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { ChatPanel } from './chat/chat-panel';
@@ -31,6 +31,9 @@ export class App {
     void this.state.start();
     // Fetch the dialogs' code once the page is up, so the first click opens them at once.
     afterNextRender(() => setTimeout(() => void loadDialogs(), 1500));
+    effect(() => {
+      if (this.auth.signIn()) void loadDialogs().then((dialogs) => dialogs.closeAllDialogs(this.injector));
+    });
   }
 
   protected async openNewSession(): Promise<void> {
