@@ -11,6 +11,7 @@ import { PERSONAS } from '../testing/test-setup';
 import { SessionState } from './session-state';
 
 const CATALOGUE = { personas: PERSONAS, default_persona: 'default' };
+const GUEST_MODE = { mode: 'guest', registration: 'open', guests_allowed: true, oidc: false };
 
 describe('SessionState', () => {
   let http: HttpTestingController;
@@ -22,6 +23,8 @@ describe('SessionState', () => {
     });
     http = TestBed.inject(HttpTestingController);
     state = TestBed.inject(SessionState);
+    // Start-up first asks how this server signs people in: the default, guest mode.
+    void nextRequest(http, 'GET', '/api/auth/config').then((r) => r.flush(GUEST_MODE), () => undefined);
   }
 
   function remember(token: string, sessionId?: string): void {

@@ -5,6 +5,7 @@ import { problemOf, statusOf } from '../core/api-error';
 import { MessagePage, NewSession, Persona, Session } from '../core/api-types';
 import { browserStorage, STORAGE_KEYS } from '../core/browser-storage';
 import { IdentityStore } from '../core/identity-store';
+import { AuthState } from './auth-state';
 import { createGuestIdentity } from '../api/fn/identity/create-guest-identity';
 import { createSession } from '../api/fn/sessions/create-session';
 import { getCurrentIdentity } from '../api/fn/identity/get-current-identity';
@@ -12,8 +13,11 @@ import { getSession } from '../api/fn/sessions/get-session';
 import { listSessions } from '../api/fn/sessions/list-sessions';
 import { listSessionMessages } from '../api/fn/sessions/list-session-messages';
 
-/** 'lost': the server refused the stored identity; the person chooses what happens next. */
-export type StartPhase = 'starting' | 'ready' | 'failed' | 'lost';
+/**
+ * 'lost': the server refused the stored guest identity; the person chooses what happens next.
+ * 'signed-out': the server wants a sign-in first (see AuthState.signIn).
+ */
+export type StartPhase = 'starting' | 'ready' | 'failed' | 'lost' | 'signed-out';
 
 /** Newest page first; older pages as the person scrolls up. */
 export const MESSAGE_PAGE_SIZE = 50;
@@ -26,6 +30,7 @@ export const MESSAGE_PAGE_SIZE = 50;
 export class SessionState {
   private readonly api = inject(Api);
   private readonly identity = inject(IdentityStore);
+  private readonly auth = inject(AuthState);
 
   private readonly personasState = signal<Persona[]>([]);
   private readonly defaultPersonaState = signal('');
@@ -65,9 +70,15 @@ export class SessionState {
     this.phaseState.set('starting');
     this.problemState.set(null);
     try {
-      const reopened = this.identity.token() ? await this.resume() : false;
+      if (!this.auth.settings()) await this.auth.load();
+      const reopened = this.auth.hasCredentials() ? await this.resume() : false;
       if (this.identity.lost()) {
         this.phaseState.set('lost');
+        return;
+      }
+      if (!reopened && this.auth.signIn()) {
+        this.currentState.set(null);
+        this.phaseState.set('signed-out');
         return;
       }
       if (!reopened) await this.startFresh();
@@ -147,15 +158,26 @@ export class SessionState {
     if (storedId && history.status === 'fulfilled' && history.value) this.prefetched = { sessionId: storedId, page: history.value };
     if (me.status === 'rejected') {
       if (statusOf(me.reason) !== 401) throw me.reason;
-      // Not a silent fresh start: the person learns their identity is gone and chooses.
-      this.identity.markLost(this.identity.token()!);
+      // On an accounts server the session has ended: sign in again. Elsewhere, not a silent fresh
+      // start: the person learns their identity is gone and chooses.
+      if (this.auth.settings()?.mode === 'accounts') this.auth.tokenRejected();
+      else if (this.identity.token()) this.identity.markLost(this.identity.token()!);
       return false;
     }
+    this.auth.identified(me.value);
     if (personas.status === 'rejected') throw personas.reason;
     if (stored.status === 'fulfilled' && stored.value) this.open(stored.value);
     else if (stored.status === 'rejected' && statusOf(stored.reason) !== 404) throw stored.reason;
+    else if (!storedId) await this.openNewestOrCreate();
     else await this.createSession({ persona: this.defaultPersonaState() });
     return true;
+  }
+
+  /** Signed in on a browser that has no session of mine open: my latest one, or a first one. */
+  private async openNewestOrCreate(): Promise<void> {
+    const page = await this.api.invoke(listSessions, { limit: 1 });
+    if (page.sessions[0]) this.open(page.sessions[0]);
+    else await this.createSession({ persona: this.defaultPersonaState() });
   }
 
   private async startFresh(): Promise<void> {
