@@ -3,15 +3,16 @@ import type { DuplicateOptions, Store, StoreCommands, StoreReplies, StoreTransac
 
 /**
  * The embedded store: the Store commands (store.ts) in process, with ioredis' replies. It lets
- * `npm start` work with nothing else installed; data lives only as long as the process. The
- * contract tests run every repository against both this and a real Redis.
+ * `npm start` work with nothing else installed. Data lives in this process; embedded-persistence.ts
+ * keeps it on disk (DATA_DIR) by logging the WRITES below. The contract tests run every repository
+ * against both this and a real Redis.
  *
  * Every command changes data synchronously, before its promise settles, so commands queued in a
  * transaction run back to back with nothing interleaved: MULTI is atomic here too.
  */
 type Value = string | Map<string, string> | string[] | SortedSet;
 
-class SortedSet {
+export class SortedSet {
   readonly scores = new Map<string, number>();
 
   /** Highest score first; equal scores by member, highest first (Redis' reverse order). */
@@ -32,9 +33,16 @@ class WrongTypeError extends Error {
 }
 
 /** The data shared by an embedded store and its duplicates (for pub/sub). */
-class Database {
+export class Database {
   readonly data = new Map<string, Entry>();
   readonly bus = new EventEmitter();
+  /** Called before each write command runs (WRITES below); embedded-persistence.ts logs them. */
+  onWrite?: (command: WriteCommand, args: unknown[]) => void;
+  /**
+   * The store's clock. A replayed log sets it to each write's own time, so expiries, NX checks and
+   * relative TTLs come out as they did then.
+   */
+  now: () => number = Date.now;
   private connections = 0;
   private sweeper?: NodeJS.Timeout;
 
@@ -57,8 +65,8 @@ class Database {
     this.sweeper = undefined;
   }
 
-  private sweep(): void {
-    const now = Date.now();
+  sweep(): void {
+    const now = this.now();
     for (const [key, entry] of this.data) {
       if (entry.expiresAt !== undefined && entry.expiresAt <= now) this.data.delete(key);
     }
@@ -87,7 +95,8 @@ const isList = (v: Value): v is string[] => Array.isArray(v);
 const isSortedSet = (v: Value): v is SortedSet => v instanceof SortedSet;
 
 export class MemoryRedis extends EventEmitter implements Store {
-  private readonly db: Database;
+  /** Shared with duplicates; the persistence layer reads and restores it. */
+  readonly db: Database;
   private readonly channels = new Set<string>();
   private open = true;
   private readonly onBus = (channel: string, message: string) => {
@@ -136,7 +145,7 @@ export class MemoryRedis extends EventEmitter implements Store {
 
   private entry(key: string): Entry | undefined {
     const entry = this.db.data.get(key);
-    if (entry?.expiresAt !== undefined && entry.expiresAt <= Date.now()) {
+    if (entry?.expiresAt !== undefined && entry.expiresAt <= this.db.now()) {
       this.db.data.delete(key);
       return undefined;
     }
@@ -187,7 +196,7 @@ export class MemoryRedis extends EventEmitter implements Store {
     if (!entry || (condition === 'XX' && entry.expiresAt === undefined)) return 0;
     if (condition === 'NX' && entry.expiresAt !== undefined) return 0;
     if (ms <= 0) this.db.data.delete(key);
-    else entry.expiresAt = Date.now() + ms;
+    else entry.expiresAt = this.db.now() + ms;
     return 1;
   }
 
@@ -201,7 +210,7 @@ export class MemoryRedis extends EventEmitter implements Store {
   async pttl(key: string): Promise<number> {
     const entry = this.entry(key);
     if (!entry) return -2;
-    return entry.expiresAt === undefined ? -1 : Math.max(0, entry.expiresAt - Date.now());
+    return entry.expiresAt === undefined ? -1 : Math.max(0, entry.expiresAt - this.db.now());
   }
 
   // ---- strings ------------------------------------------------------------------------------
@@ -220,7 +229,7 @@ export class MemoryRedis extends EventEmitter implements Store {
       else throw new Error(`ERR syntax error: SET option ${options[i]} is not supported by the embedded store`);
     }
     if (nx && this.entry(key)) return null;
-    this.db.data.set(key, ms === undefined ? { value: String(value) } : { value: String(value), expiresAt: Date.now() + ms });
+    this.db.data.set(key, ms === undefined ? { value: String(value) } : { value: String(value), expiresAt: this.db.now() + ms });
     return 'OK';
   }
 
@@ -402,7 +411,47 @@ const COMMANDS = [
 const allCommandsListed: Exclude<keyof StoreCommands<false>, (typeof COMMANDS)[number]> extends never ? true : never = true;
 void allCommandsListed;
 
+/**
+ * The commands that change data: the embedded store's persistence logs exactly these (before they
+ * run) and replays them on start. Every command must be in WRITES or READS (checked below), so a
+ * new write command cannot be forgotten by the log.
+ */
+export const WRITES = [
+  'del', 'expire', 'pexpire', 'persist', 'set', 'incr', 'incrby', 'hset', 'hdel', 'hincrby',
+  'rpush', 'rpushx', 'rpop', 'ltrim', 'zadd', 'zrem', 'releaseLock', 'extendLock',
+] as const satisfies ReadonlyArray<(typeof COMMANDS)[number]>;
+const READS = [
+  'exists', 'pttl', 'get', 'hget', 'hmget', 'hgetall', 'llen', 'lindex', 'lrange',
+  'zcard', 'zrange', 'zrevrange', 'zrevrangebyscore',
+] as const satisfies ReadonlyArray<(typeof COMMANDS)[number]>;
+export type WriteCommand = (typeof WRITES)[number];
+const allCommandsSorted: Exclude<(typeof COMMANDS)[number], WriteCommand | (typeof READS)[number]> extends never ? true : never = true;
+void allCommandsSorted;
+
 type Command = (...args: unknown[]) => Promise<unknown>;
+
+/** Set while a write runs, so one that calls another (INCR → INCRBY) is reported once. */
+let inWrite = false;
+
+// The one place writes are reported (before the transaction below captures the commands). Every
+// command changes data synchronously, so the flag covers exactly the nested calls.
+for (const name of WRITES) {
+  const command = MemoryRedis.prototype[name] as Command;
+  Object.defineProperty(MemoryRedis.prototype, name, {
+    value(this: MemoryRedis, ...args: unknown[]) {
+      if (inWrite) return command.apply(this, args);
+      this.db.onWrite?.(name, args);
+      inWrite = true;
+      try {
+        return command.apply(this, args);
+      } finally {
+        inWrite = false;
+      }
+    },
+    writable: true,
+    configurable: true,
+  });
+}
 
 /** multi() and pipeline() of the embedded store: commands queued, then run in one go. */
 class MemoryTransaction {
