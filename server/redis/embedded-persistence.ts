@@ -160,7 +160,9 @@ export class EmbeddedPersistence {
    * synchronous step (so it matches the log switch exactly); writing it happens in the background.
    */
   compact(): Promise<void> {
-    this.compacting ??= this.writeSnapshot().finally(() => (this.compacting = undefined));
+    this.compacting ??= this.writeSnapshot()
+      .catch((error: Error) => this.logger.error(`Compaction failed, the log keeps growing: ${error.message}`))
+      .finally(() => (this.compacting = undefined));
     return this.compacting;
   }
 
@@ -175,11 +177,13 @@ export class EmbeddedPersistence {
       return;
     }
     const previous = this.fd;
-    this.fd = openSync(logFile(this.dir, next), 'a');
+    this.fd = openSync(logFile(this.dir, next), 'a'); // throws before anything changed
     this.generation = next;
     this.logBytes = 0;
     this.written = 0;
-    await fsyncAsync(previous).finally(() => closeSync(previous));
+    await fsyncAsync(previous)
+      .catch((error: Error) => this.logger.error(`fsync of ${logFile(this.dir, next - 1)} failed: ${error.message}`))
+      .finally(() => closeSync(previous));
     const tmp = join(this.dir, `${SNAPSHOT_FILE}.tmp`);
     try {
       this.snapshotBytes = await writeDurably(tmp, lines);

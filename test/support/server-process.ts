@@ -57,7 +57,7 @@ export async function startServerProcess(env: Record<string, string>, cwd: strin
     await eventually(async () => {
       if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}:\n${output}`);
       return (await fetch(`${url}/health/live`).catch(() => undefined))?.status === 200;
-    }, 30_000);
+    }, 90_000); // ts-node on a busy machine can take this long
   } catch (error) {
     child.kill('SIGKILL');
     throw error;
