@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { lockDataDir } from './data-dir-lock';
 import { encodeRecord } from './embedded-records';
 import { loadDataDir, logFile, SNAPSHOT_FILE } from './embedded-load';
-import { snapshotRecords } from './embedded-snapshot';
+import { captureData, snapshotRecords } from './embedded-snapshot';
 import { Database, MemoryRedis, WriteCommand } from './memory-redis';
 
 export interface PersistenceLogger {
@@ -16,7 +16,7 @@ export interface PersistenceLogger {
 
 export interface PersistenceOptions {
   logger: PersistenceLogger;
-  /** The log is compacted into a snapshot once it is larger than this and than twice the snapshot. */
+  /** The log is compacted into a snapshot once it is larger than this and than the snapshot. */
   compactMinBytes?: number;
   /** How often written records are fsynced (Redis' `appendfsync everysec`). */
   fsyncIntervalMs?: number;
@@ -152,7 +152,7 @@ export class EmbeddedPersistence {
   }
 
   private shouldCompact(): boolean {
-    return !this.compacting && !this.writeFailing && this.logBytes > Math.max(this.compactMinBytes, 2 * this.snapshotBytes);
+    return !this.compacting && !this.writeFailing && this.logBytes > Math.max(this.compactMinBytes, this.snapshotBytes);
   }
 
   /**
@@ -169,9 +169,10 @@ export class EmbeddedPersistence {
   private async writeSnapshot(): Promise<void> {
     this.flush();
     const next = this.generation + 1;
-    let lines: string[];
+    const time = this.db.now();
+    let copies: ReturnType<typeof captureData>;
     try {
-      lines = snapshotRecords(this.db, this.db.now(), next);
+      copies = captureData(this.db, time);
     } catch (error) {
       this.logger.error(`Compaction skipped, the log keeps growing: ${(error as Error).message}`);
       return;
@@ -186,7 +187,7 @@ export class EmbeddedPersistence {
       .finally(() => closeSync(previous));
     const tmp = join(this.dir, `${SNAPSHOT_FILE}.tmp`);
     try {
-      this.snapshotBytes = await writeDurably(tmp, lines);
+      this.snapshotBytes = await writeDurably(tmp, snapshotRecords(copies, time, next));
       await rename(tmp, join(this.dir, SNAPSHOT_FILE));
       syncDir(this.dir);
     } catch (error) {
@@ -215,16 +216,26 @@ export class EmbeddedPersistence {
   }
 }
 
-async function writeDurably(file: string, lines: string[]): Promise<number> {
+/** Writes the batches in chunks of about a megabyte (encoding one at a time, so requests are served in between), then fsyncs. */
+async function writeDurably(file: string, batches: Iterable<string[]>): Promise<number> {
   const handle = await open(file, 'w');
   let bytes = 0;
+  let chunk: string[] = [];
+  let size = 0;
+  const write = async () => {
+    const buffer = Buffer.from(chunk.join(''));
+    for (let done = 0; done < buffer.length; ) done += (await handle.write(buffer, done)).bytesWritten;
+    bytes += buffer.length;
+    chunk = [];
+    size = 0;
+  };
   try {
-    const CHUNK = 4096;
-    for (let i = 0; i < lines.length; i += CHUNK) {
-      const chunk = Buffer.from(lines.slice(i, i + CHUNK).join(''));
-      for (let done = 0; done < chunk.length; ) done += (await handle.write(chunk, done)).bytesWritten;
-      bytes += chunk.length;
+    for (const lines of batches) {
+      for (const line of lines) size += line.length;
+      chunk.push(...lines);
+      if (size >= 1 << 20) await write();
     }
+    await write();
     await handle.sync();
   } finally {
     await handle.close();
