@@ -9,13 +9,13 @@
  *   npm run bench:embedded
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sessionsSettings } from '../../server/config/config';
 import { EmbeddedPersistence, PersistenceLogger } from '../../server/redis/embedded-persistence';
 import { MemoryRedis } from '../../server/redis/memory-redis';
-import { createRedisClient } from '../../server/redis/redis.module';
+import { createRedisClient, waitUntilReady } from '../../server/redis/redis.module';
 import { RedisKeys } from '../../server/redis/redis-keys';
 import type { Store } from '../../server/redis/store';
 import type { StoredMessage } from '../../server/sessions/session.model';
@@ -53,6 +53,7 @@ async function open(kind: Kind, redisUrl: string, round: number): Promise<Opened
     return { store: p.store, close: () => p.close().then(() => rmSync(dir, { recursive: true, force: true })) };
   }
   const client = createRedisClient(redisUrl);
+  await waitUntilReady(client, 5000);
   const keys = await client.keys(`bench${round}:*`);
   if (keys.length > 0) await client.del(...keys);
   return { store: client, close: () => client.quit().then(() => undefined) };
@@ -82,12 +83,15 @@ async function measure(kind: Kind, redisUrl: string, round: number): Promise<{ a
   const appends = await rate(ids, APPENDS, (id, i) => repo.appendMessages(user, id, [message(i)]));
   const reads = await rate(ids, READS, (id) => repo.listMessages(user, id, 50));
   await opened.close();
+  log(`  round ${round + 1} ${kind}: ${Math.round(appends)} appends/s, ${Math.round(reads)} reads/s`);
   return { appends, reads };
 }
 
 async function throughput(redisUrl: string): Promise<void> {
   const kinds: Kind[] = ['memory', 'persistent', 'redis'];
   const results = new Map<Kind, Array<{ appends: number; reads: number }>>(kinds.map((k) => [k, []]));
+  log('Warm-up (not counted):');
+  for (const kind of kinds) await measure(kind, redisUrl, 9);
   for (let round = 0; round < ROUNDS; round++) {
     for (let k = 0; k < kinds.length; k++) {
       const kind = kinds[(k + round) % kinds.length];
@@ -166,8 +170,17 @@ async function startup(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/** How fast this machine is right now: decoding 50 MB of UTF-8 (a large part of loading a snapshot). */
+function calibrate(): string {
+  const bytes = Buffer.alloc(50 << 20, 97);
+  const started = performance.now();
+  bytes.toString('utf8');
+  return `${(performance.now() - started).toFixed(0)} ms to decode 50 MB of UTF-8 now`;
+}
+
 async function main(): Promise<void> {
   log(`Embedded store bench, Node ${process.version}, ${new Date().toISOString()} (the machine may be shared: compare within this run only)`);
+  log(`Machine: ${cpus().length} cores, load average ${loadavg()[0].toFixed(1)}, ${calibrate()}`);
   const redis = await startRedis();
   try {
     await throughput(redis.url);
@@ -175,6 +188,7 @@ async function main(): Promise<void> {
     await redis.stop();
   }
   await startup();
+  log(`Machine at the end: load average ${loadavg()[0].toFixed(1)}, ${calibrate()}`);
 }
 
 main().then(
