@@ -160,12 +160,15 @@ describe('starting the server', () => {
     }, 60_000);
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-    it('starts, reads .env (the environment wins) and says the data is not kept', () => {
+    it('starts, reads .env (the environment wins) and says where the data is kept and that it serves one process', () => {
       expect(run.stderr).toBe('');
       expect(health).toMatchObject({ status: 200, body: { details: { redis: { store: 'embedded' }, model: { default_model: 'from-dotenv', configured: false, hint: expect.stringContaining('OPENAI_API_KEY') } } } });
       const messages = logs.map((l) => String(l.msg ?? ''));
       expect(messages).toContain(`Read settings from ${join(dir, '.env')} (variables set in the environment take precedence)`);
-      expect(messages.some((m) => m.includes('EMBEDDED IN-PROCESS STORE'))).toBe(true);
+      const store = messages.find((m) => m.includes('EMBEDDED STORE'));
+      expect(store).toContain(`kept in ${join(dir, 'data')}`);
+      expect(store).toContain('It serves ONE process: to run several instances, set REDIS_URL');
+      expect(store).not.toContain('lost on restart');
       expect(messages.some((m) => /^Listening on http:\/\/127\.0\.0\.1:\d+ \(API docs at \/api\/docs\)$/.test(m))).toBe(true);
     });
 

@@ -10,7 +10,7 @@ describe('configuration of one app', () => {
     const ref = await configOf({ PORT: '9100', REDIS_KEY_PREFIX: 'one', SESSION_TTL_SECONDS: '600', OPENAI_MODEL: 'm1' });
     expect(ref.get(ENV)).toMatchObject({ port: 9100, redisKeyPrefix: 'one', sessionTtlSeconds: 600 });
     expect(ref.get(appConfig.KEY)).toMatchObject({ port: 9100 });
-    expect(ref.get(redisConfig.KEY)).toEqual({ url: undefined, keyPrefix: 'one' });
+    expect(ref.get(redisConfig.KEY)).toEqual({ url: undefined, keyPrefix: 'one', dataDir: './data' });
     expect(ref.get(sessionsConfig.KEY)).toEqual({ ttlSeconds: 600, readRenewIntervalMs: 6000 });
     expect(ref.get(llmConfig.KEY)).toMatchObject({ model: 'm1' });
     expect(ref.get(ConfigService).get('app.port')).toBe(9100);

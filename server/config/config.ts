@@ -26,7 +26,7 @@ export const appConfig = namespace('app', (env) => ({
   clientDir: env.clientDir,
 }));
 
-export const redisConfig = namespace('redis', (env) => ({ url: env.redisUrl, keyPrefix: env.redisKeyPrefix }));
+export const redisConfig = namespace('redis', (env) => ({ url: env.redisUrl, keyPrefix: env.redisKeyPrefix, dataDir: env.dataDir }));
 
 /** Session timing for a TTL; the only place the read-renew interval is computed. */
 export function sessionsSettings(ttlSeconds: number) {

@@ -24,6 +24,7 @@ describe('parseEnv', () => {
       bodyLimitBytes: 524288,
       redisUrl: undefined,
       redisKeyPrefix: 'nono',
+      dataDir: './data',
       sessionTtlSeconds: 3600,
       personasFile: 'config/personas.yaml',
       openaiApiKey: undefined,
@@ -64,6 +65,12 @@ describe('parseEnv', () => {
     expect(parseEnv({ TRUST_PROXY: '10.0.0.0/8, loopback,::1' }).trustProxy).toEqual(['10.0.0.0/8', 'loopback', '::1']);
     expect(problemsOf({ TRUST_PROXY: 'true' })[0]).toMatch(/^TRUST_PROXY="true" is not a proxy hop count/);
     expect(problemsOf({ TRUST_PROXY: '10.0.0.0/40' })[0]).toMatch(/^TRUST_PROXY=/);
+  });
+
+  it('reads DATA_DIR: unset is ./data, a path is kept, empty means in memory only', () => {
+    expect(parseEnv({ DATA_DIR: '/var/lib/nono' }).dataDir).toBe('/var/lib/nono');
+    expect(parseEnv({ DATA_DIR: '' }).dataDir).toBeUndefined();
+    expect(parseEnv({ DATA_DIR: '  ' }).dataDir).toBeUndefined();
   });
 
   it('rejects a negative limit and accepts 0 (off)', () => {

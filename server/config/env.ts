@@ -13,6 +13,8 @@ export interface Env {
   bodyLimitBytes: number;
   redisUrl: string | undefined;
   redisKeyPrefix: string;
+  /** Where the embedded store (no REDIS_URL) keeps its data; undefined: in memory only. */
+  dataDir: string | undefined;
   sessionTtlSeconds: number;
   personasFile: string;
   openaiApiKey: string | undefined;
@@ -187,6 +189,11 @@ class Reader {
     return items.filter((item) => !bad.includes(item));
   }
 
+  /** Unset: the fallback; set but empty: undefined (the feature off). */
+  textOrOff(name: string, fallback: string): string | undefined {
+    return this.raw[name] === undefined ? fallback : this.text(name);
+  }
+
   pattern(name: string, fallback: string, re: RegExp, why: string): string {
     const value = this.text(name) ?? fallback;
     if (!re.test(value)) this.problems.push(`${name}=${JSON.stringify(value)} ${why}`);
@@ -227,6 +234,7 @@ export function parseEnv(raw: Raw): Env {
       /^[A-Za-z0-9_.-]{1,64}$/,
       'may only hold letters, digits, "_", "." and "-" (1-64 characters)',
     ),
+    dataDir: r.textOrOff('DATA_DIR', './data'),
     sessionTtlSeconds: r.int('SESSION_TTL_SECONDS', 3600, 0, 10 * 365 * 24 * 3600),
     personasFile: r.text('PERSONAS_FILE') ?? 'config/personas.yaml',
     openaiApiKey: r.text('OPENAI_API_KEY'),

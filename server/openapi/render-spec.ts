@@ -8,7 +8,7 @@ import { buildOpenApiDocument } from './openapi';
  * sorted paths and schemas. The drift test calls this too, so both always agree.
  */
 export async function renderOpenApiSpec(): Promise<string> {
-  const app = await createApp([], parseEnv({ ...process.env, REDIS_URL: undefined, LOG_LEVEL: 'silent' }));
+  const app = await createApp([], parseEnv({ ...process.env, REDIS_URL: undefined, DATA_DIR: '', LOG_LEVEL: 'silent' }));
   try {
     await app.init();
     return `${JSON.stringify(buildOpenApiDocument(app), null, 2)}\n`;

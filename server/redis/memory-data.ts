@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { WriteCommand } from './memory-redis';
 
 /** The data structures behind the embedded store (memory-redis.ts). */
 export type Value = string | Map<string, string> | string[] | SortedSet;
@@ -27,6 +28,13 @@ export class WrongTypeError extends Error {
 export class Database {
   readonly data = new Map<string, Entry>();
   readonly bus = new EventEmitter();
+  /** Called before each write command runs (WRITES in memory-redis.ts); embedded-persistence.ts logs them. */
+  onWrite?: (command: WriteCommand, args: unknown[]) => void;
+  /**
+   * The store's clock. A replayed log sets it to each write's own time, so expiries, NX checks and
+   * relative TTLs come out as they did then.
+   */
+  now: () => number = Date.now;
   private connections = 0;
   private sweeper?: NodeJS.Timeout;
 
@@ -49,8 +57,8 @@ export class Database {
     this.sweeper = undefined;
   }
 
-  private sweep(): void {
-    const now = Date.now();
+  sweep(): void {
+    const now = this.now();
     for (const [key, entry] of this.data) {
       if (entry.expiresAt !== undefined && entry.expiresAt <= now) this.data.delete(key);
     }

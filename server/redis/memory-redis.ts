@@ -4,8 +4,9 @@ import type { DuplicateOptions, Store, StoreCommands, StoreReplies, StoreTransac
 
 /**
  * The embedded store: the Store commands (store.ts) in process, with ioredis' replies. It lets
- * `npm start` work with nothing else installed; data lives only as long as the process. The
- * contract tests run every repository against both this and a real Redis.
+ * `npm start` work with nothing else installed. Data lives in this process; embedded-persistence.ts
+ * keeps it on disk (DATA_DIR) by logging the WRITES below. The contract tests run every repository
+ * against both this and a real Redis.
  *
  * Every command changes data synchronously, before its promise settles, so commands queued in a
  * transaction run back to back with nothing interleaved: MULTI is atomic here too.
@@ -37,7 +38,8 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$
 const escapeClass = (text: string) => text.replace(/[\]\\^]/g, '\\$&');
 
 export class MemoryRedis extends EventEmitter implements Store {
-  private readonly db: Database;
+  /** Shared with duplicates; the persistence layer reads and restores it. */
+  readonly db: Database;
   private readonly channels = new Set<string>();
   private open = true;
   private readonly onBus = (channel: string, message: string) => {
@@ -86,7 +88,7 @@ export class MemoryRedis extends EventEmitter implements Store {
 
   private entry(key: string): Entry | undefined {
     const entry = this.db.data.get(key);
-    if (entry?.expiresAt !== undefined && entry.expiresAt <= Date.now()) {
+    if (entry?.expiresAt !== undefined && entry.expiresAt <= this.db.now()) {
       this.db.data.delete(key);
       return undefined;
     }
@@ -137,7 +139,7 @@ export class MemoryRedis extends EventEmitter implements Store {
     if (!entry || (condition === 'XX' && entry.expiresAt === undefined)) return 0;
     if (condition === 'NX' && entry.expiresAt !== undefined) return 0;
     if (ms <= 0) this.db.data.delete(key);
-    else entry.expiresAt = Date.now() + ms;
+    else entry.expiresAt = this.db.now() + ms;
     return 1;
   }
 
@@ -151,7 +153,7 @@ export class MemoryRedis extends EventEmitter implements Store {
   async pttl(key: string): Promise<number> {
     const entry = this.entry(key);
     if (!entry) return -2;
-    return entry.expiresAt === undefined ? -1 : Math.max(0, entry.expiresAt - Date.now());
+    return entry.expiresAt === undefined ? -1 : Math.max(0, entry.expiresAt - this.db.now());
   }
 
   async type(key: string): Promise<string> {
@@ -168,7 +170,7 @@ export class MemoryRedis extends EventEmitter implements Store {
   async scan(cursor: string, _match: 'MATCH', pattern: string, _count: 'COUNT', hint: number): Promise<[string, string[]]> {
     const after = cursor === '0' ? undefined : cursor.slice(1);
     const matches = globMatcher(pattern);
-    const now = Date.now();
+    const now = this.db.now();
     const keys = [...this.db.data.entries()]
       .filter(([key, entry]) => (after === undefined || key > after) && !(entry.expiresAt !== undefined && entry.expiresAt <= now) && matches(key))
       .map(([key]) => key)
@@ -198,7 +200,7 @@ export class MemoryRedis extends EventEmitter implements Store {
     }
     const existing = this.entry(key);
     if ((nx && existing) || (xx && !existing)) return null;
-    const expiresAt = ms !== undefined ? Date.now() + ms : keepTtl ? existing?.expiresAt : undefined;
+    const expiresAt = ms !== undefined ? this.db.now() + ms : keepTtl ? existing?.expiresAt : undefined;
     this.db.data.set(key, expiresAt === undefined ? { value: String(value) } : { value: String(value), expiresAt });
     return 'OK';
   }
@@ -381,7 +383,47 @@ const COMMANDS = [
 const allCommandsListed: Exclude<keyof StoreCommands<false>, (typeof COMMANDS)[number]> extends never ? true : never = true;
 void allCommandsListed;
 
+/**
+ * The commands that change data: the embedded store's persistence logs exactly these (before they
+ * run) and replays them on start. Every command must be in WRITES or READS (checked below), so a
+ * new write command cannot be forgotten by the log.
+ */
+export const WRITES = [
+  'del', 'expire', 'pexpire', 'persist', 'set', 'incr', 'incrby', 'hset', 'hdel', 'hincrby',
+  'rpush', 'rpushx', 'rpop', 'ltrim', 'zadd', 'zrem', 'releaseLock', 'extendLock',
+] as const satisfies ReadonlyArray<(typeof COMMANDS)[number]>;
+const READS = [
+  'exists', 'pttl', 'type', 'get', 'hget', 'hmget', 'hgetall', 'llen', 'lindex', 'lrange',
+  'zcard', 'zrange', 'zrevrange', 'zrevrangebyscore',
+] as const satisfies ReadonlyArray<(typeof COMMANDS)[number]>;
+export type WriteCommand = (typeof WRITES)[number];
+const allCommandsSorted: Exclude<(typeof COMMANDS)[number], WriteCommand | (typeof READS)[number]> extends never ? true : never = true;
+void allCommandsSorted;
+
 type Command = (...args: unknown[]) => Promise<unknown>;
+
+/** Set while a write runs, so one that calls another (INCR → INCRBY) is reported once. */
+let inWrite = false;
+
+// The one place writes are reported (before the transaction below captures the commands). Every
+// command changes data synchronously, so the flag covers exactly the nested calls.
+for (const name of WRITES) {
+  const command = MemoryRedis.prototype[name] as Command;
+  Object.defineProperty(MemoryRedis.prototype, name, {
+    value(this: MemoryRedis, ...args: unknown[]) {
+      if (inWrite) return command.apply(this, args);
+      this.db.onWrite?.(name, args);
+      inWrite = true;
+      try {
+        return command.apply(this, args);
+      } finally {
+        inWrite = false;
+      }
+    },
+    writable: true,
+    configurable: true,
+  });
+}
 
 /** multi() and pipeline() of the embedded store: commands queued, then run in one go. */
 class MemoryTransaction {

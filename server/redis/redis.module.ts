@@ -2,8 +2,9 @@ import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/c
 import { TerminusModule } from '@nestjs/terminus';
 import Redis from 'ioredis';
 import { redisConfig, RedisConfig } from '../config/config';
+import { EmbeddedPersistence } from './embedded-persistence';
 import { MemoryRedis } from './memory-redis';
-import { REDIS_CLIENT } from './redis.constants';
+import { EMBEDDED_PERSISTENCE, REDIS_CLIENT } from './redis.constants';
 import { RedisKeys } from './redis-keys';
 import { RedisHealthIndicator } from './redis.health';
 import type { Store } from './store';
@@ -61,13 +62,26 @@ export async function waitUntilReady(client: Redis, ms: number): Promise<void> {
     RedisKeys,
     RedisHealthIndicator,
     {
-      provide: REDIS_CLIENT,
+      provide: EMBEDDED_PERSISTENCE,
       inject: [redisConfig.KEY],
-      useFactory: async (config: RedisConfig): Promise<Store> => {
+      useFactory: (config: RedisConfig): EmbeddedPersistence | null =>
+        config.url || !config.dataDir ? null : EmbeddedPersistence.open(config.dataDir, { logger }),
+    },
+    {
+      provide: REDIS_CLIENT,
+      inject: [redisConfig.KEY, EMBEDDED_PERSISTENCE],
+      useFactory: async (config: RedisConfig, persistence: EmbeddedPersistence | null): Promise<Store> => {
+        if (persistence) {
+          logger.warn(
+            `REDIS_URL is not set: using the EMBEDDED STORE, kept in ${persistence.dir} (loaded ${persistence.summary}). ` +
+              'It serves ONE process: to run several instances, set REDIS_URL (e.g. redis://127.0.0.1:6379).',
+          );
+          return persistence.store;
+        }
         if (!config.url) {
           logger.warn(
-            'REDIS_URL is not set: using the EMBEDDED IN-PROCESS STORE. Sessions and messages live only as long as ' +
-              'this process and are lost on restart. Set REDIS_URL (e.g. redis://127.0.0.1:6379) to keep them.',
+            'REDIS_URL and DATA_DIR are not set: using the EMBEDDED IN-PROCESS STORE in memory only. Sessions and messages ' +
+              'are lost on restart. Set DATA_DIR (e.g. ./data) or REDIS_URL (e.g. redis://127.0.0.1:6379) to keep them.',
           );
           return new MemoryRedis();
         }
@@ -81,7 +95,10 @@ export async function waitUntilReady(client: Redis, ms: number): Promise<void> {
   exports: [REDIS_CLIENT, RedisKeys, RedisHealthIndicator],
 })
 export class RedisModule implements OnApplicationShutdown {
-  constructor(@Inject(REDIS_CLIENT) private readonly client: Store) {}
+  constructor(
+    @Inject(REDIS_CLIENT) private readonly client: Store,
+    @Inject(EMBEDDED_PERSISTENCE) private readonly persistence: EmbeddedPersistence | null,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
     try {
@@ -89,5 +106,7 @@ export class RedisModule implements OnApplicationShutdown {
     } catch {
       this.client.disconnect();
     }
+    // Last, after every other module's shutdown writes: flushed, fsynced, DATA_DIR unlocked.
+    await this.persistence?.close();
   }
 }

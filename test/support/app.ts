@@ -26,6 +26,8 @@ export async function startTestApp(
   const settings: Record<string, string | undefined> = {
     REDIS_URL: TEST_REDIS_URL,
     REDIS_KEY_PREFIX: prefix,
+    // Apps on the embedded store keep it in memory, never in the repository's ./data.
+    DATA_DIR: '',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     OPENAI_API_KEY: undefined,
     OPENAI_BASE_URL: undefined,

@@ -1,0 +1,196 @@
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EmbeddedPersistence, PersistenceLogger } from './embedded-persistence';
+import { encodeRecord } from './embedded-records';
+
+class Lines implements PersistenceLogger {
+  readonly lines: string[] = [];
+  log = (m: string) => this.lines.push(`log: ${m}`);
+  warn = (m: string) => this.lines.push(`warn: ${m}`);
+  error = (m: string) => this.lines.push(`error: ${m}`);
+}
+
+let dir: string;
+let logger: Lines;
+const open = (options = {}) => EmbeddedPersistence.open(dir, { logger, ...options });
+const logOf = (generation = 0) => join(dir, `appendonly.${generation}.log`);
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'nono-data-'));
+  logger = new Lines();
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** One of each data type, as the repositories write them. */
+async function writeSample(p: EmbeddedPersistence): Promise<void> {
+  const s = p.store;
+  await s.set('lock', 'token', 'PX', 60_000, 'NX');
+  await s.multi().hset('session', { name: 'Ünïcode "quoted"\nline', count: 2 }).expire('session', 3600).exec();
+  await s.rpush('history', '', '{"role":"user","content":"hi"}', 'two');
+  await s.rpop('history');
+  await s.zadd('index', 5, 'a');
+  await s.zadd('index', 1.5, 'b');
+  await s.incrby('counter', 41);
+  await s.incr('counter');
+  await s.hset('gone', 'f', 'v');
+  await s.del('gone');
+}
+
+async function expectSample(p: EmbeddedPersistence): Promise<void> {
+  const s = p.store;
+  expect(await s.get('lock')).toBe('token');
+  expect(await s.pttl('lock')).toBeGreaterThan(50_000);
+  expect(await s.hgetall('session')).toEqual({ name: 'Ünïcode "quoted"\nline', count: '2' });
+  expect(await s.pttl('session')).toBeGreaterThan(3_500_000);
+  expect(await s.lrange('history', 0, -1)).toEqual(['', '{"role":"user","content":"hi"}']);
+  expect(await s.zrevrangebyscore('index', '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, 10)).toEqual(['a', '5', 'b', '1.5']);
+  expect(await s.get('counter')).toBe('42');
+  expect(await s.exists('gone')).toBe(0);
+  expect(await s.pttl('counter')).toBe(-1);
+}
+
+describe('the embedded store on disk', () => {
+  it('gives back the same data after a clean close and reopen', async () => {
+    const first = open();
+    await writeSample(first);
+    await first.close();
+    const second = open();
+    await expectSample(second);
+    await second.close();
+  });
+
+  it('keeps what was written before an unclean stop (records reach the file within the event-loop turn)', async () => {
+    const first = open();
+    await writeSample(first);
+    await new Promise((r) => setImmediate(r));
+    // No close(): as after kill -9, only the file is left (the lock of this same process is taken over).
+    const copy = mkdtempSync(join(tmpdir(), 'nono-copy-'));
+    for (const name of readdirSync(dir)) if (name !== 'lock') writeFileSync(join(copy, name), readFileSync(join(dir, name)));
+    await first.close();
+    rmSync(dir, { recursive: true });
+    dir = copy;
+    const second = open();
+    await expectSample(second);
+    await second.close();
+  });
+
+  it('keeps TTLs as absolute times: time spent stopped counts, and what expired stays gone', async () => {
+    const now = Date.now();
+    writeFileSync(
+      logOf(),
+      encodeRecord(now - 10_000, 'set', ['short', 'v', 'PX', 5_000, 'NX']) +
+        encodeRecord(now - 10_000, 'set', ['long', 'v', 'PX', 60_000, 'NX']) +
+        encodeRecord(now - 10_000, 'rpush', ['list', 'x']) +
+        encodeRecord(now - 10_000, 'pexpire', ['list', 30_000]) +
+        // Ran when "short" had expired, so it created it anew then: replay must do the same.
+        encodeRecord(now - 4_000, 'set', ['short', 'again', 'PX', 1_000, 'NX']),
+    );
+    const p = open();
+    expect(await p.store.get('short')).toBeNull();
+    expect(await p.store.get('long')).toBe('v');
+    expect(await p.store.pttl('long')).toBeLessThanOrEqual(50_000);
+    expect(await p.store.pttl('long')).toBeGreaterThan(40_000);
+    expect(await p.store.pttl('list')).toBeLessThanOrEqual(20_000);
+    await p.close();
+  });
+
+  it('keeps the records before a truncated last record, moves the damaged part aside and says so', async () => {
+    const first = open();
+    await writeSample(first);
+    await first.close();
+    const size = statSync(logOf()).size;
+    appendFileSync(logOf(), encodeRecord(Date.now(), 'set', ['late', 'v']).slice(0, 20));
+
+    const second = open();
+    await expectSample(second);
+    expect(await second.store.get('late')).toBeNull();
+    await second.close();
+
+    expect(statSync(logOf()).size).toBe(size);
+    const aside = readdirSync(dir).filter((name) => name.startsWith('appendonly.0.log.damaged-'));
+    expect(aside).toHaveLength(1);
+    expect(readFileSync(join(dir, aside[0]), 'utf8')).toHaveLength(20);
+    const message = logger.lines.find((line) => line.startsWith('error:'));
+    expect(message).toContain(`${logOf()} is damaged at byte ${size} of ${size + 20} (the last record is incomplete)`);
+    expect(message).toMatch(/Kept the \d+ records before it; moved the rest \(20 bytes, 1 records\) to .*damaged-/);
+  });
+
+  it('stops at a record whose checksum fails: earlier records kept, the rest moved aside', async () => {
+    const now = Date.now();
+    const good = encodeRecord(now, 'set', ['a', '1']);
+    const bad = encodeRecord(now, 'set', ['b', '2']).replace('"2"', '"3"');
+    writeFileSync(logOf(), good + bad + encodeRecord(now, 'set', ['c', '3']));
+    const p = open();
+    expect(await p.store.get('a')).toBe('1');
+    expect(await p.store.exists('b', 'c')).toBe(0);
+    // Writes after the damage go on in the cut log and survive the next start.
+    await p.store.set('d', '4', 'NX');
+    await p.close();
+    expect(logger.lines.join('\n')).toContain(`damaged at byte ${good.length} of`);
+    expect(logger.lines.join('\n')).toContain('(checksum mismatch). Kept the 1 records before it; moved the rest');
+    const again = open();
+    expect(await again.store.get('d')).toBe('4');
+    await again.close();
+  });
+
+  it('compaction keeps the data, drops expired keys and starts an empty log', async () => {
+    const p = open({ compactMinBytes: 0 });
+    await writeSample(p);
+    await p.store.set('soon', 'x', 'PX', 1, 'NX');
+    for (let i = 0; i < 2500; i++) await p.store.rpush('history', `message ${i}`);
+    await new Promise((r) => setTimeout(r, 5));
+    const compacted = p.compact();
+    // Written while the snapshot is being written: goes to the new log.
+    await p.store.rpush('history', 'during');
+    await compacted;
+    expect(existsSync(logOf(0))).toBe(false);
+    expect(readFileSync(logOf(1), 'utf8')).toContain('during');
+    const snapshot = readFileSync(join(dir, 'snapshot.db'), 'utf8');
+    expect(snapshot).not.toContain('soon');
+    await p.store.rpush('history', 'after');
+    await p.close();
+
+    const again = open();
+    const history = await again.store.lrange('history', 0, -1);
+    expect(history).toHaveLength(2 + 2500 + 2);
+    expect(history.slice(-3)).toEqual(['message 2499', 'during', 'after']);
+    expect(await again.store.get('lock')).toBe('token');
+    expect(await again.store.hgetall('session')).toEqual({ name: 'Ünïcode "quoted"\nline', count: '2' });
+    await again.close();
+  });
+
+  it('replays logs a compaction left behind after the snapshot, and drops those the snapshot holds', async () => {
+    const p = open({ compactMinBytes: 0 });
+    await p.store.rpush('list', 'a');
+    await p.compact();
+    await p.store.rpush('list', 'b');
+    await p.close();
+    // As if the process died between writing the snapshot and removing the log it covers.
+    writeFileSync(logOf(0), encodeRecord(Date.now(), 'rpush', ['list', 'a']));
+    const again = open();
+    expect(await again.store.lrange('list', 0, -1)).toEqual(['a', 'b']);
+    expect(existsSync(logOf(0))).toBe(false);
+    await again.close();
+  });
+
+  it('refuses a DATA_DIR another running process holds, naming it', () => {
+    writeFileSync(join(dir, 'lock'), `${process.ppid}\n`);
+    expect(() => open()).toThrow(`DATA_DIR ${dir} is in use by another running nono-chat (pid ${process.ppid}`);
+  });
+
+  it('refuses a DATA_DIR this process already has open, and frees it on close', async () => {
+    const p = open();
+    expect(() => open()).toThrow(/is in use/);
+    await p.close();
+    expect(existsSync(join(dir, 'lock'))).toBe(false);
+    await open().close();
+  });
+
+  it('takes over the lock of a process that is no longer running', async () => {
+    writeFileSync(join(dir, 'lock'), '2147483646\n');
+    const p = open();
+    expect(readFileSync(join(dir, 'lock'), 'utf8').trim()).toBe(String(process.pid));
+    await p.close();
+  });
+});

@@ -1,0 +1,262 @@
+import { closeSync, fsync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, statSync, writeSync } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { lockDataDir } from './data-dir-lock';
+import { encodeRecord } from './embedded-records';
+import { loadDataDir, logFile, SNAPSHOT_FILE } from './embedded-load';
+import { captureData, snapshotRecords } from './embedded-snapshot';
+import { Database } from './memory-data';
+import { MemoryRedis, WriteCommand } from './memory-redis';
+
+export interface PersistenceLogger {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface PersistenceOptions {
+  logger: PersistenceLogger;
+  /** The log is compacted into a snapshot once it is larger than this and than the snapshot. */
+  compactMinBytes?: number;
+  /** How often written records are fsynced (Redis' `appendfsync everysec`). */
+  fsyncIntervalMs?: number;
+}
+
+const fsyncAsync = promisify(fsync);
+
+/**
+ * Keeps the embedded store's data in a directory: every write command is appended to a log
+ * (`appendonly.<n>.log`: written at the end of each event-loop turn, fsynced once a second) and
+ * from time to time the live data is rewritten as `snapshot.db` and the log started afresh. On open,
+ * the snapshot and the logs after it are replayed (embedded-load.ts). Clean shutdown (close())
+ * writes and fsyncs everything; after kill -9 at most the last second of writes can be missing,
+ * and after a power loss the same.
+ */
+export class EmbeddedPersistence {
+  readonly store: MemoryRedis;
+  private readonly db: Database;
+  private fd: number;
+  private generation: number;
+  /** Bytes of log since the snapshot (compaction's measure). */
+  private logBytes: number;
+  /** Bytes in the current log file (where a failed write is cut back to). */
+  private written: number;
+  private snapshotBytes: number;
+  private pending: string[] = [];
+  private flushScheduled = false;
+  private unsynced = false;
+  private writeFailing = false;
+  private compacting?: Promise<void>;
+  private readonly timer: NodeJS.Timeout;
+  private readonly compactMinBytes: number;
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    private readonly release: () => void,
+    private readonly logger: PersistenceLogger,
+    options: PersistenceOptions,
+  ) {
+    const loaded = loadDataDir(dir, logger);
+    this.db = loaded.db;
+    this.store = new MemoryRedis(this.db);
+    this.generation = loaded.generation;
+    this.logBytes = loaded.logBytes;
+    this.snapshotBytes = loaded.snapshotBytes;
+    this.fd = openSync(logFile(dir, this.generation), 'a');
+    this.written = statSync(logFile(dir, this.generation)).size;
+    this.compactMinBytes = options.compactMinBytes ?? 8 * 1024 * 1024;
+    this.db.onWrite = (command, args) => this.append(command, args);
+    this.timer = setInterval(() => this.tick(), options.fsyncIntervalMs ?? 1000);
+    this.timer.unref();
+    this.summary = `${this.db.data.size} keys from ${loaded.records} records in ${loaded.ms} ms`;
+  }
+
+  /** What open() loaded, for the start log. */
+  readonly summary: string;
+
+  /**
+   * Loads `dir` (created if missing) and keeps it up to date from now on. Throws when another
+   * running process holds it, or it cannot be created or read.
+   */
+  static open(dir: string, options: PersistenceOptions): EmbeddedPersistence {
+    const path = resolve(dir);
+    try {
+      mkdirSync(path, { recursive: true });
+    } catch (error) {
+      throw new Error(
+        `Cannot create DATA_DIR ${path}: ${(error as Error).message}. Set DATA_DIR to a writable directory, ` +
+          'DATA_DIR= (empty) to keep data in memory only, or REDIS_URL.',
+      );
+    }
+    const release = lockDataDir(path);
+    try {
+      return new EmbeddedPersistence(path, release, options.logger, options);
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  private append(command: WriteCommand, args: unknown[]): void {
+    this.pending.push(encodeRecord(this.db.now(), command, args));
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Writes pending records to the log (into the OS; the fsync follows within a second). */
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.pending.length === 0) return;
+    const bytes = Buffer.from(this.pending.join(''));
+    try {
+      for (let done = 0; done < bytes.length; ) done += writeSync(this.fd, bytes, done);
+    } catch (error) {
+      this.writeFailed(error as Error, bytes.length);
+      return;
+    }
+    this.pending = [];
+    this.logBytes += bytes.length;
+    this.written += bytes.length;
+    this.unsynced = true;
+    if (this.writeFailing) this.logger.log(`Writing ${this.currentLog()} works again`);
+    this.writeFailing = false;
+  }
+
+  /** Keeps the records (retried on the next flush) and cuts any half-written one off the log. */
+  private writeFailed(error: Error, bytes: number): void {
+    try {
+      ftruncateSync(this.fd, this.written);
+    } catch {
+      // the retry rewrites the records anyway; a torn tail is caught on the next start
+    }
+    if (!this.writeFailing) {
+      this.logger.error(`Cannot write ${bytes} bytes to ${this.currentLog()}: ${error.message}. Data is kept in memory and retried every second.`);
+    }
+    this.writeFailing = true;
+  }
+
+  private currentLog(): string {
+    return logFile(this.dir, this.generation);
+  }
+
+  private tick(): void {
+    this.flush();
+    if (this.unsynced) {
+      this.unsynced = false;
+      const fd = this.fd;
+      fsync(fd, (error) => error && this.logger.error(`fsync of ${this.currentLog()} failed: ${error.message}`));
+    }
+    if (this.shouldCompact()) void this.compact();
+  }
+
+  private shouldCompact(): boolean {
+    return !this.compacting && !this.writeFailing && this.logBytes > Math.max(this.compactMinBytes, this.snapshotBytes);
+  }
+
+  /**
+   * Rewrites the live data as the snapshot and starts a new log. The data is captured in one
+   * synchronous step (so it matches the log switch exactly); writing it happens in the background.
+   */
+  compact(): Promise<void> {
+    this.compacting ??= this.writeSnapshot()
+      .catch((error: Error) => this.logger.error(`Compaction failed, the log keeps growing: ${error.message}`))
+      .finally(() => (this.compacting = undefined));
+    return this.compacting;
+  }
+
+  private async writeSnapshot(): Promise<void> {
+    this.flush();
+    const next = this.generation + 1;
+    const time = this.db.now();
+    let copies: ReturnType<typeof captureData>;
+    try {
+      copies = captureData(this.db, time);
+    } catch (error) {
+      this.logger.error(`Compaction skipped, the log keeps growing: ${(error as Error).message}`);
+      return;
+    }
+    const previous = this.fd;
+    this.fd = openSync(logFile(this.dir, next), 'a'); // throws before anything changed
+    this.generation = next;
+    this.logBytes = 0;
+    this.written = 0;
+    await fsyncAsync(previous)
+      .catch((error: Error) => this.logger.error(`fsync of ${logFile(this.dir, next - 1)} failed: ${error.message}`))
+      .finally(() => closeSync(previous));
+    const tmp = join(this.dir, `${SNAPSHOT_FILE}.tmp`);
+    try {
+      this.snapshotBytes = await writeDurably(tmp, snapshotRecords(copies, time, next));
+      await rename(tmp, join(this.dir, SNAPSHOT_FILE));
+      syncDir(this.dir);
+    } catch (error) {
+      // The old snapshot and every log since are still there, so nothing is lost.
+      this.logger.error(`Compaction failed, the log keeps growing: ${(error as Error).message}`);
+      await unlink(tmp).catch(() => undefined);
+      return;
+    }
+    for (const old of olderLogs(this.dir, next)) await unlink(join(this.dir, old)).catch(() => undefined);
+  }
+
+  /** Writes and fsyncs everything, and frees DATA_DIR for the next process. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    await this.compacting;
+    this.flush();
+    this.db.onWrite = undefined;
+    try {
+      fsyncSync(this.fd);
+    } finally {
+      closeSync(this.fd);
+      this.release();
+    }
+  }
+}
+
+/** Writes the batches in chunks of about a megabyte (encoding one at a time, so requests are served in between), then fsyncs. */
+async function writeDurably(file: string, batches: Iterable<string[]>): Promise<number> {
+  const handle = await open(file, 'w');
+  let bytes = 0;
+  let chunk: string[] = [];
+  let size = 0;
+  const write = async () => {
+    const buffer = Buffer.from(chunk.join(''));
+    for (let done = 0; done < buffer.length; ) done += (await handle.write(buffer, done)).bytesWritten;
+    bytes += buffer.length;
+    chunk = [];
+    size = 0;
+  };
+  try {
+    for (const lines of batches) {
+      for (const line of lines) size += line.length;
+      chunk.push(...lines);
+      if (size >= 1 << 20) await write();
+    }
+    await write();
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return bytes;
+}
+
+/** Makes a rename in `dir` durable. */
+function syncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function olderLogs(dir: string, generation: number): string[] {
+  return readdirSync(dir).filter((name) => {
+    const match = /^appendonly\.(\d+)\.log$/.exec(name);
+    return match !== null && Number(match[1]) < generation;
+  });
+}

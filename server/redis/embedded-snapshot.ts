@@ -1,0 +1,53 @@
+import { Database, SortedSet } from './memory-data';
+import { encodeRecord } from './embedded-records';
+
+/** The first record of a snapshot: which log generation continues it. */
+export const SNAPSHOT_HEADER = '#snapshot';
+
+/** Values per RPUSH record, so a long history never makes one huge line or call. */
+const LIST_CHUNK = 1000;
+
+/** One key's value, copied; a sorted set as its member → score map. */
+type Copy =
+  | { key: string; expiresAt?: number; kind: 'string'; value: string }
+  | { key: string; expiresAt?: number; kind: 'hash'; value: Map<string, string> }
+  | { key: string; expiresAt?: number; kind: 'list'; value: string[] }
+  | { key: string; expiresAt?: number; kind: 'zset'; value: Map<string, number> };
+
+/**
+ * The live data of `db` at `time`, copied shallowly (containers copied, strings shared) so it can be
+ * written out while the store goes on changing. Cheap: no encoding happens here. A value of a type
+ * with no case here throws (the caller keeps the log instead of writing an incomplete snapshot).
+ */
+export function captureData(db: Database, time: number): Copy[] {
+  const copies: Copy[] = [];
+  for (const [key, { value, expiresAt }] of db.data) {
+    if (expiresAt !== undefined && expiresAt <= time) continue;
+    if (typeof value === 'string') copies.push({ key, expiresAt, kind: 'string', value });
+    else if (value instanceof Map) copies.push({ key, expiresAt, kind: 'hash', value: new Map(value) });
+    else if (Array.isArray(value)) copies.push({ key, expiresAt, kind: 'list', value: value.slice() });
+    else if (value instanceof SortedSet) copies.push({ key, expiresAt, kind: 'zset', value: new Map(value.scores) });
+    else throw new Error(`the snapshot cannot write key ${JSON.stringify(key)}: its type has no case in embedded-snapshot.ts`);
+  }
+  return copies;
+}
+
+/**
+ * Records that rebuild the captured data when replayed on `time`'s clock: one write per value,
+ * then PEXPIRE for keys with a TTL (the same absolute expiry, since replay runs at `time`).
+ * Yields a batch of lines per key or list chunk, so the caller can write them out piece by piece.
+ */
+export function* snapshotRecords(copies: Copy[], time: number, nextLog: number): Generator<string[]> {
+  yield [encodeRecord(time, SNAPSHOT_HEADER, [{ log: nextLog }])];
+  for (const { key, expiresAt, kind, value } of copies) {
+    const lines: string[] = [];
+    if (kind === 'string') lines.push(encodeRecord(time, 'set', [key, value]));
+    else if (kind === 'hash') lines.push(encodeRecord(time, 'hset', [key, Object.fromEntries(value as Map<string, string>)]));
+    else if (kind === 'list') {
+      const list = value as string[];
+      for (let i = 0; i < list.length; i += LIST_CHUNK) lines.push(encodeRecord(time, 'rpush', [key, ...list.slice(i, i + LIST_CHUNK)]));
+    } else for (const [member, score] of value as Map<string, number>) lines.push(encodeRecord(time, 'zadd', [key, score, member]));
+    if (expiresAt !== undefined) lines.push(encodeRecord(time, 'pexpire', [key, expiresAt - time]));
+    yield lines;
+  }
+}
