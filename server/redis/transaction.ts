@@ -22,7 +22,21 @@ export async function execRaw(client: StoreClient, commands: RawCommand[]): Prom
   return results;
 }
 
+/**
+ * While ioredis (re)connects it still writes the commands Redis accepts during LOADING (MULTI and
+ * EXEC among them) and rejects the rest locally: sent as they were, the transaction reached Redis as
+ * an empty MULTI/EXEC whose empty reply read as "no such session". Nothing is sent unless the
+ * connection is ready, and a reply that does not cover every command is an error, never data.
+ */
+export class StoreNotReadyError extends Error {
+  constructor(detail: string) {
+    super(`Redis connection is not ready (${detail}); the command was not run`);
+    this.name = 'StoreNotReadyError';
+  }
+}
+
 async function sendTransaction(client: Redis, commands: RawCommand[]): Promise<unknown[]> {
+  if (client.status !== 'ready') throw new StoreNotReadyError(client.status);
   const queued = [new Command('multi', []), ...commands.map(([name, ...args]) => new Command(name, args, { replyEncoding: null }))];
   const exec = new Command('exec', [], { replyEncoding: null });
   const stream = (client as unknown as { stream?: Socket }).stream;
@@ -39,6 +53,7 @@ async function sendTransaction(client: Redis, commands: RawCommand[]): Promise<u
   }
   const results = (await exec.promise) as unknown[] | null;
   if (!results) throw new Error('Redis transaction was aborted');
+  if (results.length !== commands.length) throw new StoreNotReadyError(`${results.length} of ${commands.length} replies`);
   return results;
 }
 
