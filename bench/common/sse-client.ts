@@ -9,6 +9,8 @@ export interface SseEvent {
   /** `event:` field, "message" when absent (OpenAI streams send none). */
   event: string;
   data: string;
+  /** `id:` field (the app's stream entry id, for Last-Event-ID), when present. */
+  id?: string;
   /** performance.now() when the event was parsed. */
   at: number;
 }
@@ -102,12 +104,14 @@ export function sseRequest(options: SseRequestOptions): Promise<SseResponse> {
 
 function parseBlock(block: string): SseEvent | undefined {
   let event = 'message';
+  let id: string | undefined;
   const data: string[] = [];
   for (const line of block.split('\n')) {
     if (line.startsWith('data:')) data.push(line.slice(line.charAt(5) === ' ' ? 6 : 5));
     else if (line.startsWith('event:')) event = line.slice(6).trim();
+    else if (line.startsWith('id:')) id = line.slice(3).trim();
     // Comments (": keep-alive") and other fields are ignored.
   }
   if (data.length === 0) return undefined;
-  return { event, data: data.join('\n'), at: performance.now() };
+  return { event, data: data.join('\n'), ...(id === undefined ? {} : { id }), at: performance.now() };
 }

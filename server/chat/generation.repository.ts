@@ -1,4 +1,6 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { PubSubService } from '../events/pubsub.service';
+import { lockCommands, LockCommands } from '../redis/lock-scripts';
 import { REDIS_CLIENT, RedisClient } from '../redis/redis.constants';
 import { RedisKeys } from '../redis/redis-keys';
 
@@ -6,95 +8,68 @@ export type StopListener = (userId: string, sessionId: string) => void;
 
 /**
  * The Redis side of "one generation per session, stoppable from any instance": a lock key per
- * session (SET NX PX holding a random token) and a pub/sub channel announcing stops.
- *
- * While a holder knows its lock cannot have expired yet (less time passed since it was set or last
- * extended than its lifetime), nobody else can hold it, so it is extended or deleted directly
- * (`extend`, `remove`). Otherwise `refresh` and `release` check the token first (GET, then act):
- * not one atomic step — the embedded store has no EVAL — but needed only after a long stall.
+ * session (SET NX PX holding `<instance id>:<random>`, renewed and released only by its owner, each
+ * an atomic compare-and-act, see lock-scripts.ts), a liveness key per instance, and a pub/sub
+ * channel announcing stops.
  */
 @Injectable()
-export class GenerationRepository implements OnModuleDestroy {
-  private readonly logger = new Logger(GenerationRepository.name);
-  private subscriber: RedisClient | undefined;
-  private readonly listeners = new Set<StopListener>();
+export class GenerationRepository {
+  private readonly locks: LockCommands;
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
-  ) {}
+    private readonly pubsub: PubSubService,
+  ) {
+    this.locks = lockCommands(redis);
+  }
 
   /** True when this caller now holds the session's lock. */
   async acquire(userId: string, sessionId: string, token: string, ttlMs: number): Promise<boolean> {
     return (await this.redis.set(this.keys.generationLock(userId, sessionId), token, 'PX', ttlMs, 'NX')) === 'OK';
   }
 
-  /** Extends the lock while this holder still has it; false when it was lost. */
-  async refresh(userId: string, sessionId: string, token: string, ttlMs: number): Promise<boolean> {
-    const key = this.keys.generationLock(userId, sessionId);
-    if ((await this.redis.get(key)) !== token) return false;
-    return (await this.redis.pexpire(key, ttlMs)) === 1;
+  /** Extends the holder's lock, or takes it again when it expired meanwhile; false when someone else holds it. */
+  async renew(userId: string, sessionId: string, token: string, ttlMs: number): Promise<boolean> {
+    return (await this.locks.nonoLockRenew(this.keys.generationLock(userId, sessionId), token, ttlMs)) > 0;
   }
 
-  async release(userId: string, sessionId: string, token: string): Promise<void> {
-    const key = this.keys.generationLock(userId, sessionId);
-    if ((await this.redis.get(key)) === token) await this.redis.del(key);
+  /** Deletes the lock if `token` still holds it. */
+  async release(userId: string, sessionId: string, token: string): Promise<boolean> {
+    return (await this.locks.nonoLockRelease(this.keys.generationLock(userId, sessionId), token)) === 1;
   }
 
-  /** For a holder sure it still holds the lock: extends it in one round trip. */
-  async extend(userId: string, sessionId: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.pexpire(this.keys.generationLock(userId, sessionId), ttlMs)) === 1;
+  /** The token holding the session's lock, or null. */
+  holder(userId: string, sessionId: string): Promise<string | null> {
+    return this.redis.get(this.keys.generationLock(userId, sessionId));
   }
 
-  /** For a holder sure it still holds the lock: deletes it in one round trip. */
-  async remove(userId: string, sessionId: string): Promise<void> {
-    await this.redis.del(this.keys.generationLock(userId, sessionId));
+  async markAlive(instanceId: string, ttlMs: number): Promise<void> {
+    await this.redis.set(this.keys.instanceAlive(instanceId), '1', 'PX', ttlMs);
   }
 
-  async isLocked(userId: string, sessionId: string): Promise<boolean> {
-    return (await this.redis.exists(this.keys.generationLock(userId, sessionId))) === 1;
+  async markGone(instanceId: string): Promise<void> {
+    await this.redis.del(this.keys.instanceAlive(instanceId));
+  }
+
+  async isAlive(instanceId: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.instanceAlive(instanceId))) === 1;
   }
 
   async publishStop(userId: string, sessionId: string): Promise<void> {
-    await this.redis.publish(this.keys.stopChannel(), JSON.stringify([userId, sessionId]));
+    await this.pubsub.publish(this.keys.stopChannel(), JSON.stringify([userId, sessionId]));
   }
 
   /** Calls `listener` for every stop announced by any instance (including this one). */
   async onStop(listener: StopListener): Promise<void> {
-    this.listeners.add(listener);
-    if (this.subscriber) return;
-    // A subscribed connection can do nothing else, so stops get their own; it queues the
-    // SUBSCRIBE until connected and re-subscribes after a reconnect.
-    const subscriber = (this.redis.duplicate as (options?: object) => RedisClient).call(this.redis, {
-      enableOfflineQueue: true,
-      maxRetriesPerRequest: null,
+    await this.pubsub.listen(this.keys.stopChannel(), (message) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(message);
+      } catch {
+        return;
+      }
+      if (Array.isArray(parsed) && typeof parsed[0] === 'string' && typeof parsed[1] === 'string') listener(parsed[0], parsed[1]);
     });
-    this.subscriber = subscriber;
-    subscriber.on('error', (error: Error) => this.logger.warn(`Stop channel connection: ${error.message}`));
-    subscriber.on('message', (channel: string, message: string) => this.dispatch(channel, message));
-    await subscriber.subscribe(this.keys.stopChannel());
-  }
-
-  private dispatch(channel: string, message: string): void {
-    if (channel !== this.keys.stopChannel()) return;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(message);
-    } catch {
-      return;
-    }
-    if (!Array.isArray(parsed) || typeof parsed[0] !== 'string' || typeof parsed[1] !== 'string') return;
-    for (const listener of this.listeners) listener(parsed[0], parsed[1]);
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    const subscriber = this.subscriber;
-    this.subscriber = undefined;
-    if (!subscriber) return;
-    try {
-      await subscriber.quit();
-    } catch {
-      subscriber.disconnect();
-    }
   }
 }

@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
  * nothing else installed; data lives only as long as the process. Repositories are written once
  * against the ioredis API and their contract tests run against both this and a real Redis.
  */
-type Value = string | Map<string, string> | string[] | SortedSet;
+type Value = string | Map<string, string> | string[] | SortedSet | StreamLog;
 type Reply = unknown;
 
 class SortedSet {
@@ -15,6 +15,21 @@ class SortedSet {
   sorted(): Array<[string, number]> {
     return [...this.scores.entries()].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   }
+}
+
+/** A stream: entries in id order, each `[id, [field, value, ...]]` as XRANGE replies. */
+class StreamLog {
+  readonly entries: Array<[string, string[]]> = [];
+  last: [number, number] = [0, 0];
+}
+
+function parseStreamId(id: string): [number, number] {
+  const [ms, seq] = id.split('-');
+  return [Number(ms), seq === undefined ? 0 : Number(seq)];
+}
+
+function compareIds(a: [number, number], b: [number, number]): number {
+  return a[0] - b[0] || a[1] - b[1];
 }
 
 interface Entry {
@@ -498,6 +513,84 @@ export class MemoryRedis extends EventEmitter {
     return this.zrem(key, ...members);
   }
 
+  // ---- streams ------------------------------------------------------------------------------
+
+  /** XADD key [MAXLEN [~] n] id|* field value [field value ...] */
+  async xadd(key: string, ...args: Array<string | number>): Promise<string> {
+    let i = 0;
+    let maxLen: number | undefined;
+    if (String(args[0]).toUpperCase() === 'MAXLEN') {
+      i = String(args[1]) === '~' || String(args[1]) === '=' ? 2 : 1;
+      maxLen = Number(args[i]);
+      i++;
+    }
+    const log = this.write(key, (v) => v instanceof StreamLog, () => new StreamLog());
+    const requested = String(args[i++]);
+    let id: [number, number];
+    if (requested === '*') {
+      const now = Date.now();
+      id = now > log.last[0] ? [now, 0] : [log.last[0], log.last[1] + 1];
+    } else {
+      id = parseStreamId(requested);
+      if (compareIds(id, log.last) <= 0) throw new Error('ERR The ID specified in XADD is equal or smaller than the target stream top item');
+    }
+    log.last = id;
+    const text = `${id[0]}-${id[1]}`;
+    log.entries.push([text, args.slice(i).map(String)]);
+    if (maxLen !== undefined && log.entries.length > maxLen) log.entries.splice(0, log.entries.length - maxLen);
+    return text;
+  }
+
+  /** XRANGE key start end [COUNT n]; `(id` excludes the bound, as in Redis 6.2+. */
+  async xrange(key: string, start: string, end: string, ...opts: Array<string | number>): Promise<Array<[string, string[]]>> {
+    const log = this.read<StreamLog>(key, (v) => v instanceof StreamLog);
+    if (!log) return [];
+    const bound = (text: string, low: boolean) => {
+      if (text === '-') return { id: [0, 0] as [number, number], exclusive: false };
+      if (text === '+') return { id: [Infinity, Infinity] as [number, number], exclusive: false };
+      const exclusive = text.startsWith('(');
+      const raw = exclusive ? text.slice(1) : text;
+      const id = parseStreamId(raw);
+      if (!raw.includes('-')) id[1] = low ? 0 : Infinity;
+      return { id, exclusive };
+    };
+    const lo = bound(String(start), true);
+    const hi = bound(String(end), false);
+    const countAt = opts.findIndex((o) => String(o).toUpperCase() === 'COUNT');
+    const count = countAt >= 0 ? Number(opts[countAt + 1]) : Infinity;
+    const out: Array<[string, string[]]> = [];
+    for (const [id, fields] of log.entries) {
+      const parsed = parseStreamId(id);
+      const afterLo = lo.exclusive ? compareIds(parsed, lo.id) > 0 : compareIds(parsed, lo.id) >= 0;
+      const beforeHi = hi.exclusive ? compareIds(parsed, hi.id) < 0 : compareIds(parsed, hi.id) <= 0;
+      if (afterLo && beforeHi) out.push([id, [...fields]]);
+      if (out.length >= count) break;
+    }
+    return out;
+  }
+
+  /** XREVRANGE key end start [COUNT n] */
+  async xrevrange(key: string, end: string, start: string, ...opts: Array<string | number>): Promise<Array<[string, string[]]>> {
+    const all = await this.xrange(key, start, end);
+    const countAt = opts.findIndex((o) => String(o).toUpperCase() === 'COUNT');
+    const reversed = all.reverse();
+    return countAt >= 0 ? reversed.slice(0, Number(opts[countAt + 1])) : reversed;
+  }
+
+  // ---- owner-checked locks (lock-scripts.ts runs these as Lua on Redis) -----------------------
+
+  async nonoLockRelease(key: string, token: string): Promise<number> {
+    return (await this.get(key)) === token ? this.del(key) : 0;
+  }
+
+  async nonoLockRenew(key: string, token: string, ttlMs: number): Promise<number> {
+    const current = await this.get(key);
+    if (current === token) return this.pexpire(key, ttlMs);
+    if (current !== null) return 0;
+    await this.set(key, token, 'PX', ttlMs);
+    return 2;
+  }
+
   // ---- pub/sub ------------------------------------------------------------------------------
 
   async publish(channel: string, message: string): Promise<number> {
@@ -569,7 +662,7 @@ const QUEUEABLE = [
   'hset', 'hget', 'hmget', 'hgetall', 'hdel', 'hincrby', 'hexists',
   'rpush', 'rpushx', 'lpush', 'lrange', 'lrangeBuffer', 'llen', 'lindex', 'lset', 'ltrim', 'rpop',
   'zadd', 'zrem', 'zscore', 'zcard', 'zrange', 'zrevrange', 'zrangebyscore', 'zrevrangebyscore', 'zremrangebyscore',
-  'publish',
+  'publish', 'xadd', 'xrange', 'xrevrange', 'nonoLockRelease', 'nonoLockRenew',
 ] as const;
 
 type Queueable = (typeof QUEUEABLE)[number];

@@ -140,6 +140,14 @@ export class Transaction {
     return this.add('zrem', key, member);
   }
 
+  /** XADD key MAXLEN ~ maxLen id e event d data */
+  xadd(key: string, maxLen: number, id: string, event: string, data: string): this {
+    return this.add('xadd', key, 'MAXLEN', '~', maxLen, id, 'e', event, 'd', data);
+  }
+  publish(channel: string, message: string): this {
+    return this.add('publish', channel, message);
+  }
+
   private add(...command: RawCommand): this {
     this.commands.push(command);
     return this;
