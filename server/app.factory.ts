@@ -36,7 +36,6 @@ export function configureApp(app: INestApplication): void {
   });
   app.useGlobalPipes(apiValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
-  app.enableShutdownHooks();
   setupOpenApi(app);
   if (!clientBuilt(env)) {
     new NestLogger('Client').warn(

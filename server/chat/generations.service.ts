@@ -1,4 +1,4 @@
-import { ConflictException, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { ConflictException, Injectable, ServiceUnavailableException, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GenerationLogRepository } from './generation-log.repository';
 import { GenerationRepository } from './generation.repository';
@@ -60,6 +60,7 @@ export class GenerationsService implements OnModuleInit, OnModuleDestroy {
   private readonly running = new Map<string, Generation>();
   readonly instanceId = randomId(12);
   private aliveTimer?: NodeJS.Timeout;
+  private refusing = false;
 
   constructor(
     private readonly repository: GenerationRepository,
@@ -85,8 +86,14 @@ export class GenerationsService implements OnModuleInit, OnModuleDestroy {
     return this.running.size;
   }
 
+  /** Shutdown: new answers are refused (503) from now on; running ones go on. */
+  refuseNew(): void {
+    this.refusing = true;
+  }
+
   /** Takes the session's lock, or 409 when a generation already runs there (on any instance). */
   async begin(userId: string, sessionId: string): Promise<Generation> {
+    if (this.refusing) throw new ServiceUnavailableException('This server is shutting down; send the message again (another instance will answer).');
     const generation = new Generation(userId, sessionId, `${this.instanceId}:${randomId(12)}`);
     if (!(await this.repository.acquire(userId, sessionId, generation.token, LOCK_TTL_MS))) {
       throw new ConflictException(GENERATION_RUNNING);
