@@ -22,6 +22,7 @@ describe('parseEnv', () => {
       logLevel: 'info',
       logFormat: 'auto',
       bodyLimitBytes: 65536,
+      shutdownGraceSeconds: 8,
       redisUrl: undefined,
       redisKeyPrefix: 'nono',
       sessionTtlSeconds: 3600,
