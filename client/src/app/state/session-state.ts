@@ -11,6 +11,7 @@ import { getCurrentIdentity } from '../api/fn/identity/get-current-identity';
 import { getSession } from '../api/fn/sessions/get-session';
 import { listSessions } from '../api/fn/sessions/list-sessions';
 import { listSessionMessages } from '../api/fn/sessions/list-session-messages';
+import { LiveEvents } from './live-events';
 
 export type StartPhase = 'starting' | 'ready' | 'failed';
 
@@ -25,6 +26,7 @@ export const MESSAGE_PAGE_SIZE = 50;
 export class SessionState {
   private readonly api = inject(Api);
   private readonly identity = inject(IdentityStore);
+  private readonly live = inject(LiveEvents);
 
   private readonly personasState = signal<Persona[]>([]);
   private readonly defaultPersonaState = signal('');
@@ -87,6 +89,14 @@ export class SessionState {
       if (statusOf(error) === 404) return false;
       throw error;
     }
+  }
+
+  constructor() {
+    // The open session renamed, pinned or deleted in another tab or device.
+    this.live.on((event) => {
+      if (event.type === 'session.updated' && event.session) this.sessionUpdated(event.session);
+      else if (event.type === 'session.deleted') void this.sessionDeleted(event.session_id);
+    });
   }
 
   /** Re-reads the open session (message count, activity, expiry) after a turn. */

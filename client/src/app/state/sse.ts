@@ -3,6 +3,8 @@ import { ApiErrorBody } from '../core/api-types';
 export interface SseEvent {
   event: string;
   data: string;
+  /** The event's `id:` (the server's stream entry id), for Last-Event-ID when reattaching. */
+  id?: string;
 }
 
 /** A stream request the server refused before streaming (409 busy, 503 no model, 404 gone, ...). */
@@ -20,6 +22,7 @@ export class StreamRefusedError extends Error {
 export class SseParser {
   private buffer = '';
   private eventName = '';
+  private eventId: string | undefined;
   private data: string[] = [];
 
   feed(chunk: string): SseEvent[] {
@@ -29,8 +32,13 @@ export class SseParser {
     const events: SseEvent[] = [];
     for (const line of lines) {
       if (line === '') {
-        if (this.data.length > 0) events.push({ event: this.eventName || 'message', data: this.data.join('\n') });
+        if (this.data.length > 0) {
+          const event: SseEvent = { event: this.eventName || 'message', data: this.data.join('\n') };
+          if (this.eventId !== undefined) event.id = this.eventId;
+          events.push(event);
+        }
         this.eventName = '';
+        this.eventId = undefined;
         this.data = [];
       } else if (!line.startsWith(':')) {
         const colon = line.indexOf(':');
@@ -39,6 +47,7 @@ export class SseParser {
         if (value.startsWith(' ')) value = value.slice(1);
         if (field === 'event') this.eventName = value;
         else if (field === 'data') this.data.push(value);
+        else if (field === 'id') this.eventId = value;
       }
     }
     return events;
@@ -55,12 +64,37 @@ export async function postEventStream(
   body: unknown,
   signal: AbortSignal,
   onEvent: (event: SseEvent) => void,
+  extraHeaders: Record<string, string> = {},
 ): Promise<void> {
-  const headers: Record<string, string> = { Accept: 'text/event-stream', 'Content-Type': 'application/json' };
+  const headers: Record<string, string> = { Accept: 'text/event-stream', 'Content-Type': 'application/json', ...extraHeaders };
   if (token) headers['Authorization'] = `Bearer ${token}`;
   const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body ?? {}), signal });
   if (!response.ok || !response.body) throw await refusal(response);
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  await readEvents(response, onEvent);
+}
+
+/**
+ * GETs an event stream (reattaching to an answer, live events). Resolves true when the stream
+ * ended, false when the server had nothing to stream (204); rejects with StreamRefusedError on an error status.
+ */
+export async function getEventStream(
+  url: string,
+  token: string | null,
+  signal: AbortSignal,
+  onEvent: (event: SseEvent) => void,
+  extraHeaders: Record<string, string> = {},
+): Promise<boolean> {
+  const headers: Record<string, string> = { Accept: 'text/event-stream', ...extraHeaders };
+  if (token) headers['Authorization'] = `Bearer ${token}`;
+  const response = await fetch(url, { headers, signal });
+  if (response.status === 204) return false;
+  if (!response.ok || !response.body) throw await refusal(response);
+  await readEvents(response, onEvent);
+  return true;
+}
+
+async function readEvents(response: Response, onEvent: (event: SseEvent) => void): Promise<void> {
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
   const parser = new SseParser();
   for (;;) {
     const { value, done } = await reader.read();
