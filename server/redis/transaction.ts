@@ -36,7 +36,16 @@ export class StoreNotReadyError extends Error {
 }
 
 async function sendTransaction(client: Redis, commands: RawCommand[]): Promise<unknown[]> {
-  if (client.status !== 'ready') throw new StoreNotReadyError(client.status);
+  if (client.status !== 'ready') {
+    // A client that queues offline commands (not the app's) waits for the connection instead.
+    if (!client.options.enableOfflineQueue || client.status === 'end') throw new StoreNotReadyError(client.status);
+    await new Promise<void>((resolve, reject) => {
+      const ready = () => (client.off('end', ended), resolve());
+      const ended = () => (client.off('ready', ready), reject(new StoreNotReadyError('end')));
+      client.once('ready', ready);
+      client.once('end', ended);
+    });
+  }
   const queued = [new Command('multi', []), ...commands.map(([name, ...args]) => new Command(name, args, { replyEncoding: null }))];
   const exec = new Command('exec', [], { replyEncoding: null });
   const stream = (client as unknown as { stream?: Socket }).stream;
