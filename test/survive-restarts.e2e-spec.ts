@@ -149,30 +149,11 @@ function newestSource(dir: string): number {
   return newest;
 }
 
-describe('answers that survive: SIGTERM under 20 running answers', () => {
+describe('answers that survive: a server process stopped (SIGTERM) or lost (SIGKILL)', () => {
   const GRACE_SECONDS = 3;
   let fake: FakeOpenAI;
   const prefix = uniquePrefix('sigterm');
-  beforeAll(async () => {
-    const main = join(ROOT, 'dist/server/main.js');
-    let built = 0;
-    try {
-      built = statSync(main).mtimeMs;
-    } catch {
-      // not built yet
-    }
-    if (built < newestSource(join(ROOT, 'server'))) {
-      const build = spawnSync('npx', ['nest', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 200_000 });
-      if (build.status !== 0) throw new Error(`nest build failed:\n${build.stdout}${build.stderr}`);
-    }
-    fake = await startFakeOpenAI();
-  });
-  afterAll(async () => {
-    await fake?.close();
-    await deleteKeysWithPrefix(prefix);
-  });
-
-  it('exits within grace + 2 s; every partial answer is stored as interrupted; no lock is left', async () => {
+  const startServer = async () => {
     const port = await freePort();
     const env = {
       PATH: process.env.PATH ?? '',
@@ -193,6 +174,29 @@ describe('answers that survive: SIGTERM under 20 running answers', () => {
     const closed = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
     const url = `http://127.0.0.1:${port}`;
     await eventually(async () => ((await fetch(`${url}/health/live`).catch(() => undefined))?.status === 200 ? true : undefined), 30_000);
+    return { child, url, closed, output: () => output };
+  };
+  beforeAll(async () => {
+    const main = join(ROOT, 'dist/server/main.js');
+    let built = 0;
+    try {
+      built = statSync(main).mtimeMs;
+    } catch {
+      // not built yet
+    }
+    if (built < newestSource(join(ROOT, 'server'))) {
+      const build = spawnSync('npx', ['nest', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 200_000 });
+      if (build.status !== 0) throw new Error(`nest build failed:\n${build.stdout}${build.stderr}`);
+    }
+    fake = await startFakeOpenAI();
+  });
+  afterAll(async () => {
+    await fake?.close();
+    await deleteKeysWithPrefix(prefix);
+  });
+
+  it('exits within grace + 2 s; every partial answer is stored as interrupted; no lock is left', async () => {
+    const { child, url, closed, output: read } = await startServer();
 
     const me = await newGuest(url);
     const ids: string[] = [];
@@ -207,7 +211,7 @@ describe('answers that survive: SIGTERM under 20 running answers', () => {
     child.kill('SIGTERM');
     const code = await closed;
     const stopMs = Date.now() - signalledAt;
-    expect({ code, output: code === 0 ? '' : output }).toEqual({ code: 0, output: '' });
+    expect({ code, output: code === 0 ? '' : read() }).toEqual({ code: 0, output: '' });
     expect(stopMs).toBeLessThanOrEqual((GRACE_SECONDS + 2) * 1000);
 
     // Every client heard a last event: its answer stored as interrupted, or "reconnect elsewhere".
@@ -231,6 +235,33 @@ describe('answers that survive: SIGTERM under 20 running answers', () => {
       const locks = await scanner.keys(`${prefix}:*:gen`);
       scanner.disconnect();
       expect(locks).toEqual([]);
+    } finally {
+      await other.close().catch(() => undefined);
+    }
+  });
+
+  it('a lost server (SIGKILL) mid-answer: Stop elsewhere clears its lock at once, followers are told, sends work again', async () => {
+    const lost = await startServer();
+    const other = await startTestApp({ REDIS_KEY_PREFIX: prefix, OPENAI_BASE_URL: fake.url, ...TEST_MODEL_ENV });
+    try {
+      const me = await newGuest(lost.url);
+      const id = (await request(lost.url).post('/api/sessions').set(me.auth).send({}).expect(201)).body.session_id as string;
+      fake.setDefault({ text: words(400), chunkDelayMs: 50 });
+      const answer = sseRequest({ url: `${lost.url}/api/sessions/${id}/messages`, headers: me.auth, body: { content: 'long one' }, timeoutMs: 30_000 });
+      await fake.waitForChatRequest(1, 20_000);
+      await new Promise((r) => setTimeout(r, 300));
+      const follower = sseRequest({ url: `${other.url}/api/sessions/${id}/generation`, method: 'GET', headers: me.auth, timeoutMs: 30_000 });
+      await new Promise((r) => setTimeout(r, 200));
+      lost.child.kill('SIGKILL');
+      await lost.closed;
+      await answer;
+      await request(other.url).post(`/api/sessions/${id}/messages`).set(me.auth).send({ content: 'next' }).expect(409);
+      // Stop waits for the owner; once its liveness key is gone (at most 3 s) Stop clears the lock.
+      await request(other.url).post(`/api/sessions/${id}/stop`).set(me.auth).expect(200, { stopped: true });
+      const followed = await follower;
+      expect(followed.events[followed.events.length - 1].event).toBe('error');
+      fake.setDefault({ text: 'back', chunkDelayMs: 0 });
+      await request(other.url).post(`/api/sessions/${id}/messages`).set(me.auth).send({ content: 'next' }).expect(201);
     } finally {
       await other.close().catch(() => undefined);
     }
