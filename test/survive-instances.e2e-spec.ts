@@ -8,6 +8,8 @@ import { uniquePrefix } from './support/redis';
 
 const WORDS = Array.from({ length: 24 }, (_, i) => `word${i}`).join(' ');
 const SLOW = { text: WORDS, chunkDelayMs: 40 };
+/** Long enough that a stop surely lands before the end, even on a busy machine. */
+const LONG = { text: Array.from({ length: 300 }, (_, i) => `long${i}`).join(' '), chunkDelayMs: 40 };
 
 const deltas = (res: SseResponse) =>
   res.events
@@ -87,7 +89,7 @@ describe('answers that survive: two instances on one Redis', () => {
 
   it('Stop from B stops the answer running on A; its partial text is stored and the session takes messages again', async () => {
     const id = await newSession();
-    fake.script(SLOW);
+    fake.script(LONG);
     let stopped: Promise<request.Response> | undefined;
     const running = send(a, id, 'count', (e) => {
       if (e.event === 'delta' && !stopped) {

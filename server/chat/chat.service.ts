@@ -25,6 +25,7 @@ import { LiveEventsService } from '../events/live-events.service';
 import { mapMessage } from '../sessions/dto/message.dto';
 import { GenerationLogRepository, isEntryId } from './generation-log.repository';
 import { GenerationStreamer } from './generation-streamer';
+import { sseEvent, SseStream } from '../events/sse-stream';
 import { FINAL_WRITE_RETRY_MS, GenerationWriter } from './generation-writer';
 import { errorEventData, sendJsonResult, TurnResult } from './reply-channel';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -219,7 +220,13 @@ export class ChatService {
     const result = this.run(turn, opening, generation, writer);
     void result.then((r) => reply.onFinished?.(r));
     if (reply.stream) {
-      await this.streamer.stream(reply.res, userId, sessionId, undefined, 201);
+      try {
+        await this.streamer.stream(reply.res, userId, sessionId, undefined, 201);
+      } catch (error) {
+        // The store went away just now; the answer runs on regardless. Say so, and how to follow it.
+        this.logger.warn(`Session ${sessionId}: cannot stream the answer yet (${(error as Error).message})`);
+        streamUnavailable(reply.res, opening.userMessage);
+      }
       return;
     }
     sendJsonResult(reply.req, reply.res, await result);
@@ -296,6 +303,19 @@ export class ChatService {
     this.logger.error(`Chat turn failed: ${(error as Error)?.stack ?? String(error)}`);
     return new InternalServerErrorException('The answer could not be completed or stored; try again in a moment.');
   }
+}
+
+/** An SSE 201 with the stored user message and an `interrupted` event: reattach with GET .../generation. */
+function streamUnavailable(res: Response, userMessage: StoredMessage): void {
+  if (res.headersSent || res.destroyed) return;
+  const stream = new SseStream(res, 201);
+  stream.event('user_message', mapMessage(userMessage));
+  stream.end(
+    sseEvent('interrupted', {
+      reason: 'store',
+      message: 'The answer is being generated, but its events cannot be streamed right now; resume with GET /api/sessions/{id}/generation.',
+    }),
+  );
 }
 
 /** `history` ending with `message`, whether or not the read already saw it. */

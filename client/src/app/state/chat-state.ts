@@ -31,6 +31,8 @@ interface ActiveTurn {
   lastEventId?: string;
   /** Only looking for a running answer (after opening the session): a send replaces it. */
   lookingOnly?: boolean;
+  /** The server took the request (an event arrived): the answer runs there whatever the connection does. */
+  accepted?: boolean;
 }
 
 /** The open session's conversation: history paging, the streamed answer, stop, regenerate, retry. */
@@ -208,7 +210,7 @@ export class ChatState {
       }, { 'Idempotency-Key': idempotencyKey });
     } catch (error) {
       // Refused before the answer started (nothing received yet): say why.
-      if (this.turn === turn && turn.lastEventId === undefined) {
+      if (this.turn === turn && !turn.accepted) {
         this.refused(turn, error);
         ended = !turn.controller.signal.aborted;
       }
@@ -216,7 +218,7 @@ export class ChatState {
     try {
       // The connection dropped mid-answer (network, server restart): the answer goes on on the
       // server; follow it from the last event received.
-      if (!ended && this.turn === turn && turn.lastEventId !== undefined && !turn.controller.signal.aborted) {
+      if (!ended && this.turn === turn && turn.accepted && !turn.controller.signal.aborted) {
         ended = await this.follow(turn);
       }
     } finally {
@@ -232,6 +234,7 @@ export class ChatState {
 
   /** Applies one stream event; true when it ended the turn. */
   private apply(turn: ActiveTurn, event: SseEvent): boolean {
+    turn.accepted = true;
     if (event.id) turn.lastEventId = event.id;
     const data = parse(event.data);
     if (event.event === 'user_message') {
