@@ -151,8 +151,9 @@ export class ChatService {
     if (lastEventId !== undefined && !isEntryId(lastEventId)) {
       throw new BadRequestException('Last-Event-ID must be the id of an event of this stream (e.g. 1732890000000-3), or absent to start from the beginning.');
     }
-    await this.sessions.getSession(userId, sessionId);
-    if (!(await this.streamer.stream(res, userId, sessionId, lastEventId, 200))) res.status(204).end();
+    // The ownership check and the first read go out together; nothing is written before the check passed.
+    const owned = this.sessions.getSession(userId, sessionId);
+    if (!(await this.streamer.stream(res, userId, sessionId, lastEventId, 200, owned))) res.status(204).end();
   }
 
   /**

@@ -25,15 +25,30 @@ export class GenerationStreamer {
   ) {}
 
   /** Replays the events after `after`, then follows live until the answer ends. False when there is nothing to send. */
-  async stream(res: Response, userId: string, sessionId: string, after: string | undefined, status: number): Promise<boolean> {
+  async stream(
+    res: Response,
+    userId: string,
+    sessionId: string,
+    after: string | undefined,
+    status: number,
+    /** A check (e.g. ownership) that runs meanwhile and must pass before anything is written. */
+    check: Promise<unknown> = Promise.resolve(),
+  ): Promise<boolean> {
     let sse: SseStream | undefined;
-    const following = await this.follower.follow(userId, sessionId, after, {
-      entry: (entry) => {
-        if (TERMINAL_EVENTS.has(entry[1])) sse?.end(entryText(entry));
-        else sse?.write(entryText(entry));
-      },
-      abandoned: () => sse?.end(sseEvent('error', ABANDONED)),
-    });
+    const [checked, followed] = await Promise.allSettled([
+      check,
+      this.follower.follow(userId, sessionId, after, {
+        entry: (entry) => {
+          if (TERMINAL_EVENTS.has(entry[1])) sse?.end(entryText(entry));
+          else sse?.write(entryText(entry));
+        },
+        abandoned: () => sse?.end(sseEvent('error', ABANDONED)),
+      }),
+    ]);
+    if (followed.status === 'fulfilled' && checked.status === 'rejected') followed.value.close();
+    if (checked.status === 'rejected') throw checked.reason;
+    if (followed.status === 'rejected') throw followed.reason;
+    const following = followed.value;
     if (following.over && following.replayed.length === 0) return false;
     sse = new SseStream(res, status);
     this.connections.track(sse);
