@@ -7,29 +7,29 @@ import {
   InternalServerErrorException,
   Logger,
 } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { llmConfig, LlmConfig } from '../config/config';
+import { LiveEventsService } from '../events/live-events.service';
+import { sseEvent, SseStream } from '../events/sse-stream';
 import { LlmService } from '../llm/llm.service';
 import type { CompletionOutcome, ModelChoice } from '../llm/llm.types';
 import { countTokens, TOKENS_PER_MESSAGE } from '../llm/tokenizer';
 import type { Persona } from '../personas/persona-catalogue';
 import { PersonasService } from '../personas/personas.service';
+import { mapMessage } from '../sessions/dto/message.dto';
+import { isSessionId } from '../sessions/session-id';
 import type { MessageStore, StoredMessage, StoredSession } from '../sessions/session.model';
 import { SessionsRepository } from '../sessions/sessions.repository';
 import { SessionsService } from '../sessions/sessions.service';
-import { isSessionId } from '../sessions/session-id';
 import { BuiltContext, buildContext, systemPromptTokens, TokenCountCache } from './context-builder';
 import type { GenerationStopDto } from './dto/chat-reply.dto';
-import { Generation, GenerationsService } from './generations.service';
-import { newMessageId } from './message-id';
-import { LiveEventsService } from '../events/live-events.service';
-import { mapMessage } from '../sessions/dto/message.dto';
 import { GenerationLogRepository, isEntryId } from './generation-log.repository';
 import { GenerationStreamer } from './generation-streamer';
-import { sseEvent, SseStream } from '../events/sse-stream';
 import { FINAL_WRITE_RETRY_MS, GenerationWriter } from './generation-writer';
+import { Generation, GenerationsService } from './generations.service';
+import { newMessageId } from './message-id';
 import { errorEventData, sendJsonResult, TurnResult } from './reply-channel';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Request, Response } from 'express';
 
 /** Where the outcome of a send or regenerate goes, and who wants to hear about its progress. */
 export interface ReplyTarget {
@@ -68,11 +68,10 @@ interface Opening {
 
 /**
  * A turn of conversation: store the person's message, build the context (persona prompt + the
- * newest history within the token budget), stream the model's answer to the channel, store the
- * answer (complete, interrupted or failed). Each store write is one round trip; nothing touches the
- * store per streamed chunk. Independent store calls go out together, so the first token waits for
- * two round trips (session + lock, then message + history in one MULTI) besides the model, plus
- * one for the identity when its token is not in the in-process cache.
+ * newest history within the token budget), run the model's answer as a server-owned generation
+ * whose events go to a Redis Stream in batches (GenerationWriter: one write per ≤ 20 ms of deltas),
+ * store the answer (complete, interrupted or failed; retried while the store reconnects). The
+ * request that started it only follows the stream (SSE) or waits for the end (JSON).
  */
 @Injectable()
 export class ChatService {
