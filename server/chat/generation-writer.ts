@@ -24,6 +24,7 @@ export class GenerationWriter {
   private timer?: NodeJS.Timeout;
   private writing?: Promise<void>;
   private backoffMs = 50;
+  private finishing = false;
   /** Store round trips (MULTIs) this generation made for its events. */
   writes = 0;
 
@@ -47,6 +48,7 @@ export class GenerationWriter {
 
   /** Writes what is left plus the last event, retrying for up to FINAL_WRITE_RETRY_MS; false when it could not. */
   async finish(event: string, data: unknown): Promise<boolean> {
+    this.finishing = true;
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.writing;
@@ -61,7 +63,8 @@ export class GenerationWriter {
   }
 
   private schedule(delayMs: number): void {
-    if (this.writing) return;
+    // After finish() began, only it writes (a flush queued just before must not race it).
+    if (this.writing || this.finishing) return;
     if (this.timer && delayMs > 0) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
