@@ -256,7 +256,7 @@ describe('answers that survive: a server process stopped (SIGTERM) or lost (SIGK
       await lost.closed;
       await answer;
       await request(other.url).post(`/api/sessions/${id}/messages`).set(me.auth).send({ content: 'next' }).expect(409);
-      // Stop waits for the owner; once its liveness key is gone (at most 3 s) Stop clears the lock.
+      // Stop waits for the owner; once its liveness key is gone (at most 4 s) Stop clears the lock.
       await request(other.url).post(`/api/sessions/${id}/stop`).set(me.auth).expect(200, { stopped: true });
       const followed = await follower;
       expect(followed.events[followed.events.length - 1].event).toBe('error');

@@ -8,7 +8,7 @@ import { randomId } from './message-id';
 export const LOCK_TTL_MS = 6_000;
 const LOCK_RENEW_MS = 2_000;
 /** An instance counts as gone once it has not said it is alive for this long. */
-const INSTANCE_TTL_MS = 3_000;
+const INSTANCE_TTL_MS = 4_000;
 const INSTANCE_RENEW_MS = 1_000;
 /** How long POST /stop waits for the stopped answer to be stored before it returns. */
 const STOP_WAIT_MS = 5_000;
@@ -185,6 +185,8 @@ export class GenerationsService implements OnModuleInit, OnModuleDestroy {
   private async clearAbandoned(userId: string, sessionId: string, holder: string): Promise<boolean> {
     this.logger.warn(`Session ${sessionId}: the instance running its answer is gone; clearing its lock`);
     await this.repository.release(userId, sessionId, holder);
+    // Should the owner only have stalled, it stops too when it wakes (and does not take the lock back).
+    await this.repository.publishStop(userId, sessionId).catch(() => undefined);
     const data = {
       statusCode: 503,
       error: 'Service Unavailable',
