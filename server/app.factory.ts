@@ -7,21 +7,26 @@ import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { jsonBodyParser } from './common/body-parser';
 import { AppLogger, requestLogger, rootLogger } from './common/logging';
 import { assignRequestId } from './common/request-id';
+import { securityHeaders } from './common/security-headers';
 import { apiValidationPipe } from './common/validation';
-import { parseEnv } from './config/env';
+import { Env, parseEnv } from './config/env';
 import { setupOpenApi } from './openapi/openapi';
 import { FEATURE_MODULES } from './features';
 
-type ModuleList = NonNullable<Parameters<typeof AppModule.forRoot>[0]>;
+type ModuleList = NonNullable<Parameters<typeof AppModule.forRoot>[1]>;
 
 /** Everything main.ts, the tests and the spec writer share, so they all see the same app. */
-export function configureApp(app: INestApplication): void {
-  const env = parseEnv(process.env);
+export function configureApp(app: INestApplication, env: Env): void {
   const express = app as NestExpressApplication;
   express.disable('x-powered-by');
   // API responses are per-caller and change with every message; hashing each body for an ETag
   // (SHA-1 of up to hundreds of KB) costs more than the rare 304 saves. Static files keep theirs.
   express.set('etag', false);
+  // Browser hardening headers first, so every answer carries them, errors included.
+  app.use(securityHeaders());
+  // Client addresses (per-address rate limits, logs) come from X-Forwarded-For only behind a
+  // configured proxy; otherwise anyone could claim any address.
+  express.set('trust proxy', env.trustProxy);
   const logger = rootLogger(env);
   app.useLogger(new AppLogger(logger));
   // One middleware for what every request needs (each express layer has its own cost): its id,
@@ -44,13 +49,17 @@ export function configureApp(app: INestApplication): void {
   }
 }
 
-/** The app with the product's feature modules; `extra` mounts more (tests use it for probe routes). */
-export async function createApp(extra: ModuleList = []): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot([...FEATURE_MODULES, ...extra]), {
+/**
+ * The app with the product's feature modules; `extra` mounts more (tests use it for probe routes).
+ * The environment is read here once (unless the caller already has it) and everything in the app,
+ * middleware and injected config alike, uses that one value.
+ */
+export async function createApp(extra: ModuleList = [], env: Env = parseEnv(process.env)): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(env, [...FEATURE_MODULES, ...extra]), {
     bodyParser: false,
     bufferLogs: true,
     abortOnError: false,
   });
-  configureApp(app);
+  configureApp(app, env);
   return app;
 }

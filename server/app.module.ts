@@ -1,10 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { ServeStaticModule } from '@nestjs/serve-static';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { allConfig } from './config/config';
-import { Env, parseEnv } from './config/env';
+import { configModule } from './config/config';
+import { Env } from './config/env';
 import { HealthModule } from './health/health.module';
 import { PersonasModule } from './personas/personas.module';
 import { RedisModule } from './redis/redis.module';
@@ -42,23 +41,12 @@ function clientModule(env: Env): DynamicModule[] {
 
 @Module({})
 export class AppModule {
-  /** Built per app so each start (and each test app) validates the environment as it is then. */
-  static forRoot(feature: DynamicModule['imports'] = []): DynamicModule {
-    const env = parseEnv(process.env);
+  /** Built per app from the environment that app was created with (tests run several at once). */
+  static forRoot(env: Env, feature: DynamicModule['imports'] = []): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot({
-          isGlobal: true,
-          // main.ts reads `.env` into process.env before anything parses it, so every reader
-          // (this module, the app factory, the config namespaces) sees one and the same environment.
-          ignoreEnvFile: true,
-          load: allConfig,
-          validate: (raw) => {
-            parseEnv(raw as Record<string, string | undefined>);
-            return raw;
-          },
-        }),
+        configModule(env),
         RedisModule,
         PersonasModule,
         HealthModule,

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   // Loaded only after the environment is valid, so a configuration mistake is reported at once.
   const { Logger } = await import('@nestjs/common');
   const { createApp } = await import('./app.factory');
-  const app = await createApp();
+  const app = await createApp([], env);
   const logger = new Logger('nono-chat');
   if (dotEnv) logger.log(`Read settings from ${dotEnv} (variables set in the environment take precedence)`);
   try {

@@ -36,7 +36,6 @@ describe('chat: stop, a leaving client, context budget', () => {
 
     const upstream = await h.fake.waitForClose(h.fake.chatRequests[0]);
     expect(upstream.abortedByClient).toBe(true);
-    expect(upstream.closedAt! - stopAt).toBeLessThan(100);
     await eventually(async () => stopBody);
     expect(stopBody).toEqual({ stopped: true });
 
@@ -153,8 +152,7 @@ describe('chat across two instances sharing one Redis', () => {
       expect(eventsOf(res).pop()).toMatchObject({ event: 'done', data: { status: 'interrupted' } });
       const upstream = await h.fake.waitForClose(h.fake.chatRequests[0]);
       expect(upstream.abortedByClient).toBe(true);
-    expect(upstream.closedAt! - stopAt).toBeLessThan(100);
-    } finally {
+      } finally {
       await b.close();
       await h.close();
     }

@@ -96,13 +96,13 @@ describe('foundation (real Redis)', () => {
         .post('/api/personas')
         .set(auth)
         .set('Content-Type', 'application/json')
-        .send(JSON.stringify({ text: 'x'.repeat(70 * 1024) }))
+        .send(JSON.stringify({ text: 'x'.repeat(520 * 1024) }))
         .expect(413)
         .expect('Content-Type', /json/);
       expect(res.body).toMatchObject({
         statusCode: 413,
         error: 'Payload Too Large',
-        message: 'Request body is larger than the 65536-byte limit.',
+        message: 'Request body is larger than the 524288-byte limit.',
       });
     });
 

@@ -20,7 +20,7 @@ describe('identity (real Redis)', () => {
     const res = await request(t.url).post('/api/auth/guest').expect(201);
     expect(res.body).toEqual({ user_id: expect.stringMatching(/^u_[A-Za-z0-9_-]{22}$/), token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
     const hash = createHash('sha256').update(res.body.token).digest('hex');
-    expect(await redis.get(`${t.prefix}:token:${hash}`)).toBe(res.body.user_id);
+    expect(JSON.parse((await redis.get(`${t.prefix}:token:${hash}`))!)).toMatchObject({ u: res.body.user_id, k: 'login' });
     // The token itself appears in no key and no value.
     const keys = await redis.keys(`${t.prefix}:*`);
     expect(keys.some((k) => k.includes(res.body.token))).toBe(false);

@@ -1,29 +1,33 @@
 import { NotFoundException } from '@nestjs/common';
-import Redis from 'ioredis';
+import { sessionsSettings } from '../server/config/config';
 import { IdentityRepository } from '../server/identity/identity.repository';
+import { TokenRepository } from '../server/identity/token.repository';
 import { MemoryRedis } from '../server/redis/memory-redis';
-import type { RedisClient } from '../server/redis/redis.constants';
 import { RedisKeys } from '../server/redis/redis-keys';
+import type { Store } from '../server/redis/store';
+import type { MessageDto } from '../server/sessions/dto/message.dto';
 import type { StoredMessage } from '../server/sessions/session.model';
 import { SessionsRepository } from '../server/sessions/sessions.repository';
-import { deleteKeysWithPrefix, TEST_REDIS_URL, uniquePrefix } from './support/redis';
+import { deleteKeysWithPrefix, uniquePrefix } from './support/redis';
+import { openTestRedis } from './support/store';
 
 /**
  * The repository contract: the same tests against the embedded store and a real Redis, so the
  * app behaves the same whichever store it runs on.
  */
-interface Store {
-  client: RedisClient;
+interface OpenStore {
+  /** The app's Store, plus PTTL to see TTLs. */
+  client: Store & { pttl(key: string): Promise<number> };
   close(): Promise<void>;
 }
 
-const stores: Array<[string, (prefix: string) => Promise<Store>]> = [
+const stores: Array<[string, (prefix: string) => Promise<OpenStore>]> = [
   ['embedded store', async () => {
     const client = new MemoryRedis();
-    return { client: client as unknown as RedisClient, close: async () => client.shutdown() };
+    return { client, close: async () => void (await client.quit()) };
   }],
   ['Redis', async (prefix) => {
-    const client = new Redis(TEST_REDIS_URL);
+    const client = await openTestRedis();
     return {
       client,
       close: async () => {
@@ -41,11 +45,16 @@ function message(role: 'user' | 'assistant', content: string, i = 0): StoredMess
 }
 
 describe.each(stores)('sessions repository contract: %s', (_name, open) => {
-  let store: Store;
+  let store: OpenStore;
   let keys: RedisKeys;
   let prefix: string;
   const repo = (ttlSeconds = 3600, readRenewIntervalMs?: number) =>
-    new SessionsRepository(store.client, keys, { ttlSeconds, readRenewIntervalMs });
+    new SessionsRepository(store.client, keys, { ...sessionsSettings(ttlSeconds), ...(readRenewIntervalMs === undefined ? {} : { readRenewIntervalMs }) });
+  /** The identity's index entries (id → score). */
+  const indexOf = async (u: string) => {
+    const flat = await store.client.zrevrangebyscore(keys.sessionIndex(u), '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, -1);
+    return new Map(flat.flatMap((v, i) => (i % 2 === 0 ? [[v, Number(flat[i + 1])] as const] : [])));
+  };
   let user = 0;
   const newUser = () => `u_contract${String(++user).padStart(12, '0')}xxxxxxxxxx`.slice(0, 24);
   const input = (name = 'chat') => ({ display_name: name, persona: 'default', metadata: { a: 1 } });
@@ -124,13 +133,13 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
     const r = repo(1);
     const kept = await repo(0).create(u, input('kept'));
     const gone = await r.create(u, input('gone'));
-    expect(await store.client.zcard(keys.sessionIndex(u))).toBe(2);
+    expect((await indexOf(u)).size).toBe(2);
     await sleep(1200);
     expect(await r.find(u, gone.id)).toBeNull();
     const page = await r.list(u, 10);
     expect(page.sessions.map((s) => s.id)).toEqual([kept.id]);
     expect(page.next).toBeNull();
-    expect(await store.client.zcard(keys.sessionIndex(u))).toBe(1);
+    expect((await indexOf(u)).size).toBe(1);
   });
 
   it('pin PERSISTs hash and list; reads and appends keep it persisted; unpin restores the TTL', async () => {
@@ -185,7 +194,7 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
     expect(page.sessions.map((s) => s.id)).toEqual([...live].reverse().slice(0, 5));
     const rest = await r.list(u, 50, page.next!);
     expect(rest.sessions.map((s) => s.id)).toEqual([...live].reverse().slice(5));
-    expect(await store.client.zcard(keys.sessionIndex(u))).toBe(live.length);
+    expect((await indexOf(u)).size).toBe(live.length);
   });
 
   it('append: atomic counters under concurrency, history pages and cursors', async () => {
@@ -196,15 +205,15 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
     const after = await r.appendMessages(u, s.id, [message('user', 'last-q', 100), message('assistant', 'last-a', 101)]);
     expect(after.message_count).toBe(27);
     expect(after.last_activity).toBeGreaterThanOrEqual(s.last_activity);
-    expect(Number(await store.client.zscore(keys.sessionIndex(u), s.id))).toBe(after.last_activity);
+    expect((await indexOf(u)).get(s.id)).toBe(after.last_activity);
     const first = await r.listMessages(u, s.id, 10);
     expect(first!.total).toBe(27);
-    expect(first!.messages.map((m) => m.content).slice(-2)).toEqual(['last-q', 'last-a']);
-    const all = [...first!.messages];
+    const all = first!.messages.map((json) => JSON.parse(json) as MessageDto);
+    expect(all.map((m) => m.content).slice(-2)).toEqual(['last-q', 'last-a']);
     let before = first!.nextBefore;
     while (before !== null) {
       const page = await r.listMessages(u, s.id, 10, before);
-      all.unshift(...page!.messages);
+      all.unshift(...page!.messages.map((json) => JSON.parse(json) as MessageDto));
       before = page!.nextBefore;
     }
     expect(all).toHaveLength(27);
@@ -227,8 +236,7 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
     const u = newUser();
     const r = repo();
     const s = await r.create(u, input());
-    // A session from before the API-shaped format: no format marker, entries with created_at in ms.
-    await store.client.hdel(keys.session(u, s.id), 'message_format');
+    // An entry from before the API-shaped format: created_at in ms.
     const older = JSON.stringify({ id: 'm_old', role: 'user', content: 'from before', created_at: 1_700_000_000_000, persona: 'default' });
     await store.client.rpush(keys.messages(u, s.id), older);
     await r.appendMessages(u, s.id, [{ ...message('assistant', 'new', 1), finish_reason: 'stop', usage: null }]);
@@ -242,18 +250,14 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
       finish_reason: 'stop',
       usage: null,
     });
+    // History pages give every entry in the API shape: the stored text as is, the older one converted.
     const page = await r.listMessages(u, s.id, 10);
-    expect(page!.messages.map((m) => [m.id, m.created_at])).toEqual([['m_old', 1_700_000_000_000], ['m_assistant_new_1', 1_700_000_000_001]]);
-    const json = await r.listMessageJson(u, s.id, 10);
-    expect(json!.messages.map((b) => JSON.parse(b.toString()))).toEqual([
-      { id: 'm_old', role: 'user', content: 'from before', created_at: new Date(1_700_000_000_000).toISOString(), persona: 'default' },
-      JSON.parse(stored!),
+    expect(page!.messages).toEqual([
+      JSON.stringify({ id: 'm_old', role: 'user', content: 'from before', created_at: new Date(1_700_000_000_000).toISOString(), persona: 'default' }),
+      stored,
     ]);
-    expect(json!.total).toBe(2);
-    const current = await r.create(u, input());
-    await r.appendMessages(u, current.id, [message('user', 'now', 2)]);
-    const raw = await store.client.lindex(keys.messages(u, current.id), -1);
-    expect((await r.listMessageJson(u, current.id, 10))!.messages.map(String)).toEqual([raw]);
+    expect(page!.total).toBe(2);
+    expect((await r.recentMessages(u, s.id, 10)).map((m) => [m.id, m.created_at])).toEqual([['m_old', 1_700_000_000_000], ['m_assistant_new_1', 1_700_000_000_001]]);
   });
 
   it('removeLastAssistantMessage removes only a trailing assistant message', async () => {
@@ -278,7 +282,7 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
     expect(await r.delete(u, missing)).toBe(false);
     expect(await r.removeLastAssistantMessage(u, missing)).toBeNull();
     expect(await r.listMessages(u, missing, 10)).toBeNull();
-    expect(await r.listMessageJson(u, missing, 10, 5)).toBeNull();
+    expect(await r.listMessages(u, missing, 10, 5)).toBeNull();
     expect(await store.client.exists(keys.session(u, missing), keys.messages(u, missing), keys.sessionIndex(u), keys.sessionNames(u))).toBe(0);
   });
 
@@ -289,7 +293,7 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
     await r.appendMessages(u, s.id, [message('user', 'x')]);
     expect(await r.delete(u, s.id)).toBe(true);
     expect(await store.client.exists(keys.session(u, s.id), keys.messages(u, s.id))).toBe(0);
-    expect(await store.client.zscore(keys.sessionIndex(u), s.id)).toBeNull();
+    expect((await indexOf(u)).has(s.id)).toBe(false);
   });
 
   it('clear empties the history and keeps the session', async () => {
@@ -318,12 +322,242 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
     expect(await store.client.hget(keys.sessionNames(u), 'John Doe')).toBeNull();
   });
 
-  it('identity repository: token hash → user id; identity record', async () => {
+  it('identity repository: record, user names, guest inactivity expiry', async () => {
     const ids = new IdentityRepository(store.client, keys);
-    await ids.create({ user_id: 'u_contractidentity000000', created_at: 1234 }, 'ab'.repeat(32));
-    expect(await ids.findUserIdByTokenHash('ab'.repeat(32))).toBe('u_contractidentity000000');
-    expect(await ids.findUserIdByTokenHash('cd'.repeat(32))).toBeNull();
-    expect(await ids.find('u_contractidentity000000')).toEqual({ user_id: 'u_contractidentity000000', created_at: 1234 });
-    await expect(ids.create({ user_id: 'u_other', created_at: 1 }, 'ab'.repeat(32))).rejects.toThrow(/collision/);
+    const guest = 'u_contractguest000000000';
+    await ids.create({ user_id: guest, created_at: 1234, kind: 'guest' }, {}, 60_000);
+    expect(await ids.find(guest)).toEqual({ user_id: guest, created_at: 1234, kind: 'guest' });
+    expect(await store.client.pttl(keys.identity(guest))).toBeGreaterThan(59_000);
+    await store.client.zadd(keys.sessionIndex(guest), 1, 's_x');
+    expect(await ids.renewGuest(guest, 120_000)).toBe(true);
+    expect(await store.client.pttl(keys.sessionIndex(guest))).toBeGreaterThan(119_000);
+    expect(await ids.claimUsername('alice.contract', guest)).toBe(true);
+    expect(await ids.claimUsername('alice.contract', 'u_other')).toBe(false);
+    expect(await ids.userIdByUsername('alice.contract')).toBe(guest);
+    await ids.makeAccount(guest, 'alice.contract', 'hash');
+    expect(await ids.find(guest)).toEqual({ user_id: guest, created_at: 1234, kind: 'account', username: 'alice.contract' });
+    expect(await ids.passwordHash(guest)).toBe('hash');
+    expect(await store.client.pttl(keys.identity(guest))).toBe(-1);
+    expect(await store.client.pttl(keys.sessionIndex(guest))).toBe(-1);
+    // An account is never given an inactivity expiry, and a gone identity reports so.
+    expect(await ids.renewGuest(guest, 1000)).toBe(true);
+    expect(await store.client.pttl(keys.identity(guest))).toBe(-1);
+    expect(await ids.renewGuest('u_contractmissing0000000', 1000)).toBe(false);
+    // Identities from before kinds existed read as guests.
+    await store.client.hset(keys.identity('u_contractolder000000000'), { created_at: '5' });
+    expect(await ids.find('u_contractolder000000000')).toEqual({ user_id: 'u_contractolder000000000', created_at: 5, kind: 'guest' });
+  });
+
+  it('token repository: owner lookup, sliding expiry, listing, revocation', async () => {
+    const tokens = new TokenRepository(store.client, keys);
+    const u = 'u_contracttokens00000000';
+    const record = (id: string, kind: 'login' | 'api', hash: string, created_at = Date.now()) => ({ id, kind, hash, created_at, expires_at: null });
+    await tokens.create(u, record('t_login000000000000', 'login', 'ab'.repeat(32)), 60_000);
+    await tokens.create(u, { ...record('t_api00000000000000', 'api', 'cd'.repeat(32)), name: 'script' }, 0);
+    expect(await tokens.findOwner('ab'.repeat(32))).toEqual({ user_id: u, token_id: 't_login000000000000', kind: 'login' });
+    expect(await tokens.findOwner('ef'.repeat(32))).toBeNull();
+    expect(await store.client.pttl(keys.token('ab'.repeat(32)))).toBeGreaterThan(59_000);
+    expect(await store.client.pttl(keys.token('cd'.repeat(32)))).toBe(-1);
+    await expect(tokens.create(u, record('t_other0000000000000', 'login', 'ab'.repeat(32)), 0)).rejects.toThrow(/collision/);
+
+    await store.client.pexpire(keys.token('ab'.repeat(32)), 5000);
+    expect(await tokens.touch('ab'.repeat(32), { user_id: u, token_id: 't_login000000000000', kind: 'login' }, 120_000, 42)).toBe(true);
+    expect(await store.client.pttl(keys.token('ab'.repeat(32)))).toBeGreaterThan(119_000);
+    const listed = await tokens.list(u);
+    expect(listed.find((t) => t.id === 't_login000000000000')!.last_used_at).toBe(42);
+    expect(listed.find((t) => t.id === 't_api00000000000000')).toMatchObject({ name: 'script', kind: 'api', last_used_at: null });
+
+    await tokens.revoke(u, 'ab'.repeat(32), 't_login000000000000');
+    expect(await tokens.findOwner('ab'.repeat(32))).toBeNull();
+    expect(await tokens.touch('ab'.repeat(32), { user_id: u, token_id: 't_login000000000000', kind: 'login' }, 1000, 43)).toBe(false);
+    expect((await tokens.list(u)).map((t) => t.id)).toEqual(['t_api00000000000000']);
+    expect(await tokens.revokeAll(u)).toEqual(['cd'.repeat(32)]);
+    expect(await tokens.findOwner('cd'.repeat(32))).toBeNull();
+    expect(await store.client.exists(keys.tokens(u), keys.tokenUse(u))).toBe(0);
+  });
+
+  it('token repository: expired tokens are pruned from the list; tokens from before ids are adopted', async () => {
+    const tokens = new TokenRepository(store.client, keys);
+    const u = 'u_contractprune000000000';
+    const old = Date.now() - 120_000;
+    await tokens.create(u, { id: 't_gone000000000000', kind: 'login', hash: '01'.repeat(32), created_at: old, expires_at: null }, 60_000);
+    await tokens.create(u, { id: 't_fresh00000000000', kind: 'login', hash: '02'.repeat(32), created_at: Date.now(), expires_at: null }, 60_000);
+    await store.client.del(keys.token('01'.repeat(32)), keys.token('02'.repeat(32))); // as if expired
+    await tokens.prune(u, Date.now());
+    // The young entry stays: its token key might still be on its way.
+    expect((await tokens.list(u)).map((t) => t.id)).toEqual(['t_fresh00000000000']);
+
+    await store.client.set(keys.token('03'.repeat(32)), 'u_contractlegacy00000000', 'PX', 30_000);
+    expect(await tokens.findOwner('03'.repeat(32))).toEqual({ user_id: 'u_contractlegacy00000000', kind: 'login' });
+    const adopted = await tokens.adopt('03'.repeat(32), 'u_contractlegacy00000000', 7);
+    expect(adopted).toEqual({ user_id: 'u_contractlegacy00000000', token_id: expect.stringMatching(/^t_/), kind: 'login' });
+    expect(await tokens.findOwner('03'.repeat(32))).toEqual(adopted);
+    expect(await store.client.pttl(keys.token('03'.repeat(32)))).toBeGreaterThan(29_000);
+    expect((await tokens.list('u_contractlegacy00000000')).map((t) => t.id)).toEqual([adopted!.token_id]);
+    expect(await tokens.adopt('04'.repeat(32), 'u_contractlegacy00000000', 7)).toBeNull();
+  });
+});
+
+describe.each(stores)('store commands for counters and sorted sets: %s', (_name, open) => {
+  let store: OpenStore;
+  let prefix: string;
+  beforeEach(async () => {
+    prefix = uniquePrefix();
+    store = await open(prefix);
+  });
+  afterEach(async () => store.close());
+
+  it('INCR/INCRBY count from zero and keep the TTL; PEXPIRE NX sets a TTL only once', async () => {
+    const key = `${prefix}:counter`;
+    expect(await store.client.incr(key)).toBe(1);
+    expect(await store.client.pttl(key)).toBe(-1);
+    expect(await store.client.pexpire(key, 60_000, 'NX')).toBe(1);
+    expect(await store.client.pexpire(key, 5_000_000, 'NX')).toBe(0);
+    expect(await store.client.incrby(key, 41)).toBe(42);
+    const ttl = await store.client.pttl(key);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+    expect(await store.client.pttl(`${prefix}:missing`)).toBe(-2);
+  });
+
+  it('ZCARD and ZRANGE read members lowest score first', async () => {
+    const key = `${prefix}:z`;
+    await store.client.zadd(key, 3, 'c');
+    await store.client.zadd(key, 1, 'a');
+    await store.client.zadd(key, 2, 'b');
+    expect(await store.client.zcard(key)).toBe(3);
+    expect(await store.client.zrange(key, 0, 1)).toEqual(['a', 'b']);
+    expect(await store.client.zrange(key, 0, -1)).toEqual(['a', 'b', 'c']);
+    expect(await store.client.zcard(`${prefix}:none`)).toBe(0);
+  });
+});
+
+describe.each(stores)('store commands for admin iteration: %s', (_name, open) => {
+  let store: OpenStore;
+  let prefix: string;
+  beforeEach(async () => {
+    prefix = uniquePrefix();
+    store = await open(prefix);
+  });
+  afterEach(async () => store.close());
+
+  /** Every key SCAN returns for `pattern`, each once, sorted. */
+  async function scanAll(pattern: string, count: number): Promise<string[]> {
+    const seen = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, keys] = await store.client.scan(cursor, 'MATCH', pattern, 'COUNT', count);
+      keys.forEach((k) => seen.add(k));
+      cursor = next;
+    } while (cursor !== '0');
+    return [...seen].sort();
+  }
+
+  it('SCAN MATCH returns every matching key across steps, none of another prefix; keys never present are not made up', async () => {
+    const keys = Array.from({ length: 25 }, (_, i) => `${prefix}:{u:${i % 5}}:k${i}`);
+    for (const key of keys) await store.client.set(key, 'v');
+    await store.client.set(`${prefix}x:other`, 'v');
+    await store.client.set(`${prefix}:gone`, 'v', 'PX', 1, 'NX');
+    await sleep(5);
+    expect(await scanAll(`${prefix}:*`, 7)).toEqual([...keys].sort());
+    expect(await scanAll(`${prefix}:{u:3}:*`, 100)).toEqual(keys.filter((k) => k.includes('{u:3}')).sort());
+    expect(await scanAll(`${prefix}:{u:[12]}:k?`, 100)).toEqual([1, 6, 2, 7].map((i) => `${prefix}:{u:${i % 5}}:k${i}`).sort());
+  });
+
+  it('SCAN still returns keys that stayed while others are added and removed between steps', async () => {
+    const stay = Array.from({ length: 30 }, (_, i) => `${prefix}:stay${String(i).padStart(2, '0')}`);
+    for (const key of stay) await store.client.set(key, 'v');
+    const seen = new Set<string>();
+    let cursor = '0';
+    let step = 0;
+    do {
+      const [next, keys] = await store.client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 5);
+      keys.forEach((k) => seen.add(k));
+      await store.client.del(`${prefix}:new${step - 1}`);
+      await store.client.set(`${prefix}:new${step++}`, 'v');
+      cursor = next;
+    } while (cursor !== '0');
+    expect(stay.filter((k) => !seen.has(k))).toEqual([]);
+  });
+
+  it('TYPE names each kind of value; plain SET replaces a value and its TTL', async () => {
+    await store.client.set(`${prefix}:s`, 'a', 'PX', 60_000, 'NX');
+    await store.client.hset(`${prefix}:h`, 'f', 'v');
+    await store.client.rpush(`${prefix}:l`, 'v');
+    await store.client.zadd(`${prefix}:z`, 1, 'm');
+    const types = await Promise.all(['s', 'h', 'l', 'z', 'none'].map((k) => store.client.type(`${prefix}:${k}`)));
+    expect(types).toEqual(['string', 'hash', 'list', 'zset', 'none']);
+    expect(await store.client.set(`${prefix}:s`, 'b')).toBe('OK');
+    expect(await store.client.get(`${prefix}:s`)).toBe('b');
+    expect(await store.client.pttl(`${prefix}:s`)).toBe(-1);
+    const [[, type], [, value]] = (await store.client.multi().type(`${prefix}:h`).set(`${prefix}:h`, 'x').exec())!;
+    expect([type, value]).toEqual(['hash', 'OK']);
+    expect(await store.client.type(`${prefix}:h`)).toBe('string');
+  });
+});
+
+describe.each(stores)('store commands for streams, lock renewal and subscriptions: %s', (_name, open) => {
+  let store: OpenStore;
+  let prefix: string;
+  beforeEach(async () => {
+    prefix = uniquePrefix();
+    store = await open(prefix);
+  });
+  afterEach(async () => store.close());
+
+  it('XADD with chosen ids keeps order, refuses an id not above the last, trims to MAXLEN; XRANGE/XREVRANGE read it', async () => {
+    const key = `${prefix}:events`;
+    expect(await store.client.xadd(key, 'MAXLEN', '~', 1000, '5-0', 'e', 'a', 'd', '1')).toBe('5-0');
+    expect(await store.client.xadd(key, 'MAXLEN', '~', 1000, '5-1', 'e', 'b', 'd', '2')).toBe('5-1');
+    expect(await store.client.xadd(key, 'MAXLEN', '~', 1000, '7-0', 'e', 'c', 'd', '3')).toBe('7-0');
+    await expect(store.client.xadd(key, 'MAXLEN', '~', 1000, '5-1', 'e', 'x', 'd', '0')).rejects.toThrow(/equal or smaller/);
+    expect(await store.client.type(key)).toBe('stream');
+    expect(await store.client.xrange(key, '-', '+', 'COUNT', 10)).toEqual([
+      ['5-0', ['e', 'a', 'd', '1']],
+      ['5-1', ['e', 'b', 'd', '2']],
+      ['7-0', ['e', 'c', 'd', '3']],
+    ]);
+    expect((await store.client.xrange(key, '(5-0', '+', 'COUNT', 1)).map(([id]) => id)).toEqual(['5-1']);
+    expect((await store.client.xrange(key, '(5-1', '+', 'COUNT', 10)).map(([id]) => id)).toEqual(['7-0']);
+    expect((await store.client.xrevrange(key, '+', '-', 'COUNT', 1)).map(([id]) => id)).toEqual(['7-0']);
+    expect(await store.client.xrange(`${prefix}:none`, '-', '+', 'COUNT', 10)).toEqual([]);
+    // Queued in a transaction too; "~" trims whole nodes on Redis, so only an upper bound is certain.
+    const tx = store.client.multi().del(key);
+    for (let i = 1; i <= 300; i++) tx.xadd(key, 'MAXLEN', '~', 100, `9-${i}`, 'e', 'n', 'd', String(i));
+    const replies = (await tx.exec())!;
+    expect(replies.every(([error]) => error === null)).toBe(true);
+    const kept = await store.client.xrange(key, '-', '+', 'COUNT', 1000);
+    expect(kept.length).toBeGreaterThanOrEqual(100);
+    expect(kept.length).toBeLessThan(300);
+    expect(kept[kept.length - 1][0]).toBe('9-300');
+  });
+
+  it('renewLock extends its own lock (1), takes a gone one again (2), leaves another token’s alone (0)', async () => {
+    const lock = `${prefix}:lock`;
+    expect(await store.client.renewLock(lock, 'mine', 60_000)).toBe(2);
+    expect(await store.client.get(lock)).toBe('mine');
+    expect(await store.client.pttl(lock)).toBeGreaterThan(0);
+    expect(await store.client.renewLock(lock, 'mine', 90_000)).toBe(1);
+    expect(await store.client.pttl(lock)).toBeGreaterThan(60_000);
+    expect(await store.client.renewLock(lock, 'theirs', 60_000)).toBe(0);
+    expect(await store.client.get(lock)).toBe('mine');
+  });
+
+  it('a duplicate connection hears a channel while subscribed, and not after UNSUBSCRIBE', async () => {
+    const subscriber = store.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    const heard: string[] = [];
+    subscriber.on('message', (_channel, message) => heard.push(message));
+    try {
+      await subscriber.subscribe(`${prefix}:ch`);
+      await store.client.publish(`${prefix}:ch`, 'one');
+      for (let i = 0; i < 50 && heard.length < 1; i++) await sleep(10);
+      await subscriber.unsubscribe(`${prefix}:ch`);
+      await store.client.publish(`${prefix}:ch`, 'two');
+      await store.client.publish(`${prefix}:ch2`, 'three');
+      await sleep(50);
+      expect(heard).toEqual(['one']);
+    } finally {
+      await subscriber.quit();
+    }
   });
 });

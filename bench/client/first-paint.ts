@@ -1,6 +1,7 @@
 /**
- * First paint of a 2,000-message session in headless Chromium (budget: 500 ms from navigation to
- * the newest messages painted), how smoothly the whole history scrolls once loaded, and how the
+ * In headless Chromium: a first visit's time until a new guest can type (budget: 1 s from
+ * navigation), first paint of a 2,000-message session (budget: 500 ms from navigation to the
+ * newest messages painted), how smoothly the whole history scrolls once loaded, and how the
  * Sessions dialog scrolls through thousands of sessions.
  *   npm run bench:client            (BENCH_SKIP_BUILD=1 reuses existing builds)
  * Runs its own redis-server and fake model; builds the server into a private folder.
@@ -12,7 +13,7 @@ import { chromium } from 'playwright-core';
 import { startFakeOpenAI } from '../../test/support/fake-openai';
 import { buildServer, startNono, startRedis } from '../common/processes';
 import { percentile, table } from '../common/stats';
-import { measureFirstPaint, measureScrolling, measureSessionsDialog, PaintSample } from './measure';
+import { measureFirstOpen, measureFirstPaint, measureScrolling, measureSessionsDialog, PaintSample } from './measure';
 import { seedSession, seedSessions } from './seed';
 
 const ROOT = resolve(__dirname, '../..');
@@ -21,6 +22,7 @@ const TURNS = Number(process.env.BENCH_TURNS ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 2000);
 const BUDGET_MS = 500;
+const READY_BUDGET_MS = 1000;
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 function buildClient(): void {
@@ -38,8 +40,19 @@ async function main(): Promise<void> {
   const fake = await startFakeOpenAI();
   const app = await startNono(main, redis.url, fake.url, { CLIENT_DIR, LOG_LEVEL: 'warn' });
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ARGS });
-  let failed = false;
+  let failed = 0;
   try {
+    await measureFirstOpen(browser, app.url); // warms the server and the OS file cache
+    const ready: number[] = [];
+    for (let i = 0; i < RUNS; i++) ready.push(await measureFirstOpen(browser, app.url));
+    const readyP50 = percentile([...ready], 50);
+    process.stdout.write(
+      `first visit, new guest, ready to type (${RUNS} runs, fresh browser context):\n` +
+        `${table([['ms from navigation', 'p50', 'max'], ['ready to type', f(readyP50), f(Math.max(...ready))]])}\n` +
+        `budget ${READY_BUDGET_MS} ms: ${readyP50 > READY_BUDGET_MS ? 'OVER' : 'met'} (p50 ${f(readyP50)} ms)\n\n`,
+    );
+    if (readyP50 > READY_BUDGET_MS) failed++;
+
     process.stdout.write(`seeding ${TURNS * 2} messages through the API …\n`);
     const seeded = await seedSession(app.url, fake, TURNS);
     process.stdout.write(`  ${seeded.messages} messages in ${seeded.seconds.toFixed(1)} s\n`);
@@ -59,8 +72,8 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`\nfirst paint of a ${seeded.messages}-message session (${RUNS} runs, ${samples[0].messagesInDom} messages rendered at first):\n${table(rows)}\n`);
     const p50 = percentile(column((s) => s.messagesPainted), 50);
-    failed = p50 > BUDGET_MS;
-    process.stdout.write(`budget ${BUDGET_MS} ms: ${failed ? 'OVER' : 'met'} (p50 ${f(p50)} ms)\n`);
+    if (p50 > BUDGET_MS) failed++;
+    process.stdout.write(`budget ${BUDGET_MS} ms: ${p50 > BUDGET_MS ? 'OVER' : 'met'} (p50 ${f(p50)} ms)\n`);
 
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     await context.addInitScript(
@@ -102,8 +115,8 @@ async function main(): Promise<void> {
     await fake.close();
     await redis.stop();
   }
-  process.stdout.write(`\n${failed ? '0 passed, 1 failed' : '1 passed, 0 failed'}\n`);
-  process.exit(failed ? 1 : 0);
+  process.stdout.write(`\n${2 - failed} passed, ${failed} failed\n`);
+  process.exit(failed > 0 ? 1 : 0);
 }
 
 main().catch((error: Error) => {

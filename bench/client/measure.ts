@@ -62,6 +62,29 @@ export async function measureFirstPaint(browser: Browser, url: string, seeded: S
   }
 }
 
+/**
+ * A first visit (fresh browser context, no identity stored): ms from navigation start until a
+ * session is open and the message box takes input, as the browser tests' waitReady checks it.
+ */
+export async function measureFirstOpen(browser: Browser, url: string): Promise<number> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    const page = await context.newPage();
+    await page.goto(url);
+    const ready = await page.waitForFunction(
+      () => {
+        const box = document.querySelector('#message-input');
+        return document.querySelector('.session-name') && box && !box.disabled ? performance.now() : false;
+      },
+      null,
+      { timeout: 20_000 },
+    );
+    return (await ready.jsonValue()) as number;
+  } finally {
+    await context.close();
+  }
+}
+
 export interface ScrollSample {
   loadAllMs: number;
   messagesInDom: number;

@@ -11,7 +11,8 @@ export { freePort, startRedis } from '../sessions-list/redis-server';
  * generator never shares its event loop), the fake model server, and small baseline servers.
  */
 const ROOT = resolve(__dirname, '../..');
-const SERVER_BUILD = resolve(ROOT, 'node_modules/.cache/nono-bench/server');
+// Inside this checkout (dist/ is ignored), not node_modules/.cache: node_modules may be shared by checkouts.
+const SERVER_BUILD = resolve(ROOT, 'dist/bench-server');
 const children = new Set<ChildProcess>();
 process.once('exit', () => children.forEach((c) => c.kill('SIGKILL')));
 
@@ -21,8 +22,12 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** Builds the server with the Nest CLI (same output as `npm run build:server`) into a private folder. */
+/**
+ * Builds the server with the Nest CLI (same output as `npm run build:server`) into a private folder.
+ * BENCH_SERVER_MAIN=<path to main.js> runs that build instead (e.g. another commit's, to compare).
+ */
 export function buildServer(): string {
+  if (process.env.BENCH_SERVER_MAIN) return resolve(process.env.BENCH_SERVER_MAIN);
   const main = resolve(SERVER_BUILD, 'main.js');
   if (process.env.BENCH_SKIP_BUILD === '1' && existsSync(main)) return main;
   process.stdout.write('building the server (nest build) …\n');
@@ -69,6 +74,13 @@ export function startFakeModel(options: FakeModelOptions): Promise<Running> {
   return startNode(args, process.env, /^FAKE_OPENAI_URL=(\S+)/, 'fake model server');
 }
 
+export const RATE_LIMITS_OFF = {
+  RATE_LIMIT_GUEST_PER_MINUTE: '0',
+  RATE_LIMIT_LOGIN_PER_MINUTE: '0',
+  RATE_LIMIT_MESSAGES_PER_MINUTE: '0',
+  RATE_LIMIT_SESSIONS_PER_MINUTE: '0',
+};
+
 /** nono-chat from the benchmark build, on a free port, against `redisUrl` and `modelUrl`. */
 export async function startNono(main: string, redisUrl: string, modelUrl: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<Running> {
   const port = await freePort();
@@ -82,6 +94,8 @@ export async function startNono(main: string, redisUrl: string, modelUrl: string
     OPENAI_MODEL: 'bench-model',
     OPENAI_API_KEY: 'bench-key',
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+    // Benches fill histories and open sessions faster than a person would; bench:auth sets its own.
+    ...RATE_LIMITS_OFF,
     ...extraEnv,
   };
   // Its logs go nowhere: reading them would cost the load generator CPU.
@@ -92,7 +106,8 @@ export async function startNono(main: string, redisUrl: string, modelUrl: string
   const child = spawn(process.execPath, [...profile, main], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
   children.add(child);
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/health/live`, child, 20_000);
+  // Generous: on a shared, loaded machine a start can take tens of seconds.
+  await waitForHttp(`${url}/health/live`, child, 60_000);
   return {
     url,
     child,

@@ -1,3 +1,4 @@
+import { createParser } from 'eventsource-parser';
 import { Agent, IncomingHttpHeaders, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 
@@ -74,23 +75,18 @@ export function sseRequest(options: SseRequestOptions): Promise<SseResponse> {
     req.on('response', (res) => {
       res.setEncoding('utf8');
       const isStream = (res.headers['content-type'] ?? '').startsWith('text/event-stream');
-      let buffer = '';
       let text = '';
+      // The same parser as the web client (CR/LF/CRLF line ends, split anywhere; comments ignored).
+      const parser = createParser({
+        onEvent: ({ event, data, id }) => {
+          const parsed: SseEvent = { event: event ?? 'message', data, ...(id === undefined ? {} : { id }), at: performance.now() };
+          events.push(parsed);
+          options.onEvent?.(parsed, abort);
+        },
+      });
       res.on('data', (chunk: string) => {
-        if (!isStream) {
-          text += chunk;
-          return;
-        }
-        buffer += chunk;
-        let boundary: number;
-        while ((boundary = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, boundary);
-          buffer = buffer.slice(boundary + 2);
-          const event = parseBlock(block);
-          if (!event) continue;
-          events.push(event);
-          options.onEvent?.(event, abort);
-        }
+        if (isStream) parser.feed(chunk);
+        else text += chunk;
       });
       res.on('close', () => finish(res.statusCode ?? 0, res.headers, text));
     });
@@ -100,18 +96,4 @@ export function sseRequest(options: SseRequestOptions): Promise<SseResponse> {
     if (payload !== undefined) req.write(payload);
     req.end();
   });
-}
-
-function parseBlock(block: string): SseEvent | undefined {
-  let event = 'message';
-  let id: string | undefined;
-  const data: string[] = [];
-  for (const line of block.split('\n')) {
-    if (line.startsWith('data:')) data.push(line.slice(line.charAt(5) === ' ' ? 6 : 5));
-    else if (line.startsWith('event:')) event = line.slice(6).trim();
-    else if (line.startsWith('id:')) id = line.slice(3).trim();
-    // Comments (": keep-alive") and other fields are ignored.
-  }
-  if (data.length === 0) return undefined;
-  return { event, data: data.join('\n'), ...(id === undefined ? {} : { id }), at: performance.now() };
 }

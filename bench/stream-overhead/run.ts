@@ -1,8 +1,9 @@
 /**
  * Streaming overhead of nono-chat: time to first and to last token of an answer streamed through
  * nono-chat (auth, session lookup, lock, stored user message, context, SDK, SSE, stored answer)
- * versus the same answer streamed straight from the same fake model server, with the same client
- * code. nono-chat runs as its own process.
+ * versus the same answer streamed straight from the same fake model server and through a bare
+ * node:http relay (relay-server.ts), with the same client code. nono-chat and the relay run as their
+ * own processes.
  *
  * Load model. "N concurrent streams" means N answers held open at the same time, as N people
  * reading answers would: the N requests arrive at a steady rate over ARRIVAL_WINDOW_MS (stream i
@@ -20,7 +21,7 @@
 import { Agent } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { SseEvent, sseRequest } from '../common/sse-client';
-import { buildServer, cpuMs, startFakeModel, startNono, startRedis } from '../common/processes';
+import { buildServer, cpuMs, startFakeModel, startNode, startNono, startRedis } from '../common/processes';
 import { ms, percentile, signedMs, table } from '../common/stats';
 import { guestIdentity, postJson } from '../common/api';
 
@@ -80,11 +81,16 @@ async function measure(url: string, headers: Record<string, string>, body: unkno
 
 const errors = new Map<string, number>();
 
-/** A fake model server and a nono-chat in front of it, with the ways to stream one answer each way. */
+/**
+ * A fake model server with a nono-chat and a bare node:http relay in front of it, with the ways to
+ * stream one answer each way.
+ */
 interface Setup {
   direct: () => Promise<Sample>;
+  viaRelay: () => Promise<Sample>;
   viaNono: (i: number) => Promise<Sample>;
   pid: number;
+  relayPid: number;
   stop(): Promise<void>;
 }
 
@@ -94,7 +100,18 @@ async function startPair(serverMain: string, redisUrl: string, chunkDelayMs: num
     await fake.stop();
     throw error;
   });
+  const relay = await startNode(
+    ['-r', 'ts-node/register/transpile-only', 'bench/stream-overhead/relay-server.ts'],
+    { ...process.env, MODEL_URL: fake.url },
+    /^RELAY_URL=(\S+)/,
+    'relay server',
+  ).catch(async (error: Error) => {
+    await nono.stop();
+    await fake.stop();
+    throw error;
+  });
   const stop = async () => {
+    await relay.stop();
     await nono.stop();
     await fake.stop();
   };
@@ -111,9 +128,12 @@ async function startPair(serverMain: string, redisUrl: string, chunkDelayMs: num
     };
     return {
       pid: nono.child.pid!,
+      relayPid: relay.child.pid!,
       stop,
       direct: () =>
         measure(`${fake.url}/chat/completions`, { Authorization: 'Bearer bench-key' }, directBody, isModelToken, (e) => e.data === '[DONE]'),
+      viaRelay: () =>
+        measure(relay.url, {}, { content: 'bench message' }, (e) => e.event === 'delta', (e) => e.event === 'done'),
       viaNono: (i: number) =>
         measure(`${nono.url}/api/sessions/${sessions[i % SESSIONS]}/messages`, auth, { content: 'bench message' }, (e) => e.event === 'delta', (e) => e.event === 'done'),
     };
@@ -130,30 +150,44 @@ interface Plan {
   window: number;
 }
 
-/** Runs each plan's rounds, direct and through nono-chat alternately; adds its rows and CPU figure. */
-async function runPlans(pair: Setup, plans: Plan[], rows: string[][], cpu: string[]): Promise<void> {
+/** Runs each plan's rounds, direct, through the relay and through nono-chat in turn; adds its rows and CPU figures. */
+async function runPlans(pair: Setup, plans: Plan[], rows: string[][], cpu: string[][]): Promise<void> {
   let next = 0;
   for (const plan of plans) {
     const d: Run = { samples: [], peak: 0 };
+    const b: Run = { samples: [], peak: 0 };
     const n: Run = { samples: [], peak: 0 };
     let nonoCpu = 0;
+    let relayCpu = 0;
     const offsets = schedule(plan.streams, plan.window);
     for (let r = 0; r < plan.rounds; r++) {
       merge(d, await runSchedule(offsets, () => pair.direct()));
+      const relayBefore = cpuMs(pair.relayPid);
+      merge(b, await runSchedule(offsets, () => pair.viaRelay()));
+      relayCpu += cpuMs(pair.relayPid) - relayBefore;
       const before = cpuMs(pair.pid);
       merge(n, await runSchedule(offsets, () => pair.viaNono(next++)));
       nonoCpu += cpuMs(pair.pid) - before;
     }
-    cpu.push(`${plan.label}: ${(nonoCpu / n.samples.length).toFixed(2)} ms`);
-    rows.push(...report(plan.label, d, n));
+    const perNono = nonoCpu / n.samples.length;
+    const perRelay = relayCpu / b.samples.length;
+    cpu.push([plan.label, `${perNono.toFixed(2)} ms`, `${perRelay.toFixed(2)} ms`, `${(perNono / perRelay).toFixed(1)}×`]);
+    rows.push(...report(plan.label, d, b, n));
   }
+}
+
+/** Warms each path up (JIT, connection pools) with 100 streams before anything is measured. */
+async function warmUp(pair: Setup): Promise<void> {
+  await runSchedule(schedule(100, ARRIVAL_WINDOW_MS), () => pair.direct());
+  await runSchedule(schedule(100, ARRIVAL_WINDOW_MS), () => pair.viaRelay());
+  await runSchedule(schedule(100, ARRIVAL_WINDOW_MS), (i) => pair.viaNono(i));
 }
 
 async function main(): Promise<void> {
   const serverMain = buildServer();
   const redis = await startRedis();
   const rows = [['streams', 'path', 'ok', 'failed', 'peak open', 'TTFT p50', 'TTFT p99', 'TTLT p50', 'TTLT p99', 'added TTFT p50/p99', 'added TTLT p50/p99']];
-  const cpu: string[] = [];
+  const cpu = [['streams', 'nono-chat', 'relay', 'ratio']];
   try {
     const pair = await startPair(serverMain, redis.url, CHUNK_DELAY_MS);
     try {
@@ -161,8 +195,7 @@ async function main(): Promise<void> {
         `\n${CHUNKS} chunks ${CHUNK_DELAY_MS} ms apart per answer (~${CHUNKS * CHUNK_DELAY_MS} ms); a level's streams arrive evenly over ` +
           `${ARRIVAL_WINDOW_MS} ms; nono-chat pid ${pair.pid}\n`,
       );
-      await runSchedule(schedule(100, ARRIVAL_WINDOW_MS), () => pair.direct()); // warm-up
-      await runSchedule(schedule(100, ARRIVAL_WINDOW_MS), (i) => pair.viaNono(i));
+      await warmUp(pair);
       const plans: Plan[] = LEVELS.map((l) => ({ label: String(l.streams), streams: l.streams, rounds: l.rounds, window: l.streams > 1 ? ARRIVAL_WINDOW_MS : 0 }));
       if (BURST > 0) plans.push({ label: `${BURST} burst`, streams: BURST, rounds: 1, window: 0 });
       await runPlans(pair, plans, rows, cpu);
@@ -173,17 +206,20 @@ async function main(): Promise<void> {
       // Long answers at a slower arrival rate: as many streams open at once, far fewer set-ups a second.
       const slow = await startPair(serverMain, redis.url, SUSTAINED_CHUNK_DELAY_MS);
       try {
-        await runSchedule(schedule(100, ARRIVAL_WINDOW_MS), () => slow.direct()); // warm-up
-        await runSchedule(schedule(100, ARRIVAL_WINDOW_MS), (i) => slow.viaNono(i));
+        await warmUp(slow);
         await runPlans(slow, [{ label: `${SUSTAINED} held`, streams: SUSTAINED, rounds: 1, window: SUSTAINED_WINDOW_MS }], rows, cpu);
       } finally {
         await slow.stop();
       }
     }
     process.stdout.write(`\n${table(rows)}\n\n`);
-    process.stdout.write(`nono-chat CPU per streamed answer (user+system): ${cpu.join(', ')}\n`);
+    process.stdout.write(`CPU per streamed answer of ${CHUNKS} chunks (user+system, from /proc):\n${table(cpu)}\n\n`);
     for (const [message, count] of errors) process.stdout.write(`client errors: ${count} × ${message}\n`);
-    process.stdout.write('Targets: added latency ≤ 5 ms p50 and ≤ 15 ms p99; 1,000 concurrent streams held and completed.\n');
+    process.stdout.write(
+      'Targets: added latency (nono-chat minus direct) ≤ 5 ms p50 and ≤ 15 ms p99; nono-chat CPU per answer ≤ 3× the relay\'s; ' +
+        '1,000 concurrent streams held and completed.\n"relay": a bare node:http server that opens the same upstream stream, ' +
+        'parses each event and re-emits its text as an SSE event (bench/stream-overhead/relay-server.ts).\n',
+    );
     process.stdout.write(
       '"peak open": most streams open at the same moment (request sent, response not yet ended). "burst": all start in the same ms.\n',
     );
@@ -238,7 +274,7 @@ async function runSchedule(offsets: number[], start: (i: number) => Promise<Samp
   return { samples: await Promise.all(started), peak };
 }
 
-function report(label: string, direct: Run, nono: Run): string[][] {
+function report(label: string, direct: Run, relay: Run, nono: Run): string[][] {
   const stats = (run: Run) => {
     const ok = run.samples.filter((x) => x.ok);
     const ttft = ok.map((x) => x.ttft);
@@ -254,22 +290,23 @@ function report(label: string, direct: Run, nono: Run): string[][] {
     };
   };
   const a = stats(direct);
-  const b = stats(nono);
+  const row = (name: string, b: ReturnType<typeof stats>) => [
+    '',
+    name,
+    b.ok,
+    b.failed,
+    b.peak,
+    ms(b.f50),
+    ms(b.f99),
+    ms(b.l50),
+    ms(b.l99),
+    `${signedMs(b.f50 - a.f50)} / ${signedMs(b.f99 - a.f99)}`,
+    `${signedMs(b.l50 - a.l50)} / ${signedMs(b.l99 - a.l99)}`,
+  ];
   return [
     [label, 'direct', a.ok, a.failed, a.peak, ms(a.f50), ms(a.f99), ms(a.l50), ms(a.l99), '', ''],
-    [
-      '',
-      'nono-chat',
-      b.ok,
-      b.failed,
-      b.peak,
-      ms(b.f50),
-      ms(b.f99),
-      ms(b.l50),
-      ms(b.l99),
-      `${signedMs(b.f50 - a.f50)} / ${signedMs(b.f99 - a.f99)}`,
-      `${signedMs(b.l50 - a.l50)} / ${signedMs(b.l99 - a.l99)}`,
-    ],
+    row('relay', stats(relay)),
+    row('nono-chat', stats(nono)),
   ];
 }
 

@@ -28,6 +28,22 @@ export const ApiChatError = (status: number, description: string) =>
   ApiResponse({ status, description, content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorBody) } } } });
 const error = ApiChatError;
 
+/**
+ * The stream's media type. `x-events` names the JSON `data` schema of each event, as OpenAPI 3.0
+ * cannot describe a stream's items (3.2's `itemSchema` can); it also keeps those schemas in use.
+ */
+function eventStreamMediaType() {
+  return {
+    schema: { type: 'string', example: 'event: delta\ndata: {"text":"Hel"}\n\n' },
+    'x-events': {
+      user_message: { $ref: getSchemaPath(MessageDto) },
+      delta: { $ref: getSchemaPath(ChatDeltaEventDto) },
+      done: { $ref: getSchemaPath(MessageDto) },
+      error: { $ref: getSchemaPath(ChatErrorEventDto) },
+    },
+  };
+}
+
 /** The two response content types of send and regenerate, and their errors. */
 export function ApiChatReply(): MethodDecorator {
   return applyDecorators(
@@ -44,7 +60,7 @@ export function ApiChatReply(): MethodDecorator {
         '`user_message`, `delta`…, then `done` or `error`.',
       content: {
         'application/json': { schema: { $ref: getSchemaPath(ChatReplyDto) } },
-        'text/event-stream': { schema: { type: 'string', example: 'event: delta\ndata: {"text":"Hel"}\n\n' } },
+        'text/event-stream': eventStreamMediaType(),
       },
     }),
     error(404, 'No such session among mine.'),

@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { ErrorBody } from '../common/error-body';
 import { CurrentUser } from '../identity/current-user.decorator';
 import type { Identity } from '../identity/identity.types';
+import { RateLimit } from '../limits/limits.decorators';
 import { SessionIdParam } from '../sessions/session-id';
 import { ApiChatError, ApiChatReply, ApiIdempotencyKey, EVENT_STREAM_DESCRIPTION, RESUME_DESCRIPTION } from './chat-api.decorators';
 import { ChatService } from './chat.service';
@@ -22,6 +23,7 @@ export class ChatController {
   ) {}
 
   @Post('messages')
+  @RateLimit('messages', 'messages_per_session', 'daily_tokens')
   @ApiOperation({ summary: 'Send a message and get the answer, streamed (SSE) or as JSON', description: EVENT_STREAM_DESCRIPTION })
   @ApiChatReply()
   @ApiIdempotencyKey()
@@ -38,6 +40,7 @@ export class ChatController {
   }
 
   @Post('regenerate')
+  @RateLimit('messages', 'daily_tokens')
   @ApiOperation({
     summary: 'Answer the last message again, replacing the last answer (streamed or JSON, as for sending)',
     description: `409 when the session has no message to answer yet.\n\n${EVENT_STREAM_DESCRIPTION}`,

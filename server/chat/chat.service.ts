@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { llmConfig, LlmConfig } from '../config/config';
 import { LiveEventsService } from '../events/live-events.service';
 import { sseEvent, SseStream } from '../events/sse-stream';
+import { QuotaService } from '../limits/quota.service';
 import { LlmService } from '../llm/llm.service';
 import type { CompletionOutcome, ModelChoice } from '../llm/llm.types';
 import { countTokens, TOKENS_PER_MESSAGE } from '../llm/tokenizer';
@@ -88,6 +89,7 @@ export class ChatService {
     private readonly log: GenerationLogRepository,
     private readonly streamer: GenerationStreamer,
     private readonly live: LiveEventsService,
+    private readonly quotas: QuotaService,
     @Inject(llmConfig.KEY) private readonly config: LlmConfig,
   ) {
     this.store = repository;
@@ -238,7 +240,7 @@ export class ChatService {
     let result: TurnResult;
     try {
       const assistant = await this.answer(turn, opening, generation, writer);
-      await this.storeFinal(userId, sessionId, assistant.message);
+      await Promise.all([this.storeFinal(userId, sessionId, assistant.message), this.quotas.recordAnswer(userId, assistant.message)]);
       const last = assistant.error ? errorEventData(assistant.error, assistant.message.id) : mapMessage(assistant.message);
       if (!(await writer.finish(assistant.error ? 'error' : 'done', last))) {
         this.logger.error(`Session ${sessionId}: the answer is stored but its last event could not be written`);

@@ -70,12 +70,16 @@ describe('context builder', () => {
     expect(built.trimmed).toBe(true);
   });
 
-  it('caches counts per message id and stays bounded', () => {
+  it('caches counts per message id and forgets the least recently used first', () => {
     const small = new TokenCountCache(2);
     const a = msg('user', 'a');
+    const b = msg('user', 'b');
     expect(small.of(a)).toBe(1 + TOKENS_PER_MESSAGE);
-    small.of(msg('user', 'b'));
-    small.of(msg('user', 'c'));
-    expect((small as unknown as { counts: Map<string, number> }).counts.size).toBe(2);
+    small.remember(a.id, 100); // a known count wins over recounting
+    small.remember(b.id, 200);
+    expect(small.of(a)).toBe(100); // a is now the most recently used
+    small.of(msg('user', 'c')); // full: b goes
+    expect(small.of(a)).toBe(100);
+    expect(small.of(b)).toBe(1 + TOKENS_PER_MESSAGE);
   });
 });

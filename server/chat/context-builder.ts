@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { ChatTurn } from '../llm/llm.types';
 import { countTokens, TOKENS_PER_MESSAGE, TOKENS_PER_REPLY } from '../llm/tokenizer';
 import type { StoredMessage } from '../sessions/session.model';
@@ -14,13 +15,16 @@ export interface BuiltContext {
 }
 
 /**
- * Token counts of stored messages, by message id. Messages never change once stored, so each is
- * counted once per process instead of on every turn of a long conversation.
+ * Token counts of stored messages, by message id (random, server-made, never reused). Messages
+ * never change once stored, so each is counted once per process instead of on every turn of a long
+ * conversation; the least recently used counts go first when the cache is full.
  */
 export class TokenCountCache {
-  private readonly counts = new Map<string, number>();
+  private readonly counts: LRUCache<string, number>;
 
-  constructor(private readonly maxEntries = 50_000) {}
+  constructor(maxEntries = 50_000) {
+    this.counts = new LRUCache({ max: maxEntries });
+  }
 
   of(message: StoredMessage): number {
     const n = this.counts.get(message.id);
@@ -30,8 +34,6 @@ export class TokenCountCache {
 
   /** Records a count already known (a new message was counted when it was accepted). */
   remember(id: string, tokens: number): number {
-    // Oldest first out: a Map iterates in insertion order.
-    if (this.counts.size >= this.maxEntries) this.counts.delete(this.counts.keys().next().value as string);
     this.counts.set(id, tokens);
     return tokens;
   }
@@ -44,14 +46,13 @@ export function belongsInContext(message: StoredMessage): boolean {
   return !(message.role === 'assistant' && message.status === 'failed');
 }
 
-const promptTokens = new Map<string, number>();
+/** A few personas, but edits to the catalogue add new texts: a small cache. */
+const promptTokens = new LRUCache<string, number>({ max: 256 });
 
 /** Tokens of the system prompt as sent, framing and the reply primer included; counted once per prompt text. */
 export function systemPromptTokens(systemPrompt: string): number {
   let n = promptTokens.get(systemPrompt);
   if (n === undefined) {
-    // A few personas, but edits to the catalogue add new texts: keep the cache small.
-    if (promptTokens.size >= 256) promptTokens.clear();
     n = countTokens(systemPrompt) + TOKENS_PER_MESSAGE + TOKENS_PER_REPLY;
     promptTokens.set(systemPrompt, n);
   }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { REDIS_CLIENT, RedisClient } from '../redis/redis.constants';
+import { REDIS_CLIENT } from '../redis/redis.constants';
 import { RedisKeys } from '../redis/redis-keys';
-import { Transaction } from '../redis/transaction';
+import { repliesOf, Store } from '../redis/store';
 
 /** One event of a generation as kept in its stream: entry id, SSE event name, JSON data. */
 export type LogEntry = [id: string, event: string, data: string];
@@ -23,7 +23,7 @@ export const FINISHED_TTL_SECONDS = 60;
 @Injectable()
 export class GenerationLogRepository {
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
+    @Inject(REDIS_CLIENT) private readonly redis: Store,
     private readonly keys: RedisKeys,
   ) {}
 
@@ -31,13 +31,16 @@ export class GenerationLogRepository {
     return this.keys.generationChannel(userId, sessionId);
   }
 
-  /** Replaces the previous generation's stream with this one's first entries. One MULTI. */
+  /**
+   * Replaces the previous generation's stream with this one's first entries (one MULTI), then
+   * announces them: a follower never hears of an entry before it can read it.
+   */
   async start(userId: string, sessionId: string, entries: LogEntry[]): Promise<void> {
     const key = this.keys.generationEvents(userId, sessionId);
-    const tx = new Transaction(this.redis).del(key);
-    for (const [id, event, data] of entries) tx.xadd(key, MAX_ENTRIES, id, event, data);
-    tx.expire(key, RUNNING_TTL_SECONDS).publish(this.channel(userId, sessionId), JSON.stringify(entries));
-    await tx.exec();
+    const tx = this.redis.multi().del(key);
+    for (const [id, event, data] of entries) tx.xadd(key, 'MAXLEN', '~', MAX_ENTRIES, id, 'e', event, 'd', data);
+    repliesOf(await tx.expire(key, RUNNING_TTL_SECONDS).exec());
+    await this.redis.publish(this.channel(userId, sessionId), JSON.stringify(entries));
   }
 
   /**
@@ -100,7 +103,7 @@ export function isEntryId(value: unknown): value is string {
 
 /**
  * Entry ids chosen by the writer (the generation holds the session's lock, so it is the stream's
- * only writer): the entries and their announcement go out in one MULTI, no read of XADD's reply first.
+ * only writer): entries are written without reading XADD's reply first.
  */
 export class EntryIdClock {
   private ms = 0;

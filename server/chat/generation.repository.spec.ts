@@ -1,29 +1,29 @@
 import { ConflictException } from '@nestjs/common';
-import Redis from 'ioredis';
 import { MemoryRedis } from '../redis/memory-redis';
-import type { RedisClient } from '../redis/redis.constants';
 import { RedisKeys } from '../redis/redis-keys';
-import { deleteKeysWithPrefix, TEST_REDIS_URL, uniquePrefix } from '../../test/support/redis';
+import type { Store } from '../redis/store';
+import { deleteKeysWithPrefix, uniquePrefix } from '../../test/support/redis';
+import { openTestRedis } from '../../test/support/store';
 import { PubSubService } from '../events/pubsub.service';
 import { GenerationLogRepository } from './generation-log.repository';
 import { GenerationRepository } from './generation.repository';
 import { GenerationsService } from './generations.service';
 
-const stores: Array<[string, () => RedisClient]> = [
-  ['Redis', () => new Redis(TEST_REDIS_URL) as RedisClient],
-  ['embedded store', () => new MemoryRedis() as unknown as RedisClient],
+const stores: Array<[string, () => Promise<Store>]> = [
+  ['Redis', openTestRedis],
+  ['embedded store', async () => new MemoryRedis()],
 ];
 
-describe.each(stores)('generation lock and stop channel (%s)', (_name, connect) => {
-  let client: RedisClient;
+describe.each(stores)('generation lock and stop channel (%s)', (name, connect) => {
+  let client: Store;
   let prefix: string;
   let repo: GenerationRepository;
   let other: GenerationRepository;
   let keys: RedisKeys;
   let subscribers: PubSubService[];
 
-  beforeEach(() => {
-    client = connect();
+  beforeEach(async () => {
+    client = await connect();
     prefix = uniquePrefix('gen');
     keys = new RedisKeys({ keyPrefix: prefix, url: undefined });
     // Two instances of the app: same store, each its own subscriber connection.
@@ -33,10 +33,8 @@ describe.each(stores)('generation lock and stop channel (%s)', (_name, connect) 
   });
   afterEach(async () => {
     for (const s of subscribers) await s.onModuleDestroy();
-    if (client instanceof Redis) {
-      await deleteKeysWithPrefix(prefix);
-      await client.quit();
-    }
+    if (name === 'Redis') await deleteKeysWithPrefix(prefix);
+    await client.quit();
   });
 
   it('lets one holder in; renew and release act only for the holder (compare-and-act)', async () => {

@@ -1,28 +1,24 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PubSubService } from '../events/pubsub.service';
-import { lockCommands, LockCommands } from '../redis/lock-scripts';
-import { REDIS_CLIENT, RedisClient } from '../redis/redis.constants';
+import { REDIS_CLIENT } from '../redis/redis.constants';
 import { RedisKeys } from '../redis/redis-keys';
+import type { Store } from '../redis/store';
 
 export type StopListener = (userId: string, sessionId: string) => void;
 
 /**
  * The Redis side of "one generation per session, stoppable from any instance": a lock key per
  * session (SET NX PX holding `<instance id>:<random>`, renewed and released only by its owner, each
- * an atomic compare-and-act, see lock-scripts.ts), a liveness key per instance, and a pub/sub
+ * an atomic compare-and-act, see store-scripts.ts), a liveness key per instance, and a pub/sub
  * channel announcing stops.
  */
 @Injectable()
 export class GenerationRepository {
-  private readonly locks: LockCommands;
-
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
+    @Inject(REDIS_CLIENT) private readonly redis: Store,
     private readonly keys: RedisKeys,
     private readonly pubsub: PubSubService,
-  ) {
-    this.locks = lockCommands(redis);
-  }
+  ) {}
 
   /** True when this caller now holds the session's lock. */
   async acquire(userId: string, sessionId: string, token: string, ttlMs: number): Promise<boolean> {
@@ -31,12 +27,12 @@ export class GenerationRepository {
 
   /** Extends the holder's lock, or takes it again when it expired meanwhile; false when someone else holds it. */
   async renew(userId: string, sessionId: string, token: string, ttlMs: number): Promise<boolean> {
-    return (await this.locks.nonoLockRenew(this.keys.generationLock(userId, sessionId), token, ttlMs)) > 0;
+    return (await this.redis.renewLock(this.keys.generationLock(userId, sessionId), token, ttlMs)) > 0;
   }
 
   /** Deletes the lock if `token` still holds it. */
   async release(userId: string, sessionId: string, token: string): Promise<boolean> {
-    return (await this.locks.nonoLockRelease(this.keys.generationLock(userId, sessionId), token)) === 1;
+    return (await this.redis.releaseLock(this.keys.generationLock(userId, sessionId), token)) === 1;
   }
 
   /** The token holding the session's lock, or null. */

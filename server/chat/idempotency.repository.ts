@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { REDIS_CLIENT, RedisClient } from '../redis/redis.constants';
+import { REDIS_CLIENT } from '../redis/redis.constants';
 import { RedisKeys } from '../redis/redis-keys';
+import type { Store } from '../redis/store';
 import type { MessageDto } from '../sessions/dto/message.dto';
 
 /** How long a send's outcome is kept for retries with the same Idempotency-Key. */
@@ -24,7 +25,7 @@ export type IdempotencyRecord =
 @Injectable()
 export class IdempotencyRepository {
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
+    @Inject(REDIS_CLIENT) private readonly redis: Store,
     private readonly keys: RedisKeys,
   ) {}
 
@@ -35,11 +36,11 @@ export class IdempotencyRepository {
   /** True when this is the first attempt with this key (the record is now `pending`). */
   async claim(userId: string, sessionId: string, idempotencyKey: string, record: IdempotencyRecord): Promise<boolean> {
     const key = this.key(userId, sessionId, idempotencyKey);
-    return (await this.redis.set(key, JSON.stringify(record), 'EX', RECORD_TTL_SECONDS, 'NX')) === 'OK';
+    return (await this.redis.set(key, JSON.stringify(record), 'PX', RECORD_TTL_SECONDS * 1000, 'NX')) === 'OK';
   }
 
   async save(userId: string, sessionId: string, idempotencyKey: string, record: IdempotencyRecord): Promise<void> {
-    await this.redis.set(this.key(userId, sessionId, idempotencyKey), JSON.stringify(record), 'EX', RECORD_TTL_SECONDS);
+    await this.redis.set(this.key(userId, sessionId, idempotencyKey), JSON.stringify(record), 'PX', RECORD_TTL_SECONDS * 1000);
   }
 
   async read(userId: string, sessionId: string, idempotencyKey: string): Promise<IdempotencyRecord | null> {

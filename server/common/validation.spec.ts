@@ -8,17 +8,10 @@ describe('apiValidationPipe', () => {
   const parse = (pipe: ReturnType<typeof apiValidationPipe>, value: Record<string, unknown>) =>
     pipe.transform(Object.assign(Object.create(null) as object, value), query) as Promise<MessageListQueryDto>;
 
-  it('gives the same valid query a fresh, equal DTO each time', async () => {
-    const pipe = apiValidationPipe();
-    const first = await parse(pipe, { limit: '20' });
-    expect(first).toBeInstanceOf(MessageListQueryDto);
-    expect(first.limit).toBe(20);
-    first.limit = 999; // a handler changing its DTO must not change the next request's
-    const second = await parse(pipe, { limit: '20' });
-    expect(second).toBeInstanceOf(MessageListQueryDto);
-    expect(second).not.toBe(first);
-    expect(second.limit).toBe(20);
-    expect((await parse(pipe, { limit: '30' })).limit).toBe(30);
+  it('gives a valid query as its DTO, with numbers converted', async () => {
+    const dto = await parse(apiValidationPipe(), { limit: '20' });
+    expect(dto).toBeInstanceOf(MessageListQueryDto);
+    expect(dto.limit).toBe(20);
   });
 
   it('rejects an invalid query every time, also after a valid one', async () => {
@@ -48,15 +41,5 @@ describe('apiValidationPipe', () => {
     expect(await messagesFor({ content: '  ' })).toMatchObject({ message: ['content must not be empty'] });
     expect(await messagesFor({ content: 'x'.repeat(32_001) })).toMatchObject({ message: ['content must be at most 32000 characters'] });
     expect(await messagesFor([{ content: 'hi' }])).toMatchObject({ message: 'Request body must be a JSON object, not an array' });
-  });
-
-  it('keeps working past the number of remembered queries', async () => {
-    const pipe = apiValidationPipe();
-    for (let limit = 1; limit <= 200; limit++) {
-      expect((await parse(pipe, { limit: String(limit) })).limit).toBe(limit);
-      expect((await parse(pipe, { limit: String(limit) })).limit).toBe(limit);
-    }
-    for (let i = 0; i < 300; i++) await parse(pipe, { limit: '5', before: `c${i}` }).catch(() => undefined);
-    expect((await parse(pipe, { limit: '7' })).limit).toBe(7);
   });
 });

@@ -21,7 +21,7 @@ describe('parseEnv', () => {
       host: '0.0.0.0',
       logLevel: 'info',
       logFormat: 'auto',
-      bodyLimitBytes: 65536,
+      bodyLimitBytes: 524288,
       shutdownGraceSeconds: 8,
       redisUrl: undefined,
       redisKeyPrefix: 'nono',
@@ -36,7 +36,42 @@ describe('parseEnv', () => {
       llmIdleTimeoutMs: 30000,
       llmTotalTimeoutMs: 300000,
       clientDir: undefined,
+      trustProxy: false,
+      rateLimitWindowSeconds: 60,
+      rateLimitGuestPerMinute: 10,
+      rateLimitLoginPerMinute: 10,
+      rateLimitMessagesPerMinute: 20,
+      rateLimitSessionsPerMinute: 30,
+      maxSessionsPerIdentity: 10000,
+      maxMessagesPerSession: 10000,
+      dailyTokenQuota: 0,
+      authMode: 'guest',
+      allowGuests: false,
+      registration: 'open',
+      tokenTtlSeconds: 2592000,
+      guestTtlSeconds: 2592000,
+      proxyUserHeader: 'x-forwarded-user',
+      trustedProxies: [],
+      oidcIssuerUrl: undefined,
+      oidcClientId: undefined,
+      oidcClientSecret: undefined,
+      oidcRedirectUrl: undefined,
     });
+  });
+
+  it('reads TRUST_PROXY as a hop count or a list of proxy addresses, and rejects anything else', () => {
+    expect(parseEnv({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(parseEnv({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(parseEnv({ TRUST_PROXY: '10.0.0.0/8, loopback,::1' }).trustProxy).toEqual(['10.0.0.0/8', 'loopback', '::1']);
+    expect(problemsOf({ TRUST_PROXY: 'true' })[0]).toMatch(/^TRUST_PROXY="true" is not a proxy hop count/);
+    expect(problemsOf({ TRUST_PROXY: '10.0.0.0/40' })[0]).toMatch(/^TRUST_PROXY=/);
+  });
+
+  it('rejects a negative limit and accepts 0 (off)', () => {
+    expect(problemsOf({ RATE_LIMIT_MESSAGES_PER_MINUTE: '-1' })).toEqual([
+      'RATE_LIMIT_MESSAGES_PER_MINUTE=-1 is out of range: it must be between 0 and 1000000',
+    ]);
+    expect(parseEnv({ MAX_SESSIONS_PER_IDENTITY: '0' }).maxSessionsPerIdentity).toBe(0);
   });
 
   it('reads every variable that is set, and treats blank values as unset', () => {
@@ -66,7 +101,7 @@ describe('parseEnv', () => {
       openaiApiKey: 'sk-test',
       openaiBaseUrl: 'http://localhost:11434/v1',
       openaiModel: 'llama3.1',
-      bodyLimitBytes: 65536,
+      bodyLimitBytes: 524288,
     });
   });
 
@@ -89,10 +124,37 @@ describe('parseEnv', () => {
     ['BODY_LIMIT_BYTES', '10', /^BODY_LIMIT_BYTES=10 is out of range/],
     ['CONTEXT_TOKEN_BUDGET', 'lots', /^CONTEXT_TOKEN_BUDGET="lots" is not a whole number$/],
     ['LLM_IDLE_TIMEOUT_MS', '0', /^LLM_IDLE_TIMEOUT_MS=0 is out of range/],
+    ['AUTH_MODE', 'ldap', /^AUTH_MODE="ldap" is not one of guest, accounts, proxy$/],
+    ['ALLOW_GUESTS', 'maybe', /^ALLOW_GUESTS="maybe" is not true or false$/],
+    ['REGISTRATION', 'invite', /^REGISTRATION="invite" is not one of open, closed$/],
+    ['TOKEN_TTL_SECONDS', '-1', /^TOKEN_TTL_SECONDS=-1 is out of range/],
+    ['GUEST_TTL_SECONDS', 'month', /^GUEST_TTL_SECONDS="month" is not a whole number$/],
+    ['PROXY_USER_HEADER', 'Remote User', /^PROXY_USER_HEADER="Remote User" is not an HTTP header name$/],
+    ['TRUSTED_PROXY', '127.0.0.1,proxy.local,10.0.0.0/33', /^TRUSTED_PROXY has "proxy.local", "10.0.0.0\/33": expected IP addresses or CIDR ranges/],
   ])('rejects %s=%j naming the variable and why', (name, value, expected) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(expected);
+  });
+
+  it('reads the sign-in settings', () => {
+    expect(
+      parseEnv({ AUTH_MODE: 'Proxy', TRUSTED_PROXY: '127.0.0.1, 10.0.0.0/8,::1', PROXY_USER_HEADER: 'Remote-User', ALLOW_GUESTS: 'true' }),
+    ).toMatchObject({ authMode: 'proxy', trustedProxies: ['127.0.0.1', '10.0.0.0/8', '::1'], proxyUserHeader: 'remote-user', allowGuests: true });
+  });
+
+  it('refuses proxy mode without a trusted proxy address', () => {
+    expect(problemsOf({ AUTH_MODE: 'proxy' })).toEqual([expect.stringMatching(/^AUTH_MODE=proxy needs TRUSTED_PROXY/)]);
+  });
+
+  it('wants the three OpenID Connect settings together', () => {
+    expect(problemsOf({ OIDC_ISSUER_URL: 'https://id.example.com' })).toEqual([
+      'OpenID Connect needs OIDC_ISSUER_URL, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET together: OIDC_CLIENT_ID, OIDC_CLIENT_SECRET missing',
+    ]);
+    expect(parseEnv({ OIDC_ISSUER_URL: 'https://id.example.com', OIDC_CLIENT_ID: 'nono', OIDC_CLIENT_SECRET: 's' })).toMatchObject({
+      oidcIssuerUrl: 'https://id.example.com',
+      oidcClientId: 'nono',
+    });
   });
 
   it('accepts the usual HOST forms', () => {

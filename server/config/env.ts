@@ -25,12 +25,40 @@ export interface Env {
   llmIdleTimeoutMs: number;
   llmTotalTimeoutMs: number;
   clientDir: string | undefined;
+  /** Express `trust proxy`: false (default), a hop count, or addresses/subnets of the proxies. */
+  trustProxy: TrustProxy;
+  rateLimitWindowSeconds: number;
+  rateLimitGuestPerMinute: number;
+  rateLimitLoginPerMinute: number;
+  rateLimitMessagesPerMinute: number;
+  rateLimitSessionsPerMinute: number;
+  maxSessionsPerIdentity: number;
+  maxMessagesPerSession: number;
+  dailyTokenQuota: number;
+  authMode: AuthMode;
+  allowGuests: boolean;
+  registration: Registration;
+  tokenTtlSeconds: number;
+  guestTtlSeconds: number;
+  proxyUserHeader: string;
+  trustedProxies: string[];
+  oidcIssuerUrl: string | undefined;
+  oidcClientId: string | undefined;
+  oidcClientSecret: string | undefined;
+  oidcRedirectUrl: string | undefined;
 }
+
+export type TrustProxy = false | number | string[];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
+
+export const AUTH_MODES = ['guest', 'accounts', 'proxy'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+export const REGISTRATIONS = ['open', 'closed'] as const;
+export type Registration = (typeof REGISTRATIONS)[number];
 
 export class EnvError extends Error {
   constructor(readonly problems: string[]) {
@@ -118,12 +146,72 @@ class Reader {
     return fallback;
   }
 
+  /**
+   * TRUST_PROXY: unset/false = the socket's address is the client's (X-Forwarded-For ignored); a
+   * number = that many proxies in front; else a comma-separated list of proxy addresses, subnets
+   * (CIDR) or express' names loopback, linklocal, uniquelocal.
+   */
+  trustProxy(name: string): TrustProxy {
+    const value = this.text(name);
+    if (value === undefined || value.toLowerCase() === 'false') return false;
+    if (/^\d+$/.test(value)) return Number(value);
+    const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+    const bad = entries.filter((e) => !isProxyAddress(e));
+    if (bad.length > 0 || entries.length === 0) {
+      this.problems.push(
+        `${name}=${JSON.stringify(value)} is not a proxy hop count or a list of addresses/subnets ` +
+          `(e.g. 1, or 10.0.0.0/8,loopback); unset it when no reverse proxy is in front`,
+      );
+      return false;
+    }
+    return entries;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const value = this.text(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (['true', '1', 'yes', 'on'].includes(value)) return true;
+    if (['false', '0', 'no', 'off'].includes(value)) return false;
+    this.problems.push(`${name}=${JSON.stringify(this.raw[name])} is not true or false`);
+    return fallback;
+  }
+
+  /** A comma-separated list of IP addresses and CIDR ranges (10.0.0.0/8, fd00::/8). */
+  ipList(name: string): string[] {
+    const value = this.text(name);
+    if (value === undefined) return [];
+    const items = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+    const bad = items.filter((item) => !isIpOrCidr(item));
+    if (bad.length > 0) {
+      this.problems.push(`${name} has ${bad.map((b) => JSON.stringify(b)).join(', ')}: expected IP addresses or CIDR ranges separated by commas, e.g. 127.0.0.1,10.0.0.0/8`);
+    }
+    return items.filter((item) => !bad.includes(item));
+  }
+
   pattern(name: string, fallback: string, re: RegExp, why: string): string {
     const value = this.text(name) ?? fallback;
     if (!re.test(value)) this.problems.push(`${name}=${JSON.stringify(value)} ${why}`);
     return value;
   }
 }
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function isProxyAddress(entry: string): boolean {
+  return PROXY_NAMES.includes(entry) || isIpOrCidr(entry);
+}
+
+function isIpOrCidr(item: string): boolean {
+  const [address, bits, ...rest] = item.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/** HTTP header name characters (RFC 9110 token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
+const TEN_YEARS = 10 * 365 * 24 * 3600;
 
 export function parseEnv(raw: Raw): Env {
   const r = new Reader(raw);
@@ -132,7 +220,7 @@ export function parseEnv(raw: Raw): Env {
     host: r.host('HOST', '0.0.0.0'),
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: r.oneOf('LOG_FORMAT', LOG_FORMATS, 'auto'),
-    bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
+    bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 512 * 1024, 1024, 10 * 1024 * 1024),
     shutdownGraceSeconds: r.int('SHUTDOWN_GRACE_SECONDS', 8, 0, 3600),
     redisUrl: r.url('REDIS_URL', ['redis:', 'rediss:']),
     redisKeyPrefix: r.pattern(
@@ -152,7 +240,38 @@ export function parseEnv(raw: Raw): Env {
     llmIdleTimeoutMs: r.int('LLM_IDLE_TIMEOUT_MS', 30_000, 100, 600_000),
     llmTotalTimeoutMs: r.int('LLM_TOTAL_TIMEOUT_MS', 300_000, 1000, 3_600_000),
     clientDir: r.text('CLIENT_DIR'),
+    trustProxy: r.trustProxy('TRUST_PROXY'),
+    rateLimitWindowSeconds: r.int('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
+    rateLimitGuestPerMinute: r.int('RATE_LIMIT_GUEST_PER_MINUTE', 10, 0, 1_000_000),
+    rateLimitLoginPerMinute: r.int('RATE_LIMIT_LOGIN_PER_MINUTE', 10, 0, 1_000_000),
+    rateLimitMessagesPerMinute: r.int('RATE_LIMIT_MESSAGES_PER_MINUTE', 20, 0, 1_000_000),
+    rateLimitSessionsPerMinute: r.int('RATE_LIMIT_SESSIONS_PER_MINUTE', 30, 0, 1_000_000),
+    maxSessionsPerIdentity: r.int('MAX_SESSIONS_PER_IDENTITY', 10_000, 0, 100_000_000),
+    maxMessagesPerSession: r.int('MAX_MESSAGES_PER_SESSION', 10_000, 0, 100_000_000),
+    dailyTokenQuota: r.int('DAILY_TOKEN_QUOTA', 0, 0, Number.MAX_SAFE_INTEGER),
+    authMode: r.oneOf('AUTH_MODE', AUTH_MODES, 'guest'),
+    allowGuests: r.bool('ALLOW_GUESTS', false),
+    registration: r.oneOf('REGISTRATION', REGISTRATIONS, 'open'),
+    tokenTtlSeconds: r.int('TOKEN_TTL_SECONDS', 30 * 24 * 3600, 0, TEN_YEARS),
+    guestTtlSeconds: r.int('GUEST_TTL_SECONDS', 30 * 24 * 3600, 0, TEN_YEARS),
+    proxyUserHeader: r.pattern('PROXY_USER_HEADER', 'X-Forwarded-User', HEADER_NAME, 'is not an HTTP header name').toLowerCase(),
+    trustedProxies: r.ipList('TRUSTED_PROXY'),
+    oidcIssuerUrl: r.url('OIDC_ISSUER_URL', ['https:', 'http:']),
+    oidcClientId: r.text('OIDC_CLIENT_ID'),
+    oidcClientSecret: r.text('OIDC_CLIENT_SECRET'),
+    oidcRedirectUrl: r.url('OIDC_REDIRECT_URL', ['https:', 'http:']),
   };
+  const oidc = { OIDC_ISSUER_URL: r.text('OIDC_ISSUER_URL'), OIDC_CLIENT_ID: env.oidcClientId, OIDC_CLIENT_SECRET: env.oidcClientSecret };
+  const oidcMissing = Object.keys(oidc).filter((name) => oidc[name as keyof typeof oidc] === undefined);
+  if (oidcMissing.length > 0 && oidcMissing.length < 3) {
+    r.problems.push(`OpenID Connect needs OIDC_ISSUER_URL, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET together: ${oidcMissing.join(', ')} missing`);
+  }
+  if (env.authMode === 'proxy' && env.trustedProxies.length === 0 && r.text('TRUSTED_PROXY') === undefined) {
+    r.problems.push(
+      'AUTH_MODE=proxy needs TRUSTED_PROXY: the address of the reverse proxy that sets ' +
+        `${r.text('PROXY_USER_HEADER') ?? 'X-Forwarded-User'} (e.g. 127.0.0.1 or 10.0.0.0/8)`,
+    );
+  }
   if (r.problems.length > 0) throw new EnvError(r.problems);
   return env;
 }

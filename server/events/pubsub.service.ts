@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { REDIS_CLIENT, RedisClient } from '../redis/redis.constants';
+import { REDIS_CLIENT } from '../redis/redis.constants';
+import type { Store } from '../redis/store';
 
 export type MessageHandler = (message: string) => void;
 
@@ -17,11 +18,11 @@ interface Subscription {
 @Injectable()
 export class PubSubService implements OnModuleDestroy {
   private readonly logger = new Logger(PubSubService.name);
-  private subscriber: RedisClient | undefined;
+  private subscriber: Store | undefined;
   private readonly channels = new Map<string, Subscription>();
   private readonly reconnectListeners = new Set<() => void>();
 
-  constructor(@Inject(REDIS_CLIENT) private readonly redis: RedisClient) {}
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: Store) {}
 
   async publish(channel: string, message: string): Promise<void> {
     await this.redis.publish(channel, message);
@@ -58,13 +59,10 @@ export class PubSubService implements OnModuleDestroy {
     this.subscriber?.unsubscribe(channel).catch(() => undefined);
   }
 
-  private connection(): RedisClient {
+  private connection(): Store {
     if (this.subscriber) return this.subscriber;
     // A subscribed connection can do nothing else; it queues SUBSCRIBE until connected.
-    const subscriber = (this.redis.duplicate as (options?: object) => RedisClient).call(this.redis, {
-      enableOfflineQueue: true,
-      maxRetriesPerRequest: null,
-    });
+    const subscriber = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
     this.subscriber = subscriber;
     let dropped = false;
     subscriber.on('error', (error: Error) => this.logger.warn(`Subscriber connection: ${error.message}`));

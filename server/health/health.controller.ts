@@ -75,21 +75,30 @@ export class HealthController {
 
   @Get()
   @HealthCheck()
-  @ApiOperation({ summary: 'Status of the store and the model configuration (503 when not ready)' })
+  @ApiOperation({
+    summary: 'Status of the store and the model configuration (503 when not ready)',
+    description: 'For people and dashboards: each check with its state. Needs no token.',
+  })
   getHealth(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
     return this.report(res, [() => this.redis.check(), () => this.model()]);
   }
 
   @Get('live')
   @HealthCheck()
-  @ApiOperation({ summary: 'Liveness: the process is up and serving requests' })
+  @ApiOperation({
+    summary: 'Liveness: the process is up and serving requests',
+    description: 'For a liveness probe: 200 whenever the process answers, whatever the store does. Needs no token.',
+  })
   getLiveness(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
     return this.report(res, []);
   }
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: the store answers (503 when not)' })
+  @ApiOperation({
+    summary: 'Readiness: the store answers (503 when not)',
+    description: 'For a readiness probe or load balancer: send traffic only while this answers 200. Needs no token.',
+  })
   getReadiness(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
     return this.report(res, [() => this.redis.check()]);
   }

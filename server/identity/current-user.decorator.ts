@@ -14,4 +14,3 @@ export const CurrentUser = createParamDecorator((_data: unknown, ctx: ExecutionC
 
 export const MISSING_TOKEN_MESSAGE =
   'Missing bearer token: send Authorization: Bearer <token> from POST /api/auth/guest';
-export const INVALID_TOKEN_MESSAGE = 'Invalid or expired token: get a new one from POST /api/auth/guest';

@@ -18,3 +18,10 @@ export function newUserId(): string {
 }
 
 export const USER_ID_PATTERN = /^u_[A-Za-z0-9_-]{22}$/;
+
+/** Token ids name a token in listings and DELETE /api/tokens/{id}; they grant nothing. */
+export function newTokenId(): string {
+  return `t_${randomBytes(12).toString('base64url')}`;
+}
+
+export const TOKEN_ID_PATTERN = /^t_[A-Za-z0-9_-]{16}$/;

@@ -1,18 +1,24 @@
-import { BadGatewayException, Inject, Injectable, Logger, OnApplicationBootstrap, ServiceUnavailableException } from '@nestjs/common';
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import OpenAI, { APIError } from 'openai';
-import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
+import {
+  HttpException,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import OpenAI from 'openai';
 import { llmConfig, LlmConfig } from '../config/config';
 import type { Persona } from '../personas/persona-catalogue';
-import { LlmCallContext } from './llm-errors';
-import { createNodeFetch } from './node-fetch';
-import { readEvents } from './sse-reader';
+import { LlmCallContext, modelCallDetail } from './llm-errors';
 import { StreamRun } from './stream-run';
 import { CompletionOutcome, CompletionRequest, ModelChoice } from './llm.types';
 import { warmUpTokenizer } from './tokenizer';
 
 const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+/** How a refused message starts when chat is not configured; the client recognises it. */
+export const CHAT_NOT_SET_UP = 'Chat is not set up on this server yet.';
 
 /**
  * The one place that talks to the model: any OpenAI-compatible server through the official SDK
@@ -21,7 +27,7 @@ const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
  * streaming and the JSON API.
  */
 @Injectable()
-export class LlmService implements OnApplicationBootstrap {
+export class LlmService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(LlmService.name);
   private readonly client: OpenAI | undefined;
   readonly baseUrl: string;
@@ -37,32 +43,40 @@ export class LlmService implements OnApplicationBootstrap {
         maxRetries: 0,
         timeout: config.totalTimeoutMs,
         logLevel: 'off',
-        fetch: createNodeFetch(),
       });
     }
   }
 
+  private warmUp?: NodeJS.Immediate;
+  private loadFetch?: NodeJS.Immediate;
+
+  onApplicationShutdown(): void {
+    clearImmediate(this.warmUp);
+    clearImmediate(this.loadFetch);
+  }
+
   onApplicationBootstrap(): void {
-    // The tokenizer's rank table takes tens of ms to build: right after start, not on the first
-    // message, and without delaying the start itself.
-    setImmediate(warmUpTokenizer).unref();
-    if (!this.client) return;
+    // The tokenizer's rank table takes a few hundred ms to build: right after start, not on the first
+    // message, and without delaying the start itself (nor after the app has closed again).
+    this.warmUp = setImmediate(warmUpTokenizer).unref();
+    if (!this.client) return this.logger.warn(`Chat is off: ${this.missingSettings()}`);
+    // Node loads its fetch implementation (undici) on first use, 0.1-0.5 s of work: right after
+    // start rather than inside the first answer's connect time. Touching `Headers` loads it.
+    this.loadFetch = setImmediate(() => void globalThis.Headers).unref();
     this.logger.log(`Model server: ${this.baseUrl}; default model: ${this.config.model ?? '(none: each persona must name one)'}`);
   }
 
   /**
-   * The model and parameters for a persona, or a 503 that names the settings to add. Checked before
-   * anything is stored, so a misconfigured server rejects the message instead of recording failures.
+   * The model and parameters for a persona, or a 503 telling the person that chat is not set up
+   * (the settings to add are in the log and /health). Checked before anything is stored, so a
+   * misconfigured server rejects the message instead of recording failures.
    */
   modelFor(persona: Persona): ModelChoice {
     const model = persona.model ?? this.config.model;
-    if (!model) {
-      throw new ServiceUnavailableException(
-        'Chat is not configured: no model is set. Set OPENAI_MODEL (e.g. gpt-4o-mini) and OPENAI_API_KEY, ' +
-          'or OPENAI_BASE_URL for a local OpenAI-compatible server (Ollama, vLLM, LM Studio, llama.cpp), then restart.',
-      );
+    if (!model || !this.client) {
+      this.logger.warn(`A message was refused: ${this.missingSettings(model)}`);
+      throw new ServiceUnavailableException(`${CHAT_NOT_SET_UP} Tell the administrator; nothing was sent or stored.`);
     }
-    this.requireClient(model);
     const choice: ModelChoice = { model };
     if (persona.temperature !== undefined) choice.temperature = persona.temperature;
     if (persona.max_tokens !== undefined) choice.max_tokens = persona.max_tokens;
@@ -70,12 +84,21 @@ export class LlmService implements OnApplicationBootstrap {
     return choice;
   }
 
-  private requireClient(model: string): OpenAI {
+  /** For the administrator: the settings to add before chat can answer (undefined when none). */
+  private missingSettings(model = this.config.model): string | undefined {
+    if (!model) {
+      return (
+        'no model is set. Set OPENAI_MODEL (e.g. gpt-4o-mini) and OPENAI_API_KEY, or OPENAI_BASE_URL for a local ' +
+        'OpenAI-compatible server (Ollama, vLLM, LM Studio, llama.cpp), then restart.'
+      );
+    }
+    if (this.client) return undefined;
+    return `model "${model}" is set but there is no way to reach it. Set OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server, then restart.`;
+  }
+
+  private requireClient(): OpenAI {
     if (this.client) return this.client;
-    throw new ServiceUnavailableException(
-      `Chat is not configured: model "${model}" is set but there is no way to reach it. Set OPENAI_API_KEY, ` +
-        'or OPENAI_BASE_URL for a local OpenAI-compatible server, then restart.',
-    );
+    throw new ServiceUnavailableException(`${CHAT_NOT_SET_UP} Tell the administrator.`);
   }
 
   /**
@@ -90,28 +113,16 @@ export class LlmService implements OnApplicationBootstrap {
     const ctx: LlmCallContext = { model: request.model, baseUrl: this.baseUrl };
     const run = new StreamRun(this.config, ctx, signal);
     try {
-      // The SDK sends the request and turns HTTP errors into its typed errors; the event stream
-      // itself is read here, event by event in the socket's own callbacks (see sse-reader.ts).
-      const response = await this.requireClient(request.model)
-        .chat.completions.create(
-          { ...request, stream: true, stream_options: { include_usage: true } },
-          // The run's own timers (connect, first token, idle, total) decide; the SDK's is only a backstop.
-          { signal: run.signal, maxRetries: 0, timeout: this.config.totalTimeoutMs },
-        )
-        .asResponse();
+      // Resolves once the response headers arrived; HTTP errors reject with the SDK's typed errors.
+      const stream = await this.requireClient().chat.completions.create(
+        { ...request, stream: true, stream_options: { include_usage: true } },
+        // The run's own timers (connect, first token, idle, total) decide; the SDK's is only a backstop.
+        { signal: run.signal, maxRetries: 0, timeout: this.config.totalTimeoutMs },
+      );
       run.onResponse();
-      if (!response.body) throw new BadGatewayException(`The model server at ${this.baseUrl} answered without a body; retry.`);
-      let finished = false;
-      await readEvents(asReadable(response.body), (event, data) => {
-        if (finished || (event !== null && event.startsWith('thread.'))) return;
-        if (data.startsWith('[DONE]')) {
-          finished = true;
-          return;
-        }
-        const chunk = JSON.parse(data) as ChatCompletionChunk & { error?: unknown };
-        if (typeof chunk !== 'object' || chunk === null) throw new SyntaxError(`Expected a JSON object, got: ${data.slice(0, 100)}`);
-        // An error object sent inside an otherwise successful stream.
-        if (chunk.error) throw new APIError(undefined, chunk.error as object, undefined, response.headers);
+      // The SDK parses the events, skips [DONE] and throws an error object sent inside the stream;
+      // an abort (stop, disconnect, a timeout) ends the loop quietly and the run's outcome says which.
+      for await (const chunk of stream) {
         run.onChunk();
         const choice = chunk.choices?.[0];
         if (choice) {
@@ -124,24 +135,23 @@ export class LlmService implements OnApplicationBootstrap {
         }
         if (chunk.usage) run.usage = chunk.usage;
         if (chunk.model) run.model = chunk.model;
-      }).catch((error: unknown) => {
-        // Stopped on purpose (stop, disconnect, a timeout): the outcome says which.
-        if (!isAbortError(error)) throw error;
-      });
+      }
     } catch (error) {
       run.error = error;
     } finally {
       run.end();
     }
-    return run.outcome(this.config.connectTimeoutMs);
+    const outcome = run.outcome(this.config.connectTimeoutMs);
+    if (outcome.kind === 'failed') this.logFailure(outcome.error);
+    return outcome;
+  }
+
+  /** The person sees what to do; the log gets the server's URL and the setting to check. */
+  private logFailure(error: HttpException): void {
+    const detail = modelCallDetail(error);
+    const text = `Model call failed (${error.getStatus()}): ${detail?.message ?? error.message}`;
+    if (detail?.level === 'error') this.logger.error(text);
+    else this.logger.warn(text);
   }
 }
 
-function isAbortError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'AbortError';
-}
-
-/** Our fetch gives a Node stream; a standard fetch (if one is ever configured) a web stream. */
-function asReadable(body: unknown): Readable {
-  return body instanceof Readable ? body : Readable.fromWeb(body as WebReadableStream);
-}

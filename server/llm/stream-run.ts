@@ -29,8 +29,8 @@ export class StreamRun {
     else outer.addEventListener('abort', this.onOuterAbort, { once: true });
     // Our own timer rather than the SDK's: its timeout error is misread when fetch runs in another realm.
     this.connectTimer = setTimeout(() => this.fail(connectTimeout(ctx, config.connectTimeoutMs)), config.connectTimeoutMs);
-    this.firstTimer = setTimeout(() => this.fail(firstTokenTimeout(config.firstTokenTimeoutMs)), config.firstTokenTimeoutMs);
-    this.totalTimer = setTimeout(() => this.fail(totalTimeout(config.totalTimeoutMs)), config.totalTimeoutMs);
+    this.firstTimer = setTimeout(() => this.fail(firstTokenTimeout(ctx, config.firstTokenTimeoutMs)), config.firstTokenTimeoutMs);
+    this.totalTimer = setTimeout(() => this.fail(totalTimeout(ctx, config.totalTimeoutMs)), config.totalTimeoutMs);
   }
 
   get signal(): AbortSignal {
@@ -58,7 +58,7 @@ export class StreamRun {
     this.parts.push(text);
     if (this.idleTimer) return;
     clearTimeout(this.firstTimer);
-    this.idleTimer = setTimeout(() => this.fail(idleTimeout(this.config.idleTimeoutMs)), this.config.idleTimeoutMs);
+    this.idleTimer = setTimeout(() => this.fail(idleTimeout(this.ctx, this.config.idleTimeoutMs)), this.config.idleTimeoutMs);
   }
 
   end(): void {

@@ -6,6 +6,21 @@ function sortKeys<T extends Record<string, unknown>>(obj: T | undefined): T | un
   return Object.fromEntries(Object.entries(obj).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) as T;
 }
 
+/**
+ * Every tag a controller uses (`@ApiTags`), with what its operations are about. A new tag must be
+ * added here: the Spectral test (test/openapi-lint.e2e-spec.ts) fails on an undeclared one.
+ */
+export const API_TAGS: ReadonlyArray<{ name: string; description: string }> = [
+  { name: 'identity', description: 'Anonymous identities and their bearer tokens.' },
+  { name: 'auth', description: 'Signing in and out: accounts, OpenID Connect, the server\'s sign-in options.' },
+  { name: 'tokens', description: 'Personal API tokens for scripts and generated clients.' },
+  { name: 'personas', description: 'The persona catalogue sessions choose from.' },
+  { name: 'sessions', description: 'My chat sessions and their history.' },
+  { name: 'chat', description: 'Sending messages and getting the model\'s answers, streamed or as JSON.' },
+  { name: 'sessions (v0)', description: 'The v0 API\'s session calls, kept for existing clients.' },
+  { name: 'health', description: 'Liveness, readiness and status for probes and dashboards.' },
+];
+
 /** The spec, with paths and schemas sorted so the same code always gives the same file. */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -16,14 +31,16 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         '`Authorization: Bearer <token>` on every other /api call.',
     )
     .setVersion('1.0.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque', description: 'Token from POST /api/auth/guest' })
-    .build();
-  const document = SwaggerModule.createDocument(app, config, {
+    // Empty: the origin this document is served from, wherever that is deployed. Swagger UI reads it
+    // so, and the generated client keeps '' as its root (with "/" every path would become "//api/...").
+    .addServer('', 'The origin this document is served from')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque', description: 'Token from POST /api/auth/guest' });
+  for (const tag of API_TAGS) config.addTag(tag.name, tag.description);
+  const document = SwaggerModule.createDocument(app, config.build(), {
     operationIdFactory: (_controllerKey: string, methodKey: string) => methodKey,
   });
   document.paths = sortKeys(document.paths)!;
   if (document.components?.schemas) document.components.schemas = sortKeys(document.components.schemas);
-  if (document.tags) document.tags = [...document.tags].sort((a, b) => a.name.localeCompare(b.name));
   return document;
 }
 
@@ -32,7 +49,8 @@ export function setupOpenApi(app: INestApplication): OpenAPIObject {
   SwaggerModule.setup('api/docs', app, document, {
     jsonDocumentUrl: 'api/docs-json',
     customSiteTitle: 'nono-chat API',
-    swaggerOptions: { persistAuthorization: true },
+    // No validator badge: it would send the spec's address to validator.swagger.io (and the CSP blocks it).
+    swaggerOptions: { persistAuthorization: true, validatorUrl: null },
   });
   return document;
 }

@@ -1,4 +1,5 @@
 import { createApp } from '../app.factory';
+import { parseEnv } from '../config/env';
 import { buildOpenApiDocument } from './openapi';
 
 /**
@@ -7,21 +8,11 @@ import { buildOpenApiDocument } from './openapi';
  * sorted paths and schemas. The drift test calls this too, so both always agree.
  */
 export async function renderOpenApiSpec(): Promise<string> {
-  const saved = { REDIS_URL: process.env.REDIS_URL, LOG_LEVEL: process.env.LOG_LEVEL };
-  delete process.env.REDIS_URL;
-  process.env.LOG_LEVEL = 'silent';
+  const app = await createApp([], parseEnv({ ...process.env, REDIS_URL: undefined, LOG_LEVEL: 'silent' }));
   try {
-    const app = await createApp();
-    try {
-      await app.init();
-      return `${JSON.stringify(buildOpenApiDocument(app), null, 2)}\n`;
-    } finally {
-      await app.close();
-    }
+    await app.init();
+    return `${JSON.stringify(buildOpenApiDocument(app), null, 2)}\n`;
   } finally {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    await app.close();
   }
 }

@@ -10,7 +10,10 @@ export class PersonasController {
   constructor(private readonly personas: PersonasService) {}
 
   @Get()
-  @ApiOperation({ summary: 'List the personas a session can use' })
+  @ApiOperation({
+    summary: 'List the personas a session can use',
+    description: 'The catalogue from PERSONAS_FILE, and the key used when a session is created without a persona.',
+  })
   listPersonas(): PersonaListDto {
     return { personas: this.personas.list().map(mapPersona), default_persona: this.personas.defaultKey() };
   }

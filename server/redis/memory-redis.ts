@@ -1,153 +1,96 @@
 import { EventEmitter } from 'node:events';
+import {
+  compareStreamIds,
+  Database,
+  Entry,
+  isHash,
+  isList,
+  isSortedSet,
+  isStream,
+  isString,
+  parseStreamId,
+  scoreBound,
+  slice,
+  SortedSet,
+  StreamId,
+  StreamLog,
+  Value,
+  WrongTypeError,
+} from './memory-data';
+import type { DuplicateOptions, Store, StoreCommands, StoreReplies, StoreTransaction } from './store';
 
 /**
- * The embedded store: an in-process stand-in for the subset of Redis commands nono-chat's
- * repositories use, with the same call shapes and replies as ioredis. It lets `npm start` work with
- * nothing else installed; data lives only as long as the process. Repositories are written once
- * against the ioredis API and their contract tests run against both this and a real Redis.
+ * The embedded store: the Store commands (store.ts) in process, with ioredis' replies. It lets
+ * `npm start` work with nothing else installed; data lives only as long as the process. The
+ * contract tests run every repository against both this and a real Redis.
+ *
+ * Every command changes data synchronously, before its promise settles, so commands queued in a
+ * transaction run back to back with nothing interleaved: MULTI is atomic here too.
  */
-type Value = string | Map<string, string> | string[] | SortedSet | StreamLog;
-type Reply = unknown;
-
-class SortedSet {
-  readonly scores = new Map<string, number>();
-
-  sorted(): Array<[string, number]> {
-    return [...this.scores.entries()].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+/** Redis' glob (`*`, `?`, `[abc]`, `[^a-z]`, `\\x`) as a test of a whole key. */
+export function globMatcher(pattern: string): (key: string) => boolean {
+  let source = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '*') source += '[\\s\\S]*';
+    else if (c === '?') source += '[\\s\\S]';
+    else if (c === '\\' && i + 1 < pattern.length) source += escapeRegExp(pattern[++i]);
+    else if (c === '[') {
+      const end = pattern.indexOf(']', i + 2);
+      if (end < 0) source += '\\[';
+      else {
+        const body = pattern.slice(i + 1, end);
+        source += `[${body.startsWith('^') ? '^' + escapeClass(body.slice(1)) : escapeClass(body)}]`;
+        i = end;
+      }
+    } else source += escapeRegExp(c);
   }
+  const re = new RegExp(`^${source}$`);
+  return (key) => re.test(key);
 }
 
-/** A stream: entries in id order, each `[id, [field, value, ...]]` as XRANGE replies. */
-class StreamLog {
-  readonly entries: Array<[string, string[]]> = [];
-  last: [number, number] = [0, 0];
+/** A stream range bound: `-`, `+`, `id`, `(id` (exclusive); an id without seq takes `missingSeq`. */
+function streamBound(text: string, missingSeq: number): { id: StreamId; exclusive: boolean } {
+  if (text === '-') return { id: [0, 0], exclusive: false };
+  if (text === '+') return { id: [Infinity, Infinity], exclusive: false };
+  const exclusive = text.startsWith('(');
+  return { id: parseStreamId(exclusive ? text.slice(1) : text, missingSeq), exclusive };
 }
 
-function parseStreamId(id: string): [number, number] {
-  const [ms, seq] = id.split('-');
-  return [Number(ms), seq === undefined ? 0 : Number(seq)];
-}
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+/** A class body keeps its ranges (a-z); only characters special inside a RegExp class are escaped. */
+const escapeClass = (text: string) => text.replace(/[\]\\^]/g, '\\$&');
 
-function compareIds(a: [number, number], b: [number, number]): number {
-  return a[0] - b[0] || a[1] - b[1];
-}
-
-interface Entry {
-  value: Value;
-  expiresAt?: number;
-}
-
-class WrongTypeError extends Error {
-  constructor() {
-    super('WRONGTYPE Operation against a key holding the wrong kind of value');
-  }
-}
-
-/** The shared data behind one embedded store and all its duplicates (for pub/sub). */
-class Database {
-  readonly data = new Map<string, Entry>();
-  readonly bus = new EventEmitter();
-  private sweeper?: NodeJS.Timeout;
-
-  constructor() {
-    this.bus.setMaxListeners(0);
-    // Expired keys are dropped on access; the sweep keeps memory bounded for keys never read again.
-    this.sweeper = setInterval(() => this.sweep(), 10_000);
-    this.sweeper.unref();
-  }
-
-  sweep(): void {
-    const now = Date.now();
-    for (const [key, entry] of this.data) {
-      if (entry.expiresAt !== undefined && entry.expiresAt <= now) this.data.delete(key);
-    }
-  }
-
-  close(): void {
-    if (this.sweeper) clearInterval(this.sweeper);
-  }
-}
-
-function parseScoreBound(bound: string | number): { value: number; exclusive: boolean } {
-  const text = String(bound);
-  if (text === '-inf') return { value: -Infinity, exclusive: false };
-  if (text === '+inf' || text === 'inf') return { value: Infinity, exclusive: false };
-  if (text.startsWith('(')) return { value: Number(text.slice(1)), exclusive: true };
-  return { value: Number(text), exclusive: false };
-}
-
-function normalizeRange(start: number, stop: number, length: number): [number, number] {
-  let s = start < 0 ? length + start : start;
-  let e = stop < 0 ? length + stop : stop;
-  if (s < 0) s = 0;
-  if (e >= length) e = length - 1;
-  return [s, e];
-}
-
-export class MemoryRedis extends EventEmitter {
-  status = 'ready';
+export class MemoryRedis extends EventEmitter implements Store {
   private readonly db: Database;
   private readonly channels = new Set<string>();
+  private open = true;
   private readonly onBus = (channel: string, message: string) => {
     if (this.channels.has(channel)) this.emit('message', channel, message);
   };
 
-  constructor(db?: Database) {
+  constructor(db = new Database()) {
     super();
-    this.db = db ?? new Database();
-    this.db.bus.on('publish', this.onBus);
+    this.db = db;
+    db.open();
+    db.bus.on('publish', this.onBus);
   }
 
   /** A second connection to the same data, as ioredis' `duplicate()` gives (used for subscribers). */
-  duplicate(): MemoryRedis {
+  duplicate(_options?: DuplicateOptions): MemoryRedis {
     return new MemoryRedis(this.db);
-  }
-
-  // ---- keyspace -----------------------------------------------------------------------------
-
-  private entry(key: string): Entry | undefined {
-    const entry = this.db.data.get(key);
-    if (entry && entry.expiresAt !== undefined && entry.expiresAt <= Date.now()) {
-      this.db.data.delete(key);
-      return undefined;
-    }
-    return entry;
-  }
-
-  private read<T extends Value>(key: string, is: (v: Value) => boolean): T | undefined {
-    const entry = this.entry(key);
-    if (!entry) return undefined;
-    if (!is(entry.value)) throw new WrongTypeError();
-    return entry.value as T;
-  }
-
-  private write<T extends Value>(key: string, is: (v: Value) => boolean, create: () => T): T {
-    const existing = this.read<T>(key, is);
-    if (existing !== undefined) return existing;
-    const value = create();
-    this.db.data.set(key, { value });
-    return value;
-  }
-
-  /** Drops containers that became empty, as Redis does. */
-  private tidy(key: string): void {
-    const entry = this.db.data.get(key);
-    if (!entry) return;
-    const v = entry.value;
-    const empty =
-      (v instanceof Map && v.size === 0) ||
-      (Array.isArray(v) && v.length === 0) ||
-      (v instanceof SortedSet && v.scores.size === 0);
-    if (empty) this.db.data.delete(key);
   }
 
   async ping(): Promise<string> {
     return 'PONG';
   }
 
-  async quit(): Promise<string> {
-    this.status = 'end';
-    this.db.bus.off('publish', this.onBus);
+  async quit(): Promise<'OK'> {
+    if (this.open) {
+      this.open = false;
+      this.db.bus.off('publish', this.onBus);
+      this.db.close();
+    }
     return 'OK';
   }
 
@@ -155,54 +98,77 @@ export class MemoryRedis extends EventEmitter {
     void this.quit();
   }
 
-  async flushall(): Promise<string> {
-    this.db.data.clear();
-    return 'OK';
+  multi(): StoreTransaction {
+    return new MemoryTransaction(this);
   }
 
-  async exists(...keys: string[]): Promise<number> {
-    return keys.flat().filter((k) => this.entry(k) !== undefined).length;
+  /** Runs atomically too, which only makes it safer. */
+  pipeline(): StoreTransaction {
+    return new MemoryTransaction(this);
+  }
+
+  // ---- keyspace -----------------------------------------------------------------------------
+
+  private entry(key: string): Entry | undefined {
+    const entry = this.db.data.get(key);
+    if (entry?.expiresAt !== undefined && entry.expiresAt <= Date.now()) {
+      this.db.data.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  private read<T extends Value>(key: string, is: (v: Value) => v is T): T | undefined {
+    const entry = this.entry(key);
+    if (!entry) return undefined;
+    if (!is(entry.value)) throw new WrongTypeError();
+    return entry.value;
+  }
+
+  private readOrCreate<T extends Value>(key: string, is: (v: Value) => v is T, create: () => T): T {
+    const existing = this.read(key, is);
+    if (existing !== undefined) return existing;
+    const value = create();
+    this.db.data.set(key, { value });
+    return value;
+  }
+
+  /** Drops containers that became empty, as Redis does. */
+  private dropIfEmpty(key: string): void {
+    const v = this.db.data.get(key)?.value;
+    if ((isHash(v!) && v.size === 0) || (isList(v!) && v.length === 0) || (isSortedSet(v!) && v.scores.size === 0)) {
+      this.db.data.delete(key);
+    }
   }
 
   async del(...keys: string[]): Promise<number> {
-    let n = 0;
-    for (const key of keys.flat()) {
-      if (this.entry(key) !== undefined) {
-        this.db.data.delete(key);
-        n++;
-      }
-    }
-    return n;
+    return keys.filter((key) => this.entry(key) !== undefined && this.db.data.delete(key)).length;
   }
 
-  /** EXPIRE key seconds [NX | XX | GT | LT] */
-  async expire(key: string, seconds: number | string, condition?: 'NX' | 'XX' | 'GT' | 'LT'): Promise<number> {
-    return this.pexpire(key, Number(seconds) * 1000, condition);
+  async exists(...keys: string[]): Promise<number> {
+    return keys.filter((key) => this.entry(key) !== undefined).length;
   }
 
-  /** PEXPIRE key ms [NX | XX | GT | LT]; a key without a TTL counts as an infinite one for GT/LT, as in Redis 7. */
-  async pexpire(key: string, ms: number | string, condition?: 'NX' | 'XX' | 'GT' | 'LT'): Promise<number> {
+  async expire(key: string, seconds: number, condition?: 'XX'): Promise<number> {
+    return this.setExpiry(key, seconds * 1000, condition);
+  }
+
+  async pexpire(key: string, milliseconds: number, condition?: 'NX'): Promise<number> {
+    return this.setExpiry(key, milliseconds, condition);
+  }
+
+  private setExpiry(key: string, ms: number, condition?: 'XX' | 'NX'): number {
     const entry = this.entry(key);
-    if (!entry) return 0;
-    const at = Date.now() + Number(ms);
-    const current = entry.expiresAt;
-    const mode = condition === undefined ? undefined : String(condition).toUpperCase();
-    if (mode !== undefined && !['NX', 'XX', 'GT', 'LT'].includes(mode)) throw new Error(`ERR Unsupported option ${mode}`);
-    if (mode === 'NX' && current !== undefined) return 0;
-    if (mode === 'XX' && current === undefined) return 0;
-    if (mode === 'GT' && (current === undefined || at <= current)) return 0;
-    if (mode === 'LT' && current !== undefined && at >= current) return 0;
-    if (Number(ms) <= 0) {
-      this.db.data.delete(key);
-      return 1;
-    }
-    entry.expiresAt = at;
+    if (!entry || (condition === 'XX' && entry.expiresAt === undefined)) return 0;
+    if (condition === 'NX' && entry.expiresAt !== undefined) return 0;
+    if (ms <= 0) this.db.data.delete(key);
+    else entry.expiresAt = Date.now() + ms;
     return 1;
   }
 
   async persist(key: string): Promise<number> {
     const entry = this.entry(key);
-    if (!entry || entry.expiresAt === undefined) return 0;
+    if (entry?.expiresAt === undefined) return 0;
     delete entry.expiresAt;
     return 1;
   }
@@ -210,45 +176,56 @@ export class MemoryRedis extends EventEmitter {
   async pttl(key: string): Promise<number> {
     const entry = this.entry(key);
     if (!entry) return -2;
-    if (entry.expiresAt === undefined) return -1;
-    return Math.max(0, entry.expiresAt - Date.now());
+    return entry.expiresAt === undefined ? -1 : Math.max(0, entry.expiresAt - Date.now());
   }
 
-  async ttl(key: string): Promise<number> {
-    const entry = this.entry(key);
-    if (!entry) return -2;
-    if (entry.expiresAt === undefined) return -1;
-    return Math.max(0, Math.round((entry.expiresAt - Date.now()) / 1000));
+  async type(key: string): Promise<string> {
+    const value = this.entry(key)?.value;
+    if (value === undefined) return 'none';
+    if (isStream(value)) return 'stream';
+    return isString(value) ? 'string' : isHash(value) ? 'hash' : isList(value) ? 'list' : 'zset';
+  }
+
+  /**
+   * Keys in ascending order; the cursor is the last key returned, so keys added or removed
+   * meanwhile never make the iteration skip one that stayed. Each step reads every key (fine for
+   * an admin command on a store that fits in one process).
+   */
+  async scan(cursor: string, _match: 'MATCH', pattern: string, _count: 'COUNT', hint: number): Promise<[string, string[]]> {
+    const after = cursor === '0' ? undefined : cursor.slice(1);
+    const matches = globMatcher(pattern);
+    const now = Date.now();
+    const keys = [...this.db.data.entries()]
+      .filter(([key, entry]) => (after === undefined || key > after) && !(entry.expiresAt !== undefined && entry.expiresAt <= now) && matches(key))
+      .map(([key]) => key)
+      .sort()
+      .slice(0, Math.max(1, hint));
+    return keys.length < Math.max(1, hint) ? ['0', keys] : [`>${keys[keys.length - 1]}`, keys];
   }
 
   // ---- strings ------------------------------------------------------------------------------
 
   async get(key: string): Promise<string | null> {
-    return this.read<string>(key, (v) => typeof v === 'string') ?? null;
+    return this.read(key, isString) ?? null;
   }
 
-  /** SET key value [EX s | PX ms] [NX | XX] [GET is not supported]. */
+  /** SET key value [PX ms | KEEPTTL] [NX | XX]: the forms the app sends. */
   async set(key: string, value: string | number, ...options: Array<string | number>): Promise<'OK' | null> {
-    let expiresAt: number | undefined;
+    let ms: number | undefined;
     let nx = false;
     let xx = false;
     let keepTtl = false;
     for (let i = 0; i < options.length; i++) {
-      const opt = String(options[i]).toUpperCase();
-      if (opt === 'EX') expiresAt = Date.now() + Number(options[++i]) * 1000;
-      else if (opt === 'PX') expiresAt = Date.now() + Number(options[++i]);
-      else if (opt === 'NX') nx = true;
-      else if (opt === 'XX') xx = true;
-      else if (opt === 'KEEPTTL') keepTtl = true;
-      else throw new Error(`ERR syntax error: SET option ${opt} is not supported by the embedded store`);
+      if (options[i] === 'PX') ms = Number(options[++i]);
+      else if (options[i] === 'NX') nx = true;
+      else if (options[i] === 'XX') xx = true;
+      else if (options[i] === 'KEEPTTL') keepTtl = true;
+      else throw new Error(`ERR syntax error: SET option ${options[i]} is not supported by the embedded store`);
     }
     const existing = this.entry(key);
-    if (nx && existing) return null;
-    if (xx && !existing) return null;
-    const entry: Entry = { value: String(value) };
-    if (expiresAt !== undefined) entry.expiresAt = expiresAt;
-    else if (keepTtl && existing?.expiresAt !== undefined) entry.expiresAt = existing.expiresAt;
-    this.db.data.set(key, entry);
+    if ((nx && existing) || (xx && !existing)) return null;
+    const expiresAt = ms !== undefined ? Date.now() + ms : keepTtl ? existing?.expiresAt : undefined;
+    this.db.data.set(key, expiresAt === undefined ? { value: String(value) } : { value: String(value), expiresAt });
     return 'OK';
   }
 
@@ -256,10 +233,13 @@ export class MemoryRedis extends EventEmitter {
     return this.incrby(key, 1);
   }
 
-  async incrby(key: string, by: number | string): Promise<number> {
-    const current = this.read<string>(key, (v) => typeof v === 'string');
-    const next = Number(current ?? 0) + Number(by);
+  /** Keeps the key's TTL, as Redis does. */
+  async incrby(key: string, increment: number): Promise<number> {
     const entry = this.entry(key);
+    if (entry && !isString(entry.value)) throw new WrongTypeError();
+    const current = entry ? Number(entry.value) : 0;
+    if (!Number.isInteger(current)) throw new Error('ERR value is not an integer or out of range');
+    const next = current + Number(increment);
     if (entry) entry.value = String(next);
     else this.db.data.set(key, { value: String(next) });
     return next;
@@ -267,328 +247,190 @@ export class MemoryRedis extends EventEmitter {
 
   // ---- hashes -------------------------------------------------------------------------------
 
-  private hash(key: string): Map<string, string> | undefined {
-    return this.read<Map<string, string>>(key, (v) => v instanceof Map);
-  }
-
   async hset(key: string, ...args: Array<string | number | Record<string, string | number>>): Promise<number> {
-    const pairs: Array<[string, string]> = [];
-    if (args.length === 1 && typeof args[0] === 'object') {
-      for (const [f, v] of Object.entries(args[0])) pairs.push([f, String(v)]);
-    } else {
-      for (let i = 0; i < args.length; i += 2) pairs.push([String(args[i]), String(args[i + 1])]);
-    }
-    const h = this.write(key, (v) => v instanceof Map, () => new Map<string, string>());
+    const pairs = typeof args[0] === 'object' ? Object.entries(args[0]) : [[args[0], args[1]]];
+    const hash = this.readOrCreate(key, isHash, () => new Map<string, string>());
     let added = 0;
-    for (const [f, v] of pairs) {
-      if (!h.has(f)) added++;
-      h.set(f, v);
+    for (const [field, value] of pairs) {
+      if (!hash.has(String(field))) added++;
+      hash.set(String(field), String(value));
     }
     return added;
   }
 
   async hget(key: string, field: string): Promise<string | null> {
-    return this.hash(key)?.get(field) ?? null;
+    return this.read(key, isHash)?.get(field) ?? null;
   }
 
-  async hmget(key: string, ...fields: Array<string | string[]>): Promise<Array<string | null>> {
-    const h = this.hash(key);
-    return fields.flat().map((f) => h?.get(f) ?? null);
+  async hmget(key: string, ...fields: string[]): Promise<Array<string | null>> {
+    const hash = this.read(key, isHash);
+    return fields.map((field) => hash?.get(field) ?? null);
   }
 
   async hgetall(key: string): Promise<Record<string, string>> {
-    const h = this.hash(key);
-    return h ? Object.fromEntries(h) : {};
+    return Object.fromEntries(this.read(key, isHash) ?? []);
   }
 
   async hdel(key: string, ...fields: string[]): Promise<number> {
-    const h = this.hash(key);
-    if (!h) return 0;
-    let n = 0;
-    for (const f of fields.flat()) if (h.delete(f)) n++;
-    this.tidy(key);
-    return n;
+    const hash = this.read(key, isHash);
+    const removed = fields.filter((field) => hash?.delete(field)).length;
+    this.dropIfEmpty(key);
+    return removed;
   }
 
-  async hincrby(key: string, field: string, by: number | string): Promise<number> {
-    const h = this.write(key, (v) => v instanceof Map, () => new Map<string, string>());
-    const next = Number(h.get(field) ?? 0) + Number(by);
-    h.set(field, String(next));
+  async hincrby(key: string, field: string, increment: number): Promise<number> {
+    const hash = this.readOrCreate(key, isHash, () => new Map<string, string>());
+    const next = Number(hash.get(field) ?? 0) + increment;
+    hash.set(field, String(next));
     return next;
-  }
-
-  async hexists(key: string, field: string): Promise<number> {
-    return this.hash(key)?.has(field) ? 1 : 0;
   }
 
   // ---- lists --------------------------------------------------------------------------------
 
-  private list(key: string): string[] | undefined {
-    return this.read<string[]>(key, (v) => Array.isArray(v));
+  async rpush(key: string, ...values: Array<string | number>): Promise<number> {
+    const list = this.readOrCreate(key, isList, () => [] as string[]);
+    list.push(...values.map(String));
+    return list.length;
   }
 
-  async rpush(key: string, ...values: Array<string | number | Array<string | number>>): Promise<number> {
-    const l = this.write(key, (v) => Array.isArray(v), () => [] as string[]);
-    for (const v of values.flat()) l.push(String(v));
-    return l.length;
-  }
-
-  /** RPUSHX: appends only when the list exists. */
-  async rpushx(key: string, ...values: Array<string | number | Array<string | number>>): Promise<number> {
-    const l = this.list(key);
-    if (!l) return 0;
-    for (const v of values.flat()) l.push(String(v));
-    return l.length;
-  }
-
-  async lpush(key: string, ...values: Array<string | number | Array<string | number>>): Promise<number> {
-    const l = this.write(key, (v) => Array.isArray(v), () => [] as string[]);
-    for (const v of values.flat()) l.unshift(String(v));
-    return l.length;
-  }
-
-  async lrange(key: string, start: number | string, stop: number | string): Promise<string[]> {
-    const l = this.list(key);
-    if (!l) return [];
-    const [s, e] = normalizeRange(Number(start), Number(stop), l.length);
-    return s > e ? [] : l.slice(s, e + 1);
-  }
-
-  /** LRANGE with each element as its bytes, as ioredis' lrangeBuffer gives them. */
-  async lrangeBuffer(key: string, start: number | string, stop: number | string): Promise<Buffer[]> {
-    return (await this.lrange(key, start, stop)).map((v) => Buffer.from(v, 'utf8'));
-  }
-
-  async llen(key: string): Promise<number> {
-    return this.list(key)?.length ?? 0;
-  }
-
-  async lindex(key: string, index: number | string): Promise<string | null> {
-    const l = this.list(key);
-    if (!l) return null;
-    const i = Number(index) < 0 ? l.length + Number(index) : Number(index);
-    return l[i] ?? null;
-  }
-
-  async lset(key: string, index: number | string, value: string): Promise<'OK'> {
-    const l = this.list(key);
-    if (!l) throw new Error('ERR no such key');
-    const i = Number(index) < 0 ? l.length + Number(index) : Number(index);
-    if (i < 0 || i >= l.length) throw new Error('ERR index out of range');
-    l[i] = value;
-    return 'OK';
-  }
-
-  async ltrim(key: string, start: number | string, stop: number | string): Promise<'OK'> {
-    const l = this.list(key);
-    if (!l) return 'OK';
-    const [s, e] = normalizeRange(Number(start), Number(stop), l.length);
-    const kept = s > e ? [] : l.slice(s, e + 1);
-    l.splice(0, l.length, ...kept);
-    this.tidy(key);
-    return 'OK';
+  async rpushx(key: string, ...values: Array<string | number>): Promise<number> {
+    const list = this.read(key, isList);
+    list?.push(...values.map(String));
+    return list?.length ?? 0;
   }
 
   async rpop(key: string): Promise<string | null> {
-    const l = this.list(key);
-    if (!l) return null;
-    const v = l.pop() ?? null;
-    this.tidy(key);
-    return v;
+    const popped = this.read(key, isList)?.pop() ?? null;
+    this.dropIfEmpty(key);
+    return popped;
+  }
+
+  async llen(key: string): Promise<number> {
+    return this.read(key, isList)?.length ?? 0;
+  }
+
+  async lindex(key: string, index: number): Promise<string | null> {
+    const list = this.read(key, isList) ?? [];
+    return list[index < 0 ? list.length + index : index] ?? null;
+  }
+
+  async lrange(key: string, start: number, stop: number): Promise<string[]> {
+    return slice(this.read(key, isList) ?? [], start, stop);
+  }
+
+  async ltrim(key: string, start: number, stop: number): Promise<'OK'> {
+    const list = this.read(key, isList);
+    if (list) list.splice(0, list.length, ...slice(list, start, stop));
+    this.dropIfEmpty(key);
+    return 'OK';
   }
 
   // ---- sorted sets --------------------------------------------------------------------------
 
-  private zset(key: string): SortedSet | undefined {
-    return this.read<SortedSet>(key, (v) => v instanceof SortedSet);
-  }
-
-  /** ZADD key [NX|XX] [GT|LT] score member [score member ...] */
-  async zadd(key: string, ...args: Array<string | number>): Promise<number> {
-    let i = 0;
-    let nx = false;
-    let xx = false;
-    let gt = false;
-    let lt = false;
-    for (; i < args.length; i++) {
-      const a = String(args[i]).toUpperCase();
-      if (a === 'NX') nx = true;
-      else if (a === 'XX') xx = true;
-      else if (a === 'GT') gt = true;
-      else if (a === 'LT') lt = true;
-      else break;
-    }
-    const z = this.write(key, (v) => v instanceof SortedSet, () => new SortedSet());
-    let added = 0;
-    for (; i < args.length; i += 2) {
-      const score = Number(args[i]);
-      const member = String(args[i + 1]);
-      const current = z.scores.get(member);
-      if (current === undefined) {
-        if (xx) continue;
-        z.scores.set(member, score);
-        added++;
-      } else {
-        if (nx) continue;
-        if (gt && score <= current) continue;
-        if (lt && score >= current) continue;
-        z.scores.set(member, score);
-      }
-    }
-    this.tidy(key);
+  async zadd(key: string, score: number, member: string): Promise<number> {
+    const set = this.readOrCreate(key, isSortedSet, () => new SortedSet());
+    const added = set.scores.has(member) ? 0 : 1;
+    set.scores.set(member, Number(score));
     return added;
   }
 
-  async zrem(key: string, ...members: Array<string | string[]>): Promise<number> {
-    const z = this.zset(key);
-    if (!z) return 0;
-    let n = 0;
-    for (const m of members.flat()) if (z.scores.delete(m)) n++;
-    this.tidy(key);
-    return n;
-  }
-
-  async zscore(key: string, member: string): Promise<string | null> {
-    const s = this.zset(key)?.scores.get(member);
-    return s === undefined ? null : String(s);
+  async zrem(key: string, ...members: string[]): Promise<number> {
+    const set = this.read(key, isSortedSet);
+    const removed = members.filter((member) => set?.scores.delete(member)).length;
+    this.dropIfEmpty(key);
+    return removed;
   }
 
   async zcard(key: string): Promise<number> {
-    return this.zset(key)?.scores.size ?? 0;
+    return this.read(key, isSortedSet)?.scores.size ?? 0;
   }
 
-  private withScores(items: Array<[string, number]>, withScores: boolean): string[] {
-    return withScores ? items.flatMap(([m, s]) => [m, String(s)]) : items.map(([m]) => m);
+  async zrange(key: string, start: number, stop: number): Promise<string[]> {
+    return slice((this.read(key, isSortedSet)?.descending() ?? []).reverse(), start, stop).map(([member]) => member);
   }
 
-  async zrange(key: string, start: number | string, stop: number | string, ...opts: string[]): Promise<string[]> {
-    const upper = opts.map((o) => String(o).toUpperCase());
-    if (upper.includes('BYSCORE')) {
-      throw new Error('ERR the embedded store supports ZRANGE BYSCORE only as ZRANGEBYSCORE/ZREVRANGEBYSCORE');
-    }
-    const all = this.zset(key)?.sorted() ?? [];
-    const items = upper.includes('REV') ? all.reverse() : all;
-    const [s, e] = normalizeRange(Number(start), Number(stop), items.length);
-    return this.withScores(s > e ? [] : items.slice(s, e + 1), upper.includes('WITHSCORES'));
+  async zrevrange(key: string, start: number, stop: number): Promise<string[]> {
+    return slice(this.read(key, isSortedSet)?.descending() ?? [], start, stop).map(([member]) => member);
   }
 
-  async zrevrange(key: string, start: number | string, stop: number | string, ...opts: string[]): Promise<string[]> {
-    return this.zrange(key, start, stop, 'REV', ...opts);
-  }
-
-  private byScore(
+  async zrevrangebyscore(
     key: string,
-    min: string | number,
-    max: string | number,
-    reverse: boolean,
-    opts: Array<string | number>,
-  ): string[] {
-    const lo = parseScoreBound(min);
-    const hi = parseScoreBound(max);
-    let items = (this.zset(key)?.sorted() ?? []).filter(
+    max: number | string,
+    min: number | string,
+    _withScores: 'WITHSCORES',
+    _limit: 'LIMIT',
+    offset: number,
+    count: number,
+  ): Promise<string[]> {
+    const [hi, lo] = [scoreBound(max), scoreBound(min)];
+    const inRange = (this.read(key, isSortedSet)?.descending() ?? []).filter(
       ([, s]) => (lo.exclusive ? s > lo.value : s >= lo.value) && (hi.exclusive ? s < hi.value : s <= hi.value),
     );
-    if (reverse) items = items.reverse();
-    const upper = opts.map((o) => String(o).toUpperCase());
-    const limitAt = upper.indexOf('LIMIT');
-    if (limitAt >= 0) {
-      const offset = Number(opts[limitAt + 1]);
-      const count = Number(opts[limitAt + 2]);
-      items = items.slice(offset, count < 0 ? undefined : offset + count);
-    }
-    return this.withScores(items, upper.includes('WITHSCORES'));
+    const page = inRange.slice(offset, count < 0 ? undefined : offset + count);
+    return page.flatMap(([member, score]) => [member, String(score)]);
   }
 
-  async zrangebyscore(key: string, min: string | number, max: string | number, ...opts: Array<string | number>): Promise<string[]> {
-    return this.byScore(key, min, max, false, opts);
+  // ---- locks (Lua scripts on Redis: store-scripts.ts) ----------------------------------------
+
+  async releaseLock(key: string, token: string): Promise<number> {
+    if (this.read(key, isString) !== token) return 0;
+    this.db.data.delete(key);
+    return 1;
   }
 
-  /** ZREVRANGEBYSCORE key max min [WITHSCORES] [LIMIT offset count] */
-  async zrevrangebyscore(key: string, max: string | number, min: string | number, ...opts: Array<string | number>): Promise<string[]> {
-    return this.byScore(key, min, max, true, opts);
+  async extendLock(key: string, token: string, milliseconds: number): Promise<number> {
+    return this.read(key, isString) === token ? this.setExpiry(key, milliseconds) : 0;
   }
 
-  async zremrangebyscore(key: string, min: string | number, max: string | number): Promise<number> {
-    const members = this.byScore(key, min, max, false, []);
-    return this.zrem(key, ...members);
+  /** Extends the token's lock (1); takes it again when it has gone (2); leaves another's alone (0). */
+  async renewLock(key: string, token: string, milliseconds: number): Promise<number> {
+    const current = this.read(key, isString);
+    if (current === token) return this.setExpiry(key, milliseconds);
+    if (current !== undefined) return 0;
+    this.db.data.set(key, { value: token, expiresAt: Date.now() + milliseconds });
+    return 2;
   }
 
   // ---- streams ------------------------------------------------------------------------------
 
-  /** XADD key [MAXLEN [~] n] id|* field value [field value ...] */
-  async xadd(key: string, ...args: Array<string | number>): Promise<string> {
-    let i = 0;
-    let maxLen: number | undefined;
-    if (String(args[0]).toUpperCase() === 'MAXLEN') {
-      i = String(args[1]) === '~' || String(args[1]) === '=' ? 2 : 1;
-      maxLen = Number(args[i]);
-      i++;
-    }
-    const log = this.write(key, (v) => v instanceof StreamLog, () => new StreamLog());
-    const requested = String(args[i++]);
-    let id: [number, number];
-    if (requested === '*') {
+  /** XADD key MAXLEN ~ n id field value [field value ...]; trims exactly (Redis' `~` may keep more). */
+  async xadd(key: string, _maxLen: 'MAXLEN', _approx: '~', threshold: number, id: string, ...fieldValues: string[]): Promise<string> {
+    const log = this.readOrCreate(key, isStream, () => new StreamLog());
+    let next: StreamId;
+    if (id === '*') {
       const now = Date.now();
-      id = now > log.last[0] ? [now, 0] : [log.last[0], log.last[1] + 1];
+      next = now > log.last[0] ? [now, 0] : [log.last[0], log.last[1] + 1];
     } else {
-      id = parseStreamId(requested);
-      if (compareIds(id, log.last) <= 0) throw new Error('ERR The ID specified in XADD is equal or smaller than the target stream top item');
+      next = parseStreamId(id);
+      if (compareStreamIds(next, log.last) <= 0) {
+        throw new Error('ERR The ID specified in XADD is equal or smaller than the target stream top item');
+      }
     }
-    log.last = id;
-    const text = `${id[0]}-${id[1]}`;
-    log.entries.push([text, args.slice(i).map(String)]);
-    if (maxLen !== undefined && log.entries.length > maxLen) log.entries.splice(0, log.entries.length - maxLen);
+    log.last = next;
+    const text = `${next[0]}-${next[1]}`;
+    log.entries.push([text, fieldValues.map(String)]);
+    if (log.entries.length > threshold) log.entries.splice(0, log.entries.length - threshold);
     return text;
   }
 
-  /** XRANGE key start end [COUNT n]; `(id` excludes the bound, as in Redis 6.2+. */
-  async xrange(key: string, start: string, end: string, ...opts: Array<string | number>): Promise<Array<[string, string[]]>> {
-    const log = this.read<StreamLog>(key, (v) => v instanceof StreamLog);
-    if (!log) return [];
-    const bound = (text: string, low: boolean) => {
-      if (text === '-') return { id: [0, 0] as [number, number], exclusive: false };
-      if (text === '+') return { id: [Infinity, Infinity] as [number, number], exclusive: false };
-      const exclusive = text.startsWith('(');
-      const raw = exclusive ? text.slice(1) : text;
-      const id = parseStreamId(raw);
-      if (!raw.includes('-')) id[1] = low ? 0 : Infinity;
-      return { id, exclusive };
-    };
-    const lo = bound(String(start), true);
-    const hi = bound(String(end), false);
-    const countAt = opts.findIndex((o) => String(o).toUpperCase() === 'COUNT');
-    const count = countAt >= 0 ? Number(opts[countAt + 1]) : Infinity;
+  /** XRANGE key start end COUNT n; `-`, `+`, and `(id` (exclusive) as in Redis 6.2+. */
+  async xrange(key: string, start: string, end: string, _count: 'COUNT', count: number): Promise<Array<[string, string[]]>> {
+    const lo = streamBound(start, 0);
+    const hi = streamBound(end, Infinity);
     const out: Array<[string, string[]]> = [];
-    for (const [id, fields] of log.entries) {
-      const parsed = parseStreamId(id);
-      const afterLo = lo.exclusive ? compareIds(parsed, lo.id) > 0 : compareIds(parsed, lo.id) >= 0;
-      const beforeHi = hi.exclusive ? compareIds(parsed, hi.id) < 0 : compareIds(parsed, hi.id) <= 0;
-      if (afterLo && beforeHi) out.push([id, [...fields]]);
+    for (const [id, fields] of this.read(key, isStream)?.entries ?? []) {
       if (out.length >= count) break;
+      const at = parseStreamId(id);
+      const fromLo = compareStreamIds(at, lo.id);
+      const toHi = compareStreamIds(at, hi.id);
+      if ((lo.exclusive ? fromLo > 0 : fromLo >= 0) && (hi.exclusive ? toHi < 0 : toHi <= 0)) out.push([id, [...fields]]);
     }
     return out;
   }
 
-  /** XREVRANGE key end start [COUNT n] */
-  async xrevrange(key: string, end: string, start: string, ...opts: Array<string | number>): Promise<Array<[string, string[]]>> {
-    const all = await this.xrange(key, start, end);
-    const countAt = opts.findIndex((o) => String(o).toUpperCase() === 'COUNT');
-    const reversed = all.reverse();
-    return countAt >= 0 ? reversed.slice(0, Number(opts[countAt + 1])) : reversed;
-  }
-
-  // ---- owner-checked locks (lock-scripts.ts runs these as Lua on Redis) -----------------------
-
-  async nonoLockRelease(key: string, token: string): Promise<number> {
-    return (await this.get(key)) === token ? this.del(key) : 0;
-  }
-
-  async nonoLockRenew(key: string, token: string, ttlMs: number): Promise<number> {
-    const current = await this.get(key);
-    if (current === token) return this.pexpire(key, ttlMs);
-    if (current !== null) return 0;
-    await this.set(key, token, 'PX', ttlMs);
-    return 2;
+  /** XREVRANGE key end start COUNT n: newest first. */
+  async xrevrange(key: string, end: string, start: string, _count: 'COUNT', count: number): Promise<Array<[string, string[]]>> {
+    return (await this.xrange(key, start, end, 'COUNT', Infinity)).reverse().slice(0, count);
   }
 
   // ---- pub/sub ------------------------------------------------------------------------------
@@ -599,105 +441,54 @@ export class MemoryRedis extends EventEmitter {
   }
 
   async subscribe(...channels: string[]): Promise<number> {
-    for (const c of channels.flat()) this.channels.add(c);
+    for (const channel of channels) this.channels.add(channel);
     return this.channels.size;
   }
 
   async unsubscribe(...channels: string[]): Promise<number> {
-    for (const c of channels.flat()) this.channels.delete(c);
+    for (const channel of channels) this.channels.delete(channel);
     return this.channels.size;
   }
+}
 
-  // ---- transactions -------------------------------------------------------------------------
+/** Every command of StoreCommands; the check below fails to compile when one is missing. */
+const COMMANDS = [
+  'del', 'exists', 'expire', 'pexpire', 'pttl', 'persist', 'type',
+  'get', 'set', 'incr', 'incrby',
+  'hset', 'hget', 'hmget', 'hgetall', 'hdel', 'hincrby',
+  'rpush', 'rpushx', 'rpop', 'llen', 'lindex', 'lrange', 'ltrim',
+  'zadd', 'zrem', 'zcard', 'zrange', 'zrevrange', 'zrevrangebyscore',
+  'xadd', 'xrange', 'xrevrange',
+  'releaseLock', 'extendLock', 'renewLock',
+] as const satisfies ReadonlyArray<keyof StoreCommands<false>>;
+const allCommandsListed: Exclude<keyof StoreCommands<false>, (typeof COMMANDS)[number]> extends never ? true : never = true;
+void allCommandsListed;
 
-  /** MULTI: queued commands run back to back with nothing interleaved (the process is single-threaded). */
-  multi(): MemoryPipeline {
-    return new MemoryPipeline(this);
-  }
+type Command = (...args: unknown[]) => Promise<unknown>;
 
-  /** A pipeline has the same shape; it is atomic here too, which only makes it safer. */
-  pipeline(): MemoryPipeline {
-    return new MemoryPipeline(this);
-  }
+/** multi() and pipeline() of the embedded store: commands queued, then run in one go. */
+class MemoryTransaction {
+  private readonly queue: Array<[Command, unknown[]]> = [];
 
-  /**
-   * Runs queued commands in order. Every command's effect happens synchronously when it is called
-   * (no command awaits before it changes data), so no other request can interleave: MULTI is atomic.
-   */
-  async runQueued(queue: Array<[string, unknown[]]>): Promise<Array<[Error | null, Reply]>> {
-    const pending = queue.map(([name, args]) => {
-      const fn = (this as unknown as Record<string, (...a: unknown[]) => Promise<Reply>>)[name];
-      return fn.apply(this, args);
-    });
-    const settled = await Promise.allSettled(pending);
-    return settled.map((r): [Error | null, Reply] =>
-      r.status === 'fulfilled' ? [null, r.value] : [r.reason as Error, null],
-    );
-  }
+  constructor(private readonly store: MemoryRedis) {}
 
-  /**
-   * MULTI … EXEC with replies as a Redis connection delivers them (transaction.ts execRaw): strings
-   * as Buffers, hashes as flat field/value lists, a failed command's error in its place.
-   */
-  async execRaw(commands: Array<[string, ...unknown[]]>): Promise<unknown[]> {
-    const results = await this.runQueued(commands.map(([name, ...args]): [string, unknown[]] => [name, args]));
-    return results.map(([error, value]) => error ?? toRaw(value));
-  }
-
-  /** Stops the expiry sweep; the data stays for any duplicate still open. */
-  shutdown(): void {
-    this.db.close();
+  async exec(): Promise<StoreReplies> {
+    // Every command takes effect when called, so this loop runs the queue without interleaving.
+    const settled = await Promise.allSettled(this.queue.map(([command, args]) => command.apply(this.store, args)));
+    return settled.map((r): [Error | null, unknown] => (r.status === 'fulfilled' ? [null, r.value] : [r.reason as Error, null]));
   }
 }
 
-function toRaw(value: Reply): Reply {
-  if (typeof value === 'string') return Buffer.from(value, 'utf8');
-  if (Array.isArray(value)) return value.map(toRaw);
-  if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value)) return Object.entries(value).flat().map(toRaw);
-  return value;
+for (const name of COMMANDS) {
+  const command = MemoryRedis.prototype[name] as Command;
+  Object.defineProperty(MemoryTransaction.prototype, name, {
+    value(this: { queue: Array<[Command, unknown[]]> }, ...args: unknown[]) {
+      this.queue.push([command, args]);
+      return this;
+    },
+  });
 }
 
-const QUEUEABLE = [
-  'get', 'set', 'del', 'exists', 'expire', 'pexpire', 'persist', 'ttl', 'pttl', 'incr', 'incrby',
-  'hset', 'hget', 'hmget', 'hgetall', 'hdel', 'hincrby', 'hexists',
-  'rpush', 'rpushx', 'lpush', 'lrange', 'lrangeBuffer', 'llen', 'lindex', 'lset', 'ltrim', 'rpop',
-  'zadd', 'zrem', 'zscore', 'zcard', 'zrange', 'zrevrange', 'zrangebyscore', 'zrevrangebyscore', 'zremrangebyscore',
-  'publish', 'xadd', 'xrange', 'xrevrange', 'nonoLockRelease', 'nonoLockRenew',
-] as const;
-
-type Queueable = (typeof QUEUEABLE)[number];
-
-export type MemoryPipeline = {
-  [K in Queueable]: (...args: Parameters<MemoryRedis[K]>) => MemoryPipeline;
-} & {
-  length: number;
-  exec(): Promise<Array<[Error | null, Reply]>>;
-};
-
-// eslint-disable-next-line @typescript-eslint/no-redeclare
-const MemoryPipeline = function (this: { queue: Array<[string, unknown[]]>; client: MemoryRedis }, client: MemoryRedis) {
-  this.queue = [];
-  this.client = client;
-} as unknown as new (client: MemoryRedis) => MemoryPipeline;
-
-for (const name of QUEUEABLE) {
-  (MemoryPipeline.prototype as Record<string, unknown>)[name] = function (
-    this: { queue: Array<[string, unknown[]]> },
-    ...args: unknown[]
-  ) {
-    this.queue.push([name, args]);
-    return this;
-  };
-}
-Object.defineProperty(MemoryPipeline.prototype, 'length', {
-  get(this: { queue: unknown[] }) {
-    return this.queue.length;
-  },
-});
-(MemoryPipeline.prototype as unknown as { exec: () => Promise<unknown> }).exec = function (this: {
-  queue: Array<[string, unknown[]]>;
-  client: MemoryRedis;
-}) {
-  // Pipelines run without yielding between commands, so a MULTI is atomic against other requests.
-  return this.client.runQueued(this.queue);
-};
+// The prototype loop above gives MemoryTransaction every queued command.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+interface MemoryTransaction extends StoreTransaction {}

@@ -68,6 +68,31 @@ export class RedisKeys {
     return `${this.prefix}:instance:${instanceId}`;
   }
 
+  /** HASH token id → JSON record of each of the identity's tokens (lets it list and revoke them). */
+  tokens(userId: string): string {
+    return `${this.user(userId)}:tokens`;
+  }
+
+  /** HASH token id → when the token was last used (ms), written at most about once a minute. */
+  tokenUse(userId: string): string {
+    return `${this.user(userId)}:token-use`;
+  }
+
+  /** Global: a user name (account or proxied) → the identity's id; SET NX keeps names unique. */
+  username(name: string): string {
+    return `${this.prefix}:username:${encodeURIComponent(name)}`;
+  }
+
+  /** Global: a pending OpenID Connect sign-in (PKCE verifier, nonce), for a few minutes. */
+  oidcState(state: string): string {
+    return `${this.prefix}:oidc-state:${state}`;
+  }
+
+  /** Global: sha256(issuer + subject) of an OpenID Connect user → the identity's id. */
+  oidcSubject(subjectHash: string): string {
+    return `${this.prefix}:oidc-sub:${subjectHash}`;
+  }
+
   token(tokenHash: string): string {
     return `${this.prefix}:token:${tokenHash}`;
   }

@@ -1,18 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import { MemoryRedis } from './memory-redis';
-import { REDIS_CLIENT, StoreClient } from './redis.constants';
+import { redisConfig, RedisConfig } from '../config/config';
+import { REDIS_CLIENT } from './redis.constants';
+import type { Store } from './store';
 
 @Injectable()
 export class RedisHealthIndicator {
   constructor(
-    @Inject(REDIS_CLIENT) private readonly client: StoreClient,
+    @Inject(REDIS_CLIENT) private readonly client: Store,
+    @Inject(redisConfig.KEY) private readonly config: RedisConfig,
     private readonly health: HealthIndicatorService,
   ) {}
 
   async check(key = 'redis'): Promise<HealthIndicatorResult> {
     const indicator = this.health.check(key);
-    if (this.client instanceof MemoryRedis) return indicator.up({ store: 'embedded' });
+    // Without REDIS_URL the module provides the embedded store, which is always there.
+    if (!this.config.url) return indicator.up({ store: 'embedded' });
     const started = Date.now();
     try {
       await Promise.race([

@@ -3,9 +3,12 @@ import { TerminusModule } from '@nestjs/terminus';
 import Redis from 'ioredis';
 import { redisConfig, RedisConfig } from '../config/config';
 import { MemoryRedis } from './memory-redis';
-import { REDIS_CLIENT, StoreClient } from './redis.constants';
+import { REDIS_CLIENT } from './redis.constants';
 import { RedisKeys } from './redis-keys';
 import { RedisHealthIndicator } from './redis.health';
+import type { Store } from './store';
+import { sendTransactionsWhenReady } from './ready-transactions';
+import { defineStoreScripts } from './store-scripts';
 
 const logger = new Logger('Redis');
 
@@ -26,6 +29,8 @@ export function createRedisClient(url: string): Redis {
     // and no caller depends on it: dependent commands are always awaited first).
     enableAutoPipelining: true,
   });
+  defineStoreScripts(client);
+  sendTransactionsWhenReady(client);
   let lastLogged = 0;
   client.on('error', (error: Error) => {
     // One line per few seconds while Redis is down, not one per retry.
@@ -38,7 +43,7 @@ export function createRedisClient(url: string): Redis {
   return client;
 }
 
-async function waitUntilReady(client: Redis, ms: number): Promise<void> {
+export async function waitUntilReady(client: Redis, ms: number): Promise<void> {
   if (client.status === 'ready') return;
   await new Promise<void>((resolve) => {
     const timer = setTimeout(done, ms);
@@ -60,7 +65,7 @@ async function waitUntilReady(client: Redis, ms: number): Promise<void> {
     {
       provide: REDIS_CLIENT,
       inject: [redisConfig.KEY],
-      useFactory: async (config: RedisConfig): Promise<StoreClient> => {
+      useFactory: async (config: RedisConfig): Promise<Store> => {
         if (!config.url) {
           logger.warn(
             'REDIS_URL is not set: using the EMBEDDED IN-PROCESS STORE. Sessions and messages live only as long as ' +
@@ -78,13 +83,9 @@ async function waitUntilReady(client: Redis, ms: number): Promise<void> {
   exports: [REDIS_CLIENT, RedisKeys, RedisHealthIndicator],
 })
 export class RedisModule implements OnApplicationShutdown {
-  constructor(@Inject(REDIS_CLIENT) private readonly client: StoreClient) {}
+  constructor(@Inject(REDIS_CLIENT) private readonly client: Store) {}
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.client instanceof MemoryRedis) {
-      this.client.shutdown();
-      return;
-    }
     try {
       await this.client.quit();
     } catch {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { LegacySessionClearedDto, LegacySessionCreateDto, LegacySessionCreatedDto, LegacySessionHistoryDto } from './dto/legacy-session.dto';
+import type { MessageDto } from './dto/message.dto';
 import { SessionsService } from './sessions.service';
 
 /** The v0 API returned the whole history; this many of the newest messages is where it stops. */
@@ -22,12 +23,12 @@ export class LegacySessionsService {
 
   async getLegacyHistory(userId: string, reference: string): Promise<LegacySessionHistoryDto> {
     const session = await this.sessions.resolveSessionReference(userId, reference);
-    const page = await this.sessions.listSessionMessages(userId, session.id, { limit: LEGACY_HISTORY_LIMIT });
+    const page = await this.sessions.messagePage(userId, session.id, LEGACY_HISTORY_LIMIT);
     return {
       session_id: session.id,
       user_id: session.display_name,
       persona: session.persona,
-      messages: page.messages,
+      messages: page.messages.map((json) => JSON.parse(json) as MessageDto),
       count: page.total,
     };
   }

@@ -1,4 +1,4 @@
-import type { RedisClient } from '../redis/redis.constants';
+import type { Store, StoreReplies } from '../redis/store';
 import type { RedisKeys } from '../redis/redis-keys';
 import type { SessionListPosition } from './cursor';
 import type { SessionPage } from './sessions.repository';
@@ -38,7 +38,7 @@ function pairs(flat: string[]): IndexEntry[] {
 /** Reads of the per-identity session index (part of the sessions repository; same keys). */
 export class SessionIndex {
   constructor(
-    private readonly redis: RedisClient,
+    private readonly redis: Store,
     private readonly keys: RedisKeys,
     private readonly ttlMs: number,
   ) {}
@@ -105,7 +105,7 @@ export class SessionIndex {
     // HMGET of the listed fields: values only, no field names to send, parse and turn into objects.
     const pipe = this.redis.pipeline();
     for (const { id } of entries) pipe.hmget(this.keys.session(userId, id), ...SESSION_FIELDS);
-    const results = (await pipe.exec()) ?? [];
+    const results: NonNullable<StoreReplies> = (await pipe.exec()) ?? [];
     return entries.map((entry, i) => {
       const [error, values] = results[i] ?? [];
       if (error) throw error;
@@ -126,7 +126,7 @@ export class SessionIndex {
       if (ids.length === 0) break;
       const pipe = this.redis.pipeline();
       for (const id of ids) pipe.hget(this.keys.session(userId, id), 'display_name');
-      const results = (await pipe.exec()) ?? [];
+      const results: NonNullable<StoreReplies> = (await pipe.exec()) ?? [];
       const at = results.findIndex(([error, value]) => !error && value === name);
       if (at >= 0) {
         await this.redis.hset(names, name, ids[at]);

@@ -90,7 +90,7 @@ export function decodeSession(
 
 /**
  * A message as stored: exactly the JSON the API returns for it (MessageDto: ISO created_at, no
- * absent fields), so a history page is the stored strings joined, with no parse per message.
+ * absent fields), so a history page is the stored texts joined, with no parse per message.
  */
 export function encodeMessage(message: StoredMessage): string {
   return JSON.stringify(mapMessage(message));
@@ -107,40 +107,15 @@ export function decodeMessages(raw: string[]): StoredMessage[] {
 }
 
 /**
- * Session hash field marking a session whose every message was stored in the API shape (all
- * sessions created since that format), so its history pages need no per-entry check.
+ * A stored entry as the API's JSON text (MessageDto), or null for the head marker and unreadable
+ * entries. Entries stored in the API shape are returned as they are (no parse); older ones, with
+ * created_at in ms, are converted.
  */
-export const MESSAGE_FORMAT_FIELD = 'message_format';
-export const API_SHAPED_MESSAGES = 'api';
-
-/**
- * The API JSON of each stored message as bytes, oldest first, without the head marker. Entries
- * written in the API shape pass through untouched (no decode, no parse); older entries (created_at
- * in ms) are converted. `allApiShaped`: the session is marked as holding only API-shaped entries.
- */
-export function messagesAsApiJson(raw: Buffer[], allApiShaped: boolean): Buffer[] {
-  const out: Buffer[] = [];
-  for (const entry of raw) {
-    if (entry.length === 0) continue; // HISTORY_HEAD
-    if (allApiShaped || isApiShaped(entry)) out.push(entry);
-    else {
-      const message = decodeMessage(entry.toString('utf8'));
-      if (message) out.push(Buffer.from(encodeMessage(message), 'utf8'));
-    }
-  }
-  return out;
-}
-
-const CREATED_AT_KEY = Buffer.from('"created_at":');
-
-/**
- * Cheap test for the API shape: created_at holds a string, not a number. Quotes inside string
- * values are escaped in JSON, so the key can only match the real field; the closing brace guards
- * against a truncated entry breaking the joined page.
- */
-function isApiShaped(entry: Buffer): boolean {
-  const at = entry.lastIndexOf(CREATED_AT_KEY);
-  return at > 0 && entry[at + CREATED_AT_KEY.length] === 0x22 /* " */ && entry[entry.length - 1] === 0x7d /* } */;
+export function messageJson(entry: string): string | null {
+  // `"created_at":"` cannot occur inside a JSON string value (its quotes would be escaped).
+  if (entry.includes('"created_at":"') && entry.endsWith('}')) return entry;
+  const message = decodeMessage(entry);
+  return message && encodeMessage(message);
 }
 
 function decodeMessage(text: string): StoredMessage | null {

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -8,17 +8,16 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { ErrorBody } from '../common/error-body';
-import { sendJsonText } from '../common/json-text';
 import { CurrentUser } from '../identity/current-user.decorator';
+import { RateLimit } from '../limits/limits.decorators';
 import type { Identity } from '../identity/identity.types';
 import { MessageListDto, MessageListQueryDto } from './dto/message.dto';
 import { SessionCreateDto, SessionDto, SessionListDto, SessionListQueryDto, SessionUpdateDto } from './dto/session.dto';
 import { SessionIdParam } from './session-id';
+import { SessionsService } from './sessions.service';
 
 const SESSION_NOT_FOUND_DOC = 'No such session among mine (also for malformed ids and other people\'s sessions)';
-import { SessionsService } from './sessions.service';
 
 @ApiTags('sessions')
 @ApiBearerAuth()
@@ -28,8 +27,14 @@ export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}
 
   @Post()
+  @RateLimit('sessions', 'sessions_per_identity')
   @ApiBadRequestResponse({ type: ErrorBody, description: 'Invalid body, query or cursor' })
-  @ApiOperation({ summary: 'Create a session (persona defaults to the catalogue default)' })
+  @ApiOperation({
+    summary: 'Create a session (persona defaults to the catalogue default)',
+    description:
+      'Creates an empty session owned by the caller. Unless pinned, it is removed after SESSION_TTL_SECONDS ' +
+      'without use; `expires_at` says when. Limited per identity (RATE_LIMIT_SESSIONS_PER_MINUTE) and by MAX_SESSIONS_PER_IDENTITY.',
+  })
   createSession(@CurrentUser() me: Identity, @Body() dto: SessionCreateDto): Promise<SessionDto> {
     return this.sessions.createSession(me.user_id, dto);
   }
@@ -46,7 +51,10 @@ export class SessionsController {
 
   @Get(':id')
   @ApiNotFoundResponse({ type: ErrorBody, description: SESSION_NOT_FOUND_DOC })
-  @ApiOperation({ summary: 'Get one of my sessions' })
+  @ApiOperation({
+    summary: 'Get one of my sessions',
+    description: 'Its name, persona, metadata, message count, pin and when it expires.',
+  })
   getSession(@CurrentUser() me: Identity, @SessionIdParam() id: string): Promise<SessionDto> {
     return this.sessions.describeSession(me.user_id, id);
   }
@@ -54,7 +62,10 @@ export class SessionsController {
   @Patch(':id')
   @ApiBadRequestResponse({ type: ErrorBody, description: 'Invalid body, query or cursor' })
   @ApiNotFoundResponse({ type: ErrorBody, description: SESSION_NOT_FOUND_DOC })
-  @ApiOperation({ summary: 'Rename a session, change its persona or metadata, pin or unpin it' })
+  @ApiOperation({
+    summary: 'Rename a session, change its persona or metadata, pin or unpin it',
+    description: 'Only the fields given change. A new persona applies to the answers that follow; the history keeps each message\'s persona.',
+  })
   updateSession(@CurrentUser() me: Identity, @SessionIdParam() id: string, @Body() dto: SessionUpdateDto): Promise<SessionDto> {
     return this.sessions.updateSession(me.user_id, id, dto);
   }
@@ -62,7 +73,10 @@ export class SessionsController {
   @Delete(':id')
   @ApiNotFoundResponse({ type: ErrorBody, description: SESSION_NOT_FOUND_DOC })
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a session and its history' })
+  @ApiOperation({
+    summary: 'Delete a session and its history',
+    description: 'Removes the session and every message in it at once; it cannot be restored.',
+  })
   deleteSession(@CurrentUser() me: Identity, @SessionIdParam() id: string): Promise<void> {
     return this.sessions.deleteSession(me.user_id, id);
   }
@@ -70,21 +84,23 @@ export class SessionsController {
   @Get(':id/messages')
   @ApiBadRequestResponse({ type: ErrorBody, description: 'Invalid body, query or cursor' })
   @ApiNotFoundResponse({ type: ErrorBody, description: SESSION_NOT_FOUND_DOC })
-  @ApiOperation({ summary: 'Read history: newest page first, oldest first within a page; `before` pages back' })
+  @ApiOperation({
+    summary: 'Read history: newest page first, oldest first within a page; `before` pages back',
+    description: 'Pass `next_cursor` back as `cursor` to read older messages; it is null once the oldest page is reached.',
+  })
   @ApiOkResponse({ type: MessageListDto })
-  async listSessionMessages(
-    @CurrentUser() me: Identity,
-    @SessionIdParam() id: string,
-    @Query() query: MessageListQueryDto,
-    @Res() res: Response,
-  ): Promise<void> {
-    // History is the hottest read: its JSON is assembled from the stored texts, so it skips Nest's serializer.
-    sendJsonText(res, await this.sessions.listSessionMessagesJson(me.user_id, id, query));
+  @Header('Content-Type', 'application/json; charset=utf-8')
+  listSessionMessages(@CurrentUser() me: Identity, @SessionIdParam() id: string, @Query() query: MessageListQueryDto): Promise<string> {
+    // MessageListDto already as JSON text (see SessionsService.listSessionMessages).
+    return this.sessions.listSessionMessages(me.user_id, id, query);
   }
 
   @Delete(':id/messages')
   @ApiNotFoundResponse({ type: ErrorBody, description: SESSION_NOT_FOUND_DOC })
-  @ApiOperation({ summary: 'Clear the history; the session stays' })
+  @ApiOperation({
+    summary: 'Clear the history; the session stays',
+    description: 'Removes every message; the session keeps its name, persona, metadata and pin. Returns the session.',
+  })
   clearSessionHistory(@CurrentUser() me: Identity, @SessionIdParam() id: string): Promise<SessionDto> {
     return this.sessions.clearSessionHistory(me.user_id, id);
   }

@@ -1,25 +1,16 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { sessionsConfig, SessionsConfig } from '../config/config';
-import { REDIS_CLIENT, RedisClient } from '../redis/redis.constants';
+import { REDIS_CLIENT } from '../redis/redis.constants';
 import { RedisKeys } from '../redis/redis-keys';
-import { Transaction } from '../redis/transaction';
+import { repliesOf, Store, StoreTransaction } from '../redis/store';
 import type { SessionListPosition } from './cursor';
 import { newSessionId, SESSION_NOT_FOUND } from './session-id';
 import type { MessageStore, StoredMessage, StoredSession } from './session.model';
-import {
-  API_SHAPED_MESSAGES,
-  decodeMessages,
-  decodeSession,
-  encodeMessage,
-  encodeSessionFields,
-  HISTORY_HEAD,
-  MESSAGE_FORMAT_FIELD,
-  messagesAsApiJson,
-  SessionFields,
-} from './session-record';
+import { decodeMessages, decodeSession, encodeMessage, encodeSessionFields, HISTORY_HEAD, messageJson, SessionFields } from './session-record';
 import { SessionIndex } from './session-index';
 
-/** Sessions whose last renewal is remembered; past this the memory starts over (renewing once more). */
+/** Sessions whose last renewal is remembered; the least recently renewed are forgotten first (and renew once more). */
 const MAX_RENEWALS_REMEMBERED = 10_000;
 
 export type NewSession = Pick<SessionFields, 'display_name' | 'persona' | 'metadata'>;
@@ -31,16 +22,13 @@ export interface SessionPage {
   next: SessionListPosition | null;
 }
 
-export interface MessagePage<M = StoredMessage> {
-  /** Oldest first. */
-  messages: M[];
+export interface MessagePage {
+  /** Each message as the API's JSON text (MessageDto), oldest first. */
+  messages: string[];
   total: number;
   /** List index of the oldest message returned, when older ones exist. */
   nextBefore: number | null;
 }
-
-/** A page of history with each message as the API's JSON (UTF-8 bytes). */
-export type MessageJsonPage = MessagePage<Buffer>;
 
 /**
  * Sessions and their messages in Redis (or the embedded store), per DESIGN.md "Redis data model":
@@ -55,16 +43,16 @@ export class SessionsRepository implements MessageStore {
   private readonly index: SessionIndex;
   /** Reads renew a session's TTL at most once per this interval; writes always renew. */
   private readonly readRenewIntervalMs: number;
-  /** When this process last renewed each session's TTL (hash key → ms), bounded. */
-  private readonly renewedAt = new Map<string, number>();
+  /** When this process last renewed each session's TTL (hash key → ms). */
+  private readonly renewedAt = new LRUCache<string, number>({ max: MAX_RENEWALS_REMEMBERED });
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
+    @Inject(REDIS_CLIENT) private readonly redis: Store,
     private readonly keys: RedisKeys,
     @Inject(sessionsConfig.KEY) config: SessionsConfig,
   ) {
     this.ttl = config.ttlSeconds;
-    this.readRenewIntervalMs = config.readRenewIntervalMs ?? Math.min(60_000, this.ttl * 10);
+    this.readRenewIntervalMs = config.readRenewIntervalMs;
     this.index = new SessionIndex(redis, keys, this.ttl * 1000);
   }
 
@@ -74,21 +62,21 @@ export class SessionsRepository implements MessageStore {
     const id = newSessionId();
     const fields: SessionFields = { ...input, created_at: now, last_activity: now, message_count: 0, pinned: false, touched_at: now };
     const [hash, list, names] = [this.keys.session(userId, id), this.keys.messages(userId, id), this.keys.sessionNames(userId)];
-    const tx = this.transaction()
-      .hset(hash, { ...encodeSessionFields(fields), [MESSAGE_FORMAT_FIELD]: API_SHAPED_MESSAGES })
+    const tx = this.redis.multi()
+      .hset(hash, encodeSessionFields(fields))
       .rpush(list, HISTORY_HEAD)
       .zadd(this.keys.sessionIndex(userId), now, id)
       .hset(names, input.display_name, id);
     if (this.ttl > 0) tx.expire(hash, this.ttl).expire(list, this.ttl).expire(names, this.ttl);
-    await tx.exec();
+    await this.run(tx);
     return decodeSession(userId, id, encodeSessionFields(fields), this.ttl * 1000)!;
   }
 
   /** The session, renewing its TTL (a read is activity), or null. One round trip. */
   async find(userId: string, id: string): Promise<StoredSession | null> {
-    const tx = this.transaction();
+    const tx = this.redis.multi();
     this.renewOnRead(tx, userId, id);
-    return this.stateAfter(await this.readBack(tx, userId, id).exec(), userId, id);
+    return this.stateAfter(await this.readBack(tx, userId, id), userId, id);
   }
 
   async update(userId: string, id: string, changes: SessionChanges): Promise<StoredSession | null> {
@@ -96,7 +84,7 @@ export class SessionsRepository implements MessageStore {
     const list = this.keys.messages(userId, id);
     // Checked first so that a missing id leaves no name-lookup entry behind.
     if ((await this.redis.exists(hash)) === 0) return null;
-    const tx = this.transaction();
+    const tx = this.redis.multi();
     const fields = encodeSessionFields(changes);
     if (Object.keys(fields).length > 0) tx.hset(hash, fields);
     if (changes.display_name !== undefined) {
@@ -107,27 +95,27 @@ export class SessionsRepository implements MessageStore {
     else if (changes.pinned === false && this.ttl > 0) {
       tx.expire(hash, this.ttl).expire(list, this.ttl).hset(hash, 'touched_at', String(Date.now()));
     } else this.renew(tx, userId, id);
-    return this.stateAfter(await this.readBack(tx, userId, id).exec(), userId, id);
+    return this.stateAfter(await this.readBack(tx, userId, id), userId, id);
   }
 
   /** Removes the session, its messages and its index entry; false when there was no session. */
   async delete(userId: string, id: string): Promise<boolean> {
-    const tx = this.transaction()
+    const tx = this.redis.multi()
       .del(this.keys.session(userId, id))
       .del(this.keys.messages(userId, id))
       .zrem(this.keys.sessionIndex(userId), id);
-    const [deleted] = await tx.exec();
+    const [deleted] = await this.run(tx);
     return deleted === 1;
   }
 
   /** Empties the history and keeps the session. */
   async clearMessages(userId: string, id: string, now = Date.now()): Promise<StoredSession | null> {
-    const tx = this.transaction()
+    const tx = this.redis.multi()
       .ltrim(this.keys.messages(userId, id), 0, 0)
       .hset(this.keys.session(userId, id), encodeSessionFields({ message_count: 0, last_activity: now }))
       .zadd(this.keys.sessionIndex(userId), now, id);
     this.renew(tx, userId, id, now);
-    return this.stateAfter(await this.readBack(tx, userId, id).exec(), userId, id);
+    return this.stateAfter(await this.readBack(tx, userId, id), userId, id);
   }
 
   /** A page of the identity's sessions, newest activity first. Cost depends on the page only. */
@@ -144,36 +132,20 @@ export class SessionsRepository implements MessageStore {
 
   /** A page of history, newest page first, oldest first within the page; null when no session. */
   async listMessages(userId: string, id: string, limit: number, before?: number): Promise<MessagePage | null> {
-    const page = await this.readMessagePage(userId, id, limit, before, false);
-    return page && { messages: decodeMessages(page.raw), total: page.total, nextBefore: page.nextBefore };
-  }
-
-  /**
-   * listMessages with each message as its API JSON bytes: stored that way, read as bytes, so
-   * nothing is decoded, parsed or encoded again on the way to the response.
-   */
-  async listMessageJson(userId: string, id: string, limit: number, before?: number): Promise<MessageJsonPage | null> {
-    const page = await this.readMessagePage(userId, id, limit, before, true);
-    return page && { messages: messagesAsApiJson(page.raw, page.apiShaped), total: page.total, nextBefore: page.nextBefore };
-  }
-
-  private async readMessagePage<B extends boolean>(userId: string, id: string, limit: number, before: number | undefined, asBytes: B) {
     const list = this.keys.messages(userId, id);
     // Index 0 is the head marker, so messages live at 1..llen-1 and `before` ≥ 1.
     const from = before === undefined ? -limit : Math.max(1, before - limit);
     const to = before === undefined ? -1 : before - 1;
-    const tx = this.transaction().llen(list);
-    if (asBytes) tx.lrangeBuffer(list, from, to);
-    else tx.lrange(list, from, to);
+    const tx = this.redis.multi().llen(list).lrange(list, from, to);
     this.renewOnRead(tx, userId, id);
-    const results = await this.readBack(tx, userId, id).exec();
+    const results = await this.readBack(tx, userId, id);
     if (!(await this.stateAfter(results, userId, id))) return null;
-    const [length, raw] = results as [number, B extends true ? Buffer[] : string[]];
+    const [length, raw] = results as [number, string[]];
     // The head marker (empty) can only be the list's first entry.
-    const withoutHead = raw.length > 0 && raw[0].length === 0 ? raw.length - 1 : raw.length;
+    const withoutHead = raw.length > 0 && raw[0] === HISTORY_HEAD ? raw.length - 1 : raw.length;
     const start = before === undefined ? length - withoutHead : from;
-    const apiShaped = (results[results.length - 1] as Record<string, string>)[MESSAGE_FORMAT_FIELD] === API_SHAPED_MESSAGES;
-    return { raw, apiShaped, total: Math.max(0, length - 1), nextBefore: withoutHead > 0 && start > 1 ? start : null };
+    const messages = raw.map(messageJson).filter((json): json is string => json !== null);
+    return { messages, total: Math.max(0, length - 1), nextBefore: withoutHead > 0 && start > 1 ? start : null };
   }
 
   async appendMessages(userId: string, sessionId: string, messages: StoredMessage[]): Promise<StoredSession> {
@@ -195,13 +167,14 @@ export class SessionsRepository implements MessageStore {
     const hash = this.keys.session(userId, sessionId);
     const list = this.keys.messages(userId, sessionId);
     const encoded = messages.map(encodeMessage);
-    const tx = this.transaction()
+    const tx = this.redis
+      .multi()
       .rpushx(list, ...encoded)
       .hincrby(hash, 'message_count', messages.length)
       .zadd(this.keys.sessionIndex(userId), now, sessionId);
     this.renew(tx, userId, sessionId, now, { last_activity: String(now) });
     if (readLimit > 0) tx.lrange(list, -readLimit, -1);
-    const results = await this.readBack(tx, userId, sessionId).exec();
+    const results = await this.readBack(tx, userId, sessionId);
     const session = await this.stateAfter(results, userId, sessionId);
     if (!session) throw new NotFoundException(SESSION_NOT_FOUND);
     if (results[0] === 0) {
@@ -214,9 +187,9 @@ export class SessionsRepository implements MessageStore {
 
   async recentMessages(userId: string, sessionId: string, limit: number): Promise<StoredMessage[]> {
     if (limit <= 0) return [];
-    const tx = this.transaction().lrange(this.keys.messages(userId, sessionId), -limit, -1);
+    const tx = this.redis.multi().lrange(this.keys.messages(userId, sessionId), -limit, -1);
     this.renewOnRead(tx, userId, sessionId);
-    const results = await this.readBack(tx, userId, sessionId).exec();
+    const results = await this.readBack(tx, userId, sessionId);
     if (!(await this.stateAfter(results, userId, sessionId))) return [];
     return decodeMessages(results[0] as string[]);
   }
@@ -227,9 +200,9 @@ export class SessionsRepository implements MessageStore {
     if (last === null || last === HISTORY_HEAD) return null;
     const [message] = decodeMessages([last]);
     if (message?.role !== 'assistant') return null;
-    const tx = this.transaction().rpop(list).hincrby(this.keys.session(userId, sessionId), 'message_count', -1);
+    const tx = this.redis.multi().rpop(list).hincrby(this.keys.session(userId, sessionId), 'message_count', -1);
     this.renew(tx, userId, sessionId);
-    const results = await this.readBack(tx, userId, sessionId).exec();
+    const results = await this.readBack(tx, userId, sessionId);
     const session = await this.stateAfter(results, userId, sessionId);
     if (results[0] === last) return session ? message : null;
     // Another write got in between: give back what was taken instead of the expected message.
@@ -243,14 +216,14 @@ export class SessionsRepository implements MessageStore {
    * Sliding TTL: renew the hash and list only where a TTL is set (`XX`: a pinned, PERSISTed session
    * keeps none), and note when, so listings can show expires_at without asking for each TTL.
    */
-  private renew(tx: Transaction, userId: string, id: string, now = Date.now(), alsoSet?: Record<string, string>): void {
+  private renew(tx: StoreTransaction, userId: string, id: string, now = Date.now(), alsoSet?: Record<string, string>): void {
     const hash = this.keys.session(userId, id);
     // Fields the caller writes anyway go in the same HSET (one command fewer per write).
     if (this.ttl <= 0) {
       if (alsoSet) tx.hset(hash, alsoSet);
       return;
     }
-    this.noteRenewal(hash, now);
+    this.renewedAt.set(hash, now);
     tx.hset(hash, { ...alsoSet, touched_at: String(now) })
       .expire(hash, this.ttl, 'XX')
       .expire(this.keys.messages(userId, id), this.ttl, 'XX');
@@ -261,28 +234,21 @@ export class SessionsRepository implements MessageStore {
    * ago: the expiry moves at most that interval less far out and stays consistent with the stored
    * touched_at, and a busy session's reads stop writing to Redis on every request.
    */
-  private renewOnRead(tx: Transaction, userId: string, id: string): void {
+  private renewOnRead(tx: StoreTransaction, userId: string, id: string): void {
     const now = Date.now();
     const last = this.renewedAt.get(this.keys.session(userId, id));
     if (last !== undefined && now - last >= 0 && now - last < this.readRenewIntervalMs) return;
     this.renew(tx, userId, id, now);
   }
 
-  private noteRenewal(hash: string, now: number): void {
-    if (this.renewedAt.size >= MAX_RENEWALS_REMEMBERED) this.renewedAt.clear();
-    this.renewedAt.set(hash, now);
+  /** Runs a MULTI: every command's reply in order; the first failure is thrown. */
+  private async run(tx: StoreTransaction): Promise<unknown[]> {
+    return repliesOf(await tx.exec());
   }
 
-  /**
-   * A MULTI on the store. Transaction rather than ioredis' multi(): the same commands and replies
-   * without a Pipeline object per call (see execRaw).
-   */
-  private transaction(): Transaction {
-    return new Transaction(this.redis);
-  }
-
-  private readBack(tx: Transaction, userId: string, id: string): Transaction {
-    return tx.hgetall(this.keys.session(userId, id));
+  /** Ends the MULTI by reading the session's hash back (the last reply), and runs it. */
+  private readBack(tx: StoreTransaction, userId: string, id: string): Promise<unknown[]> {
+    return this.run(tx.hgetall(this.keys.session(userId, id)));
   }
 
   /**
@@ -293,16 +259,16 @@ export class SessionsRepository implements MessageStore {
     const hash = results[results.length - 1] as Record<string, string>;
     const session = decodeSession(userId, id, hash, this.ttl * 1000);
     if (!session && Object.keys(hash ?? {}).length > 0) {
-      await this.transaction().del(this.keys.session(userId, id)).zrem(this.keys.sessionIndex(userId), id).exec();
+      await this.run(this.redis.multi().del(this.keys.session(userId, id)).zrem(this.keys.sessionIndex(userId), id));
     }
     return session;
   }
 
   /** The list vanished while the hash stayed (e.g. evicted under memory pressure): start it again. */
   private async restoreList(list: string, encoded: string[], session: StoredSession): Promise<void> {
-    const tx = this.transaction().rpush(list, HISTORY_HEAD, ...encoded);
+    const tx = this.redis.multi().rpush(list, HISTORY_HEAD, ...encoded);
     if (session.expires_at !== null) tx.pexpire(list, Math.max(1, session.expires_at - Date.now()));
-    await tx.exec();
+    await this.run(tx);
   }
 
   private async giveBack(userId: string, sessionId: string, popped: string, session: StoredSession): Promise<void> {

@@ -1,13 +1,12 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
-import { joinJson } from '../common/json-text';
 import { LiveEventsService } from '../events/live-events.service';
 import { PersonasService } from '../personas/personas.service';
 import { decodeMessageCursor, decodeSessionCursor, encodeMessageCursor, encodeSessionCursor } from './cursor';
-import { mapMessage, MessageListDto, MessageListQueryDto } from './dto/message.dto';
+import { MessageListQueryDto } from './dto/message.dto';
 import { mapSession, SessionCreateDto, SessionDto, SessionListDto, SessionListQueryDto, SessionUpdateDto } from './dto/session.dto';
 import { isSessionId, SESSION_NOT_FOUND } from './session-id';
 import type { StoredSession } from './session.model';
-import { SessionChanges, SessionsRepository } from './sessions.repository';
+import { MessagePage, SessionChanges, SessionsRepository } from './sessions.repository';
 
 export const DEFAULT_PAGE_SIZE = 50;
 
@@ -96,27 +95,20 @@ export class SessionsService {
     return session;
   }
 
-  async listSessionMessages(userId: string, sessionId: string, query: MessageListQueryDto): Promise<MessageListDto> {
+  /**
+   * A page of history as MessageListDto's JSON text: messages are stored as their API JSON, so the
+   * page is their texts joined, with no parse and serialize per message (history is the hottest read).
+   */
+  async listSessionMessages(userId: string, sessionId: string, query: MessageListQueryDto): Promise<string> {
     const before = query.before === undefined ? undefined : decodeMessageCursor(query.before);
-    const page = await this.sessions.listMessages(userId, sessionId, query.limit ?? DEFAULT_PAGE_SIZE, before);
-    if (!page) throw new NotFoundException(SESSION_NOT_FOUND);
-    return {
-      messages: page.messages.map(mapMessage),
-      next_cursor: page.nextBefore === null ? null : encodeMessageCursor(page.nextBefore),
-      total: page.total,
-    };
+    const page = await this.messagePage(userId, sessionId, query.limit ?? DEFAULT_PAGE_SIZE, before);
+    const cursor = page.nextBefore === null ? null : encodeMessageCursor(page.nextBefore);
+    return `{"messages":[${page.messages.join(',')}],"next_cursor":${JSON.stringify(cursor)},"total":${page.total}}`;
   }
 
-  /**
-   * listSessionMessages as the response's JSON bytes (MessageListDto): messages are stored in their
-   * API shape, so the page is their stored bytes joined, with no parse and re-serialize per message.
-   */
-  async listSessionMessagesJson(userId: string, sessionId: string, query: MessageListQueryDto): Promise<Buffer> {
-    const before = query.before === undefined ? undefined : decodeMessageCursor(query.before);
-    const page = await this.sessions.listMessageJson(userId, sessionId, query.limit ?? DEFAULT_PAGE_SIZE, before);
-    if (!page) throw new NotFoundException(SESSION_NOT_FOUND);
-    const cursor = page.nextBefore === null ? null : encodeMessageCursor(page.nextBefore);
-    return joinJson('{"messages":[', page.messages, `],"next_cursor":${JSON.stringify(cursor)},"total":${page.total}}`);
+  /** A page of history (messages as API JSON texts), or 404. */
+  async messagePage(userId: string, sessionId: string, limit: number, before?: number): Promise<MessagePage> {
+    return this.found(await this.sessions.listMessages(userId, sessionId, limit, before));
   }
 
   /** v0 API: `{id}` is a session id or the display name of one of the caller's sessions. */
@@ -131,8 +123,8 @@ export class SessionsService {
     return this.found(id === null ? null : await this.sessions.find(userId, id));
   }
 
-  private found(session: StoredSession | null): StoredSession {
-    if (!session) throw new NotFoundException(SESSION_NOT_FOUND);
-    return session;
+  private found<T>(found: T | null): T {
+    if (!found) throw new NotFoundException(SESSION_NOT_FOUND);
+    return found;
   }
 }

@@ -28,11 +28,9 @@ describe('seed workflow in the browser', () => {
 
   afterEach(() => expect(errors).toEqual([]));
 
-  it('opens with a guest identity and a first session, ready to type within a second', async () => {
-    const started = Date.now();
+  // How fast it gets ready is measured by npm run bench:client (first visit, ready to type).
+  it('opens with a guest identity and a first session, ready to type', async () => {
     await openApp(page, stack.url);
-    const readyMs = Date.now() - started;
-    expect(readyMs).toBeLessThan(1000);
     const header = await headerText(page);
     expect(header).toContain('nono-chat');
     expect(header).toMatch(/guest u_\S+/);

@@ -30,6 +30,11 @@ export async function startTestApp(
     OPENAI_API_KEY: undefined,
     OPENAI_BASE_URL: undefined,
     OPENAI_MODEL: undefined,
+    // Tests create identities and sessions far faster than people do; test/limits-* turn limits on.
+    RATE_LIMIT_GUEST_PER_MINUTE: '0',
+    RATE_LIMIT_LOGIN_PER_MINUTE: '0',
+    RATE_LIMIT_MESSAGES_PER_MINUTE: '0',
+    RATE_LIMIT_SESSIONS_PER_MINUTE: '0',
     ...env,
   };
   const saved: Record<string, string | undefined> = {};

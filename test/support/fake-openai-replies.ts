@@ -36,6 +36,8 @@ export interface FakeReply {
   /** Wait between content chunks. */
   chunkDelayMs?: number;
   fault?: FakeFault;
+  /** Answer with this redirect status (301, 302, 303, 307, 308) and Location header instead. */
+  redirect?: { status: number; location: string };
   /** For mid-stream faults: how many content chunks go out first (default 2). */
   faultAfterChunks?: number;
 }

@@ -130,6 +130,10 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     if (reply.headersDelayMs) await sleep(reply.headersDelayMs);
     if (reply.fault === 'hang') return; // connection accepted, nothing ever sent
     if (res.destroyed) return;
+    if (reply.redirect) {
+      res.writeHead(reply.redirect.status, { Location: reply.redirect.location, 'Content-Length': 0 });
+      return void res.end();
+    }
     if (reply.status && reply.status >= 400) {
       const [type, code] = reply.status === 429 ? ['rate_limit_exceeded', 'rate_limit_exceeded'] : ['api_error', null];
       const message = reply.errorMessage ?? defaultErrorMessage(reply.status, body.model);

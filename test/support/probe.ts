@@ -1,7 +1,8 @@
 import { Body, Controller, Get, Inject, Module, Post } from '@nestjs/common';
 import { IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
 import { Public } from '../../server/identity/public.decorator';
-import { REDIS_CLIENT, StoreClient } from '../../server/redis/redis.constants';
+import { REDIS_CLIENT } from '../../server/redis/redis.constants';
+import type { Store } from '../../server/redis/store';
 
 export class ProbeBody {
   @IsString()
@@ -21,7 +22,7 @@ export class ProbeBody {
 @Public()
 @Controller('api/probe')
 export class ProbeController {
-  constructor(@Inject(REDIS_CLIENT) private readonly store: StoreClient) {}
+  constructor(@Inject(REDIS_CLIENT) private readonly store: Store) {}
 
   @Get('boom')
   failUnexpectedly(): never {

@@ -1,24 +1,31 @@
-import { ChangeDetectionStrategy, Component, Injector, afterNextRender, inject, viewChild } from '@angular/core';
+import { ChangeDetectionStrategy, Component, Injector, afterNextRender, effect, inject, viewChild } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { ChatPanel } from './chat/chat-panel';
 import { problemOf } from './core/api-error';
 import { NewSession } from './core/api-types';
+import { IDENTITY_LOST_MESSAGE } from './core/identity-store';
 import { AppHeader } from './header/app-header';
+import { SignIn } from './account/sign-in';
+import { AccountAction } from './account/account-dialog';
+import { AuthState } from './state/auth-state';
 import { SessionState } from './state/session-state';
 
 const loadDialogs = () => import('./sessions/session-dialogs');
+const loadAccountDialogs = () => import('./account/account-dialogs');
 
 /** The page: header + conversation. Opens the dialogs and acts on what they return. */
 @Component({
   selector: 'nono-root',
-  imports: [AppHeader, ChatPanel, MatButtonModule, MatProgressBarModule],
+  imports: [AppHeader, ChatPanel, SignIn, MatButtonModule, MatProgressBarModule],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './app.html',
   styleUrl: './app.scss',
 })
 export class App {
   protected readonly state = inject(SessionState);
+  protected readonly identityLostMessage = IDENTITY_LOST_MESSAGE;
+  protected readonly auth = inject(AuthState);
   private readonly injector = inject(Injector);
   private readonly chat = viewChild(ChatPanel);
 
@@ -26,6 +33,9 @@ export class App {
     void this.state.start();
     // Fetch the dialogs' code once the page is up, so the first click opens them at once.
     afterNextRender(() => setTimeout(() => void loadDialogs(), 1500));
+    effect(() => {
+      if (this.auth.signIn()) void loadDialogs().then((dialogs) => dialogs.closeAllDialogs(this.injector));
+    });
   }
 
   protected async openNewSession(): Promise<void> {
@@ -38,6 +48,34 @@ export class App {
   protected async openSessions(): Promise<void> {
     const dialogs = await loadDialogs();
     dialogs.openSessionsDialog(this.injector).subscribe((sessionId) => sessionId && void this.switchTo(sessionId));
+  }
+
+  protected async openAccount(): Promise<void> {
+    const auth = this.auth;
+    const data = { name: auth.displayName(), guest: auth.isGuest(), guestCanRegister: auth.guestCanRegister(), canSignOut: auth.canSignOut() };
+    (await loadAccountDialogs()).openAccountDialog(this.injector, data).subscribe((action) => action && void this.onAccount(action));
+  }
+
+  /** Signed in, registered, chose to be a guest, or went back: (re)open my sessions. */
+  protected signedIn(): void {
+    void this.state.start();
+  }
+
+  private async onAccount(action: AccountAction): Promise<void> {
+    if (action === 'tokens') (await loadAccountDialogs()).openApiTokensDialog(this.injector);
+    else if (action === 'register') this.auth.startRegistration();
+    else await this.signOut(action === 'sign-out-everywhere');
+  }
+
+  /** Back to the sign-in screen (accounts) or on as a new guest (guest mode). */
+  private async signOut(everywhere: boolean): Promise<void> {
+    try {
+      await this.auth.signOut(everywhere);
+    } catch (error) {
+      await this.notify(`You are still signed in: ${problemOf(error).message}`);
+      return;
+    }
+    await this.state.start();
   }
 
   private async create(input: NewSession): Promise<void> {

@@ -27,7 +27,7 @@ export class ChatErrorEventDto {
   @ApiProperty({ example: 'Bad Gateway' })
   error: string;
 
-  @ApiProperty({ example: 'The model provider rejected the API key (check OPENAI_API_KEY).' })
+  @ApiProperty({ example: 'The model service is not reachable right now; try again in a minute. If it keeps happening, tell the administrator.' })
   message: string;
 
   /** The failed turn as stored in the history (offer "retry" = regenerate); null when nothing was stored. */

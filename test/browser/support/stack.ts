@@ -46,6 +46,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     REDIS_URL: TEST_REDIS_URL,
     REDIS_KEY_PREFIX: prefix,
     CLIENT_DIR,
+    // The rate limits have their own API tests; browser tests send as fast as a script can.
+    RATE_LIMIT_MESSAGES_PER_MINUTE: '0',
+    RATE_LIMIT_SESSIONS_PER_MINUTE: '0',
     ...(fake ? { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'test-key', OPENAI_MODEL: 'fake-model' } : {}),
     ...options.env,
   };

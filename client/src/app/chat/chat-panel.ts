@@ -17,9 +17,9 @@ import { MessageList } from './message-list';
       <div class="banner" role="alert">
         <nono-icon name="warning" />
         <div>
-          <strong>No model is configured.</strong>
+          <strong>Chat is not available.</strong>
           <span class="problem">{{ problem }}</span>
-          <span class="hint">Set it in the server's environment (see config/.env.example), restart, then press Retry.</span>
+          <span class="hint">Once it is set up, press Retry to send your message.</span>
         </div>
       </div>
     }

@@ -57,6 +57,36 @@ describe('renderMarkdown', () => {
     expect(link?.getAttribute('rel')).toContain('noopener');
   });
 
+  it('shows a remote image as a link, so the page never requests it', () => {
+    const host = dom(renderMarkdown('See ![the chart](https://evil.example/c.png?q=secret) and ![](//evil.example/x.png)'));
+    expect(host.querySelector('img')).toBeNull();
+    const links = Array.from(host.querySelectorAll('a'));
+    expect(links.map((a) => [a.textContent, a.getAttribute('href')])).toEqual([
+      ['the chart', 'https://evil.example/c.png?q=secret'],
+      ['//evil.example/x.png', '//evil.example/x.png'],
+    ]);
+    expect(links[0].getAttribute('rel')).toContain('noreferrer');
+  });
+
+  it('keeps images from the page\'s own origin and inline data: images', () => {
+    const pixel = 'data:image/png;base64,iVBORw0KGgo=';
+    const host = dom(renderMarkdown(`![logo](/assets/logo.png) ![same](${location.origin}/a.png) ![dot](${pixel})`));
+    const images = Array.from(host.querySelectorAll('img'));
+    expect(images.map((img) => [img.getAttribute('alt'), img.getAttribute('src')])).toEqual([
+      ['logo', '/assets/logo.png'],
+      ['same', `${location.origin}/a.png`],
+      ['dot', pixel],
+    ]);
+    expect(host.querySelector('a')).toBeNull();
+  });
+
+  it('strips the address of a remote image from any HTML that reaches the page', () => {
+    const host = dom(sanitizeHtml('<img src="https://evil.example/x.png" alt="x"><img srcset="https://evil.example/y.png 2x" src="/ok.png">'));
+    const images = Array.from(host.querySelectorAll('img'));
+    expect(images.map((img) => img.getAttribute('src'))).toEqual([null, '/ok.png']);
+    expect(images[1].getAttribute('srcset')).toBeNull();
+  });
+
   it('sanitizes any HTML that reaches the page: scripts, handlers, javascript: URLs, forms, styles', () => {
     const host = dom(
       sanitizeHtml(

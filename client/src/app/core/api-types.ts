@@ -16,3 +16,10 @@ export type { ChatErrorEventDto as ChatErrorEvent } from '../api/models/chat-err
 
 /** The error body every failing route answers with. */
 export type ApiErrorBody = ErrorBody;
+export type { AuthSettingsDto as AuthSettings } from '../api/models/auth-settings-dto';
+export type { SignedInDto as SignedIn } from '../api/models/signed-in-dto';
+export type { IdentityDto as Me } from '../api/models/identity-dto';
+export type { IdentityKind } from '../api/models/identity-kind';
+export type { ApiTokenDto as ApiToken } from '../api/models/api-token-dto';
+export type { ApiTokenCreatedDto as ApiTokenCreated } from '../api/models/api-token-created-dto';
+export type { ApiTokenCreateDto as NewApiToken } from '../api/models/api-token-create-dto';

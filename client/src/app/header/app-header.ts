@@ -1,12 +1,13 @@
-import { ChangeDetectionStrategy, Component, inject, output } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, inject, output } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatToolbarModule } from '@angular/material/toolbar';
 import { IdentityStore } from '../core/identity-store';
 import { ThemeService } from '../core/theme';
 import { Icon } from '../shared/icon';
+import { AuthState } from '../state/auth-state';
 import { SessionState } from '../state/session-state';
 
-/** Product name, the open session, who I am, and the New / Sessions / theme controls. */
+/** Product name, who I am (opens the account dialog), the open session, and the New / Sessions / theme controls. */
 @Component({
   selector: 'nono-app-header',
   imports: [MatToolbarModule, MatButtonModule, Icon],
@@ -18,7 +19,12 @@ export class AppHeader {
   protected readonly state = inject(SessionState);
   protected readonly identity = inject(IdentityStore);
   protected readonly theme = inject(ThemeService);
+  protected readonly auth = inject(AuthState);
+  /** Session controls work once a session is open and no sign-in screen covers the app. */
+  protected readonly ready = computed(() => this.state.phase() === 'ready' && !this.auth.signIn());
 
   readonly newSession = output<void>();
   readonly showSessions = output<void>();
+  readonly showAccount = output<void>();
+  readonly createAccount = output<void>();
 }

@@ -34,3 +34,8 @@ export function openSessionsDialog(injector: Injector): Observable<string | unde
 export function notify(injector: Injector, message: string): void {
   injector.get(MatSnackBar).open(message, 'Close', { duration: 8000 });
 }
+
+/** The sign-in screen replaces the app: nothing opened before stays on top of it. */
+export function closeAllDialogs(injector: Injector): void {
+  injector.get(MatDialog).closeAll();
+}

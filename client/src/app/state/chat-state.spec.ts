@@ -125,13 +125,13 @@ describe('ChatState', () => {
     expect(chat.messages().map((m) => m.content)).toEqual(['Fail please', 'Better']);
   });
 
-  it('names the missing setting when no model is configured, and keeps the message to resend', async () => {
+  it('shows the server\'s words when chat is not set up, and keeps the message to resend', async () => {
     await openSession();
-    fetchMock.mockResolvedValueOnce(refusal(503, 'No model is configured: set OPENAI_MODEL (and OPENAI_API_KEY).'));
+    fetchMock.mockResolvedValueOnce(refusal(503, 'Chat is not set up on this server yet. Tell the administrator; nothing was sent or stored.'));
     const sending = chat.send('Anyone there?');
     await answerRefresh();
     await sending;
-    expect(chat.modelProblem()).toContain('OPENAI_MODEL');
+    expect(chat.modelProblem()).toContain('Tell the administrator');
     expect(chat.messages()).toHaveLength(1);
     expect(chat.messages()[0]).toMatchObject({ content: 'Anyone there?', unsent: true, error: { status: 503 } });
 

@@ -204,11 +204,14 @@ export class ChatState {
     this.draftState.set({ ...this.blank('assistant'), persona: this.sessions.current()?.persona });
     const url = `${this.config.rootUrl}/api/sessions/${encodeURIComponent(sessionId)}/${action}`;
     let ended = false;
+    const token = this.identity.token();
     try {
-      await postEventStream(url, this.identity.token(), body, turn.controller.signal, (event) => {
+      await postEventStream(url, token, body, turn.controller.signal, (event) => {
         if (this.turn === turn) ended = this.apply(turn, event) || ended;
       }, { 'Idempotency-Key': idempotencyKey });
     } catch (error) {
+      // Streams go through fetch, not the interceptor: a refused token is noted here.
+      if (error instanceof StreamRefusedError && error.status === 401 && token) this.identity.markLost(token);
       // Refused before the answer started (nothing received yet): say why.
       if (this.turn === turn && !turn.accepted) {
         this.refused(turn, error);
@@ -278,14 +281,16 @@ export class ChatState {
     let ended = false;
     for (let attempt = 0; attempt <= retries && !ended && this.turn === turn; attempt++) {
       const headers: Record<string, string> = turn.lastEventId ? { 'Last-Event-ID': turn.lastEventId } : {};
+      const token = this.identity.token();
       try {
-        const running = await getEventStream(url, this.identity.token(), turn.controller.signal, (event) => {
+        const running = await getEventStream(url, token, turn.controller.signal, (event) => {
           if (this.turn === turn) ended = this.apply(turn, event) || ended;
         }, headers);
         if (!running) return false;
         if (ended) return true;
       } catch (error) {
         if (turn.controller.signal.aborted) return ended;
+        if (error instanceof StreamRefusedError && error.status === 401 && token) this.identity.markLost(token);
         if (error instanceof StreamRefusedError && error.status < 500) return false;
       }
       if (turn.lookingOnly && turn.lastEventId !== undefined) turn.lookingOnly = false;
@@ -322,8 +327,8 @@ export class ChatState {
     if (turn.controller.signal.aborted) return;
     this.noteModelProblem(problem);
     if (turn.localUserId) {
-      // The banner spells out the missing setting; the message only needs to say why it waits.
-      const shown = isModelNotConfigured(problem) ? { ...problem, message: 'Not sent: no model is configured (see above).' } : problem;
+      // The banner says what to do; the message only needs to say why it waits.
+      const shown = isModelNotConfigured(problem) ? { ...problem, message: 'Not sent: chat is not set up yet (see above).' } : problem;
       this.messagesState.update((list) => list.map((m) => (m.id === turn.localUserId ? { ...m, unsent: true, error: shown } : m)));
     } else {
       this.noticeState.set(problem.message);

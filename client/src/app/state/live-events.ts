@@ -2,7 +2,7 @@ import { Injectable, effect, inject, untracked } from '@angular/core';
 import { ApiConfiguration } from '../api/api-configuration';
 import { Message, Session } from '../core/api-types';
 import { IdentityStore } from '../core/identity-store';
-import { getEventStream, SseEvent } from './sse';
+import { getEventStream, SseEvent, StreamRefusedError } from './sse';
 
 /** What GET /api/events announces (LiveEventDto). */
 export interface LiveEvent {
@@ -60,8 +60,9 @@ export class LiveEvents {
           attempt = 0;
           this.dispatch(event);
         });
-      } catch {
-        // Dropped or refused: try again below.
+      } catch (error) {
+        // A refused token is noted (the app then asks what to do); anything else is tried again below.
+        if (error instanceof StreamRefusedError && error.status === 401) return this.identity.markLost(token);
       }
       if (controller.signal.aborted) return;
       await new Promise((resolve) => setTimeout(resolve, RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]));

@@ -4,13 +4,14 @@ import { provideZonelessChangeDetection } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { authInterceptor } from '../core/auth.interceptor';
 import { STORAGE_KEYS } from '../core/browser-storage';
-import { IdentityStore } from '../core/identity-store';
+import { IDENTITY_LOST_MESSAGE, IdentityStore } from '../core/identity-store';
 import { aMessage, aSession } from '../testing/fixtures';
 import { errorBody, nextRequest, settle } from '../testing/http';
 import { PERSONAS } from '../testing/test-setup';
 import { SessionState } from './session-state';
 
 const CATALOGUE = { personas: PERSONAS, default_persona: 'default' };
+const GUEST_MODE = { mode: 'guest', registration: 'open', guests_allowed: true, oidc: false };
 
 describe('SessionState', () => {
   let http: HttpTestingController;
@@ -22,6 +23,8 @@ describe('SessionState', () => {
     });
     http = TestBed.inject(HttpTestingController);
     state = TestBed.inject(SessionState);
+    // Start-up first asks how this server signs people in: the default, guest mode.
+    void nextRequest(http, 'GET', '/api/auth/config').then((r) => r.flush(GUEST_MODE), () => undefined);
   }
 
   function remember(token: string, sessionId?: string): void {
@@ -73,7 +76,8 @@ describe('SessionState', () => {
     expect(state.takePrefetchedHistory(session.session_id)).toBeNull();
   });
 
-  it('gets a new identity and a new session when the stored token is rejected', async () => {
+  /** Starts with a stored token the server answers 401 to, on every request of the resume. */
+  async function startRefused(): Promise<Promise<void>> {
     remember('tok-revoked', 's_gone');
     boot();
     const started = state.start();
@@ -82,15 +86,76 @@ describe('SessionState', () => {
     (await nextRequest(http, 'GET', '/api/personas')).flush(body, init);
     (await nextRequest(http, 'GET', '/api/sessions/s_gone')).flush(body, init);
     (await nextRequest(http, 'GET', '/api/sessions/s_gone/messages')).flush(body, init);
+    return started;
+  }
+
+  it('says the server no longer knows the stored identity instead of silently starting over', async () => {
+    await (await startRefused());
+    await settle();
+    http.expectNone((r) => r.url === '/api/auth/guest');
+
+    expect(state.phase()).toBe('lost');
+    expect(state.identityLost()).toBe(true);
+    expect(IDENTITY_LOST_MESSAGE).toBe('This server no longer knows your identity — it may have been reset.');
+    // Kept until the person chooses, in case the server's data comes back.
+    expect(TestBed.inject(IdentityStore).token()).toBe('tok-revoked');
+    expect(localStorage.getItem(STORAGE_KEYS.session)).toBe('s_gone');
+  });
+
+  it('starts fresh with a new guest identity and session when the person chooses to', async () => {
+    await (await startRefused());
+    const restarted = state.startOver();
     (await nextRequest(http, 'POST', '/api/auth/guest')).flush({ user_id: 'u_fresh', token: 'tok-fresh' });
-    (await nextRequest(http, 'GET', '/api/personas')).flush(CATALOGUE);
+    const personas = await nextRequest(http, 'GET', '/api/personas');
+    expect(personas.request.headers.get('Authorization')).toBe('Bearer tok-fresh');
+    personas.flush(CATALOGUE);
     const session = aSession();
     (await nextRequest(http, 'POST', '/api/sessions')).flush(session);
-    await started;
+    await restarted;
 
     expect(state.phase()).toBe('ready');
+    expect(state.identityLost()).toBe(false);
     expect(TestBed.inject(IdentityStore).token()).toBe('tok-fresh');
     expect(state.currentId()).toBe(session.session_id);
+  });
+
+  it('can try the same identity again, and reopens it when the server knows it again', async () => {
+    await (await startRefused());
+    const retried = state.retryIdentity();
+    const me = await nextRequest(http, 'GET', '/api/me');
+    expect(me.request.headers.get('Authorization')).toBe('Bearer tok-revoked');
+    me.flush({ user_id: 'u_old', created_at: new Date().toISOString() });
+    (await nextRequest(http, 'GET', '/api/personas')).flush(CATALOGUE);
+    const session = aSession({ session_id: 's_gone' });
+    (await nextRequest(http, 'GET', '/api/sessions/s_gone')).flush(session);
+    (await nextRequest(http, 'GET', '/api/sessions/s_gone/messages')).flush({ messages: [], next_cursor: null, total: 0 });
+    await retried;
+
+    expect(state.phase()).toBe('ready');
+    expect(state.identityLost()).toBe(false);
+    expect(state.currentId()).toBe('s_gone');
+  });
+
+  it('notices a 401 while in use; a late 401 for a token already replaced does not count', async () => {
+    remember('tok-old', 's_open');
+    boot();
+    const started = state.start();
+    (await nextRequest(http, 'GET', '/api/me')).flush({ user_id: 'u_old', created_at: new Date().toISOString() });
+    (await nextRequest(http, 'GET', '/api/personas')).flush(CATALOGUE);
+    (await nextRequest(http, 'GET', '/api/sessions/s_open')).flush(aSession({ session_id: 's_open' }));
+    (await nextRequest(http, 'GET', '/api/sessions/s_open/messages')).flush({ messages: [], next_cursor: null, total: 0 });
+    await started;
+    expect(state.identityLost()).toBe(false);
+
+    const { body, init } = errorBody(401, 'Invalid or expired token');
+    const identities = TestBed.inject(IdentityStore);
+    identities.markLost('tok-older');
+    expect(state.identityLost()).toBe(false);
+    const refresh = state.refreshCurrent();
+    (await nextRequest(http, 'GET', '/api/sessions/s_open')).flush(body, init);
+    await refresh;
+    expect(state.identityLost()).toBe(true);
+    expect(state.phase()).toBe('ready');
   });
 
   it('creates a new session when the stored one is gone', async () => {

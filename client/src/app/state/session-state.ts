@@ -5,6 +5,7 @@ import { problemOf, statusOf } from '../core/api-error';
 import { MessagePage, NewSession, Persona, Session } from '../core/api-types';
 import { browserStorage, STORAGE_KEYS } from '../core/browser-storage';
 import { IdentityStore } from '../core/identity-store';
+import { AuthState } from './auth-state';
 import { createGuestIdentity } from '../api/fn/identity/create-guest-identity';
 import { createSession } from '../api/fn/sessions/create-session';
 import { getCurrentIdentity } from '../api/fn/identity/get-current-identity';
@@ -13,7 +14,11 @@ import { listSessions } from '../api/fn/sessions/list-sessions';
 import { listSessionMessages } from '../api/fn/sessions/list-session-messages';
 import { LiveEvents } from './live-events';
 
-export type StartPhase = 'starting' | 'ready' | 'failed';
+/**
+ * 'lost': the server refused the stored guest identity; the person chooses what happens next.
+ * 'signed-out': the server wants a sign-in first (see AuthState.signIn).
+ */
+export type StartPhase = 'starting' | 'ready' | 'failed' | 'lost' | 'signed-out';
 
 /** Newest page first; older pages as the person scrolls up. */
 export const MESSAGE_PAGE_SIZE = 50;
@@ -27,6 +32,7 @@ export class SessionState {
   private readonly api = inject(Api);
   private readonly identity = inject(IdentityStore);
   private readonly live = inject(LiveEvents);
+  private readonly auth = inject(AuthState);
 
   private readonly personasState = signal<Persona[]>([]);
   private readonly defaultPersonaState = signal('');
@@ -44,6 +50,8 @@ export class SessionState {
   readonly problem = this.problemState.asReadonly();
   readonly currentId = computed(() => this.currentState()?.session_id ?? null);
   readonly currentPersona = computed(() => this.personaFor(this.currentState()?.persona));
+  /** The server no longer knows my identity (at start, or refused later while in use). */
+  readonly identityLost = computed(() => this.phaseState() === 'lost' || this.identity.lost());
 
   /** The history page fetched at start for this session, once; null otherwise. */
   takePrefetchedHistory(sessionId: string): MessagePage | null {
@@ -64,13 +72,37 @@ export class SessionState {
     this.phaseState.set('starting');
     this.problemState.set(null);
     try {
-      const reopened = this.identity.token() ? await this.resume() : false;
+      if (!this.auth.settings()) await this.auth.load();
+      const reopened = this.auth.hasCredentials() ? await this.resume() : false;
+      if (this.identity.lost()) {
+        this.phaseState.set('lost');
+        return;
+      }
+      if (!reopened && this.auth.signIn()) {
+        this.currentState.set(null);
+        this.phaseState.set('signed-out');
+        return;
+      }
       if (!reopened) await this.startFresh();
       this.phaseState.set('ready');
     } catch (error) {
       this.problemState.set(problemOf(error).message);
       this.phaseState.set('failed');
     }
+  }
+
+  /** The person's choice after losing the identity: a new guest identity and a first session. */
+  async startOver(): Promise<void> {
+    this.identity.set(null);
+    browserStorage.set(STORAGE_KEYS.session, null);
+    this.currentState.set(null);
+    await this.start();
+  }
+
+  /** The other choice: ask again with the same identity (the server's data may be back). */
+  async retryIdentity(): Promise<void> {
+    this.identity.retryLost();
+    await this.start();
   }
 
   /** Creates a session and opens it at once. */
@@ -136,14 +168,26 @@ export class SessionState {
     if (storedId && history.status === 'fulfilled' && history.value) this.prefetched = { sessionId: storedId, page: history.value };
     if (me.status === 'rejected') {
       if (statusOf(me.reason) !== 401) throw me.reason;
-      this.identity.set(null);
+      // On an accounts server the session has ended: sign in again. Elsewhere, not a silent fresh
+      // start: the person learns their identity is gone and chooses.
+      if (this.auth.settings()?.mode === 'accounts') this.auth.tokenRejected();
+      else if (this.identity.token()) this.identity.markLost(this.identity.token()!);
       return false;
     }
+    this.auth.identified(me.value);
     if (personas.status === 'rejected') throw personas.reason;
     if (stored.status === 'fulfilled' && stored.value) this.open(stored.value);
     else if (stored.status === 'rejected' && statusOf(stored.reason) !== 404) throw stored.reason;
+    else if (!storedId) await this.openNewestOrCreate();
     else await this.createSession({ persona: this.defaultPersonaState() });
     return true;
+  }
+
+  /** Signed in on a browser that has no session of mine open: my latest one, or a first one. */
+  private async openNewestOrCreate(): Promise<void> {
+    const page = await this.api.invoke(listSessions, { limit: 1 });
+    if (page.sessions[0]) this.open(page.sessions[0]);
+    else await this.createSession({ persona: this.defaultPersonaState() });
   }
 
   private async startFresh(): Promise<void> {

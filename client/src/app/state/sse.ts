@@ -1,6 +1,8 @@
+import { createParser } from 'eventsource-parser';
 import { ApiErrorBody } from '../core/api-types';
 
 export interface SseEvent {
+  /** The `event:` field, "message" when absent. */
   event: string;
   data: string;
   /** The event's `id:` (the server's stream entry id), for Last-Event-ID when reattaching. */
@@ -18,38 +20,21 @@ export class StreamRefusedError extends Error {
   }
 }
 
-/** Incremental parser for the text/event-stream format: feed chunks, get whole events. */
+/**
+ * Incremental parser for the text/event-stream format: feed chunks as they arrive, get the
+ * events they complete. eventsource-parser does the parsing (CR, LF and CRLF line ends, also
+ * split across chunks; comments; ids); this only collects its callbacks into a return value.
+ */
 export class SseParser {
-  private buffer = '';
-  private eventName = '';
-  private eventId: string | undefined;
-  private data: string[] = [];
+  private completed: SseEvent[] = [];
+  private readonly parser = createParser({
+    onEvent: ({ event, data, id }) => this.completed.push(id === undefined ? { event: event ?? 'message', data } : { event: event ?? 'message', data, id }),
+  });
 
   feed(chunk: string): SseEvent[] {
-    this.buffer += chunk;
-    const lines = this.buffer.split(/\r\n|\r|\n/);
-    this.buffer = lines.pop() ?? '';
-    const events: SseEvent[] = [];
-    for (const line of lines) {
-      if (line === '') {
-        if (this.data.length > 0) {
-          const event: SseEvent = { event: this.eventName || 'message', data: this.data.join('\n') };
-          if (this.eventId !== undefined) event.id = this.eventId;
-          events.push(event);
-        }
-        this.eventName = '';
-        this.eventId = undefined;
-        this.data = [];
-      } else if (!line.startsWith(':')) {
-        const colon = line.indexOf(':');
-        const field = colon < 0 ? line : line.slice(0, colon);
-        let value = colon < 0 ? '' : line.slice(colon + 1);
-        if (value.startsWith(' ')) value = value.slice(1);
-        if (field === 'event') this.eventName = value;
-        else if (field === 'data') this.data.push(value);
-        else if (field === 'id') this.eventId = value;
-      }
-    }
+    this.parser.feed(chunk);
+    const events = this.completed;
+    this.completed = [];
     return events;
   }
 }

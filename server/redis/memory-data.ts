@@ -1,0 +1,98 @@
+import { EventEmitter } from 'node:events';
+
+/** The data structures behind the embedded store (memory-redis.ts). */
+export type Value = string | Map<string, string> | string[] | SortedSet | StreamLog;
+
+export class SortedSet {
+  readonly scores = new Map<string, number>();
+
+  /** Highest score first; equal scores by member, highest first (Redis' reverse order). */
+  descending(): Array<[string, number]> {
+    return [...this.scores.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0));
+  }
+}
+
+/** A stream: entries in id order, each `[id, [field, value, ...]]` as XRANGE replies give them. */
+export class StreamLog {
+  readonly entries: Array<[string, string[]]> = [];
+  last: StreamId = [0, 0];
+}
+
+export type StreamId = [ms: number, seq: number];
+
+/** "ms-seq" (or "ms", whose seq is `missingSeq`) as numbers. */
+export function parseStreamId(id: string, missingSeq = 0): StreamId {
+  const [ms, seq] = id.split('-');
+  return [Number(ms), seq === undefined ? missingSeq : Number(seq)];
+}
+
+export function compareStreamIds(a: StreamId, b: StreamId): number {
+  return a[0] - b[0] || a[1] - b[1];
+}
+
+export interface Entry {
+  value: Value;
+  expiresAt?: number;
+}
+
+export class WrongTypeError extends Error {
+  constructor() {
+    super('WRONGTYPE Operation against a key holding the wrong kind of value');
+  }
+}
+
+/** The data shared by an embedded store and its duplicates (for pub/sub). */
+export class Database {
+  readonly data = new Map<string, Entry>();
+  readonly bus = new EventEmitter();
+  private connections = 0;
+  private sweeper?: NodeJS.Timeout;
+
+  constructor() {
+    this.bus.setMaxListeners(0);
+  }
+
+  open(): void {
+    this.connections++;
+    if (this.sweeper) return;
+    // Expired keys are dropped on access; the sweep keeps memory bounded for keys never read again.
+    this.sweeper = setInterval(() => this.sweep(), 10_000);
+    this.sweeper.unref();
+  }
+
+  /** The sweep stops with the last connection; the data stays. */
+  close(): void {
+    if (--this.connections > 0 || !this.sweeper) return;
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [key, entry] of this.data) {
+      if (entry.expiresAt !== undefined && entry.expiresAt <= now) this.data.delete(key);
+    }
+  }
+}
+
+/** A score bound as ZRANGEBYSCORE takes it: a number, `(n` (exclusive), `+inf` or `-inf`. */
+export function scoreBound(bound: string | number): { value: number; exclusive: boolean } {
+  const text = String(bound);
+  if (text === '-inf') return { value: -Infinity, exclusive: false };
+  if (text === '+inf' || text === 'inf') return { value: Infinity, exclusive: false };
+  if (text.startsWith('(')) return { value: Number(text.slice(1)), exclusive: true };
+  return { value: Number(text), exclusive: false };
+}
+
+/** Redis' inclusive, negative-from-the-end range as slice bounds. */
+export function slice<T>(items: T[], start: number, stop: number): T[] {
+  const from = Math.max(0, start < 0 ? items.length + start : start);
+  const to = stop < 0 ? items.length + stop : Math.min(stop, items.length - 1);
+  return from > to ? [] : items.slice(from, to + 1);
+}
+
+export const isString = (v: Value): v is string => typeof v === 'string';
+export const isHash = (v: Value): v is Map<string, string> => v instanceof Map;
+export const isList = (v: Value): v is string[] => Array.isArray(v);
+export const isSortedSet = (v: Value): v is SortedSet => v instanceof SortedSet;
+export const isStream = (v: Value): v is StreamLog => v instanceof StreamLog;

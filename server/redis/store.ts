@@ -1,0 +1,182 @@
+import type Redis from 'ioredis';
+import type { MemoryRedis } from './memory-redis';
+import type {} from './store-scripts';
+
+/**
+ * The store as repositories see it: the Redis commands nono-chat uses, in ioredis' call shapes and
+ * replies. ioredis' `Redis` and the embedded `MemoryRedis` both satisfy it (the compiler checks both at
+ * the end of this file), so repositories never know which one they got.
+ *
+ * To use another command: declare it in its data type's group below (the shape ioredis gives it),
+ * then implement it in memory-redis.ts (the compiler lists what is missing there), and cover it in
+ * test/store-contract.spec.ts, which runs against both stores.
+ */
+
+/** A command's result: its reply from the store, or, queued in a transaction, the transaction (to chain). */
+type Out<Queued extends boolean, T> = Queued extends true ? StoreTransaction : Promise<T>;
+
+type Value = string | number;
+
+export interface KeyCommands<Q extends boolean> {
+  del(...keys: string[]): Out<Q, number>;
+  exists(...keys: string[]): Out<Q, number>;
+  /** `XX`: only where a TTL is already set (a persisted key keeps none). */
+  expire(key: string, seconds: number): Out<Q, number>;
+  expire(key: string, seconds: number, condition: 'XX'): Out<Q, number>;
+  pexpire(key: string, milliseconds: number): Out<Q, number>;
+  /** `NX`: only where no TTL is set yet. */
+  pexpire(key: string, milliseconds: number, condition: 'NX'): Out<Q, number>;
+  /** Milliseconds left; -1 without a TTL, -2 without the key. */
+  pttl(key: string): Out<Q, number>;
+  persist(key: string): Out<Q, number>;
+  /** 'string', 'hash', 'list', 'zset', 'set', 'stream', or 'none' without the key. */
+  type(key: string): Out<Q, string>;
+}
+
+export interface StringCommands<Q extends boolean> {
+  get(key: string): Out<Q, string | null>;
+  set(key: string, value: Value): Out<Q, 'OK' | null>;
+  set(key: string, value: Value, nx: 'NX'): Out<Q, 'OK' | null>;
+  set(key: string, value: Value, px: 'PX', milliseconds: number): Out<Q, 'OK' | null>;
+  set(key: string, value: Value, px: 'PX', milliseconds: number, nx: 'NX'): Out<Q, 'OK' | null>;
+  /** Replaces the value of an existing key only, keeping its TTL. */
+  set(key: string, value: Value, keepTtl: 'KEEPTTL', xx: 'XX'): Out<Q, 'OK' | null>;
+}
+
+export interface CounterCommands<Q extends boolean> {
+  incr(key: string): Out<Q, number>;
+  incrby(key: string, increment: number): Out<Q, number>;
+}
+
+export interface HashCommands<Q extends boolean> {
+  hset(key: string, fields: Record<string, Value>): Out<Q, number>;
+  hset(key: string, field: string, value: Value): Out<Q, number>;
+  hget(key: string, field: string): Out<Q, string | null>;
+  hmget(key: string, ...fields: string[]): Out<Q, Array<string | null>>;
+  /** The whole hash as an object ({} when there is none). */
+  hgetall(key: string): Out<Q, Record<string, string>>;
+  hdel(key: string, ...fields: string[]): Out<Q, number>;
+  hincrby(key: string, field: string, increment: number): Out<Q, number>;
+}
+
+export interface ListCommands<Q extends boolean> {
+  rpush(key: string, ...values: Value[]): Out<Q, number>;
+  /** RPUSH only onto an existing list (0 when there is none). */
+  rpushx(key: string, ...values: Value[]): Out<Q, number>;
+  rpop(key: string): Out<Q, string | null>;
+  llen(key: string): Out<Q, number>;
+  lindex(key: string, index: number): Out<Q, string | null>;
+  lrange(key: string, start: number, stop: number): Out<Q, string[]>;
+  ltrim(key: string, start: number, stop: number): Out<Q, 'OK'>;
+}
+
+export interface SortedSetCommands<Q extends boolean> {
+  zadd(key: string, score: number, member: string): Out<Q, number>;
+  zrem(key: string, ...members: string[]): Out<Q, number>;
+  zcard(key: string): Out<Q, number>;
+  /** Lowest score first. */
+  zrange(key: string, start: number, stop: number): Out<Q, string[]>;
+  zrevrange(key: string, start: number, stop: number): Out<Q, string[]>;
+  /** Members and scores, flat: [member, score, member, score, …]. `max`/`min`: a number, `(n` (exclusive), `+inf`, `-inf`. */
+  zrevrangebyscore(
+    key: string,
+    max: number | string,
+    min: number | string,
+    withScores: 'WITHSCORES',
+    limit: 'LIMIT',
+    offset: number,
+    count: number,
+  ): Out<Q, string[]>;
+}
+
+export interface StreamCommands<Q extends boolean> {
+  /** Appends an entry (`id`: "ms-seq", or `*`), keeping about `threshold` entries; its id. */
+  xadd(key: string, maxLen: 'MAXLEN', approximately: '~', threshold: number, id: string, ...fieldValues: string[]): Out<Q, string | null>;
+  /** Entries from `start` to `end` (`-`, `+`, an id, `(id` exclusive), oldest first: [id, [field, value, …]]. */
+  xrange(key: string, start: string, end: string, countToken: 'COUNT', count: number): Out<Q, Array<[id: string, fields: string[]]>>;
+  /** As xrange, newest first (`end` first). */
+  xrevrange(key: string, end: string, start: string, countToken: 'COUNT', count: number): Out<Q, Array<[id: string, fields: string[]]>>;
+}
+
+/**
+ * Operations that check and change a key in one atomic step. On Redis they are Lua scripts
+ * registered with ioredis' defineCommand (store-scripts.ts); the embedded store runs the same
+ * operation natively under the same name.
+ */
+export interface LockCommands<Q extends boolean> {
+  /** Deletes `key` if it still holds `token`: 1 when deleted, else 0. */
+  releaseLock(key: string, token: string): Out<Q, number>;
+  /** Sets `key`'s TTL if it still holds `token`: 1 when extended, else 0. */
+  extendLock(key: string, token: string, milliseconds: number): Out<Q, number>;
+  /**
+   * Extends `key`'s TTL if it holds `token` (1); sets it to `token` again when it has gone, e.g.
+   * expired while Redis was away (2); leaves another token's key alone (0).
+   */
+  renewLock(key: string, token: string, milliseconds: number): Out<Q, number>;
+}
+
+/** Every data command, callable directly on the store or queued in a transaction. */
+export interface StoreCommands<Q extends boolean>
+  extends KeyCommands<Q>,
+    StringCommands<Q>,
+    CounterCommands<Q>,
+    HashCommands<Q>,
+    ListCommands<Q>,
+    SortedSetCommands<Q>,
+    StreamCommands<Q>,
+    LockCommands<Q> {}
+
+/** A reply per queued command, in order: [error, reply]. Null when the transaction was aborted. */
+export type StoreReplies = Array<[error: Error | null, reply: unknown]> | null;
+
+/**
+ * Commands queued by multi() (MULTI … EXEC: nothing else runs in between) or pipeline() (sent
+ * together, not atomic), run by exec().
+ */
+export interface StoreTransaction extends StoreCommands<true> {
+  exec(): Promise<StoreReplies>;
+}
+
+/** Options for a second connection; the embedded store has no connection and ignores them. */
+export interface DuplicateOptions {
+  enableOfflineQueue?: boolean;
+  maxRetriesPerRequest?: number | null;
+}
+
+export interface Store extends StoreCommands<false> {
+  /**
+   * One step of iterating the keyspace: pass '0' first, then the cursor returned, until it is '0'
+   * again. Every key present for the whole iteration is returned at least once. Admin commands
+   * (backup) only: a request path never scans.
+   */
+  scan(cursor: string, match: 'MATCH', pattern: string, count: 'COUNT', hint: number): Promise<[cursor: string, keys: string[]]>;
+  multi(): StoreTransaction;
+  pipeline(): StoreTransaction;
+
+  publish(channel: string, message: string): Promise<number>;
+  /** A subscribed connection can do nothing else, so subscribers use a duplicate. */
+  duplicate(options?: DuplicateOptions): Store;
+  subscribe(...channels: string[]): Promise<unknown>;
+  unsubscribe(...channels: string[]): Promise<unknown>;
+  on(event: 'message', listener: (channel: string, message: string) => void): this;
+  on(event: 'error', listener: (error: Error) => void): this;
+  /** The connection dropped ('close') or is usable again ('ready'); the embedded store never drops. */
+  on(event: 'close' | 'ready', listener: () => void): this;
+
+  ping(): Promise<string>;
+  quit(): Promise<'OK'>;
+  disconnect(): void;
+}
+
+/** The replies of an exec(), in order; throws the first failed command's error, or when aborted. */
+export function repliesOf(replies: StoreReplies): unknown[] {
+  if (!replies) throw new Error('The store aborted the transaction');
+  return replies.map(([error, reply]) => {
+    if (error) throw error;
+    return reply;
+  });
+}
+
+/** Both stores are a Store (a compile-time check; nothing at run time). */
+type IsStore<T extends Store> = T;
+export type CheckedStores = [IsStore<Redis>, IsStore<MemoryRedis>];
