@@ -1,10 +1,18 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentUser } from '../identity/current-user.decorator';
 import type { Identity } from '../identity/identity.types';
-import { LiveEventDto } from './dto/live-event.dto';
+import { LIVE_EVENT_TYPES, LiveEventDto } from './dto/live-event.dto';
 import { LiveEventsStreamService } from './live-events-stream.service';
+
+/** The JSON `data` of each event in `x-events`, as the chat streams name theirs (OpenAPI 3.0 has no item schema). */
+function liveEventsMediaType() {
+  return {
+    schema: { type: 'string', example: 'event: session.created\ndata: {"type":"session.created",...}\n\n' },
+    'x-events': Object.fromEntries(LIVE_EVENT_TYPES.map((type) => [type, { $ref: getSchemaPath(LiveEventDto) }])),
+  };
+}
 
 @ApiTags('events')
 @ApiBearerAuth()
@@ -27,7 +35,7 @@ export class LiveEventsController {
   @ApiExtraModels(LiveEventDto)
   @ApiOkResponse({
     description: 'The event stream.',
-    content: { 'text/event-stream': { schema: { type: 'string', example: 'event: session.created\ndata: {"type":"session.created",...}\n\n' } } },
+    content: { 'text/event-stream': liveEventsMediaType() },
   })
   followEvents(@CurrentUser() me: Identity, @Res() res: Response): Promise<void> {
     return this.stream.follow(me.user_id, res);
