@@ -52,6 +52,10 @@ describe('ChatState', () => {
     resumes = [];
     resumeAnswer = () => new Response(null, { status: 204 });
     vi.stubGlobal('fetch', (url: string, init: RequestInit = {}) => {
+      // The live events stream (opened once there is a token) stays open, quiet, until closed.
+      if (url.endsWith('/api/events')) {
+        return new Promise<Response>((_resolve, reject) => init.signal?.addEventListener('abort', () => reject(new DOMException('Aborted', 'AbortError'))));
+      }
       if (url.endsWith('/generation')) {
         resumes.push([url, init]);
         return Promise.resolve(resumeAnswer());
