@@ -25,4 +25,7 @@ USER node
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8000) + '/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# Exec form: node is PID 1's only process and gets the signal itself. On SIGTERM it lets running
+# answers finish for SHUTDOWN_GRACE_SECONDS (8), stores the rest as interrupted and exits within 2 s more.
+STOPSIGNAL SIGTERM
 CMD ["node", "dist/server/main.js"]

@@ -41,7 +41,6 @@ export function configureApp(app: INestApplication, env: Env): void {
   });
   app.useGlobalPipes(apiValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
-  app.enableShutdownHooks();
   setupOpenApi(app);
   if (!clientBuilt(env)) {
     new NestLogger('Client').warn(

@@ -1,8 +1,15 @@
 import type { DynamicModule, Type } from '@nestjs/common';
 import { ChatModule } from './chat/chat.module';
+import { EventsModule } from './events/events.module';
 import { IdentityModule } from './identity/identity.module';
 import { LimitsModule } from './limits/limits.module';
 import { SessionsModule } from './sessions/sessions.module';
 
-/** The product's feature modules (limits, identity, sessions, chat), mounted by AppModule. */
-export const FEATURE_MODULES: Array<Type<unknown> | DynamicModule> = [LimitsModule, IdentityModule, SessionsModule, ChatModule];
+/** The product's feature modules (limits, live events, identity, sessions, chat), mounted by AppModule. */
+export const FEATURE_MODULES: Array<Type<unknown> | DynamicModule> = [
+  LimitsModule,
+  EventsModule,
+  IdentityModule,
+  SessionsModule,
+  ChatModule,
+];

@@ -37,6 +37,8 @@ async function main(): Promise<void> {
     if (code === 'EADDRNOTAVAIL') fail(`HOST=${env.host} is not an address of this machine. Set HOST (e.g. 0.0.0.0).`);
     throw error;
   }
+  const { installGracefulShutdown } = await import('./shutdown');
+  installGracefulShutdown(app, env.shutdownGraceSeconds);
   const { port } = app.getHttpServer().address() as { port: number };
   logger.log(`Listening on ${publicUrl(env, port)} (API docs at /api/docs)`);
 }

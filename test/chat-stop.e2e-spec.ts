@@ -6,7 +6,7 @@ import { uniquePrefix } from './support/redis';
 
 const SLOW = { text: 'one two three four five six seven eight nine ten eleven twelve', chunkDelayMs: 60 };
 
-describe('chat: stop, disconnect, context budget', () => {
+describe('chat: stop, a leaving client, context budget', () => {
   let h: ChatHarness;
   beforeAll(async () => {
     h = await startChatHarness();
@@ -47,28 +47,22 @@ describe('chat: stop, disconnect, context budget', () => {
     expect(history[1].content).toBe(done.data.content);
   });
 
-  it('a client that disconnects mid-stream aborts upstream within 100 ms; the partial answer is kept', async () => {
+  it('a client that disconnects mid-stream does not stop the answer: it is completed and stored', async () => {
     const id = await h.newSession();
     h.fake.script(SLOW);
-    let closedAt = 0;
     let deltas = 0;
     await h.sendSse(id, 'count for me', {
       onEvent: (e, abort) => {
-        if (e.event === 'delta' && ++deltas === 3) {
-          closedAt = Date.now();
-          abort();
-        }
+        if (e.event === 'delta' && ++deltas === 3) abort();
       },
     });
-    const upstream = await h.fake.waitForClose(h.fake.chatRequests[0]);
-    expect(upstream.abortedByClient).toBe(true);
-    expect(upstream.closedAt! - closedAt).toBeLessThan(100);
+    const upstream = await h.fake.waitForClose(h.fake.chatRequests[0], 10_000);
+    expect(upstream.abortedByClient).toBe(false);
     const history = await eventually(async () => {
       const messages = await h.history(id);
       return messages.length === 2 ? messages : undefined;
-    });
-    expect(history[1]).toMatchObject({ role: 'assistant', status: 'interrupted' });
-    expect(history[1].content.startsWith('one two three')).toBe(true);
+    }, 5000);
+    expect(history[1]).toMatchObject({ role: 'assistant', status: 'complete', content: SLOW.text });
     // The lock is released: the next message is accepted.
     h.fake.script({ text: 'ok' });
     await h.api().post(`/api/sessions/${id}/messages`).set(h.me.auth).send({ content: 'again' }).expect(201);

@@ -1,7 +1,8 @@
 import { MemoryRedis } from '../server/redis/memory-redis';
-import { createRedisClient } from '../server/redis/redis.module';
+import { StoreNotReadyError } from '../server/redis/ready-transactions';
+import { createRedisClient, waitUntilReady } from '../server/redis/redis.module';
 import { repliesOf, Store } from '../server/redis/store';
-import { deleteKeysWithPrefix, uniquePrefix } from './support/redis';
+import { deleteKeysWithPrefix, TEST_REDIS_URL, uniquePrefix } from './support/redis';
 import { openTestRedis } from './support/store';
 
 /**
@@ -111,11 +112,25 @@ describe.each(stores)('store transactions and locks: %s', (name, open) => {
   });
 });
 
-describe('store transactions without a Redis connection', () => {
+describe('store transactions without a ready Redis connection', () => {
+  // Sent while connecting, MULTI and EXEC went out but the commands between them were refused
+  // locally: an empty reply that read as "no such session" (404) instead of 503.
+  it('are not sent before the connection is ready, and are once it is', async () => {
+    const client = createRedisClient(TEST_REDIS_URL);
+    try {
+      expect(client.status).not.toBe('ready');
+      await expect(client.multi().llen('k').hgetall('h').exec()).rejects.toThrow(StoreNotReadyError);
+      await waitUntilReady(client, 5000);
+      expect(repliesOf(await client.multi().llen(uniquePrefix('none')).hgetall(uniquePrefix('none')).exec())).toEqual([0, {}]);
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it('fail instead of queueing', async () => {
     const client = createRedisClient('redis://127.0.0.1:1');
     try {
-      await expect(client.multi().llen('k').exec()).rejects.toThrow();
+      await expect(client.multi().llen('k').exec()).rejects.toThrow(StoreNotReadyError);
       await expect(client.releaseLock('k', 't')).rejects.toThrow();
     } finally {
       client.disconnect();

@@ -495,3 +495,69 @@ describe.each(stores)('store commands for admin iteration: %s', (_name, open) =>
     expect(await store.client.type(`${prefix}:h`)).toBe('string');
   });
 });
+
+describe.each(stores)('store commands for streams, lock renewal and subscriptions: %s', (_name, open) => {
+  let store: OpenStore;
+  let prefix: string;
+  beforeEach(async () => {
+    prefix = uniquePrefix();
+    store = await open(prefix);
+  });
+  afterEach(async () => store.close());
+
+  it('XADD with chosen ids keeps order, refuses an id not above the last, trims to MAXLEN; XRANGE/XREVRANGE read it', async () => {
+    const key = `${prefix}:events`;
+    expect(await store.client.xadd(key, 'MAXLEN', '~', 1000, '5-0', 'e', 'a', 'd', '1')).toBe('5-0');
+    expect(await store.client.xadd(key, 'MAXLEN', '~', 1000, '5-1', 'e', 'b', 'd', '2')).toBe('5-1');
+    expect(await store.client.xadd(key, 'MAXLEN', '~', 1000, '7-0', 'e', 'c', 'd', '3')).toBe('7-0');
+    await expect(store.client.xadd(key, 'MAXLEN', '~', 1000, '5-1', 'e', 'x', 'd', '0')).rejects.toThrow(/equal or smaller/);
+    expect(await store.client.type(key)).toBe('stream');
+    expect(await store.client.xrange(key, '-', '+', 'COUNT', 10)).toEqual([
+      ['5-0', ['e', 'a', 'd', '1']],
+      ['5-1', ['e', 'b', 'd', '2']],
+      ['7-0', ['e', 'c', 'd', '3']],
+    ]);
+    expect((await store.client.xrange(key, '(5-0', '+', 'COUNT', 1)).map(([id]) => id)).toEqual(['5-1']);
+    expect((await store.client.xrange(key, '(5-1', '+', 'COUNT', 10)).map(([id]) => id)).toEqual(['7-0']);
+    expect((await store.client.xrevrange(key, '+', '-', 'COUNT', 1)).map(([id]) => id)).toEqual(['7-0']);
+    expect(await store.client.xrange(`${prefix}:none`, '-', '+', 'COUNT', 10)).toEqual([]);
+    // Queued in a transaction too; "~" trims whole nodes on Redis, so only an upper bound is certain.
+    const tx = store.client.multi().del(key);
+    for (let i = 1; i <= 300; i++) tx.xadd(key, 'MAXLEN', '~', 100, `9-${i}`, 'e', 'n', 'd', String(i));
+    const replies = (await tx.exec())!;
+    expect(replies.every(([error]) => error === null)).toBe(true);
+    const kept = await store.client.xrange(key, '-', '+', 'COUNT', 1000);
+    expect(kept.length).toBeGreaterThanOrEqual(100);
+    expect(kept.length).toBeLessThan(300);
+    expect(kept[kept.length - 1][0]).toBe('9-300');
+  });
+
+  it('renewLock extends its own lock (1), takes a gone one again (2), leaves another token’s alone (0)', async () => {
+    const lock = `${prefix}:lock`;
+    expect(await store.client.renewLock(lock, 'mine', 60_000)).toBe(2);
+    expect(await store.client.get(lock)).toBe('mine');
+    expect(await store.client.pttl(lock)).toBeGreaterThan(0);
+    expect(await store.client.renewLock(lock, 'mine', 90_000)).toBe(1);
+    expect(await store.client.pttl(lock)).toBeGreaterThan(60_000);
+    expect(await store.client.renewLock(lock, 'theirs', 60_000)).toBe(0);
+    expect(await store.client.get(lock)).toBe('mine');
+  });
+
+  it('a duplicate connection hears a channel while subscribed, and not after UNSUBSCRIBE', async () => {
+    const subscriber = store.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    const heard: string[] = [];
+    subscriber.on('message', (_channel, message) => heard.push(message));
+    try {
+      await subscriber.subscribe(`${prefix}:ch`);
+      await store.client.publish(`${prefix}:ch`, 'one');
+      for (let i = 0; i < 50 && heard.length < 1; i++) await sleep(10);
+      await subscriber.unsubscribe(`${prefix}:ch`);
+      await store.client.publish(`${prefix}:ch`, 'two');
+      await store.client.publish(`${prefix}:ch2`, 'three');
+      await sleep(50);
+      expect(heard).toEqual(['one']);
+    } finally {
+      await subscriber.quit();
+    }
+  });
+});

@@ -10,6 +10,8 @@ export interface SseEvent {
   /** `event:` field, "message" when absent (OpenAI streams send none). */
   event: string;
   data: string;
+  /** `id:` field (the app's stream entry id, for Last-Event-ID), when present. */
+  id?: string;
   /** performance.now() when the event was parsed. */
   at: number;
 }
@@ -76,8 +78,8 @@ export function sseRequest(options: SseRequestOptions): Promise<SseResponse> {
       let text = '';
       // The same parser as the web client (CR/LF/CRLF line ends, split anywhere; comments ignored).
       const parser = createParser({
-        onEvent: ({ event, data }) => {
-          const parsed: SseEvent = { event: event ?? 'message', data, at: performance.now() };
+        onEvent: ({ event, data, id }) => {
+          const parsed: SseEvent = { event: event ?? 'message', data, ...(id === undefined ? {} : { id }), at: performance.now() };
           events.push(parsed);
           options.onEvent?.(parsed, abort);
         },

@@ -7,6 +7,9 @@ import { ChatDeltaEventDto, ChatErrorEventDto, ChatReplyDto } from './dto/chat-r
 const EVENT_STREAM = [
   'With `Accept: text/event-stream` the answer streams as server-sent events:',
   '',
+  'Every event carries an `id:` (its entry in the generation\'s stream): after a refresh or a dropped',
+  'connection, `GET /api/sessions/{id}/generation` with `Last-Event-ID` sends what was missed.',
+  '',
   '- `user_message`: the stored user message (`MessageDto`), sent as soon as it is stored;',
   '- `delta`: `{"text": "..."}` (`ChatDeltaEventDto`), the next piece of the answer;',
   '- `done`: the stored assistant message (`MessageDto` with model, persona, finish_reason, usage,',
@@ -16,8 +19,8 @@ const EVENT_STREAM = [
   '',
   'Without it the complete exchange comes back as JSON (`ChatReplyDto`, 201), or the error status',
   'with the usual error body. Errors found before anything is stored (404, 409, 400, 503 no model)',
-  'are plain JSON errors in both modes. Closing the connection stops the answer; the part generated',
-  'so far is stored as `interrupted`.',
+  'are plain JSON errors in both modes. The answer belongs to the server: closing the connection does',
+  'not stop it (POST .../stop does); resume it with GET .../generation, from any instance.',
 ].join('\n');
 
 /** Errors are JSON in both modes: they are decided before any event is sent. */
@@ -69,3 +72,22 @@ export function ApiChatReply(): MethodDecorator {
 }
 
 export const EVENT_STREAM_DESCRIPTION = EVENT_STREAM;
+
+export const RESUME_DESCRIPTION = [
+  'Replays the events of the session\'s current (or just finished) answer after `Last-Event-ID` (all of',
+  'them without it), then follows it live until `done` or `error`, whichever server instance runs it:',
+  'the same events as the streamed send (`user_message`, `delta`, `done`, `error`), each with its `id:`.',
+  'Reattaching after a refresh or a dropped connection this way loses no text and repeats none.',
+  '204 when no answer runs and none ended in the last minute. When this server shuts down, open',
+  'streams end with an `interrupted` event: reconnect, another instance answers.',
+].join('\n');
+
+/** The optional Idempotency-Key header of send and regenerate. */
+export const ApiIdempotencyKey = () =>
+  ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'A unique key per message (e.g. a UUID), 1-200 visible ASCII characters. A retry with the same key within ' +
+      '24 h stores nothing again and gets the first attempt\'s outcome (or follows its answer while it runs).',
+  });

@@ -5,11 +5,26 @@ import { ChatController } from './chat.controller';
 import { ChatService } from './chat.service';
 import { GenerationRepository } from './generation.repository';
 import { GenerationsService } from './generations.service';
+import { GenerationFollower } from './generation-follower';
+import { GenerationLogRepository } from './generation-log.repository';
+import { GenerationStreamer } from './generation-streamer';
+import { IdempotencyRepository } from './idempotency.repository';
+import { IdempotentSendsService } from './idempotent-sends.service';
 
 /** Sending, streaming, stopping and regenerating answers in a session. */
 @Module({
   imports: [SessionsModule, LlmModule],
   controllers: [ChatController],
-  providers: [ChatService, GenerationsService, GenerationRepository],
+  providers: [
+    ChatService,
+    GenerationsService,
+    GenerationRepository,
+    GenerationLogRepository,
+    GenerationFollower,
+    GenerationStreamer,
+    IdempotencyRepository,
+    IdempotentSendsService,
+  ],
+  exports: [GenerationsService],
 })
 export class ChatModule {}

@@ -7,21 +7,40 @@ import {
   InternalServerErrorException,
   Logger,
 } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { llmConfig, LlmConfig } from '../config/config';
+import { LiveEventsService } from '../events/live-events.service';
+import { sseEvent, SseStream } from '../events/sse-stream';
 import { QuotaService } from '../limits/quota.service';
 import { LlmService } from '../llm/llm.service';
 import type { CompletionOutcome, ModelChoice } from '../llm/llm.types';
 import { countTokens, TOKENS_PER_MESSAGE } from '../llm/tokenizer';
 import type { Persona } from '../personas/persona-catalogue';
 import { PersonasService } from '../personas/personas.service';
+import { mapMessage } from '../sessions/dto/message.dto';
+import { isSessionId } from '../sessions/session-id';
 import type { MessageStore, StoredMessage, StoredSession } from '../sessions/session.model';
 import { SessionsRepository } from '../sessions/sessions.repository';
 import { SessionsService } from '../sessions/sessions.service';
 import { BuiltContext, buildContext, systemPromptTokens, TokenCountCache } from './context-builder';
 import type { GenerationStopDto } from './dto/chat-reply.dto';
+import { GenerationLogRepository, isEntryId } from './generation-log.repository';
+import { GenerationStreamer } from './generation-streamer';
+import { FINAL_WRITE_RETRY_MS, GenerationWriter } from './generation-writer';
 import { Generation, GenerationsService } from './generations.service';
 import { newMessageId } from './message-id';
-import type { ReplyChannel } from './reply-channel';
+import { errorEventData, sendJsonResult, TurnResult } from './reply-channel';
+
+/** Where the outcome of a send or regenerate goes, and who wants to hear about its progress. */
+export interface ReplyTarget {
+  req: Request;
+  res: Response;
+  /** SSE (follow the generation's stream) rather than one JSON response at the end. */
+  stream: boolean;
+  onStarted?(userMessage: StoredMessage): void;
+  onFinished?(result: TurnResult): void;
+}
 
 /** Never read more history than this for one answer, however large the budget. */
 const MAX_HISTORY_FETCH = 2000;
@@ -36,12 +55,6 @@ interface Turn {
   choice: ModelChoice;
 }
 
-interface Answered {
-  userMessage: StoredMessage;
-  assistant: StoredMessage;
-  error?: HttpException;
-}
-
 /** The message being answered and the first page of history read with it. */
 interface Opening {
   userMessage: StoredMessage;
@@ -50,15 +63,16 @@ interface Opening {
   limit: number;
   /** Messages in the session now. */
   historySize: number;
+  /** True when this turn stored the user message (send), false when it was already there. */
+  stored: boolean;
 }
 
 /**
  * A turn of conversation: store the person's message, build the context (persona prompt + the
- * newest history within the token budget), stream the model's answer to the channel, store the
- * answer (complete, interrupted or failed). Each store write is one round trip; nothing touches the
- * store per streamed chunk. Independent store calls go out together, so the first token waits for
- * two round trips (session + lock, then message + history in one MULTI) besides the model, plus
- * one for the identity when its token is not in the in-process cache.
+ * newest history within the token budget), run the model's answer as a server-owned generation
+ * whose events go to a Redis Stream in batches (GenerationWriter: one write per ≤ 20 ms of deltas),
+ * store the answer (complete, interrupted or failed; retried while the store reconnects). The
+ * request that started it only follows the stream (SSE) or waits for the end (JSON).
  */
 @Injectable()
 export class ChatService {
@@ -72,17 +86,20 @@ export class ChatService {
     private readonly personas: PersonasService,
     private readonly llm: LlmService,
     private readonly generations: GenerationsService,
+    private readonly log: GenerationLogRepository,
+    private readonly streamer: GenerationStreamer,
+    private readonly live: LiveEventsService,
     private readonly quotas: QuotaService,
     @Inject(llmConfig.KEY) private readonly config: LlmConfig,
   ) {
     this.store = repository;
   }
 
-  sendMessage(userId: string, sessionId: string, content: string, channel: ReplyChannel): Promise<void> {
-    return this.converse(userId, sessionId, channel, async (turn) => {
+  sendMessage(userId: string, sessionId: string, content: string, reply: ReplyTarget, messageId = newMessageId()): Promise<void> {
+    return this.converse(userId, sessionId, reply, async (turn) => {
       const ownTokens = this.checkFitsBudget(turn.persona, content);
       const userMessage: StoredMessage = {
-        id: newMessageId(),
+        id: messageId,
         role: 'user',
         content,
         created_at: Date.now(),
@@ -92,13 +109,13 @@ export class ChatService {
       const limit = Math.min(turn.session.message_count + 2, FIRST_HISTORY_FETCH);
       // One MULTI stores the message and reads the history that ends with it.
       const { session, recent } = await this.store.appendAndReadRecent(userId, sessionId, [userMessage], limit);
-      return { userMessage, history: withMessage(recent, userMessage), limit, historySize: session.message_count };
+      return { userMessage, history: withMessage(recent, userMessage), limit, historySize: session.message_count, stored: true };
     });
   }
 
   /** Answers the last user message again, replacing the answer it had. */
-  regenerateMessage(userId: string, sessionId: string, channel: ReplyChannel): Promise<void> {
-    return this.converse(userId, sessionId, channel, async (turn) => {
+  regenerateMessage(userId: string, sessionId: string, reply: ReplyTarget): Promise<void> {
+    return this.converse(userId, sessionId, reply, async (turn) => {
       const removed = await this.store.removeLastAssistantMessage(userId, sessionId);
       const historySize = turn.session.message_count - (removed ? 1 : 0);
       const limit = Math.min(historySize + 1, FIRST_HISTORY_FETCH);
@@ -107,13 +124,52 @@ export class ChatService {
       if (last?.role !== 'user') {
         throw new ConflictException('Nothing to regenerate: this session has no message to answer yet. Send one first.');
       }
-      return { userMessage: last, history, limit, historySize };
+      return { userMessage: last, history, limit, historySize, stored: false };
     });
   }
 
+  /**
+   * Answers a user message that is already the last one in the history (a retried send whose first
+   * attempt stored it, then failed); 409 when it is not the last one any more.
+   */
+  answerStoredMessage(userId: string, sessionId: string, messageId: string, reply: ReplyTarget): Promise<void> {
+    return this.converse(userId, sessionId, reply, async (turn) => {
+      const limit = Math.min(turn.session.message_count + 1, FIRST_HISTORY_FETCH);
+      const history = await this.store.recentMessages(userId, sessionId, limit);
+      const last = history[history.length - 1];
+      if (last?.id !== messageId) {
+        throw new ConflictException('This message was stored but the conversation has moved on since; send it again without the Idempotency-Key.');
+      }
+      return { userMessage: last, history, limit, historySize: turn.session.message_count, stored: false };
+    });
+  }
+
+  /**
+   * GET .../generation: replays the session's generation events after `lastEventId` and follows it
+   * live until it ends, wherever it runs; 204 when nothing runs and nothing ended just now.
+   */
+  async followGeneration(userId: string, sessionId: string, lastEventId: string | undefined, res: Response): Promise<void> {
+    if (lastEventId !== undefined && !isEntryId(lastEventId)) {
+      throw new BadRequestException('Last-Event-ID must be the id of an event of this stream (e.g. 1732890000000-3), or absent to start from the beginning.');
+    }
+    // The ownership check and the first read go out together; nothing is written before the check passed.
+    const owned = this.sessions.getSession(userId, sessionId);
+    if (!(await this.streamer.stream(res, userId, sessionId, lastEventId, 200, owned))) res.status(204).end();
+  }
+
+  /**
+   * The ownership check and the stop go out together (the stop reaches the upstream request one
+   * round trip sooner): the lock, the stop and the running answer all live in the caller's own key
+   * space, so stopping a session that is not theirs touches nothing; it still answers 404.
+   */
   async stopGeneration(userId: string, sessionId: string): Promise<GenerationStopDto> {
-    await this.sessions.getSession(userId, sessionId);
-    return { stopped: await this.generations.stop(userId, sessionId) };
+    const [session, stopped] = await Promise.allSettled([
+      this.sessions.getSession(userId, sessionId),
+      isSessionId(sessionId) ? this.generations.stop(userId, sessionId) : Promise.resolve(false),
+    ]);
+    if (session.status === 'rejected') throw session.reason;
+    if (stopped.status === 'rejected') throw stopped.reason;
+    return { stopped: stopped.value };
   }
 
   /** 404 for a session that is not the caller's, 503 when no model is configured: before anything is stored. */
@@ -137,13 +193,12 @@ export class ChatService {
     return own;
   }
 
-  /** One generation under the session's lock; the lock is released before the client hears "done". */
-  private async converse(
-    userId: string,
-    sessionId: string,
-    channel: ReplyChannel,
-    open: (turn: Turn) => Promise<Opening>,
-  ): Promise<void> {
+  /**
+   * One generation under the session's lock. Errors found before the answer starts (404, 409, 400,
+   * 503 no model) are thrown as they are; after that the generation belongs to the server: it runs
+   * to its end (or Stop) whether or not the client stays, and the client follows its stream.
+   */
+  private async converse(userId: string, sessionId: string, reply: ReplyTarget, open: (turn: Turn) => Promise<Opening>): Promise<void> {
     // The ownership check and the lock go out together. A 404 wins over a 409; the lock key lives in
     // the caller's own key space, so taking it for a session that is not theirs touches nobody else.
     const [prepared, locked] = await Promise.allSettled([this.prepare(userId, sessionId), this.generations.begin(userId, sessionId)]);
@@ -152,38 +207,83 @@ export class ChatService {
       throw prepared.status === 'rejected' ? prepared.reason : (locked as PromiseRejectedResult).reason;
     }
     const [turn, generation] = [prepared.value, locked.value];
-    channel.onDisconnect(() => generation.abort());
-    let answered: Answered | undefined;
-    let failure: unknown;
+    const writer = new GenerationWriter(this.log, userId, sessionId);
+    let opening: Opening;
     try {
-      const opening = await open(turn);
-      channel.started(opening.userMessage);
-      const assistant = await this.answer(turn, opening, generation, channel);
-      await Promise.all([
-        this.store.appendMessages(userId, sessionId, [assistant.message]),
-        this.generations.end(generation),
-        this.quotas.recordAnswer(userId, assistant.message),
-      ]);
-      answered = { userMessage: opening.userMessage, assistant: assistant.message, error: assistant.error };
+      opening = await open(turn);
+      await writer.start('user_message', mapMessage(opening.userMessage));
     } catch (error) {
-      failure = error;
+      await this.generations.end(generation);
+      throw error;
+    }
+    reply.onStarted?.(opening.userMessage);
+    if (opening.stored) this.live.announce(userId, { type: 'message.stored', session_id: sessionId, message: mapMessage(opening.userMessage) });
+    this.live.announce(userId, { type: 'generation.started', session_id: sessionId });
+    const result = this.run(turn, opening, generation, writer);
+    void result.then((r) => reply.onFinished?.(r));
+    if (reply.stream) {
+      try {
+        await this.streamer.stream(reply.res, userId, sessionId, undefined, 201);
+      } catch (error) {
+        // The store went away just now; the answer runs on regardless. Say so, and how to follow it.
+        this.logger.warn(`Session ${sessionId}: cannot stream the answer yet (${(error as Error).message})`);
+        streamUnavailable(reply.res, opening.userMessage);
+      }
+      return;
+    }
+    sendJsonResult(reply.req, reply.res, await result);
+  }
+
+  /** The generation itself, detached from any request: never rejects. */
+  private async run(turn: Turn, opening: Opening, generation: Generation, writer: GenerationWriter): Promise<TurnResult> {
+    const { userId, sessionId } = turn;
+    let result: TurnResult;
+    try {
+      const assistant = await this.answer(turn, opening, generation, writer);
+      await Promise.all([this.storeFinal(userId, sessionId, assistant.message), this.quotas.recordAnswer(userId, assistant.message)]);
+      const last = assistant.error ? errorEventData(assistant.error, assistant.message.id) : mapMessage(assistant.message);
+      if (!(await writer.finish(assistant.error ? 'error' : 'done', last))) {
+        this.logger.error(`Session ${sessionId}: the answer is stored but its last event could not be written`);
+      }
+      result = { userMessage: opening.userMessage, assistant: assistant.message, error: assistant.error };
+      this.live.announce(userId, { type: 'message.stored', session_id: sessionId, message: mapMessage(assistant.message) });
+    } catch (failure) {
+      const http = failure instanceof HttpException ? failure : this.unexpected(failure);
+      await writer.finish('error', errorEventData(http, null));
+      result = { userMessage: opening.userMessage, assistant: null, error: http };
     } finally {
       await this.generations.end(generation);
     }
-    if (answered) return channel.finished(answered.userMessage, answered.assistant, answered.error);
-    const http = failure instanceof HttpException ? failure : this.unexpected(failure);
-    if (!channel.failed(http)) throw failure;
+    const status = result.assistant?.status ?? 'failed';
+    this.live.announce(userId, { type: 'generation.finished', session_id: sessionId, status });
+    this.logger.debug?.(`Session ${sessionId}: answer ${status}, ${writer.writes} event writes`);
+    return result;
+  }
+
+  /** The answer's one store write, retried with backoff while the store reconnects (bounded). */
+  private async storeFinal(userId: string, sessionId: string, message: StoredMessage): Promise<void> {
+    const deadline = Date.now() + FINAL_WRITE_RETRY_MS;
+    for (let wait = 100; ; wait = Math.min(wait * 2, 1000)) {
+      try {
+        await this.store.appendMessages(userId, sessionId, [message]);
+        return;
+      } catch (error) {
+        if (error instanceof HttpException || Date.now() + wait > deadline) throw error;
+        this.logger.warn(`Session ${sessionId}: storing the answer failed (${(error as Error).message}); retrying`);
+        await sleep(wait);
+      }
+    }
   }
 
   private async answer(
     turn: Turn,
     opening: Opening,
     generation: Generation,
-    channel: ReplyChannel,
+    writer: GenerationWriter,
   ): Promise<{ message: StoredMessage; error?: HttpException }> {
     const context = await this.buildContext(turn, opening);
     const outcome = await this.llm.streamCompletion({ ...turn.choice, messages: context.messages }, generation.signal, (text) =>
-      channel.delta(text),
+      writer.delta(text),
     );
     return toAssistantMessage(outcome, turn.persona, context);
   }
@@ -205,6 +305,19 @@ export class ChatService {
     this.logger.error(`Chat turn failed: ${(error as Error)?.stack ?? String(error)}`);
     return new InternalServerErrorException('The answer could not be completed or stored; try again in a moment.');
   }
+}
+
+/** An SSE 201 with the stored user message and an `interrupted` event: reattach with GET .../generation. */
+function streamUnavailable(res: Response, userMessage: StoredMessage): void {
+  if (res.headersSent || res.destroyed) return;
+  const stream = new SseStream(res, 201);
+  stream.event('user_message', mapMessage(userMessage));
+  stream.end(
+    sseEvent('interrupted', {
+      reason: 'store',
+      message: 'The answer is being generated, but its events cannot be streamed right now; resume with GET /api/sessions/{id}/generation.',
+    }),
+  );
 }
 
 /** `history` ending with `message`, whether or not the read already saw it. */

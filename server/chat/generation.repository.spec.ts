@@ -4,6 +4,8 @@ import { RedisKeys } from '../redis/redis-keys';
 import type { Store } from '../redis/store';
 import { deleteKeysWithPrefix, uniquePrefix } from '../../test/support/redis';
 import { openTestRedis } from '../../test/support/store';
+import { PubSubService } from '../events/pubsub.service';
+import { GenerationLogRepository } from './generation-log.repository';
 import { GenerationRepository } from './generation.repository';
 import { GenerationsService } from './generations.service';
 
@@ -17,45 +19,51 @@ describe.each(stores)('generation lock and stop channel (%s)', (name, connect) =
   let prefix: string;
   let repo: GenerationRepository;
   let other: GenerationRepository;
+  let keys: RedisKeys;
+  let subscribers: PubSubService[];
 
   beforeEach(async () => {
     client = await connect();
     prefix = uniquePrefix('gen');
-    const keys = new RedisKeys({ keyPrefix: prefix, url: undefined });
-    repo = new GenerationRepository(client, keys);
-    // A second instance of the app: same store, its own subscriber.
-    other = new GenerationRepository(client, keys);
+    keys = new RedisKeys({ keyPrefix: prefix, url: undefined });
+    // Two instances of the app: same store, each its own subscriber connection.
+    subscribers = [new PubSubService(client), new PubSubService(client)];
+    repo = new GenerationRepository(client, keys, subscribers[0]);
+    other = new GenerationRepository(client, keys, subscribers[1]);
   });
   afterEach(async () => {
-    await repo.onModuleDestroy();
-    await other.onModuleDestroy();
+    for (const s of subscribers) await s.onModuleDestroy();
     if (name === 'Redis') await deleteKeysWithPrefix(prefix);
     await client.quit();
   });
 
-  it('lets one holder in, checks the token on release and refresh', async () => {
+  it('lets one holder in; renew and release act only for the holder (compare-and-act)', async () => {
     expect(await repo.acquire('u1', 's1', 'token-a', 5000)).toBe(true);
     expect(await other.acquire('u1', 's1', 'token-b', 5000)).toBe(false);
     expect(await repo.acquire('u1', 's2', 'token-c', 5000)).toBe(true);
     expect(await repo.acquire('u2', 's1', 'token-d', 5000)).toBe(true);
-    expect(await other.refresh('u1', 's1', 'token-b', 5000)).toBe(false);
-    await other.release('u1', 's1', 'token-b');
-    expect(await repo.isLocked('u1', 's1')).toBe(true);
-    expect(await repo.refresh('u1', 's1', 'token-a', 5000)).toBe(true);
-    await repo.release('u1', 's1', 'token-a');
-    expect(await repo.isLocked('u1', 's1')).toBe(false);
-    expect(await repo.refresh('u1', 's1', 'token-a', 5000)).toBe(false);
+    expect(await other.renew('u1', 's1', 'token-b', 5000)).toBe(false);
+    expect(await other.release('u1', 's1', 'token-b')).toBe(false);
+    expect(await repo.holder('u1', 's1')).toBe('token-a');
+    expect(await repo.renew('u1', 's1', 'token-a', 5000)).toBe(true);
+    expect(await repo.release('u1', 's1', 'token-a')).toBe(true);
+    expect(await repo.holder('u1', 's1')).toBeNull();
     expect(await other.acquire('u1', 's1', 'token-b', 5000)).toBe(true);
   });
 
-  it('an abandoned lock expires by itself; its old holder then leaves the next holder’s lock alone', async () => {
+  it('a holder whose lock expired (e.g. while Redis was away) takes it again when it is free', async () => {
+    expect(await repo.acquire('u1', 's1', 'token-a', 100)).toBe(true);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await repo.holder('u1', 's1')).toBeNull();
+    expect(await repo.renew('u1', 's1', 'token-a', 5000)).toBe(true);
+    expect(await repo.holder('u1', 's1')).toBe('token-a');
+    expect(await other.acquire('u1', 's1', 'token-b', 5000)).toBe(false);
+  });
+
+  it('an abandoned lock expires by itself', async () => {
     expect(await repo.acquire('u1', 's1', 'token-a', 150)).toBe(true);
     await new Promise((r) => setTimeout(r, 250));
     expect(await other.acquire('u1', 's1', 'token-b', 5000)).toBe(true);
-    expect(await repo.refresh('u1', 's1', 'token-a', 60_000)).toBe(false);
-    await repo.release('u1', 's1', 'token-a');
-    expect(await other.isLocked('u1', 's1')).toBe(true);
-    expect(await other.refresh('u1', 's1', 'token-b', 5000)).toBe(true);
   });
 
   it('announces a stop to every instance', async () => {
@@ -68,8 +76,9 @@ describe.each(stores)('generation lock and stop channel (%s)', (name, connect) =
   });
 
   it('GenerationsService: 409 while running, stop from another instance aborts it', async () => {
-    const a = new GenerationsService(repo);
-    const b = new GenerationsService(other);
+    const log = new GenerationLogRepository(client, keys);
+    const a = new GenerationsService(repo, log);
+    const b = new GenerationsService(other, log);
     a.onModuleInit();
     b.onModuleInit();
     await new Promise((r) => setTimeout(r, 50)); // subscriptions in place
@@ -82,5 +91,18 @@ describe.each(stores)('generation lock and stop channel (%s)', (name, connect) =
     const next = await b.begin('u1', 's1');
     await b.end(next);
     await b.end(next); // ending twice is harmless
+    await a.onModuleDestroy();
+    await b.onModuleDestroy();
+  });
+
+  it('GenerationsService: stop clears at once a lock whose owner instance is gone', async () => {
+    const log = new GenerationLogRepository(client, keys);
+    const b = new GenerationsService(other, log);
+    // A lock of an instance that never said it was alive (crashed): no renewal, no stop listener.
+    expect(await repo.acquire('u1', 's1', 'gone-instance:abc', 6000)).toBe(true);
+    expect(await b.stop('u1', 's1')).toBe(true);
+    expect(await repo.holder('u1', 's1')).toBeNull();
+    const [last] = await log.read('u1', 's1', undefined);
+    expect(last[1]).toBe('error');
   });
 });

@@ -6,7 +6,7 @@ import { errorBody, ErrorBody } from './error-body';
 function isStoreUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const text = `${error.name} ${error.message}`;
-  return /MaxRetriesPerRequest|Stream isn't writeable|Connection is closed|ECONNREFUSED|ETIMEDOUT|Command timed out|ENOTFOUND|EHOSTUNREACH/i.test(
+  return /MaxRetriesPerRequest|Stream isn't writeable|StoreNotReadyError|^ReplyError LOADING|LOADING Redis is loading|Connection is closed|ECONNREFUSED|ETIMEDOUT|Command timed out|ENOTFOUND|EHOSTUNREACH/i.test(
     text,
   );
 }

@@ -22,6 +22,7 @@ describe('parseEnv', () => {
       logLevel: 'info',
       logFormat: 'auto',
       bodyLimitBytes: 524288,
+      shutdownGraceSeconds: 8,
       redisUrl: undefined,
       redisKeyPrefix: 'nono',
       dataDir: './data',

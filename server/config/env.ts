@@ -11,6 +11,7 @@ export interface Env {
   logLevel: LogLevel;
   logFormat: LogFormat;
   bodyLimitBytes: number;
+  shutdownGraceSeconds: number;
   redisUrl: string | undefined;
   redisKeyPrefix: string;
   /** Where the embedded store (no REDIS_URL) keeps its data; undefined: in memory only. */
@@ -227,6 +228,7 @@ export function parseEnv(raw: Raw): Env {
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: r.oneOf('LOG_FORMAT', LOG_FORMATS, 'auto'),
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 512 * 1024, 1024, 10 * 1024 * 1024),
+    shutdownGraceSeconds: r.int('SHUTDOWN_GRACE_SECONDS', 8, 0, 3600),
     redisUrl: r.url('REDIS_URL', ['redis:', 'rediss:']),
     redisKeyPrefix: r.pattern(
       'REDIS_KEY_PREFIX',

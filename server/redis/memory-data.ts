@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { WriteCommand } from './memory-redis';
 
 /** The data structures behind the embedded store (memory-redis.ts). */
-export type Value = string | Map<string, string> | string[] | SortedSet;
+export type Value = string | Map<string, string> | string[] | SortedSet | StreamLog;
 
 export class SortedSet {
   readonly scores = new Map<string, number>();
@@ -11,6 +11,24 @@ export class SortedSet {
   descending(): Array<[string, number]> {
     return [...this.scores.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0));
   }
+}
+
+/** A stream: entries in id order, each `[id, [field, value, ...]]` as XRANGE replies give them. */
+export class StreamLog {
+  readonly entries: Array<[string, string[]]> = [];
+  last: StreamId = [0, 0];
+}
+
+export type StreamId = [ms: number, seq: number];
+
+/** "ms-seq" (or "ms", whose seq is `missingSeq`) as numbers. */
+export function parseStreamId(id: string, missingSeq = 0): StreamId {
+  const [ms, seq] = id.split('-');
+  return [Number(ms), seq === undefined ? missingSeq : Number(seq)];
+}
+
+export function compareStreamIds(a: StreamId, b: StreamId): number {
+  return a[0] - b[0] || a[1] - b[1];
 }
 
 export interface Entry {
@@ -85,3 +103,4 @@ export const isString = (v: Value): v is string => typeof v === 'string';
 export const isHash = (v: Value): v is Map<string, string> => v instanceof Map;
 export const isList = (v: Value): v is string[] => Array.isArray(v);
 export const isSortedSet = (v: Value): v is SortedSet => v instanceof SortedSet;
+export const isStream = (v: Value): v is StreamLog => v instanceof StreamLog;

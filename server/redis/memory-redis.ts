@@ -1,5 +1,22 @@
 import { EventEmitter } from 'node:events';
-import { Database, Entry, isHash, isList, isSortedSet, isString, scoreBound, slice, SortedSet, Value, WrongTypeError } from './memory-data';
+import {
+  compareStreamIds,
+  Database,
+  Entry,
+  isHash,
+  isList,
+  isSortedSet,
+  isStream,
+  isString,
+  parseStreamId,
+  scoreBound,
+  slice,
+  SortedSet,
+  StreamId,
+  StreamLog,
+  Value,
+  WrongTypeError,
+} from './memory-data';
 import type { DuplicateOptions, Store, StoreCommands, StoreReplies, StoreTransaction } from './store';
 
 /**
@@ -31,6 +48,14 @@ export function globMatcher(pattern: string): (key: string) => boolean {
   }
   const re = new RegExp(`^${source}$`);
   return (key) => re.test(key);
+}
+
+/** A stream range bound: `-`, `+`, `id`, `(id` (exclusive); an id without seq takes `missingSeq`. */
+function streamBound(text: string, missingSeq: number): { id: StreamId; exclusive: boolean } {
+  if (text === '-') return { id: [0, 0], exclusive: false };
+  if (text === '+') return { id: [Infinity, Infinity], exclusive: false };
+  const exclusive = text.startsWith('(');
+  return { id: parseStreamId(exclusive ? text.slice(1) : text, missingSeq), exclusive };
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
@@ -159,6 +184,7 @@ export class MemoryRedis extends EventEmitter implements Store {
   async type(key: string): Promise<string> {
     const value = this.entry(key)?.value;
     if (value === undefined) return 'none';
+    if (isStream(value)) return 'stream';
     return isString(value) ? 'string' : isHash(value) ? 'hash' : isList(value) ? 'list' : 'zset';
   }
 
@@ -358,6 +384,57 @@ export class MemoryRedis extends EventEmitter implements Store {
     return this.read(key, isString) === token ? this.setExpiry(key, milliseconds) : 0;
   }
 
+  /** Extends the token's lock (1); takes it again when it has gone (2); leaves another's alone (0). */
+  async renewLock(key: string, token: string, milliseconds: number): Promise<number> {
+    const current = this.read(key, isString);
+    if (current === token) return this.setExpiry(key, milliseconds);
+    if (current !== undefined) return 0;
+    this.db.data.set(key, { value: token, expiresAt: Date.now() + milliseconds });
+    return 2;
+  }
+
+  // ---- streams ------------------------------------------------------------------------------
+
+  /** XADD key MAXLEN ~ n id field value [field value ...]; trims exactly (Redis' `~` may keep more). */
+  async xadd(key: string, _maxLen: 'MAXLEN', _approx: '~', threshold: number, id: string, ...fieldValues: string[]): Promise<string> {
+    const log = this.readOrCreate(key, isStream, () => new StreamLog());
+    let next: StreamId;
+    if (id === '*') {
+      const now = Date.now();
+      next = now > log.last[0] ? [now, 0] : [log.last[0], log.last[1] + 1];
+    } else {
+      next = parseStreamId(id);
+      if (compareStreamIds(next, log.last) <= 0) {
+        throw new Error('ERR The ID specified in XADD is equal or smaller than the target stream top item');
+      }
+    }
+    log.last = next;
+    const text = `${next[0]}-${next[1]}`;
+    log.entries.push([text, fieldValues.map(String)]);
+    if (log.entries.length > threshold) log.entries.splice(0, log.entries.length - threshold);
+    return text;
+  }
+
+  /** XRANGE key start end COUNT n; `-`, `+`, and `(id` (exclusive) as in Redis 6.2+. */
+  async xrange(key: string, start: string, end: string, _count: 'COUNT', count: number): Promise<Array<[string, string[]]>> {
+    const lo = streamBound(start, 0);
+    const hi = streamBound(end, Infinity);
+    const out: Array<[string, string[]]> = [];
+    for (const [id, fields] of this.read(key, isStream)?.entries ?? []) {
+      if (out.length >= count) break;
+      const at = parseStreamId(id);
+      const fromLo = compareStreamIds(at, lo.id);
+      const toHi = compareStreamIds(at, hi.id);
+      if ((lo.exclusive ? fromLo > 0 : fromLo >= 0) && (hi.exclusive ? toHi < 0 : toHi <= 0)) out.push([id, [...fields]]);
+    }
+    return out;
+  }
+
+  /** XREVRANGE key end start COUNT n: newest first. */
+  async xrevrange(key: string, end: string, start: string, _count: 'COUNT', count: number): Promise<Array<[string, string[]]>> {
+    return (await this.xrange(key, start, end, 'COUNT', Infinity)).reverse().slice(0, count);
+  }
+
   // ---- pub/sub ------------------------------------------------------------------------------
 
   async publish(channel: string, message: string): Promise<number> {
@@ -369,6 +446,11 @@ export class MemoryRedis extends EventEmitter implements Store {
     for (const channel of channels) this.channels.add(channel);
     return this.channels.size;
   }
+
+  async unsubscribe(...channels: string[]): Promise<number> {
+    for (const channel of channels) this.channels.delete(channel);
+    return this.channels.size;
+  }
 }
 
 /** Every command of StoreCommands; the check below fails to compile when one is missing. */
@@ -378,7 +460,8 @@ const COMMANDS = [
   'hset', 'hget', 'hmget', 'hgetall', 'hdel', 'hincrby',
   'rpush', 'rpushx', 'rpop', 'llen', 'lindex', 'lrange', 'ltrim',
   'zadd', 'zrem', 'zcard', 'zrange', 'zrevrange', 'zrevrangebyscore',
-  'releaseLock', 'extendLock',
+  'xadd', 'xrange', 'xrevrange',
+  'releaseLock', 'extendLock', 'renewLock',
 ] as const satisfies ReadonlyArray<keyof StoreCommands<false>>;
 const allCommandsListed: Exclude<keyof StoreCommands<false>, (typeof COMMANDS)[number]> extends never ? true : never = true;
 void allCommandsListed;

@@ -43,6 +43,31 @@ export class RedisKeys {
     return `${this.user(userId)}:s:${sessionId}:gen`;
   }
 
+  /** STREAM of the running (or just finished) generation's events, read by GET .../generation on any instance. */
+  generationEvents(userId: string, sessionId: string): string {
+    return `${this.user(userId)}:s:${sessionId}:events`;
+  }
+
+  /** Pub/sub channel announcing new entries of generationEvents to the instances following them. */
+  generationChannel(userId: string, sessionId: string): string {
+    return `${this.user(userId)}:s:${sessionId}:events:live`;
+  }
+
+  /** STRING outcome of a send or regenerate made with an Idempotency-Key (hashed), with a TTL. */
+  idempotency(userId: string, sessionId: string, keyHash: string): string {
+    return `${this.user(userId)}:s:${sessionId}:idem:${keyHash}`;
+  }
+
+  /** Pub/sub channel of one identity's live events (GET /api/events). */
+  userEvents(userId: string): string {
+    return `${this.user(userId)}:events`;
+  }
+
+  /** Exists while the server instance with this id is alive (short PX, renewed). */
+  instanceAlive(instanceId: string): string {
+    return `${this.prefix}:instance:${instanceId}`;
+  }
+
   /** HASH token id → JSON record of each of the identity's tokens (lets it list and revoke them). */
   tokens(userId: string): string {
     return `${this.user(userId)}:tokens`;

@@ -8,6 +8,7 @@ import { EMBEDDED_PERSISTENCE, REDIS_CLIENT } from './redis.constants';
 import { RedisKeys } from './redis-keys';
 import { RedisHealthIndicator } from './redis.health';
 import type { Store } from './store';
+import { sendTransactionsWhenReady } from './ready-transactions';
 import { defineStoreScripts } from './store-scripts';
 
 const logger = new Logger('Redis');
@@ -30,6 +31,7 @@ export function createRedisClient(url: string): Redis {
     enableAutoPipelining: true,
   });
   defineStoreScripts(client);
+  sendTransactionsWhenReady(client);
   let lastLogged = 0;
   client.on('error', (error: Error) => {
     // One line per few seconds while Redis is down, not one per retry.

@@ -15,6 +15,13 @@ const SCRIPTS = {
     numberOfKeys: 1,
     lua: "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0",
   },
+  renewLock: {
+    numberOfKeys: 1,
+    lua:
+      "local v = redis.call('GET', KEYS[1]) " +
+      "if v == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end " +
+      "if not v then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 2 end return 0",
+  },
 } as const;
 
 // The commands defineCommand adds, as ioredis' typings expect them to be declared.
@@ -22,6 +29,7 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     releaseLock(key: string, token: string): Result<number, Context>;
     extendLock(key: string, token: string, milliseconds: number): Result<number, Context>;
+    renewLock(key: string, token: string, milliseconds: number): Result<number, Context>;
   }
 }
 

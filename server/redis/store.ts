@@ -90,6 +90,15 @@ export interface SortedSetCommands<Q extends boolean> {
   ): Out<Q, string[]>;
 }
 
+export interface StreamCommands<Q extends boolean> {
+  /** Appends an entry (`id`: "ms-seq", or `*`), keeping about `threshold` entries; its id. */
+  xadd(key: string, maxLen: 'MAXLEN', approximately: '~', threshold: number, id: string, ...fieldValues: string[]): Out<Q, string | null>;
+  /** Entries from `start` to `end` (`-`, `+`, an id, `(id` exclusive), oldest first: [id, [field, value, …]]. */
+  xrange(key: string, start: string, end: string, countToken: 'COUNT', count: number): Out<Q, Array<[id: string, fields: string[]]>>;
+  /** As xrange, newest first (`end` first). */
+  xrevrange(key: string, end: string, start: string, countToken: 'COUNT', count: number): Out<Q, Array<[id: string, fields: string[]]>>;
+}
+
 /**
  * Operations that check and change a key in one atomic step. On Redis they are Lua scripts
  * registered with ioredis' defineCommand (store-scripts.ts); the embedded store runs the same
@@ -100,6 +109,11 @@ export interface LockCommands<Q extends boolean> {
   releaseLock(key: string, token: string): Out<Q, number>;
   /** Sets `key`'s TTL if it still holds `token`: 1 when extended, else 0. */
   extendLock(key: string, token: string, milliseconds: number): Out<Q, number>;
+  /**
+   * Extends `key`'s TTL if it holds `token` (1); sets it to `token` again when it has gone, e.g.
+   * expired while Redis was away (2); leaves another token's key alone (0).
+   */
+  renewLock(key: string, token: string, milliseconds: number): Out<Q, number>;
 }
 
 /** Every data command, callable directly on the store or queued in a transaction. */
@@ -110,6 +124,7 @@ export interface StoreCommands<Q extends boolean>
     HashCommands<Q>,
     ListCommands<Q>,
     SortedSetCommands<Q>,
+    StreamCommands<Q>,
     LockCommands<Q> {}
 
 /** A reply per queued command, in order: [error, reply]. Null when the transaction was aborted. */
@@ -143,8 +158,11 @@ export interface Store extends StoreCommands<false> {
   /** A subscribed connection can do nothing else, so subscribers use a duplicate. */
   duplicate(options?: DuplicateOptions): Store;
   subscribe(...channels: string[]): Promise<unknown>;
+  unsubscribe(...channels: string[]): Promise<unknown>;
   on(event: 'message', listener: (channel: string, message: string) => void): this;
   on(event: 'error', listener: (error: Error) => void): this;
+  /** The connection dropped ('close') or is usable again ('ready'); the embedded store never drops. */
+  on(event: 'close' | 'ready', listener: () => void): this;
 
   ping(): Promise<string>;
   quit(): Promise<'OK'>;

@@ -1,4 +1,5 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { LiveEventsService } from '../events/live-events.service';
 import { PersonasService } from '../personas/personas.service';
 import { decodeMessageCursor, decodeSessionCursor, encodeMessageCursor, encodeSessionCursor } from './cursor';
 import { MessageListQueryDto } from './dto/message.dto';
@@ -24,6 +25,7 @@ export class SessionsService {
   constructor(
     private readonly sessions: SessionsRepository,
     private readonly personas: PersonasService,
+    private readonly live: LiveEventsService,
   ) {}
 
   /** The caller's session (its TTL renewed), or 404 — also when it belongs to someone else. */
@@ -46,11 +48,13 @@ export class SessionsService {
   async create(userId: string, displayName?: string, persona?: string, metadata?: Record<string, unknown>): Promise<StoredSession> {
     const key = persona === undefined ? this.personas.defaultKey() : this.personas.require(persona).key;
     const now = Date.now();
-    return this.sessions.create(
+    const session = await this.sessions.create(
       userId,
       { display_name: displayName || defaultDisplayName(now), persona: key, metadata: metadata ?? {} },
       now,
     );
+    this.live.announce(userId, { type: 'session.created', session_id: session.id, session: mapSession(session) });
+    return session;
   }
 
   async listSessions(userId: string, query: SessionListQueryDto): Promise<SessionListDto> {
@@ -75,15 +79,20 @@ export class SessionsService {
     if (Object.keys(changes).length === 0) {
       throw new BadRequestException('Nothing to update: send at least one of display_name, persona, pinned, metadata');
     }
-    return mapSession(this.found(await this.sessions.update(userId, sessionId, changes)));
+    const session = mapSession(this.found(await this.sessions.update(userId, sessionId, changes)));
+    this.live.announce(userId, { type: 'session.updated', session_id: sessionId, session, changes: Object.keys(changes) });
+    return session;
   }
 
   async deleteSession(userId: string, sessionId: string): Promise<void> {
     if (!(await this.sessions.delete(userId, sessionId))) throw new NotFoundException(SESSION_NOT_FOUND);
+    this.live.announce(userId, { type: 'session.deleted', session_id: sessionId });
   }
 
   async clearSessionHistory(userId: string, sessionId: string): Promise<SessionDto> {
-    return mapSession(this.found(await this.sessions.clearMessages(userId, sessionId)));
+    const session = mapSession(this.found(await this.sessions.clearMessages(userId, sessionId)));
+    this.live.announce(userId, { type: 'session.updated', session_id: sessionId, session, changes: ['messages'] });
+    return session;
   }
 
   /**

@@ -25,6 +25,8 @@ export type { LegacySessionClearedDto } from './models/legacy-session-cleared-dt
 export type { LegacySessionCreatedDto } from './models/legacy-session-created-dto';
 export type { LegacySessionCreateDto } from './models/legacy-session-create-dto';
 export type { LegacySessionHistoryDto } from './models/legacy-session-history-dto';
+export type { LiveEventDto } from './models/live-event-dto';
+export type { LiveEventType } from './models/live-event-type';
 export type { LoginDto } from './models/login-dto';
 export type { MessageContextDto } from './models/message-context-dto';
 export type { MessageCreateDto } from './models/message-create-dto';
@@ -62,6 +64,8 @@ export type { CreateGuestIdentity$Params as CreateGuestIdentity$Params } from '.
 export { createGuestIdentity as createGuestIdentity } from './fn/identity/create-guest-identity';
 export type { GetCurrentIdentity$Params as GetCurrentIdentity$Params } from './fn/identity/get-current-identity';
 export { getCurrentIdentity as getCurrentIdentity } from './fn/identity/get-current-identity';
+export type { FollowEvents$Params as FollowEvents$Params } from './fn/events/follow-events';
+export { followEvents as followEvents } from './fn/events/follow-events';
 export type { ListPersonas$Params as ListPersonas$Params } from './fn/personas/list-personas';
 export { listPersonas as listPersonas } from './fn/personas/list-personas';
 export type { CreateLegacySession$Params as CreateLegacySession$Params } from './fn/sessions-v-0/create-legacy-session';
@@ -84,6 +88,8 @@ export type { ListSessionMessages$Params as ListSessionMessages$Params } from '.
 export { listSessionMessages as listSessionMessages } from './fn/sessions/list-session-messages';
 export type { ClearSessionHistory$Params as ClearSessionHistory$Params } from './fn/sessions/clear-session-history';
 export { clearSessionHistory as clearSessionHistory } from './fn/sessions/clear-session-history';
+export type { FollowGeneration$Params as FollowGeneration$Params } from './fn/chat/follow-generation';
+export { followGeneration as followGeneration } from './fn/chat/follow-generation';
 export type { SendMessage$Json$Params as SendMessage$Json$Params } from './fn/chat/send-message-json';
 export { sendMessage$Json as sendMessage$Json } from './fn/chat/send-message-json';
 export type { SendMessage$EventStream$Params as SendMessage$EventStream$Params } from './fn/chat/send-message-event-stream';

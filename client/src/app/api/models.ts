@@ -19,6 +19,8 @@ export type { LegacySessionClearedDto } from './models/legacy-session-cleared-dt
 export type { LegacySessionCreatedDto } from './models/legacy-session-created-dto';
 export type { LegacySessionCreateDto } from './models/legacy-session-create-dto';
 export type { LegacySessionHistoryDto } from './models/legacy-session-history-dto';
+export type { LiveEventDto } from './models/live-event-dto';
+export type { LiveEventType } from './models/live-event-type';
 export type { LoginDto } from './models/login-dto';
 export type { MessageContextDto } from './models/message-context-dto';
 export type { MessageCreateDto } from './models/message-create-dto';

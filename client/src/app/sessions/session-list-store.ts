@@ -1,10 +1,11 @@
-import { Injectable, computed, inject, signal } from '@angular/core';
+import { DestroyRef, Injectable, computed, inject, signal } from '@angular/core';
 import { Api } from '../api/api';
 import { problemOf, statusOf } from '../core/api-error';
 import { Session } from '../core/api-types';
 import { deleteSession } from '../api/fn/sessions/delete-session';
 import { listSessions } from '../api/fn/sessions/list-sessions';
 import { updateSession } from '../api/fn/sessions/update-session';
+import { LiveEvent, LiveEvents } from '../state/live-events';
 import { SessionState } from '../state/session-state';
 
 export const SESSION_PAGE_SIZE = 50;
@@ -31,6 +32,12 @@ export class SessionListStore {
   readonly problem = this.problemState.asReadonly();
   readonly filter = this.filterState.asReadonly();
   readonly hasMore = computed(() => !this.startedState() || this.cursor() !== null);
+
+  constructor() {
+    // Changes made in other tabs or devices show while the list is open.
+    const stop = inject(LiveEvents).on((event) => this.onLiveEvent(event));
+    inject(DestroyRef).onDestroy(stop);
+  }
   readonly visible = computed(() => {
     const query = this.filterState().trim().toLowerCase();
     if (!query) return this.itemsState();
@@ -84,6 +91,18 @@ export class SessionListStore {
     }
     this.itemsState.update((items) => items.filter((s) => s.session_id !== session.session_id));
     await this.state.sessionDeleted(session.session_id);
+  }
+
+  private onLiveEvent(event: LiveEvent): void {
+    const id = event.session_id;
+    if (event.type === 'session.deleted') this.itemsState.update((items) => items.filter((s) => s.session_id !== id));
+    else if (event.type === 'session.created' && event.session && !this.itemsState().some((s) => s.session_id === id)) {
+      const created = event.session;
+      this.itemsState.update((items) => [created, ...items]);
+    } else if (event.type === 'session.updated' && event.session) {
+      const updated = event.session;
+      this.itemsState.update((items) => items.map((s) => (s.session_id === id ? updated : s)));
+    }
   }
 
   private async change(session: Session, body: { pinned?: boolean; display_name?: string }): Promise<boolean> {

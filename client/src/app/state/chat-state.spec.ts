@@ -29,6 +29,9 @@ describe('ChatState', () => {
   let chat: ChatState;
   let session: Session;
   let fetchMock: ReturnType<typeof vi.fn>;
+  /** GET .../generation requests (looking for a running answer): 204 unless a test says otherwise. */
+  let resumes: Array<[string, RequestInit]>;
+  let resumeAnswer: () => Response;
 
   async function openSession(history: Message[] = [], nextCursor: string | null = null): Promise<void> {
     const opening = TestBed.inject(SessionState).openSession(session.session_id);
@@ -46,7 +49,19 @@ describe('ChatState', () => {
 
   beforeEach(() => {
     fetchMock = vi.fn();
-    vi.stubGlobal('fetch', fetchMock);
+    resumes = [];
+    resumeAnswer = () => new Response(null, { status: 204 });
+    vi.stubGlobal('fetch', (url: string, init: RequestInit = {}) => {
+      // The live events stream (opened once there is a token) stays open, quiet, until closed.
+      if (url.endsWith('/api/events')) {
+        return new Promise<Response>((_resolve, reject) => init.signal?.addEventListener('abort', () => reject(new DOMException('Aborted', 'AbortError'))));
+      }
+      if (url.endsWith('/generation')) {
+        resumes.push([url, init]);
+        return Promise.resolve(resumeAnswer());
+      }
+      return (fetchMock as unknown as (u: string, i: RequestInit) => Promise<Response>)(url, init);
+    });
     TestBed.configureTestingModule({ providers: [provideZonelessChangeDetection(), provideHttpClient(), provideHttpClientTesting()] });
     http = TestBed.inject(HttpTestingController);
     chat = TestBed.inject(ChatState);
@@ -174,5 +189,64 @@ describe('ChatState', () => {
     await sending;
     expect(chat.messages().at(-1)).toMatchObject({ content: 'partial', status: 'interrupted' });
     expect(chat.streaming()).toBe(false);
+  });
+
+  it('sends an Idempotency-Key, and the same one again when resending a message the server did not take', async () => {
+    await openSession();
+    fetchMock.mockResolvedValueOnce(refusal(503, 'The session store (Redis) is unavailable right now.'));
+    const sending = chat.send('Hello?');
+    await settle();
+    await answerRefresh();
+    await sending;
+    const firstKey = (fetchMock.mock.calls[0][1] as RequestInit).headers as Record<string, string>;
+    expect(firstKey['Idempotency-Key']).toMatch(/.{16,}/);
+    fetchMock.mockResolvedValueOnce(sseResponse([['user_message', aMessage({ content: 'Hello?' })], ['done', aMessage({ role: 'assistant' })]]));
+    const resending = chat.retry(chat.messages()[0]);
+    await settle();
+    await answerRefresh();
+    await resending;
+    const secondKey = (fetchMock.mock.calls[1][1] as RequestInit).headers as Record<string, string>;
+    expect(secondKey['Idempotency-Key']).toBe(firstKey['Idempotency-Key']);
+  });
+
+  it('a dropped connection reattaches from the last event: no gap, nothing twice', async () => {
+    await openSession();
+    const stored = aMessage({ content: 'Tell me' });
+    const answer = aMessage({ role: 'assistant', content: 'one two three' });
+    const idFrames = (events: Array<[string, string, unknown]>) =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            const text = events.map(([id, event, data]) => `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`).join('');
+            controller.enqueue(new TextEncoder().encode(text));
+            controller.close();
+          },
+        }),
+        { status: 200, headers: { 'Content-Type': 'text/event-stream' } },
+      );
+    // The POST stream ends after two events, without `done` (the connection dropped).
+    fetchMock.mockResolvedValueOnce(idFrames([['1-0', 'user_message', stored], ['1-1', 'delta', { text: 'one ' }]]));
+    resumeAnswer = () => idFrames([['1-2', 'delta', { text: 'two three' }], ['1-3', 'done', answer]]);
+    const sending = chat.send('Tell me');
+    await settle();
+    await answerRefresh();
+    await sending;
+    const reattach = resumes.at(-1)!;
+    expect((reattach[1].headers as Record<string, string>)['Last-Event-ID']).toBe('1-1');
+    expect(chat.messages().map((m) => m.content)).toEqual(['Tell me', 'one two three']);
+    expect(chat.streaming()).toBe(false);
+  });
+
+  it('opening a session follows its running answer, without repeating the stored question', async () => {
+    const question = aMessage({ content: 'Still thinking?' });
+    const answer = aMessage({ role: 'assistant', content: 'Yes, done now' });
+    resumeAnswer = () => sseResponse([['user_message', question], ['delta', { text: 'Yes, done now' }], ['done', answer]]);
+    await openSession([question]);
+    await settle();
+    await answerRefresh();
+    await settle();
+    expect(resumes).toHaveLength(1);
+    expect((resumes[0][1].headers as Record<string, string>)['Last-Event-ID']).toBeUndefined();
+    expect(chat.messages().map((m) => m.content)).toEqual(['Still thinking?', 'Yes, done now']);
   });
 });

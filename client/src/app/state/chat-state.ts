@@ -7,10 +7,17 @@ import { IdentityStore } from '../core/identity-store';
 import { listSessionMessages } from '../api/fn/sessions/list-session-messages';
 import { stopGeneration } from '../api/fn/chat/stop-generation';
 import { MESSAGE_PAGE_SIZE, SessionState } from './session-state';
-import { postEventStream, SseEvent, StreamRefusedError } from './sse';
+import { LiveEvent, LiveEvents } from './live-events';
+import { getEventStream, postEventStream, SseEvent, StreamRefusedError } from './sse';
 
-/** A message as shown: stored ones, plus a sent message the server never took (`unsent`). */
-export type ChatEntry = Message & { unsent?: boolean };
+/**
+ * A message as shown: stored ones, plus a sent message the server never took (`unsent`). A sent
+ * message keeps its Idempotency-Key, so resending it can never store it twice.
+ */
+export type ChatEntry = Message & { unsent?: boolean; idempotencyKey?: string };
+
+/** Delays between attempts to reattach to an answer after the connection dropped. */
+const REATTACH_RETRY_MS = [250, 500, 1000, 2000, 4000];
 
 
 /** If the stream has not ended this long after "stop", the connection is cut (the server keeps the partial answer). */
@@ -20,6 +27,12 @@ interface ActiveTurn {
   sessionId: string;
   controller: AbortController;
   localUserId?: string;
+  /** The `id:` of the last event received: where a reattach continues (no gap, nothing twice). */
+  lastEventId?: string;
+  /** Only looking for a running answer (after opening the session): a send replaces it. */
+  lookingOnly?: boolean;
+  /** The server took the request (an event arrived): the answer runs there whatever the connection does. */
+  accepted?: boolean;
 }
 
 /** The open session's conversation: history paging, the streamed answer, stop, regenerate, retry. */
@@ -29,6 +42,7 @@ export class ChatState {
   private readonly config = inject(ApiConfiguration);
   private readonly identity = inject(IdentityStore);
   private readonly sessions = inject(SessionState);
+  private readonly live = inject(LiveEvents);
 
   private readonly messagesState = signal<ChatEntry[]>([]);
   private readonly draftState = signal<ChatEntry | null>(null);
@@ -62,6 +76,7 @@ export class ChatState {
       const id = this.sessions.currentId();
       untracked(() => void this.load(id));
     });
+    this.live.on((event) => this.onLiveEvent(event));
   }
 
   async load(sessionId: string | null): Promise<void> {
@@ -77,6 +92,7 @@ export class ChatState {
     if (prefetched) {
       this.messagesState.set(prefetched.messages);
       this.olderCursor.set(prefetched.next_cursor);
+      void this.reattach(sessionId);
       return;
     }
     this.loadingState.set(true);
@@ -85,10 +101,31 @@ export class ChatState {
       if (this.loadedFor !== sessionId) return;
       this.messagesState.set(page.messages);
       this.olderCursor.set(page.next_cursor);
+      void this.reattach(sessionId);
     } catch (error) {
       if (this.loadedFor === sessionId) this.noticeState.set(problemOf(error).message);
     } finally {
       if (this.loadedFor === sessionId) this.loadingState.set(false);
+    }
+  }
+
+  /**
+   * Follows the session's running answer, if any (after a refresh, or one started in another tab):
+   * the server replays it from the start, then streams it live.
+   */
+  async reattach(sessionId: string): Promise<void> {
+    if (this.turn || this.loadedFor !== sessionId) return;
+    const turn: ActiveTurn = { sessionId, controller: new AbortController(), lookingOnly: true };
+    this.turn = turn;
+    let ended = false;
+    try {
+      ended = await this.follow(turn, 0);
+    } finally {
+      if (this.turn === turn) {
+        this.turn = null;
+        this.draftState.set(null);
+        if (ended) await this.sessions.refreshCurrent();
+      }
     }
   }
 
@@ -109,29 +146,34 @@ export class ChatState {
     }
   }
 
-  async send(content: string): Promise<void> {
+  async send(content: string, idempotencyKey = newIdempotencyKey()): Promise<void> {
     const sessionId = this.loadedFor;
     const text = content.trim();
     if (!sessionId || !text || this.streaming()) return;
-    const local: ChatEntry = { ...this.blank('user'), content: text };
+    this.stopLooking();
+    if (this.turn) return;
+    const local: ChatEntry = { ...this.blank('user'), content: text, idempotencyKey };
     this.messagesState.update((list) => [...list, local]);
-    await this.runTurn(sessionId, 'messages', { content: text }, local.id);
+    await this.runTurn(sessionId, 'messages', { content: text }, idempotencyKey, local.id);
   }
 
   /** Replaces the last answer with a new one. */
   async regenerate(): Promise<void> {
     const sessionId = this.loadedFor;
     if (!sessionId || this.streaming()) return;
+    this.stopLooking();
+    if (this.turn) return;
     const last = this.messagesState().at(-1);
     if (last?.role === 'assistant') this.messagesState.update((list) => list.slice(0, -1));
-    await this.runTurn(sessionId, 'regenerate', {});
+    await this.runTurn(sessionId, 'regenerate', {}, newIdempotencyKey());
   }
 
   /** Tries a failed turn again: resends a message the server never took, otherwise regenerates. */
   async retry(entry: ChatEntry): Promise<void> {
     if (entry.unsent) {
       this.messagesState.update((list) => list.filter((m) => m.id !== entry.id));
-      await this.send(entry.content);
+      // The same key: if the server did store it after all, it is not stored twice.
+      await this.send(entry.content, entry.idempotencyKey);
     } else {
       await this.regenerate();
     }
@@ -148,7 +190,13 @@ export class ChatState {
     this.noticeState.set(null);
   }
 
-  private async runTurn(sessionId: string, action: 'messages' | 'regenerate', body: object, localUserId?: string): Promise<void> {
+  private async runTurn(
+    sessionId: string,
+    action: 'messages' | 'regenerate',
+    body: object,
+    idempotencyKey: string,
+    localUserId?: string,
+  ): Promise<void> {
     const turn: ActiveTurn = { sessionId, controller: new AbortController(), localUserId };
     this.turn = turn;
     this.modelProblemState.set(null);
@@ -160,13 +208,22 @@ export class ChatState {
     try {
       await postEventStream(url, token, body, turn.controller.signal, (event) => {
         if (this.turn === turn) ended = this.apply(turn, event) || ended;
-      });
+      }, { 'Idempotency-Key': idempotencyKey });
     } catch (error) {
       // Streams go through fetch, not the interceptor: a refused token is noted here.
       if (error instanceof StreamRefusedError && error.status === 401 && token) this.identity.markLost(token);
-      if (this.turn === turn) this.refused(turn, error);
-      // A cut connection (stop's fallback) is not refused: reload to show what the server kept.
-      ended = !turn.controller.signal.aborted;
+      // Refused before the answer started (nothing received yet): say why.
+      if (this.turn === turn && !turn.accepted) {
+        this.refused(turn, error);
+        ended = !turn.controller.signal.aborted;
+      }
+    }
+    try {
+      // The connection dropped mid-answer (network, server restart): the answer goes on on the
+      // server; follow it from the last event received.
+      if (!ended && this.turn === turn && turn.accepted && !turn.controller.signal.aborted) {
+        ended = await this.follow(turn);
+      }
     } finally {
       if (this.turn === turn) {
         this.turn = null;
@@ -180,13 +237,17 @@ export class ChatState {
 
   /** Applies one stream event; true when it ended the turn. */
   private apply(turn: ActiveTurn, event: SseEvent): boolean {
+    turn.accepted = true;
+    if (event.id) turn.lastEventId = event.id;
     const data = parse(event.data);
     if (event.event === 'user_message') {
       const stored = (data['message'] ?? data) as Message;
-      this.messagesState.update((list) => list.map((m) => (m.id === turn.localUserId ? stored : m)));
+      if (turn.localUserId) this.messagesState.update((list) => list.map((m) => (m.id === turn.localUserId ? stored : m)));
+      else if (!this.has(stored.id)) this.messagesState.update((list) => [...list, stored]);
     } else if (event.event === 'delta') {
       const text = typeof data['text'] === 'string' ? data['text'] : '';
-      this.draftState.update((draft) => (draft ? { ...draft, content: draft.content + text } : draft));
+      const blank = { ...this.blank('assistant'), persona: this.sessions.current()?.persona };
+      this.draftState.update((draft) => ({ ...(draft ?? blank), content: (draft?.content ?? '') + text }));
     } else if (event.event === 'done') {
       this.finish((data['message'] ?? data) as Message);
       return true;
@@ -203,7 +264,60 @@ export class ChatState {
 
   private finish(message: Message): void {
     this.draftState.set(null);
-    this.messagesState.update((list) => [...list, message]);
+    // A replay after a refresh can end with an answer the history already holds.
+    if (!this.has(message.id)) this.messagesState.update((list) => [...list, message]);
+  }
+
+  private has(messageId: string): boolean {
+    return this.messagesState().some((m) => m.id === messageId);
+  }
+
+  /**
+   * GET .../generation from the last event received (all of it when none): replays what was missed,
+   * then follows live. Retries while the connection keeps failing; true when the answer's end arrived.
+   */
+  private async follow(turn: ActiveTurn, retries = REATTACH_RETRY_MS.length): Promise<boolean> {
+    const url = `${this.config.rootUrl}/api/sessions/${encodeURIComponent(turn.sessionId)}/generation`;
+    let ended = false;
+    for (let attempt = 0; attempt <= retries && !ended && this.turn === turn; attempt++) {
+      const headers: Record<string, string> = turn.lastEventId ? { 'Last-Event-ID': turn.lastEventId } : {};
+      const token = this.identity.token();
+      try {
+        const running = await getEventStream(url, token, turn.controller.signal, (event) => {
+          if (this.turn === turn) ended = this.apply(turn, event) || ended;
+        }, headers);
+        if (!running) return false;
+        if (ended) return true;
+      } catch (error) {
+        if (turn.controller.signal.aborted) return ended;
+        if (error instanceof StreamRefusedError && error.status === 401 && token) this.identity.markLost(token);
+        if (error instanceof StreamRefusedError && error.status < 500) return false;
+      }
+      if (turn.lookingOnly && turn.lastEventId !== undefined) turn.lookingOnly = false;
+      if (attempt < retries) await new Promise((resolve) => setTimeout(resolve, REATTACH_RETRY_MS[attempt]));
+    }
+    return ended;
+  }
+
+  /** A send replaces a look for a running answer that found nothing yet. */
+  private stopLooking(): void {
+    const turn = this.turn;
+    if (!turn?.lookingOnly || turn.lastEventId !== undefined) return;
+    turn.controller.abort();
+    this.turn = null;
+    this.draftState.set(null);
+  }
+
+  /** Another tab or device changed the open session. */
+  private onLiveEvent(event: LiveEvent): void {
+    if (event.session_id !== this.loadedFor) return;
+    if (event.type === 'generation.started' && !this.turn) void this.reattach(event.session_id);
+    else if (event.type === 'message.stored' && event.message && !this.turn && !this.has(event.message.id)) {
+      const message = event.message;
+      this.messagesState.update((list) => [...list, message]);
+    } else if (event.type === 'session.updated' && event.changes?.includes('messages') && !this.turn) {
+      void this.reloadNewest(event.session_id);
+    }
   }
 
   /** The server refused before streaming, or the connection failed. */
@@ -233,6 +347,12 @@ export class ChatState {
   private blank(role: Message['role']): ChatEntry {
     return { id: `local-${++this.localIds}`, role, content: '', created_at: new Date().toISOString(), persona: this.sessions.current()?.persona };
   }
+}
+
+function newIdempotencyKey(): string {
+  return typeof crypto !== 'undefined' && 'randomUUID' in crypto
+    ? crypto.randomUUID()
+    : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
 }
 
 function parse(data: string): Record<string, unknown> {

@@ -12,6 +12,7 @@ import { getCurrentIdentity } from '../api/fn/identity/get-current-identity';
 import { getSession } from '../api/fn/sessions/get-session';
 import { listSessions } from '../api/fn/sessions/list-sessions';
 import { listSessionMessages } from '../api/fn/sessions/list-session-messages';
+import { LiveEvents } from './live-events';
 
 /**
  * 'lost': the server refused the stored guest identity; the person chooses what happens next.
@@ -30,6 +31,7 @@ export const MESSAGE_PAGE_SIZE = 50;
 export class SessionState {
   private readonly api = inject(Api);
   private readonly identity = inject(IdentityStore);
+  private readonly live = inject(LiveEvents);
   private readonly auth = inject(AuthState);
 
   private readonly personasState = signal<Persona[]>([]);
@@ -119,6 +121,14 @@ export class SessionState {
       if (statusOf(error) === 404) return false;
       throw error;
     }
+  }
+
+  constructor() {
+    // The open session renamed, pinned or deleted in another tab or device.
+    this.live.on((event) => {
+      if (event.type === 'session.updated' && event.session) this.sessionUpdated(event.session);
+      else if (event.type === 'session.deleted') void this.sessionDeleted(event.session_id);
+    });
   }
 
   /** Re-reads the open session (message count, activity, expiry) after a turn. */

@@ -5,7 +5,7 @@ export interface SseEvent {
   /** The `event:` field, "message" when absent. */
   event: string;
   data: string;
-  /** The `id:` field, when the event has one. */
+  /** The event's `id:` (the server's stream entry id), for Last-Event-ID when reattaching. */
   id?: string;
 }
 
@@ -49,12 +49,37 @@ export async function postEventStream(
   body: unknown,
   signal: AbortSignal,
   onEvent: (event: SseEvent) => void,
+  extraHeaders: Record<string, string> = {},
 ): Promise<void> {
-  const headers: Record<string, string> = { Accept: 'text/event-stream', 'Content-Type': 'application/json' };
+  const headers: Record<string, string> = { Accept: 'text/event-stream', 'Content-Type': 'application/json', ...extraHeaders };
   if (token) headers['Authorization'] = `Bearer ${token}`;
   const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body ?? {}), signal });
   if (!response.ok || !response.body) throw await refusal(response);
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  await readEvents(response, onEvent);
+}
+
+/**
+ * GETs an event stream (reattaching to an answer, live events). Resolves true when the stream
+ * ended, false when the server had nothing to stream (204); rejects with StreamRefusedError on an error status.
+ */
+export async function getEventStream(
+  url: string,
+  token: string | null,
+  signal: AbortSignal,
+  onEvent: (event: SseEvent) => void,
+  extraHeaders: Record<string, string> = {},
+): Promise<boolean> {
+  const headers: Record<string, string> = { Accept: 'text/event-stream', ...extraHeaders };
+  if (token) headers['Authorization'] = `Bearer ${token}`;
+  const response = await fetch(url, { headers, signal });
+  if (response.status === 204) return false;
+  if (!response.ok || !response.body) throw await refusal(response);
+  await readEvents(response, onEvent);
+  return true;
+}
+
+async function readEvents(response: Response, onEvent: (event: SseEvent) => void): Promise<void> {
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
   const parser = new SseParser();
   for (;;) {
     const { value, done } = await reader.read();

@@ -16,6 +16,11 @@ export interface RegenerateMessage$EventStream$Params {
   id: string;
 
 /**
+ * A unique key per message (e.g. a UUID), 1-200 visible ASCII characters. A retry with the same key within 24 h stores nothing again and gets the first attempt's outcome (or follows its answer while it runs).
+ */
+  'Idempotency-Key'?: string;
+
+/**
  * `text/event-stream` to stream the answer; anything else gets JSON.
  */
   Accept?: string;
@@ -25,6 +30,7 @@ export function regenerateMessage$EventStream(http: HttpClient, rootUrl: string,
   const rb = new RequestBuilder(rootUrl, regenerateMessage$EventStream.PATH, 'post');
   if (params) {
     rb.path('id', params.id, {});
+    rb.header('Idempotency-Key', params['Idempotency-Key'], {});
     rb.header('Accept', params.Accept, {});
   }
 

@@ -1,0 +1,109 @@
+import { Injectable } from '@nestjs/common';
+import { PubSubService } from '../events/pubsub.service';
+import { compareEntryIds, GenerationLogRepository, LogEntry, TERMINAL_EVENTS } from './generation-log.repository';
+import { GenerationsService, LOCK_TTL_MS } from './generations.service';
+
+/** When nothing arrives for this long, the stream is read again (a missed announcement, a gone owner). */
+const CHECK_EVERY_MS = 2_000;
+
+export interface FollowSink {
+  entry(entry: LogEntry): void;
+  /** The generation ended without a last event (its owner is gone). */
+  abandoned(): void;
+}
+
+export interface Following {
+  /** Entries already in the stream after the start point. */
+  replayed: LogEntry[];
+  /** True when there is nothing more to wait for (the last entry is the answer's end, or no stream). */
+  over: boolean;
+  /** Starts passing on new entries (those announced while the replay was read come first). */
+  goLive(): void;
+  close(): void;
+}
+
+/**
+ * Follows a session's generation stream from any instance: subscribes to its announcements first,
+ * then reads what is already there, then passes on announced entries newer than the last one
+ * delivered (no gap, no duplicate). A quiet stream is re-read every CHECK_EVERY_MS.
+ */
+@Injectable()
+export class GenerationFollower {
+  constructor(
+    private readonly log: GenerationLogRepository,
+    private readonly pubsub: PubSubService,
+    private readonly generations: GenerationsService,
+  ) {}
+
+  async follow(userId: string, sessionId: string, after: string | undefined, sink: FollowSink): Promise<Following> {
+    let last = after;
+    let live = false;
+    let closed = false;
+    let quietSince = Date.now();
+    const early: LogEntry[] = [];
+    const deliver = (entries: LogEntry[]) => {
+      for (const entry of entries) {
+        if (closed || (last !== undefined && compareEntryIds(entry[0], last) <= 0)) continue;
+        last = entry[0];
+        quietSince = Date.now();
+        sink.entry(entry);
+        if (TERMINAL_EVENTS.has(entry[1])) close();
+      }
+    };
+    const unsubscribe = await this.pubsub.listen(this.log.channel(userId, sessionId), (message) => {
+      const entries = parse(message);
+      if (live) deliver(entries);
+      else early.push(...entries);
+    });
+    const catchUp = async () => {
+      if (closed || !live) return;
+      const entries = await this.log.read(userId, sessionId, last).catch(() => []);
+      if (entries.length > 0) return deliver(entries);
+      const quietFor = Date.now() - quietSince;
+      if (quietFor > LOCK_TTL_MS && !(await this.generations.isRunning(userId, sessionId).catch(() => true))) {
+        sink.abandoned();
+        close();
+      }
+    };
+    const timer = setInterval(() => void catchUp(), CHECK_EVERY_MS);
+    timer.unref();
+    const stopResync = this.pubsub.onResubscribed(() => void catchUp());
+    function close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(timer);
+      stopResync();
+      unsubscribe();
+    }
+
+    let replayed: LogEntry[];
+    try {
+      replayed = await this.log.read(userId, sessionId, after);
+    } catch (error) {
+      close();
+      throw error;
+    }
+    const lastReplayed = replayed.length > 0 ? replayed[replayed.length - 1] : after === undefined ? null : await this.log.last(userId, sessionId);
+    const over = lastReplayed === null || TERMINAL_EVENTS.has(lastReplayed[1]);
+    if (replayed.length > 0) last = replayed[replayed.length - 1][0];
+    if (over) close();
+    return {
+      replayed,
+      over,
+      goLive: () => {
+        live = true;
+        deliver(early.splice(0));
+      },
+      close: () => close(),
+    };
+  }
+}
+
+function parse(message: string): LogEntry[] {
+  try {
+    const entries = JSON.parse(message) as unknown;
+    return Array.isArray(entries) ? (entries as LogEntry[]) : [];
+  } catch {
+    return [];
+  }
+}
