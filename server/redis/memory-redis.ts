@@ -389,7 +389,7 @@ export class MemoryRedis extends EventEmitter implements Store {
     const current = this.read(key, isString);
     if (current === token) return this.setExpiry(key, milliseconds);
     if (current !== undefined) return 0;
-    this.db.data.set(key, { value: token, expiresAt: Date.now() + milliseconds });
+    this.db.data.set(key, { value: token, expiresAt: this.db.now() + milliseconds });
     return 2;
   }
 
@@ -400,7 +400,7 @@ export class MemoryRedis extends EventEmitter implements Store {
     const log = this.readOrCreate(key, isStream, () => new StreamLog());
     let next: StreamId;
     if (id === '*') {
-      const now = Date.now();
+      const now = this.db.now();
       next = now > log.last[0] ? [now, 0] : [log.last[0], log.last[1] + 1];
     } else {
       next = parseStreamId(id);
@@ -473,11 +473,11 @@ void allCommandsListed;
  */
 export const WRITES = [
   'del', 'expire', 'pexpire', 'persist', 'set', 'incr', 'incrby', 'hset', 'hdel', 'hincrby',
-  'rpush', 'rpushx', 'rpop', 'ltrim', 'zadd', 'zrem', 'releaseLock', 'extendLock',
+  'rpush', 'rpushx', 'rpop', 'ltrim', 'zadd', 'zrem', 'xadd', 'releaseLock', 'extendLock', 'renewLock',
 ] as const satisfies ReadonlyArray<(typeof COMMANDS)[number]>;
 const READS = [
   'exists', 'pttl', 'type', 'get', 'hget', 'hmget', 'hgetall', 'llen', 'lindex', 'lrange',
-  'zcard', 'zrange', 'zrevrange', 'zrevrangebyscore',
+  'zcard', 'zrange', 'zrevrange', 'zrevrangebyscore', 'xrange', 'xrevrange',
 ] as const satisfies ReadonlyArray<(typeof COMMANDS)[number]>;
 export type WriteCommand = (typeof WRITES)[number];
 const allCommandsSorted: Exclude<(typeof COMMANDS)[number], WriteCommand | (typeof READS)[number]> extends never ? true : never = true;
