@@ -208,7 +208,7 @@ describe('answers that survive: a server process stopped (SIGTERM) or lost (SIGK
     await new Promise((r) => setTimeout(r, 200));
 
     // The answers run ~20 s; every one ending interrupted shows the process stopped them after the
-    // grace period instead of waiting (the exit time itself is measured in bench/, not here).
+    // grace period instead of waiting (the exit time itself is not asserted: it varies with load).
     child.kill('SIGTERM');
     const code = await closed;
     expect({ code, output: code === 0 ? '' : read() }).toEqual({ code: 0, output: '' });
