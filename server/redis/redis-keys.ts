@@ -9,7 +9,7 @@ import { redisConfig, RedisConfig } from '../config/config';
 export class RedisKeys {
   readonly prefix: string;
 
-  constructor(@Inject(redisConfig.KEY) config: RedisConfig) {
+  constructor(@Inject(redisConfig.KEY) config: Pick<RedisConfig, 'keyPrefix' | 'url'>) {
     this.prefix = config.keyPrefix;
   }
 

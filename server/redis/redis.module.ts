@@ -1,57 +1,36 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import Redis from 'ioredis';
-import { redisConfig, RedisConfig } from '../config/config';
+import { redisConfig, RedisConfig, redisTopology } from '../config/config';
 import { MemoryRedis } from './memory-redis';
 import { REDIS_CLIENT } from './redis.constants';
 import { RedisKeys } from './redis-keys';
 import { RedisHealthIndicator } from './redis.health';
 import type { Store } from './store';
-import { defineStoreScripts } from './store-scripts';
+import { createClusterClient, createRedisClient, createSentinelClient, waitUntilReady } from './redis-clients';
 
 const logger = new Logger('Redis');
 
-/**
- * Settings that fail fast while Redis is away (a request gets 503 in about a second instead of
- * ioredis' default ~10 s of queued retries) and reconnect by themselves when it returns.
- */
-export function createRedisClient(url: string): Redis {
-  const client = new Redis(url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 1000,
-    commandTimeout: 1500,
-    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
-    lazyConnect: false,
-    // Commands issued in the same tick by concurrent requests go out in one write (MULTIs are sent
-    // whole as before; only their relative order to plain commands of the same tick may change,
-    // and no caller depends on it: dependent commands are always awaited first).
-    enableAutoPipelining: true,
-  });
-  defineStoreScripts(client);
-  let lastLogged = 0;
-  client.on('error', (error: Error) => {
-    // One line per few seconds while Redis is down, not one per retry.
-    if (Date.now() - lastLogged > 5000) {
-      lastLogged = Date.now();
-      logger.error(`Redis connection problem: ${error.message}`);
-    }
-  });
-  client.on('ready', () => logger.log('Redis connection ready'));
-  return client;
-}
+export { createRedisClient, waitUntilReady } from './redis-clients';
 
-export async function waitUntilReady(client: Redis, ms: number): Promise<void> {
-  if (client.status === 'ready') return;
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(done, ms);
-    client.once('ready', done);
-    function done() {
-      clearTimeout(timer);
-      client.off('ready', done);
-      resolve();
-    }
-  });
+/** The store the configuration names: one Redis, a Cluster, Sentinels, or the embedded store. */
+async function createStore(config: RedisConfig): Promise<Store> {
+  const topology = redisTopology(config);
+  if (topology === 'embedded') {
+    logger.warn(
+      'REDIS_URL is not set: using the EMBEDDED IN-PROCESS STORE. Sessions and messages live only as long as ' +
+        'this process and are lost on restart. Set REDIS_URL (e.g. redis://127.0.0.1:6379) to keep them.',
+    );
+    return new MemoryRedis();
+  }
+  const client =
+    topology === 'cluster'
+      ? createClusterClient(config)
+      : topology === 'sentinel'
+        ? createSentinelClient(config)
+        : createRedisClient(config.url!);
+  // Start even when Redis is down (health says "not ready"); wait briefly so the first requests find it.
+  await waitUntilReady(client, 2000);
+  return client;
 }
 
 @Global()
@@ -63,19 +42,7 @@ export async function waitUntilReady(client: Redis, ms: number): Promise<void> {
     {
       provide: REDIS_CLIENT,
       inject: [redisConfig.KEY],
-      useFactory: async (config: RedisConfig): Promise<Store> => {
-        if (!config.url) {
-          logger.warn(
-            'REDIS_URL is not set: using the EMBEDDED IN-PROCESS STORE. Sessions and messages live only as long as ' +
-              'this process and are lost on restart. Set REDIS_URL (e.g. redis://127.0.0.1:6379) to keep them.',
-          );
-          return new MemoryRedis();
-        }
-        const client = createRedisClient(config.url);
-        // Start even when Redis is down (health says "not ready"); wait briefly so the first requests find it.
-        await waitUntilReady(client, 2000);
-        return client;
-      },
+      useFactory: createStore,
     },
   ],
   exports: [REDIS_CLIENT, RedisKeys, RedisHealthIndicator],
