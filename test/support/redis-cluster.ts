@@ -18,6 +18,8 @@ export interface LocalCluster {
   /** The master serving `key`'s slot and its replica, as a live node sees the cluster now. */
   ownersOf(key: string): Promise<{ master: number; replica: number | undefined }>;
   crash(port: number): void;
+  /** The process id of the node on `port` (benchmarks read its CPU time). */
+  pid(port: number): number;
   close(): Promise<void>;
 }
 
@@ -81,6 +83,7 @@ export async function startLocalCluster(): Promise<LocalCluster> {
         live.delete(port);
         redis.crash(port);
       },
+      pid: (port) => redis.pid(port),
       close: () => redis.close(),
     };
   } catch (error) {

@@ -34,6 +34,10 @@ export class RedisProcesses {
     await until(`redis on ${port}`, async () => (await cli(port, 'ping')) === 'PONG');
   }
 
+  pid(port: number): number {
+    return this.children.get(port)?.pid ?? NaN;
+  }
+
   /** kill -9: the node vanishes with no goodbye, as in a crash. */
   crash(port: number): void {
     this.children.get(port)?.kill('SIGKILL');
