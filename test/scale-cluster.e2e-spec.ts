@@ -1,6 +1,6 @@
 import { cli } from './support/redis-processes';
 import { LocalCluster, startLocalCluster } from './support/redis-cluster';
-import { Instances, spreadAcrossInstances, startInstances, survivesFailover } from './support/scale-scenario';
+import { expectHealthy, Instances, spreadAcrossInstances, startInstances, survivesFailover } from './support/scale-scenario';
 
 jest.setTimeout(90_000);
 
@@ -18,6 +18,7 @@ describe('scaling out: Redis Cluster', () => {
   });
 
   it('serves one identity across instances, then rides out the crash of the master holding its slot', async () => {
+    await expectHealthy(s, 'cluster');
     const { me, sessionId } = await spreadAcrossInstances(s);
     const { master, replica } = await cluster.ownersOf(`${s.prefix}:{u:${me.user_id}}:identity`);
     expect(replica).toBeDefined();
@@ -27,5 +28,6 @@ describe('scaling out: Redis Cluster', () => {
       cluster.crash(master);
     });
     expect(await cluster.ownersOf(`${s.prefix}:{u:${me.user_id}}:identity`)).toMatchObject({ master: replica });
+    await expectHealthy(s, 'cluster');
   });
 });

@@ -1,6 +1,6 @@
 import { cli, until } from './support/redis-processes';
 import { LocalSentinels, SENTINEL_MASTER_NAME, startLocalSentinels } from './support/redis-sentinel';
-import { Instances, spreadAcrossInstances, startInstances, survivesFailover } from './support/scale-scenario';
+import { expectHealthy, Instances, spreadAcrossInstances, startInstances, survivesFailover } from './support/scale-scenario';
 
 jest.setTimeout(90_000);
 
@@ -18,6 +18,7 @@ describe('scaling out: Redis Sentinel', () => {
   });
 
   it('serves one identity across instances, then rides out the crash of the master', async () => {
+    await expectHealthy(s, 'sentinel');
     const { me, sessionId } = await spreadAcrossInstances(s);
     await survivesFailover(s, me, sessionId, async () => {
       // Replication is asynchronous; the crash is to test failover, not the last instant's writes.
@@ -25,5 +26,6 @@ describe('scaling out: Redis Sentinel', () => {
       redis.crash(redis.master);
     });
     await until('sentinels name the replica', async () => (await redis.currentMaster()) === redis.replica);
+    await expectHealthy(s, 'sentinel');
   });
 });

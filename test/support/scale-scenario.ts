@@ -48,28 +48,41 @@ export async function spreadAcrossInstances(s: Instances): Promise<{ me: Guest; 
   const listed = await request(b.url).get('/api/sessions').set(me.auth).expect(200);
   expect(listed.body.sessions.map((x: { session_id: string }) => x.session_id)).toEqual([sessionId]);
 
-  s.fake.script(SLOW);
-  let stop: Promise<request.Response> | undefined;
-  const res = await sseRequest({
-    url: `${c.url}/api/sessions/${sessionId}/messages`,
-    headers: me.auth,
-    body: { content: 'count for me' },
-    timeoutMs: 20_000,
-    onEvent: (e) => {
-      // then() sends it now (supertest sends lazily).
-      if (e.event === 'delta' && !stop) stop = request(a.url).post(`/api/sessions/${sessionId}/stop`).set(me.auth).then((r) => r);
-    },
-  });
-  expect((await stop!).body).toEqual({ stopped: true });
-  const done = eventsOf(res).pop()!;
-  expect(done).toMatchObject({ event: 'done', data: { status: 'interrupted' } });
-  expect(done.data.content.length).toBeLessThan(SLOW.text.length);
+  await stopAcross(s, me, sessionId, c, a);
   const history = (await request(b.url).get(`/api/sessions/${sessionId}/messages`).set(me.auth).expect(200)).body.messages;
   expect(history.map((m: { role: string; status?: string }) => [m.role, m.status])).toEqual([
     ['user', undefined],
     ['assistant', 'interrupted'],
   ]);
   return { me, sessionId };
+}
+
+/** A slow answer streams from `runOn`; a stop pressed on `stopFrom` ends it there. */
+async function stopAcross(s: Instances, me: Guest, sessionId: string, runOn: TestApp, stopFrom: TestApp): Promise<void> {
+  s.fake.script(SLOW);
+  let stop: Promise<request.Response> | undefined;
+  const res = await sseRequest({
+    url: `${runOn.url}/api/sessions/${sessionId}/messages`,
+    headers: me.auth,
+    body: { content: 'count for me' },
+    timeoutMs: 20_000,
+    onEvent: (e) => {
+      // then() sends it now (supertest sends lazily).
+      if (e.event === 'delta' && !stop) stop = request(stopFrom.url).post(`/api/sessions/${sessionId}/stop`).set(me.auth).then((r) => r);
+    },
+  });
+  expect((await stop!).body).toEqual({ stopped: true });
+  const done = eventsOf(res).pop()!;
+  expect(done).toMatchObject({ event: 'done', data: { status: 'interrupted' } });
+  expect(done.data.content.length).toBeLessThan(SLOW.text.length);
+}
+
+/** Every instance reports the store up, with its topology. */
+export async function expectHealthy(s: Instances, topology: 'cluster' | 'sentinel'): Promise<void> {
+  for (const app of s.apps) {
+    const res = await request(app.url).get('/health').expect(200);
+    expect(res.body.details.redis).toMatchObject({ status: 'up', store: 'redis', topology });
+  }
 }
 
 /**
@@ -98,9 +111,7 @@ export async function survivesFailover(
   let streak = 0;
   // Gives up after many attempts rather than a time: each one takes at most a couple of seconds.
   for (let i = 3; streak < 3 && i < 200; i++) {
-    const t0 = Date.now();
     const res = await send(i);
-    if (process.env.SCALE_DEBUG) console.log(res.status, Date.now() - t0, res.body?.message);
     statuses.push(res.status);
     if (res.status === 503) unavailable.push(res.body.message);
     streak = res.status === 201 ? streak + 1 : 0;
@@ -118,4 +129,6 @@ export async function survivesFailover(
     expect(users.filter((c: string) => acknowledged.includes(c))).toEqual(acknowledged);
   }
   await request(s.apps[1].url).get('/api/sessions').set(me.auth).expect(200);
+  // Stops still cross instances (the subscribers found the new master or another node).
+  await stopAcross(s, me, sessionId, s.apps[0], s.apps[2]);
 }
