@@ -24,7 +24,7 @@ describe('scaling out: Redis Cluster', () => {
     expect(replica).toBeDefined();
     await survivesFailover(s, me, sessionId, async () => {
       // Replication is asynchronous; the crash is to test failover, not the last instant's writes.
-      await cli(master, 'wait', '1', '2000');
+      expect(await cli(master, 'wait', '1', '2000')).toBe('1');
       cluster.crash(master);
     });
     expect(await cluster.ownersOf(`${s.prefix}:{u:${me.user_id}}:identity`)).toMatchObject({ master: replica });

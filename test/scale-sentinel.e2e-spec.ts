@@ -22,7 +22,7 @@ describe('scaling out: Redis Sentinel', () => {
     const { me, sessionId } = await spreadAcrossInstances(s);
     await survivesFailover(s, me, sessionId, async () => {
       // Replication is asynchronous; the crash is to test failover, not the last instant's writes.
-      await cli(redis.master, 'wait', '1', '2000');
+      expect(await cli(redis.master, 'wait', '1', '2000')).toBe('1');
       redis.crash(redis.master);
     });
     await until('sentinels name the replica', async () => (await redis.currentMaster()) === redis.replica);

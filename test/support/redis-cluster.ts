@@ -20,6 +20,8 @@ export interface LocalCluster {
   crash(port: number): void;
   /** The process id of the node on `port` (benchmarks read its CPU time). */
   pid(port: number): number;
+  /** The folder of the nodes' files and logs (redis-<port>.log). */
+  dir: string;
   close(): Promise<void>;
 }
 
@@ -52,7 +54,7 @@ export async function startLocalCluster(): Promise<LocalCluster> {
           '--cluster-enabled', 'yes', '--cluster-config-file', `${redis.dir}/nodes-${port}.conf`,
           '--cluster-node-timeout', '1000', '--save', '', '--appendonly', 'yes',
           '--appendfilename', `appendonly-${port}.aof`, '--appenddirname', `aof-${port}`, '--dir', redis.dir,
-          '--daemonize', 'no',
+          '--daemonize', 'no', '--logfile', `${redis.dir}/redis-${port}.log`,
         ]),
       ),
     );
@@ -61,10 +63,14 @@ export async function startLocalCluster(): Promise<LocalCluster> {
       const infos = await Promise.all(ports.map((p) => cli(p, 'cluster', 'info')));
       return infos.every((info) => info.includes('cluster_state:ok'));
     });
-    // Replicas must be attached before a failover can be tested.
-    await until('every master has a replica', async () => {
+    // Replicas must be attached and in sync before a failover can be tested: a replica that never
+    // finished its first sync refuses to take over.
+    await until('every master has a replica in sync', async () => {
       const nodes = parseClusterNodes(await cli(ports[0], 'cluster', 'nodes'));
-      return nodes.filter((n) => n.master).every((m) => nodes.some((r) => r.masterId === m.id));
+      const replicas = nodes.filter((n) => !n.master);
+      if (!nodes.filter((n) => n.master).every((m) => replicas.some((r) => r.masterId === m.id))) return false;
+      const links = await Promise.all(replicas.map((r) => cli(r.port, 'info', 'replication')));
+      return links.every((info) => info.includes('master_link_status:up'));
     });
     const live = new Set(ports);
     return {
@@ -84,6 +90,7 @@ export async function startLocalCluster(): Promise<LocalCluster> {
         redis.crash(port);
       },
       pid: (port) => redis.pid(port),
+      dir: redis.dir,
       close: () => redis.close(),
     };
   } catch (error) {
