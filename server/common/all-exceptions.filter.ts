@@ -2,13 +2,26 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { Request, Response } from 'express';
 import { errorBody, ErrorBody } from './error-body';
 
-/** Errors the Redis client raises while the store is unreachable. */
+/**
+ * Errors the Redis client raises while the store is unreachable, or while a Cluster or Sentinel
+ * failover is under way (a master gone, its slots not yet served, a demoted master refusing writes).
+ */
+const STORE_UNAVAILABLE = new RegExp(
+  [
+    "MaxRetriesPerRequest|Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT",
+    'Command timed out|ENOTFOUND|EHOSTUNREACH',
+    'CLUSTERDOWN|TRYAGAIN|Too many Cluster redirections|Failed to refresh slots cache|None of startup nodes is available',
+    "Cluster isn't ready|ClusterAllFailedError|All sentinels are unreachable|MASTERDOWN|READONLY|LOADING",
+  ].join('|'),
+  'i',
+);
+
 function isStoreUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  const text = `${error.name} ${error.message}`;
-  return /MaxRetriesPerRequest|Stream isn't writeable|StoreNotReadyError|^ReplyError LOADING|LOADING Redis is loading|Connection is closed|ECONNREFUSED|ETIMEDOUT|Command timed out|ENOTFOUND|EHOSTUNREACH/i.test(
-    text,
-  );
+  // A failed MULTI (EXECABORT) carries the queued commands' errors; any of them may say why.
+  const inner = (error as Error & { previousErrors?: unknown[] }).previousErrors ?? [];
+  const text = [error, ...inner].map((e) => (e instanceof Error ? `${e.name} ${e.message}` : String(e))).join(' ');
+  return STORE_UNAVAILABLE.test(text);
 }
 
 export function requestIdOf(req: Request): string | undefined {

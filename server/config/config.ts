@@ -26,7 +26,26 @@ export const appConfig = namespace('app', (env) => ({
   clientDir: env.clientDir,
 }));
 
-export const redisConfig = namespace('redis', (env) => ({ url: env.redisUrl, keyPrefix: env.redisKeyPrefix, dataDir: env.dataDir }));
+export const redisConfig = namespace('redis', (env) => ({
+  url: env.redisUrl,
+  keyPrefix: env.redisKeyPrefix,
+  clusterNodes: env.redisClusterNodes,
+  sentinels: env.redisSentinels,
+  sentinelName: env.redisSentinelName,
+  username: env.redisUsername,
+  password: env.redisPassword,
+  tls: env.redisTls,
+  dataDir: env.dataDir,
+}));
+
+/** How the app reaches Redis: not at all (embedded store), one server, a Cluster, or via Sentinels. */
+export type RedisTopology = 'embedded' | 'single' | 'cluster' | 'sentinel';
+
+export function redisTopology(config: RedisConfig): RedisTopology {
+  if (config.clusterNodes) return 'cluster';
+  if (config.sentinels) return 'sentinel';
+  return config.url ? 'single' : 'embedded';
+}
 
 /** Session timing for a TTL; the only place the read-renew interval is computed. */
 export function sessionsSettings(ttlSeconds: number) {

@@ -24,6 +24,12 @@ describe('parseEnv', () => {
       bodyLimitBytes: 524288,
       shutdownGraceSeconds: 8,
       redisUrl: undefined,
+      redisClusterNodes: undefined,
+      redisSentinels: undefined,
+      redisSentinelName: undefined,
+      redisUsername: undefined,
+      redisPassword: undefined,
+      redisTls: false,
       redisKeyPrefix: 'nono',
       dataDir: './data',
       sessionTtlSeconds: 3600,
@@ -186,6 +192,42 @@ describe('parseEnv', () => {
         '  - LOG_LEVEL="loud" is not one of fatal, error, warn, info, debug, trace, silent\n' +
         '  - SESSION_TTL_SECONDS=-5 is out of range: it must be between 0 and 315360000',
     );
+  });
+
+  it('reads a Cluster node list, Sentinels with their master name, and node credentials', () => {
+    const cluster = parseEnv({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-b:7001,[::1]:7002', REDIS_PASSWORD: 'pw', REDIS_TLS: 'true' });
+    expect(cluster.redisClusterNodes).toEqual([
+      { host: '10.0.0.1', port: 7000 },
+      { host: 'redis-b', port: 7001 },
+      { host: '::1', port: 7002 },
+    ]);
+    expect([cluster.redisPassword, cluster.redisTls]).toEqual(['pw', true]);
+    const sentinel = parseEnv({ REDIS_SENTINELS: 's1:26379,s2:26379', REDIS_SENTINEL_NAME: 'mymaster', REDIS_USERNAME: 'app' });
+    expect(sentinel).toMatchObject({ redisSentinels: [{ host: 's1', port: 26379 }, { host: 's2', port: 26379 }], redisSentinelName: 'mymaster', redisUsername: 'app' });
+  });
+
+  it.each([
+    ['REDIS_CLUSTER_NODES', '10.0.0.1', '"10.0.0.1"'],
+    ['REDIS_CLUSTER_NODES', 'a:7000,,b:7001', '""'],
+    ['REDIS_CLUSTER_NODES', 'a:0', '"a:0"'],
+    ['REDIS_CLUSTER_NODES', 'a:70000', '"a:70000"'],
+    ['REDIS_SENTINELS', 'redis://s1:26379', '"redis://s1:26379"'],
+    ['REDIS_SENTINELS', '::1:26379', '"::1:26379"'],
+  ])('rejects %s=%s naming the malformed entry', (name, value, entry) => {
+    const problems = problemsOf({ [name]: value, REDIS_SENTINEL_NAME: 'm' }).filter((p) => p.startsWith(name));
+    expect(problems).toEqual([expect.stringContaining(`${name} has malformed entries ${entry}: expected host:port pairs`)]);
+  });
+
+  it('allows one way to reach Redis, Sentinels only with a master name, and node credentials only for them', () => {
+    expect(problemsOf({ REDIS_URL: 'redis://r:6379', REDIS_CLUSTER_NODES: 'a:7000' })).toEqual([
+      'REDIS_URL and REDIS_CLUSTER_NODES are both set: choose one way to reach Redis (a single server, a Cluster or Sentinels)',
+    ]);
+    expect(problemsOf({ REDIS_SENTINELS: 's:26379' })[0]).toMatch(/^REDIS_SENTINELS is set without REDIS_SENTINEL_NAME/);
+    expect(problemsOf({ REDIS_SENTINEL_NAME: 'm' })[0]).toMatch(/^REDIS_SENTINEL_NAME is set without REDIS_SENTINELS/);
+    expect(problemsOf({ REDIS_URL: 'redis://r:6379', REDIS_PASSWORD: 'pw' })[0]).toMatch(
+      /^REDIS_PASSWORD applies only with REDIS_CLUSTER_NODES or REDIS_SENTINELS; a single Redis takes them in REDIS_URL/,
+    );
+    expect(problemsOf({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_TLS: 'yes' })).toEqual(['REDIS_TLS="yes" must be true or false']);
   });
 
   it('never echoes credentials of a rejected URL', () => {

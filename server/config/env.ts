@@ -13,6 +13,15 @@ export interface Env {
   bodyLimitBytes: number;
   shutdownGraceSeconds: number;
   redisUrl: string | undefined;
+  /** REDIS_CLUSTER_NODES: seed nodes of a Redis Cluster (any few masters or replicas). */
+  redisClusterNodes: RedisNode[] | undefined;
+  /** REDIS_SENTINELS + REDIS_SENTINEL_NAME: Sentinels and the name of the master they watch. */
+  redisSentinels: RedisNode[] | undefined;
+  redisSentinelName: string | undefined;
+  /** Credentials and TLS of cluster or sentinel-managed nodes (a single Redis has them in REDIS_URL). */
+  redisUsername: string | undefined;
+  redisPassword: string | undefined;
+  redisTls: boolean;
   redisKeyPrefix: string;
   /** Where the embedded store (no REDIS_URL) keeps its data; undefined: in memory only. */
   dataDir: string | undefined;
@@ -51,6 +60,11 @@ export interface Env {
 }
 
 export type TrustProxy = false | number | string[];
+
+export interface RedisNode {
+  host: string;
+  port: number;
+}
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -195,10 +209,74 @@ class Reader {
     return this.raw[name] === undefined ? fallback : this.text(name);
   }
 
+  flag(name: string): boolean {
+    const value = this.text(name)?.toLowerCase();
+    if (value === undefined || value === 'false') return false;
+    if (value === 'true') return true;
+    this.problems.push(`${name}=${JSON.stringify(this.raw[name])} must be true or false`);
+    return false;
+  }
+
+  /** A comma-separated list of host:port (IPv6 in brackets: [::1]:7000). */
+  nodes(name: string): RedisNode[] | undefined {
+    const value = this.text(name);
+    if (value === undefined) return undefined;
+    const entries = value.split(',').map((e) => e.trim());
+    const nodes = entries.map(parseNode);
+    const bad = entries.filter((_, i) => nodes[i] === undefined);
+    if (bad.length > 0) {
+      this.problems.push(
+        `${name} has malformed entries ${bad.map((e) => JSON.stringify(e)).join(', ')}: expected host:port pairs ` +
+          `separated by commas, e.g. 10.0.0.1:7000,10.0.0.2:7000 (IPv6 as [::1]:7000)`,
+      );
+      return undefined;
+    }
+    return nodes as RedisNode[];
+  }
+
   pattern(name: string, fallback: string, re: RegExp, why: string): string {
     const value = this.text(name) ?? fallback;
     if (!re.test(value)) this.problems.push(`${name}=${JSON.stringify(value)} ${why}`);
     return value;
+  }
+}
+
+function parseNode(entry: string): RedisNode | undefined {
+  const match = /^(\[[^\]]+\]|[^:\[\]]+):(\d{1,5})$/.exec(entry);
+  if (!match) return undefined;
+  const host = match[1].startsWith('[') ? match[1].slice(1, -1) : match[1];
+  const port = Number(match[2]);
+  if (port < 1 || port > 65535) return undefined;
+  if (match[1].startsWith('[') ? isIP(host) !== 6 : isIP(host) === 0 && !HOST_NAME.test(host)) return undefined;
+  return { host, port };
+}
+
+/** One way to reach Redis at most, and the settings that belong to it. */
+function checkRedisChoice(env: Env, problems: string[]): void {
+  const chosen = [
+    env.redisUrl && 'REDIS_URL',
+    env.redisClusterNodes && 'REDIS_CLUSTER_NODES',
+    env.redisSentinels && 'REDIS_SENTINELS',
+  ].filter(Boolean);
+  if (chosen.length > 1) {
+    problems.push(`${chosen.join(' and ')} are both set: choose one way to reach Redis (a single server, a Cluster or Sentinels)`);
+  }
+  if (env.redisSentinels && !env.redisSentinelName) {
+    problems.push('REDIS_SENTINELS is set without REDIS_SENTINEL_NAME: give the master name the Sentinels monitor (e.g. mymaster)');
+  }
+  if (env.redisSentinelName && !env.redisSentinels) {
+    problems.push('REDIS_SENTINEL_NAME is set without REDIS_SENTINELS: list the Sentinels as host:port,host:port');
+  }
+  const nodeSettings = [
+    env.redisUsername !== undefined && 'REDIS_USERNAME',
+    env.redisPassword !== undefined && 'REDIS_PASSWORD',
+    env.redisTls && 'REDIS_TLS',
+  ].filter(Boolean);
+  if (nodeSettings.length > 0 && !env.redisClusterNodes && !env.redisSentinels) {
+    problems.push(
+      `${nodeSettings.join(', ')} ${nodeSettings.length > 1 ? 'apply' : 'applies'} only with REDIS_CLUSTER_NODES or REDIS_SENTINELS; ` +
+        'a single Redis takes them in REDIS_URL (rediss://user:password@host:port)',
+    );
   }
 }
 
@@ -230,6 +308,12 @@ export function parseEnv(raw: Raw): Env {
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 512 * 1024, 1024, 10 * 1024 * 1024),
     shutdownGraceSeconds: r.int('SHUTDOWN_GRACE_SECONDS', 8, 0, 3600),
     redisUrl: r.url('REDIS_URL', ['redis:', 'rediss:']),
+    redisClusterNodes: r.nodes('REDIS_CLUSTER_NODES'),
+    redisSentinels: r.nodes('REDIS_SENTINELS'),
+    redisSentinelName: r.text('REDIS_SENTINEL_NAME'),
+    redisUsername: r.text('REDIS_USERNAME'),
+    redisPassword: r.text('REDIS_PASSWORD'),
+    redisTls: r.flag('REDIS_TLS'),
     redisKeyPrefix: r.pattern(
       'REDIS_KEY_PREFIX',
       'nono',
@@ -280,6 +364,7 @@ export function parseEnv(raw: Raw): Env {
         `${r.text('PROXY_USER_HEADER') ?? 'X-Forwarded-User'} (e.g. 127.0.0.1 or 10.0.0.0/8)`,
     );
   }
+  checkRedisChoice(env, r.problems);
   if (r.problems.length > 0) throw new EnvError(r.problems);
   return env;
 }

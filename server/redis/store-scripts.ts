@@ -1,9 +1,10 @@
-import type Redis from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Result } from 'ioredis';
 
 /**
- * The Lua scripts behind Store's LockCommands, registered on an ioredis client with defineCommand
- * (ioredis then sends EVALSHA, falling back to EVAL once per connection). The embedded store
+ * The Lua scripts behind Store's LockCommands, registered on an ioredis client or Cluster with
+ * defineCommand (ioredis then sends EVALSHA, falling back to EVAL once per connection; on a Cluster to
+ * the node owning the script's one key). The embedded store
  * implements the same operations in memory-redis.ts.
  */
 const SCRIPTS = {
@@ -33,6 +34,6 @@ declare module 'ioredis' {
   }
 }
 
-export function defineStoreScripts(client: Redis): void {
+export function defineStoreScripts(client: Redis | Cluster): void {
   for (const [name, script] of Object.entries(SCRIPTS)) client.defineCommand(name, script);
 }

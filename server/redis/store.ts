@@ -1,11 +1,13 @@
 import type Redis from 'ioredis';
+import type { StoreCluster } from './redis-clients';
 import type { MemoryRedis } from './memory-redis';
 import type {} from './store-scripts';
 
 /**
  * The store as repositories see it: the Redis commands nono-chat uses, in ioredis' call shapes and
- * replies. ioredis' `Redis` and the embedded `MemoryRedis` both satisfy it (the compiler checks both at
- * the end of this file), so repositories never know which one they got.
+ * replies. ioredis' `Redis` (one server or via Sentinels), its `Cluster` (as StoreCluster, whose duplicate()
+ * takes a single client's options) and the embedded `MemoryRedis` all satisfy it (the compiler checks
+ * them at the end of this file), so repositories never know which one they got.
  *
  * To use another command: declare it in its data type's group below (the shape ioredis gives it),
  * then implement it in memory-redis.ts and list it there in WRITES (the embedded store's disk log
@@ -178,6 +180,6 @@ export function repliesOf(replies: StoreReplies): unknown[] {
   });
 }
 
-/** Both stores are a Store (a compile-time check; nothing at run time). */
+/** Every store is a Store (a compile-time check; nothing at run time). */
 type IsStore<T extends Store> = T;
-export type CheckedStores = [IsStore<Redis>, IsStore<MemoryRedis>];
+export type CheckedStores = [IsStore<Redis>, IsStore<StoreCluster>, IsStore<MemoryRedis>];
