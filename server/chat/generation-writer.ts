@@ -25,6 +25,7 @@ export class GenerationWriter {
   private writing?: Promise<void>;
   private backoffMs = 50;
   private finishing = false;
+  private sentText = false;
   /** Store round trips (MULTIs) this generation made for its events. */
   writes = 0;
 
@@ -42,7 +43,11 @@ export class GenerationWriter {
 
   delta(text: string): void {
     this.text += text;
-    if (++this.deltas >= FLUSH_MAX_DELTAS) this.schedule(0);
+    // The first text goes out at once (time to first token is what people notice); later deltas
+    // are merged for up to FLUSH_WINDOW_MS.
+    const first = !this.sentText;
+    this.sentText = true;
+    if (first || ++this.deltas >= FLUSH_MAX_DELTAS) this.schedule(0);
     else this.schedule(FLUSH_WINDOW_MS);
   }
 
