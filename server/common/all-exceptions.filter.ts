@@ -8,7 +8,7 @@ import { errorBody, ErrorBody } from './error-body';
  */
 const STORE_UNAVAILABLE = new RegExp(
   [
-    "MaxRetriesPerRequest|Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT",
+    "MaxRetriesPerRequest|Stream isn't writeable|StoreNotReadyError|Connection is closed|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT",
     'Command timed out|ENOTFOUND|EHOSTUNREACH',
     'CLUSTERDOWN|TRYAGAIN|Too many Cluster redirections|Failed to refresh slots cache|None of startup nodes is available',
     "Cluster isn't ready|ClusterAllFailedError|All sentinels are unreachable|MASTERDOWN|READONLY|LOADING",
