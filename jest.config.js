@@ -13,4 +13,7 @@ module.exports = {
   },
   testEnvironment: 'node',
   testTimeout: 30000,
+  // Suites start servers, Redis processes and subscriber connections; a handle one of them leaves
+  // behind must not keep the whole run waiting for its time limit.
+  forceExit: true,
 };
