@@ -1,7 +1,7 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort } from './support/ports';
+import { BUILT_MAIN, builtIsCurrent } from './support/server-process';
 import { deleteKeysWithPrefix, TEST_REDIS_URL, uniquePrefix } from './support/redis';
 
 /**
@@ -9,24 +9,9 @@ import { deleteKeysWithPrefix, TEST_REDIS_URL, uniquePrefix } from './support/re
  * cannot load, so both the built app and a local provider run as child processes.
  */
 const ROOT = resolve(__dirname, '..');
-const BUILT_MAIN = join(ROOT, 'dist/server/main.js');
-
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
 
 function ensureBuilt(): void {
-  try {
-    if (statSync(BUILT_MAIN).mtimeMs >= newestSource(join(ROOT, 'server'))) return;
-  } catch {
-    // not built yet
-  }
+  if (builtIsCurrent()) return;
   const build = spawnSync('npx', ['nest', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
   if (build.status !== 0) throw new Error(`npx nest build failed:\n${build.stdout}\n${build.stderr}`);
 }

@@ -1,36 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { eventually } from './support/probe';
 import { freePort } from './support/ports';
+import { serverCommand } from './support/server-process';
 
 const ROOT = resolve(__dirname, '..');
-const BUILT_MAIN = join(ROOT, 'dist/server/main.js');
-
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/**
- * How to start the server as `npm start` does: the build in dist/ when it is at least as new as the
- * sources (as after `npm run build` in `npm test`), else the sources through ts-node.
- */
-function serverCommand(): string[] {
-  try {
-    if (statSync(BUILT_MAIN).mtimeMs >= newestSource(join(ROOT, 'server'))) return [BUILT_MAIN];
-  } catch {
-    // not built
-  }
-  return ['-r', require.resolve('ts-node/register/transpile-only'), join(ROOT, 'server/main.ts')];
-}
-
 const BASE_ENV: Record<string, string> = {
   PATH: process.env.PATH ?? '',
   HOME: process.env.HOME ?? '/tmp',

@@ -5,7 +5,7 @@ import { freePort } from './ports';
 import { eventually } from './probe';
 
 const ROOT = resolve(__dirname, '../..');
-const BUILT_MAIN = join(ROOT, 'dist/server/main.js');
+export const BUILT_MAIN = join(ROOT, 'dist/server/main.js');
 
 function newestSource(dir: string): number {
   let newest = 0;
@@ -17,13 +17,18 @@ function newestSource(dir: string): number {
   return newest;
 }
 
+/** Whether dist/ holds a build at least as new as the server's sources. */
+export function builtIsCurrent(): boolean {
+  try {
+    return statSync(BUILT_MAIN).mtimeMs >= newestSource(join(ROOT, 'server'));
+  } catch {
+    return false; // not built
+  }
+}
+
 /** `node` arguments that start the server: the build in dist/ when it is current, else the sources via ts-node. */
 export function serverCommand(): string[] {
-  try {
-    if (statSync(BUILT_MAIN).mtimeMs >= newestSource(join(ROOT, 'server'))) return [BUILT_MAIN];
-  } catch {
-    // not built
-  }
+  if (builtIsCurrent()) return [BUILT_MAIN];
   return ['-r', require.resolve('ts-node/register/transpile-only'), join(ROOT, 'server/main.ts')];
 }
 
