@@ -6,7 +6,8 @@ import { FakeOpenAI, startFakeOpenAI } from './fake-openai';
 import { Guest, newGuest } from './guest';
 import { uniquePrefix } from './redis';
 
-const SLOW = { text: 'one two three four five six seven eight nine ten eleven twelve', chunkDelayMs: 80 };
+/** Streams three words, then stalls with the connection open: only the stop can end this answer. */
+const SLOW = { text: 'one two three four five six seven eight nine ten eleven twelve', chunkDelayMs: 80, fault: 'stall', faultAfterChunks: 3 } as const;
 
 /** Three app instances on one shared store (one key prefix), as behind a load balancer. */
 export interface Instances {
