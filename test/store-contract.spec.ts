@@ -232,44 +232,170 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
     await expect(r.appendAndReadRecent(u, 's_missingmissingmissing0', [message('user', 'x')], 2)).rejects.toBeInstanceOf(NotFoundException);
   });
 
-  it('messages are stored as their API JSON; entries in the older ms format still read correctly', async () => {
+  it('messages are stored as their API JSON with parent_id and their place among siblings', async () => {
     const u = newUser();
     const r = repo();
     const s = await r.create(u, input());
-    // An entry from before the API-shaped format: created_at in ms.
-    const older = JSON.stringify({ id: 'm_old', role: 'user', content: 'from before', created_at: 1_700_000_000_000, persona: 'default' });
-    await store.client.rpush(keys.messages(u, s.id), older);
-    await r.appendMessages(u, s.id, [{ ...message('assistant', 'new', 1), finish_reason: 'stop', usage: null }]);
+    await r.appendMessages(u, s.id, [message('user', 'q', 0), { ...message('assistant', 'new', 1), finish_reason: 'stop', usage: null }]);
     const stored = await store.client.lindex(keys.messages(u, s.id), -1);
     expect(JSON.parse(stored!)).toEqual({
       id: 'm_assistant_new_1',
       role: 'assistant',
       content: 'new',
       created_at: new Date(1_700_000_000_001).toISOString(),
+      parent_id: 'm_user_q_0',
       status: 'complete',
       finish_reason: 'stop',
       usage: null,
+      sibling_index: 0,
+      sibling_count: 1,
     });
-    // History pages give every entry in the API shape: the stored text as is, the older one converted.
     const page = await r.listMessages(u, s.id, 10);
-    expect(page!.messages).toEqual([
-      JSON.stringify({ id: 'm_old', role: 'user', content: 'from before', created_at: new Date(1_700_000_000_000).toISOString(), persona: 'default' }),
-      stored,
-    ]);
-    expect(page!.total).toBe(2);
-    expect((await r.recentMessages(u, s.id, 10)).map((m) => [m.id, m.created_at])).toEqual([['m_old', 1_700_000_000_000], ['m_assistant_new_1', 1_700_000_000_001]]);
+    expect(page!.messages[1]).toBe(stored);
+    expect(JSON.parse(page!.messages[0])).toMatchObject({ id: 'm_user_q_0', parent_id: null, sibling_index: 0, sibling_count: 1 });
+    expect((await r.find(u, s.id))!.active_leaf_id).toBe('m_assistant_new_1');
+    expect(await store.client.pttl(keys.messageTree(u, s.id))).toBeGreaterThan(3590_000);
   });
 
-  it('removeLastAssistantMessage removes only a trailing assistant message', async () => {
+  /** Writes a session the way it was stored before the tree: no leaf field, no tree hash, entries without parent_id. */
+  async function oldFormatSession(r: SessionsRepository, u: string) {
+    const s = await r.create(u, input('old'));
+    await store.client.hdel(keys.session(u, s.id), 'leaf');
+    await store.client.del(keys.messageTree(u, s.id));
+    await store.client.rpush(
+      keys.messages(u, s.id),
+      JSON.stringify({ id: 'm_old1', role: 'user', content: 'from before', created_at: 1_700_000_000_000, persona: 'default' }),
+      JSON.stringify({ id: 'm_old2', role: 'assistant', content: 'answer before', created_at: new Date(1_700_000_000_001).toISOString(), status: 'complete' }),
+      JSON.stringify({ id: 'm_old3', role: 'user', content: 'again', created_at: new Date(1_700_000_000_002).toISOString() }),
+    );
+    await store.client.hset(keys.session(u, s.id), 'message_count', 3);
+    return s;
+  }
+
+  it('sessions stored before the tree are migrated on first access: parents follow list order, TTL kept', async () => {
+    const u = newUser();
+    const r = repo();
+    const s = await oldFormatSession(r, u);
+    await store.client.pexpire(keys.messages(u, s.id), 1_000_000);
+    const page = await r.listMessages(u, s.id, 10);
+    expect(page!.total).toBe(3);
+    expect(page!.messages.map((m) => JSON.parse(m))).toEqual([
+      { id: 'm_old1', role: 'user', content: 'from before', created_at: new Date(1_700_000_000_000).toISOString(), parent_id: null, persona: 'default', sibling_index: 0, sibling_count: 1 },
+      { id: 'm_old2', role: 'assistant', content: 'answer before', created_at: new Date(1_700_000_000_001).toISOString(), parent_id: 'm_old1', status: 'complete', sibling_index: 0, sibling_count: 1 },
+      { id: 'm_old3', role: 'user', content: 'again', created_at: new Date(1_700_000_000_002).toISOString(), parent_id: 'm_old2', sibling_index: 0, sibling_count: 1 },
+    ]);
+    expect((await r.find(u, s.id))!.active_leaf_id).toBe('m_old3');
+    const ttl = await store.client.pttl(keys.messageTree(u, s.id));
+    expect(ttl).toBeGreaterThan(900_000); // the tree gets the list's TTL
+    // Branch operations work on the migrated tree.
+    const point = await r.branchAt(u, s.id, 'm_old1');
+    expect(point).toEqual({ parent_id: 'm_old1', depth: 1, siblings: ['m_old2'] });
+    await r.appendMessages(u, s.id, [{ ...message('assistant', 'v2', 5), parent_id: 'm_old1', depth: 2 }], point.siblings);
+    expect((await r.recentMessages(u, s.id, 10)).map((m) => [m.id, m.sibling_index, m.sibling_count])).toEqual([
+      ['m_old1', 0, 1],
+      ['m_assistant_v2_5', 1, 2],
+    ]);
+    // The first access of any kind migrates too (here: find, before a send).
+    const other = await oldFormatSession(r, u);
+    expect((await r.find(u, other.id))!.active_leaf_id).toBe('m_old3');
+    await r.appendMessages(u, other.id, [message('assistant', 'next', 9)]);
+    expect((await r.recentMessages(u, other.id, 1))[0]).toMatchObject({ parent_id: 'm_old3' });
+  });
+
+  it('tree: versions beside a message, switching branches, the path to a message, every message, import', async () => {
     const u = newUser();
     const r = repo();
     const s = await r.create(u, input());
-    expect(await r.removeLastAssistantMessage(u, s.id)).toBeNull();
-    await r.appendMessages(u, s.id, [message('user', 'q'), message('assistant', 'a')]);
-    expect((await r.removeLastAssistantMessage(u, s.id))?.content).toBe('a');
-    expect(await r.removeLastAssistantMessage(u, s.id)).toBeNull();
-    expect((await r.find(u, s.id))!.message_count).toBe(1);
-    expect((await r.recentMessages(u, s.id, 10)).map((m) => m.content)).toEqual(['q']);
+    const ids = (list: StoredMessage[]) => list.map((m) => `${m.content}:${m.sibling_index}/${m.sibling_count}`);
+    await r.appendMessages(u, s.id, [message('user', 'q1'), message('assistant', 'a1', 1), message('user', 'q2', 2), message('assistant', 'a2', 3)]);
+    // Edit q2: a new version beside it, below a1.
+    const edit = await r.branchAt(u, s.id, 'm_assistant_a1_1');
+    expect(edit).toEqual({ parent_id: 'm_assistant_a1_1', depth: 2, siblings: ['m_user_q2_2'] });
+    await r.appendMessages(u, s.id, [{ ...message('user', 'q2b', 4), parent_id: 'm_assistant_a1_1', depth: 3 }, message('assistant', 'a2b', 5)], edit.siblings);
+    expect(ids(await r.recentMessages(u, s.id, 10))).toEqual(['q1:0/1', 'a1:0/1', 'q2b:1/2', 'a2b:0/1']);
+    expect((await r.find(u, s.id))!.message_count).toBe(4);
+    // Back to the first version of q2: the path continues to its newest leaf.
+    let session = await r.switchPath(u, s.id, 'm_user_q2_2');
+    expect(session).toMatchObject({ message_count: 4, active_leaf_id: 'm_assistant_a2_3' });
+    expect(ids(await r.recentMessages(u, s.id, 10))).toEqual(['q1:0/1', 'a1:0/1', 'q2:0/2', 'a2:0/1']);
+    // A new first message, then switching to a deep message of the other top branch.
+    const top = await r.branchAt(u, s.id, null);
+    expect(top).toEqual({ parent_id: null, depth: 0, siblings: ['m_user_q1_0'] });
+    await r.appendMessages(u, s.id, [{ ...message('user', 'other', 6), parent_id: null, depth: 1 }], top.siblings);
+    expect(ids(await r.recentMessages(u, s.id, 10))).toEqual(['other:1/2']);
+    session = await r.switchPath(u, s.id, 'm_assistant_a2b_5');
+    expect(ids(await r.recentMessages(u, s.id, 10))).toEqual(['q1:0/2', 'a1:0/1', 'q2b:1/2', 'a2b:0/1']);
+    expect(session!.active_leaf_id).toBe('m_assistant_a2b_5');
+    expect(await r.activeLeafId(u, s.id)).toBe('m_assistant_a2b_5');
+    // The path to a message off the active path.
+    expect((await r.pathTo(u, s.id, 'm_user_q2_2'))!.map((m) => m.content)).toEqual(['q1', 'a1', 'q2']);
+    expect((await r.pathTo(u, s.id, 'm_assistant_a1_1'))!.map((m) => m.content)).toEqual(['q1', 'a1']);
+    await expect(r.switchPath(u, s.id, 'm_nothere')).rejects.toThrow(/No message m_nothere in this session/);
+    // Every message, parents first.
+    const all = (await r.allMessages(u, s.id))!;
+    expect(all).toHaveLength(7);
+    const position = new Map(all.map((m, i) => [m.id, i]));
+    for (const m of all) if (m.parent_id) expect(position.get(m.parent_id)!).toBeLessThan(position.get(m.id)!);
+    expect(all.find((m) => m.id === 'm_user_q2_2')).toMatchObject({ parent_id: 'm_assistant_a1_1', sibling_index: 0, sibling_count: 2 });
+    // The whole tree into a new session, in one go; the active path as chosen.
+    const copy = await r.importTree(u, { display_name: 'copy', persona: 'default', metadata: {} }, all, 'm_user_q2_2');
+    expect(copy).toMatchObject({ message_count: 3, active_leaf_id: 'm_user_q2_2' });
+    expect(ids(await r.recentMessages(u, copy.id, 10))).toEqual(['q1:0/2', 'a1:0/1', 'q2:0/2']);
+    expect((await r.allMessages(u, copy.id))!.map((m) => m.id).sort()).toEqual(all.map((m) => m.id).sort());
+    const newest = await r.importTree(u, { display_name: 'copy', persona: 'default', metadata: {} }, all, null);
+    expect(ids(await r.recentMessages(u, newest.id, 10))).toEqual(['other:1/2']);
+    expect(await store.client.pttl(keys.messageTree(u, copy.id))).toBeGreaterThan(3590_000);
+  });
+
+  it('tree: feedback on and off the path; deleting a message with its subtree moves the path up sensibly', async () => {
+    const u = newUser();
+    const r = repo();
+    const s = await r.create(u, input());
+    const path = async () => (await r.recentMessages(u, s.id, 20)).map((m) => `${m.content}:${m.sibling_index}/${m.sibling_count}`);
+    await r.appendMessages(u, s.id, [message('user', 'q1'), message('assistant', 'a1', 1), message('user', 'q2', 2), message('assistant', 'a2', 3)]);
+    const again = await r.branchAt(u, s.id, 'm_user_q2_2');
+    await r.appendMessages(u, s.id, [{ ...message('assistant', 'a2b', 4), parent_id: 'm_user_q2_2', depth: 4 }], again.siblings);
+    expect(await path()).toEqual(['q1:0/1', 'a1:0/1', 'q2:0/1', 'a2b:1/2']);
+    // Feedback on the path shows in the history; off the path, in the record.
+    const rated = await r.setFeedback(u, s.id, 'm_assistant_a2b_4', { rating: 'up', comment: 'good', updated_at: 1_700_000_000_100 });
+    expect(rated).toMatchObject({ feedback: { rating: 'up', comment: 'good' }, sibling_index: 1, sibling_count: 2 });
+    expect((await r.recentMessages(u, s.id, 1))[0].feedback).toMatchObject({ rating: 'up', comment: 'good' });
+    expect(await r.setFeedback(u, s.id, 'm_assistant_a2_3', { rating: 'down', updated_at: 1_700_000_000_101 })).toMatchObject({ sibling_index: 0 });
+    expect((await r.findMessage(u, s.id, 'm_assistant_a2_3'))!.feedback).toMatchObject({ rating: 'down' });
+    expect(await path()).toEqual(['q1:0/1', 'a1:0/1', 'q2:0/1', 'a2b:1/2']);
+    // Deleting the version not shown: the one shown loses a sibling.
+    await r.deleteMessage(u, s.id, 'm_assistant_a2_3');
+    expect(await path()).toEqual(['q1:0/1', 'a1:0/1', 'q2:0/1', 'a2b:0/1']);
+    // Deleting a message on the path: back to its parent, then the newest remaining version below.
+    await r.appendMessages(u, s.id, [message('user', 'q3', 5), message('assistant', 'a3', 6)]);
+    const edit = await r.branchAt(u, s.id, 'm_assistant_a1_1');
+    await r.appendMessages(u, s.id, [{ ...message('user', 'q2x', 7), parent_id: 'm_assistant_a1_1', depth: 3 }], edit.siblings);
+    await r.switchPath(u, s.id, 'm_assistant_a3_6');
+    expect(await path()).toEqual(['q1:0/1', 'a1:0/1', 'q2:0/2', 'a2b:0/1', 'q3:0/1', 'a3:0/1']);
+    let session = await r.deleteMessage(u, s.id, 'm_user_q2_2');
+    expect(await path()).toEqual(['q1:0/1', 'a1:0/1', 'q2x:0/1']);
+    expect(session).toMatchObject({ message_count: 3, active_leaf_id: 'm_user_q2x_7' });
+    expect((await r.allMessages(u, s.id))!.map((m) => m.content).sort()).toEqual(['a1', 'q1', 'q2x']);
+    session = await r.deleteMessage(u, s.id, 'm_user_q1_0');
+    expect(session).toMatchObject({ message_count: 0, active_leaf_id: null });
+    expect(await path()).toEqual([]);
+    expect(await r.allMessages(u, s.id)).toEqual([]);
+    await expect(r.deleteMessage(u, s.id, 'm_user_q1_0')).rejects.toThrow(/No message m_user_q1_0/);
+    // The session takes messages again from the top.
+    await r.appendMessages(u, s.id, [message('user', 'fresh', 8)]);
+    expect(await path()).toEqual(['fresh:0/1']);
+  });
+
+  it('LSET replaces an element by index (negative from the end); a missing key or index is an error', async () => {
+    const key = `${prefix}:lset`;
+    await store.client.rpush(key, 'a', 'b', 'c');
+    expect(await store.client.lset(key, 1, 'B')).toBe('OK');
+    expect(await store.client.lset(key, -1, 'C')).toBe('OK');
+    expect(await store.client.lrange(key, 0, -1)).toEqual(['a', 'B', 'C']);
+    await expect(store.client.lset(key, 3, 'x')).rejects.toThrow(/index out of range/);
+    await expect(store.client.lset(`${prefix}:lset-none`, 0, 'x')).rejects.toThrow(/no such key/);
+    const replies = await store.client.multi().lset(key, 0, 'A').lrange(key, 0, -1).exec();
+    expect(replies![1][1]).toEqual(['A', 'B', 'C']);
   });
 
   it('writes to and reads of a missing session change nothing', async () => {
@@ -280,10 +406,12 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
     expect(await r.clearMessages(u, missing)).toBeNull();
     expect(await r.update(u, missing, { display_name: 'x', pinned: true })).toBeNull();
     expect(await r.delete(u, missing)).toBe(false);
-    expect(await r.removeLastAssistantMessage(u, missing)).toBeNull();
+    expect(await r.switchPath(u, missing, 'm_x')).toBeNull();
+    expect(await r.deleteMessage(u, missing, 'm_x')).toBeNull();
+    expect(await r.allMessages(u, missing)).toBeNull();
     expect(await r.listMessages(u, missing, 10)).toBeNull();
     expect(await r.listMessages(u, missing, 10, 5)).toBeNull();
-    expect(await store.client.exists(keys.session(u, missing), keys.messages(u, missing), keys.sessionIndex(u), keys.sessionNames(u))).toBe(0);
+    expect(await store.client.exists(keys.session(u, missing), keys.messages(u, missing), keys.messageTree(u, missing), keys.sessionIndex(u), keys.sessionNames(u))).toBe(0);
   });
 
   it('delete removes hash, list and index entry in one go', async () => {
@@ -292,7 +420,7 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
     const s = await r.create(u, input());
     await r.appendMessages(u, s.id, [message('user', 'x')]);
     expect(await r.delete(u, s.id)).toBe(true);
-    expect(await store.client.exists(keys.session(u, s.id), keys.messages(u, s.id))).toBe(0);
+    expect(await store.client.exists(keys.session(u, s.id), keys.messages(u, s.id), keys.messageTree(u, s.id))).toBe(0);
     expect((await indexOf(u)).has(s.id)).toBe(false);
   });
 

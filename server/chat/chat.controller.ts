@@ -9,6 +9,7 @@ import { SessionIdParam } from '../sessions/session-id';
 import { ApiChatError, ApiChatReply, ApiIdempotencyKey, EVENT_STREAM_DESCRIPTION, RESUME_DESCRIPTION } from './chat-api.decorators';
 import { ChatService } from './chat.service';
 import { GenerationStopDto } from './dto/chat-reply.dto';
+import { RegenerateDto } from './dto/conversation.dto';
 import { MessageCreateDto } from './dto/message-create.dto';
 import { IdempotentSendsService } from './idempotent-sends.service';
 import { wantsEventStream } from './reply-channel';
@@ -27,7 +28,7 @@ export class ChatController {
   @ApiOperation({ summary: 'Send a message and get the answer, streamed (SSE) or as JSON', description: EVENT_STREAM_DESCRIPTION })
   @ApiChatReply()
   @ApiIdempotencyKey()
-  @ApiChatError(400, 'Empty content, over 32000 characters, too many tokens for CONTEXT_TOKEN_BUDGET, or a malformed Idempotency-Key.')
+  @ApiChatError(400, 'Empty content, over 32000 characters, too many tokens for CONTEXT_TOKEN_BUDGET, a parent_id that is not an answer, or a malformed Idempotency-Key.')
   sendMessage(
     @CurrentUser() me: Identity,
     @SessionIdParam() id: string,
@@ -36,25 +37,30 @@ export class ChatController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    return this.sends.send(me.user_id, id, dto.content, key, { req, res, stream: wantsEventStream(req) });
+    return this.sends.send(me.user_id, id, dto.content, key, { req, res, stream: wantsEventStream(req) }, dto.parent_id);
   }
 
   @Post('regenerate')
   @RateLimit('messages', 'daily_tokens')
   @ApiOperation({
-    summary: 'Answer the last message again, replacing the last answer (streamed or JSON, as for sending)',
-    description: `409 when the session has no message to answer yet.\n\n${EVENT_STREAM_DESCRIPTION}`,
+    summary: 'Answer again: a new version of an answer (streamed or JSON, as for sending)',
+    description:
+      '`message_id`: the answer to redo, in any branch (default: the last answer shown; when the last message has no ' +
+      'answer yet, it is answered). The new answer is a sibling of the old one, which stays (see `sibling_count`); the ' +
+      'path through the new answer becomes the one shown. Retry of a failed answer passes its id. 409 when the session ' +
+      `has no message to answer yet.\n\n${EVENT_STREAM_DESCRIPTION}`,
   })
   @ApiChatReply()
   @ApiIdempotencyKey()
   regenerateMessage(
     @CurrentUser() me: Identity,
     @SessionIdParam() id: string,
+    @Body() dto: RegenerateDto,
     @Headers('idempotency-key') key: string | undefined,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    return this.sends.regenerate(me.user_id, id, key, { req, res, stream: wantsEventStream(req) });
+    return this.sends.regenerate(me.user_id, id, key, { req, res, stream: wantsEventStream(req) }, dto.message_id);
   }
 
   @Get('generation')

@@ -3,6 +3,8 @@ import { LlmModule } from '../llm/llm.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { ChatController } from './chat.controller';
 import { ChatService } from './chat.service';
+import { ConversationController } from './conversation.controller';
+import { ConversationService } from './conversation.service';
 import { GenerationRepository } from './generation.repository';
 import { GenerationsService } from './generations.service';
 import { GenerationFollower } from './generation-follower';
@@ -11,12 +13,13 @@ import { GenerationStreamer } from './generation-streamer';
 import { IdempotencyRepository } from './idempotency.repository';
 import { IdempotentSendsService } from './idempotent-sends.service';
 
-/** Sending, streaming, stopping and regenerating answers in a session. */
+/** Sending, streaming, stopping and regenerating answers in a session; versions, forks and feedback. */
 @Module({
   imports: [SessionsModule, LlmModule],
-  controllers: [ChatController],
+  controllers: [ChatController, ConversationController],
   providers: [
     ChatService,
+    ConversationService,
     GenerationsService,
     GenerationRepository,
     GenerationLogRepository,

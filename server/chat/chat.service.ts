@@ -2,6 +2,7 @@ import {
   BadRequestException,
   ConflictException,
   HttpException,
+  NotFoundException,
   Inject,
   Injectable,
   InternalServerErrorException,
@@ -20,8 +21,8 @@ import type { Persona } from '../personas/persona-catalogue';
 import { PersonasService } from '../personas/personas.service';
 import { mapMessage } from '../sessions/dto/message.dto';
 import { isSessionId } from '../sessions/session-id';
-import type { MessageStore, StoredMessage, StoredSession } from '../sessions/session.model';
-import { SessionsRepository } from '../sessions/sessions.repository';
+import type { AppendPoint, StoredMessage, StoredSession } from '../sessions/session.model';
+import { messageNotFound, SessionsRepository } from '../sessions/sessions.repository';
 import { SessionsService } from '../sessions/sessions.service';
 import { BuiltContext, buildContext, systemPromptTokens, TokenCountCache } from './context-builder';
 import type { GenerationStopDto } from './dto/chat-reply.dto';
@@ -65,6 +66,8 @@ interface Opening {
   historySize: number;
   /** True when this turn stored the user message (send), false when it was already there. */
   stored: boolean;
+  /** Answers already given to userMessage (regenerate): the new answer becomes the newest of them. */
+  answerSiblings: string[];
 }
 
 /**
@@ -78,11 +81,10 @@ interface Opening {
 export class ChatService {
   private readonly logger = new Logger(ChatService.name);
   private readonly tokens = new TokenCountCache();
-  private readonly store: MessageStore;
 
   constructor(
     private readonly sessions: SessionsService,
-    repository: SessionsRepository,
+    private readonly store: SessionsRepository,
     private readonly personas: PersonasService,
     private readonly llm: LlmService,
     private readonly generations: GenerationsService,
@@ -91,40 +93,97 @@ export class ChatService {
     private readonly live: LiveEventsService,
     private readonly quotas: QuotaService,
     @Inject(llmConfig.KEY) private readonly config: LlmConfig,
-  ) {
-    this.store = repository;
-  }
+  ) {}
 
-  sendMessage(userId: string, sessionId: string, content: string, reply: ReplyTarget, messageId = newMessageId()): Promise<void> {
+  /**
+   * Stores the person's message and answers it. `parentId` absent: after the active path's last
+   * message (one round trip); an answer's id: a new version beside that answer's current follow-up
+   * (edit); null: a new first message. Either way the new message ends the active path.
+   */
+  sendMessage(
+    userId: string,
+    sessionId: string,
+    content: string,
+    reply: ReplyTarget,
+    messageId = newMessageId(),
+    parentId?: string | null,
+  ): Promise<void> {
     return this.converse(userId, sessionId, reply, async (turn) => {
       const ownTokens = this.checkFitsBudget(turn.persona, content);
+      const point = await this.appendPoint(turn, parentId);
       const userMessage: StoredMessage = {
         id: messageId,
         role: 'user',
         content,
         created_at: Date.now(),
         persona: turn.persona.key,
+        parent_id: point.parent_id,
+        depth: point.depth + 1,
+        sibling_index: point.siblings.length,
+        sibling_count: point.siblings.length + 1,
       };
       this.tokens.remember(userMessage.id, ownTokens);
-      const limit = Math.min(turn.session.message_count + 2, FIRST_HISTORY_FETCH);
+      const limit = Math.min(point.depth + 2, FIRST_HISTORY_FETCH);
       // One MULTI stores the message and reads the history that ends with it.
-      const { session, recent } = await this.store.appendAndReadRecent(userId, sessionId, [userMessage], limit);
-      return { userMessage, history: withMessage(recent, userMessage), limit, historySize: session.message_count, stored: true };
+      const { session, recent } = await this.store.appendAndReadRecent(userId, sessionId, [userMessage], limit, point.siblings);
+      return { userMessage, history: withMessage(recent, userMessage), limit, historySize: session.message_count, stored: true, answerSiblings: [] };
     });
   }
 
-  /** Answers the last user message again, replacing the answer it had. */
-  regenerateMessage(userId: string, sessionId: string, reply: ReplyTarget): Promise<void> {
+  /** Where a sent message goes (see sendMessage); 404/400 for a parent that cannot take it. */
+  private async appendPoint(turn: Turn, parentId: string | null | undefined): Promise<AppendPoint> {
+    const leaf = turn.session.active_leaf_id ?? null;
+    if (parentId === undefined || (parentId === leaf && parentId !== null) || (parentId === null && leaf === null)) {
+      return { parent_id: leaf, depth: turn.session.message_count, siblings: [] };
+    }
+    if (parentId !== null) {
+      const parent = await this.store.findMessage(turn.userId, turn.sessionId, parentId);
+      if (!parent) throw new NotFoundException(messageNotFound(parentId));
+      if (parent.role !== 'assistant') {
+        throw new BadRequestException(
+          `parent_id must be the id of an answer (assistant message), or null for a new first message; ${parentId} is a user message. ` +
+            'To edit a message, send the new text with the parent_id of the message being edited.',
+        );
+      }
+    }
+    return this.store.branchAt(turn.userId, turn.sessionId, parentId);
+  }
+
+  /**
+   * Answers again: `messageId` is the answer to redo (default: the active path's last answer, or
+   * its last message when that one has no answer yet). The new answer is a sibling of the old one,
+   * which stays; the path through the new one becomes active.
+   */
+  regenerateMessage(userId: string, sessionId: string, reply: ReplyTarget, messageId?: string): Promise<void> {
     return this.converse(userId, sessionId, reply, async (turn) => {
-      const removed = await this.store.removeLastAssistantMessage(userId, sessionId);
-      const historySize = turn.session.message_count - (removed ? 1 : 0);
-      const limit = Math.min(historySize + 1, FIRST_HISTORY_FETCH);
+      const nothing = () => new ConflictException('Nothing to regenerate: this session has no message to answer yet. Send one first.');
+      const targetId = messageId ?? turn.session.active_leaf_id ?? null;
+      if (targetId === null) throw nothing();
+      const target = await this.store.findMessage(userId, sessionId, targetId);
+      if (!target) throw new NotFoundException(messageNotFound(targetId));
+      let question: StoredMessage;
+      let point: AppendPoint;
+      if (target.role === 'user') {
+        if (messageId !== undefined) {
+          throw new BadRequestException(
+            `message_id must be the id of an answer (assistant message); ${messageId} is a user message. To change a question, send a new version with parent_id.`,
+          );
+        }
+        // The last message has no answer yet (it is the leaf): answer it.
+        question = target;
+        point = { parent_id: target.id, depth: target.depth!, siblings: [] };
+      } else {
+        if (!target.parent_id) throw nothing();
+        const found = await this.store.findMessage(userId, sessionId, target.parent_id);
+        if (!found) throw new NotFoundException(messageNotFound(target.parent_id));
+        question = found;
+        point = await this.store.branchAt(userId, sessionId, target.parent_id);
+      }
+      const limit = Math.min(point.depth + 1, FIRST_HISTORY_FETCH);
       const history = await this.store.recentMessages(userId, sessionId, limit);
       const last = history[history.length - 1];
-      if (last?.role !== 'user') {
-        throw new ConflictException('Nothing to regenerate: this session has no message to answer yet. Send one first.');
-      }
-      return { userMessage: last, history, limit, historySize, stored: false };
+      if (last?.id !== question.id) throw new ConflictException('The conversation changed while regenerating; try again.');
+      return { userMessage: { ...last, depth: question.depth }, history, limit, historySize: point.depth, stored: false, answerSiblings: point.siblings };
     });
   }
 
@@ -140,7 +199,8 @@ export class ChatService {
       if (last?.id !== messageId) {
         throw new ConflictException('This message was stored but the conversation has moved on since; send it again without the Idempotency-Key.');
       }
-      return { userMessage: last, history, limit, historySize: turn.session.message_count, stored: false };
+      const userMessage = { ...last, depth: turn.session.message_count };
+      return { userMessage, history, limit, historySize: turn.session.message_count, stored: false, answerSiblings: [] };
     });
   }
 
@@ -240,7 +300,7 @@ export class ChatService {
     let result: TurnResult;
     try {
       const assistant = await this.answer(turn, opening, generation, writer);
-      await Promise.all([this.storeFinal(userId, sessionId, assistant.message), this.quotas.recordAnswer(userId, assistant.message)]);
+      await Promise.all([this.storeFinal(userId, sessionId, assistant.message, opening.answerSiblings), this.quotas.recordAnswer(userId, assistant.message)]);
       const last = assistant.error ? errorEventData(assistant.error, assistant.message.id) : mapMessage(assistant.message);
       if (!(await writer.finish(assistant.error ? 'error' : 'done', last))) {
         this.logger.error(`Session ${sessionId}: the answer is stored but its last event could not be written`);
@@ -261,11 +321,11 @@ export class ChatService {
   }
 
   /** The answer's one store write, retried with backoff while the store reconnects (bounded). */
-  private async storeFinal(userId: string, sessionId: string, message: StoredMessage): Promise<void> {
+  private async storeFinal(userId: string, sessionId: string, message: StoredMessage, siblings: string[]): Promise<void> {
     const deadline = Date.now() + FINAL_WRITE_RETRY_MS;
     for (let wait = 100; ; wait = Math.min(wait * 2, 1000)) {
       try {
-        await this.store.appendMessages(userId, sessionId, [message]);
+        await this.store.appendMessages(userId, sessionId, [message], siblings);
         return;
       } catch (error) {
         if (error instanceof HttpException || Date.now() + wait > deadline) throw error;
@@ -285,7 +345,7 @@ export class ChatService {
     const outcome = await this.llm.streamCompletion({ ...turn.choice, messages: context.messages }, generation.signal, (text) =>
       writer.delta(text),
     );
-    return toAssistantMessage(outcome, turn.persona, context);
+    return toAssistantMessage(outcome, turn.persona, context, opening);
   }
 
   /** Reads only as much history as the budget can hold: the first page, more only when all of it fit. */
@@ -330,6 +390,7 @@ function toAssistantMessage(
   outcome: CompletionOutcome,
   persona: Persona,
   context: BuiltContext,
+  opening: Opening,
 ): { message: StoredMessage; error?: HttpException } {
   const message: StoredMessage = {
     id: newMessageId(),
@@ -343,6 +404,10 @@ function toAssistantMessage(
     usage: outcome.kind === 'complete' ? outcome.usage : null,
     error: outcome.kind === 'failed' ? { status: outcome.error.getStatus(), message: outcome.error.message } : null,
     context: { messages: context.included, tokens: context.tokens },
+    parent_id: opening.userMessage.id,
+    depth: opening.userMessage.depth! + 1,
+    sibling_index: opening.answerSiblings.length,
+    sibling_count: opening.answerSiblings.length + 1,
   };
   return outcome.kind === 'failed' ? { message, error: outcome.error } : { message };
 }

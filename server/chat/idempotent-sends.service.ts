@@ -35,8 +35,15 @@ export class IdempotentSendsService {
     private readonly streamer: GenerationStreamer,
   ) {}
 
-  async send(userId: string, sessionId: string, content: string, key: string | undefined, reply: ReplyTarget): Promise<void> {
-    if (key === undefined) return this.chat.sendMessage(userId, sessionId, content, reply);
+  async send(
+    userId: string,
+    sessionId: string,
+    content: string,
+    key: string | undefined,
+    reply: ReplyTarget,
+    parentId?: string | null,
+  ): Promise<void> {
+    if (key === undefined) return this.chat.sendMessage(userId, sessionId, content, reply, undefined, parentId);
     if (!KEY_PATTERN.test(key)) {
       throw new BadRequestException('Idempotency-Key must be 1 to 200 visible ASCII characters (e.g. a UUID); send a new one for each new message.');
     }
@@ -45,7 +52,7 @@ export class IdempotentSendsService {
       const target = this.tracked(userId, sessionId, key, record.message_id, reply);
       return stored
         ? this.chat.answerStoredMessage(userId, sessionId, record.message_id, target)
-        : this.chat.sendMessage(userId, sessionId, content, target, record.message_id);
+        : this.chat.sendMessage(userId, sessionId, content, target, record.message_id, parentId);
     };
     const messageId = newMessageId();
     if (await this.records.claim(userId, sessionId, key, { state: 'pending', message_id: messageId })) {
@@ -55,18 +62,18 @@ export class IdempotentSendsService {
   }
 
   /** Regenerate with an `Idempotency-Key`: a retry gets the first attempt's answer instead of a third one. */
-  async regenerate(userId: string, sessionId: string, key: string | undefined, reply: ReplyTarget): Promise<void> {
-    if (key === undefined) return this.chat.regenerateMessage(userId, sessionId, reply);
+  async regenerate(userId: string, sessionId: string, key: string | undefined, reply: ReplyTarget, messageId?: string): Promise<void> {
+    if (key === undefined) return this.chat.regenerateMessage(userId, sessionId, reply, messageId);
     if (!KEY_PATTERN.test(key)) {
       throw new BadRequestException('Idempotency-Key must be 1 to 200 visible ASCII characters (e.g. a UUID); send a new one for each new request.');
     }
     const run = (record: { message_id: string }) =>
-      this.chat.regenerateMessage(userId, sessionId, this.tracked(userId, sessionId, key, record.message_id, reply));
+      this.chat.regenerateMessage(userId, sessionId, this.tracked(userId, sessionId, key, record.message_id, reply), messageId);
     const marker = newMessageId();
     if (await this.records.claim(userId, sessionId, key, { state: 'pending', message_id: marker })) {
       return this.first(userId, sessionId, key, () => run({ message_id: marker }));
     }
-    // Regenerating again is safe: it replaces the last answer, it never adds a user message.
+    // Regenerating again is safe: it adds another version of the answer, never a user message.
     return this.retry(userId, sessionId, key, reply, (record) => run(record));
   }
 

@@ -320,6 +320,15 @@ export class MemoryRedis extends EventEmitter implements Store {
     return slice(this.read(key, isList) ?? [], start, stop);
   }
 
+  async lset(key: string, index: number, value: string | number): Promise<'OK'> {
+    const list = this.read(key, isList);
+    if (!list) throw new Error('ERR no such key');
+    const at = index < 0 ? list.length + index : index;
+    if (at < 0 || at >= list.length) throw new Error('ERR index out of range');
+    list[at] = String(value);
+    return 'OK';
+  }
+
   async ltrim(key: string, start: number, stop: number): Promise<'OK'> {
     const list = this.read(key, isList);
     if (list) list.splice(0, list.length, ...slice(list, start, stop));
@@ -458,7 +467,7 @@ const COMMANDS = [
   'del', 'exists', 'expire', 'pexpire', 'pttl', 'persist', 'type',
   'get', 'set', 'incr', 'incrby',
   'hset', 'hget', 'hmget', 'hgetall', 'hdel', 'hincrby',
-  'rpush', 'rpushx', 'rpop', 'llen', 'lindex', 'lrange', 'ltrim',
+  'rpush', 'rpushx', 'rpop', 'llen', 'lindex', 'lrange', 'ltrim', 'lset',
   'zadd', 'zrem', 'zcard', 'zrange', 'zrevrange', 'zrevrangebyscore',
   'xadd', 'xrange', 'xrevrange',
   'releaseLock', 'extendLock', 'renewLock',
@@ -473,7 +482,7 @@ void allCommandsListed;
  */
 export const WRITES = [
   'del', 'expire', 'pexpire', 'persist', 'set', 'incr', 'incrby', 'hset', 'hdel', 'hincrby',
-  'rpush', 'rpushx', 'rpop', 'ltrim', 'zadd', 'zrem', 'xadd', 'releaseLock', 'extendLock', 'renewLock',
+  'rpush', 'rpushx', 'rpop', 'ltrim', 'lset', 'zadd', 'zrem', 'xadd', 'releaseLock', 'extendLock', 'renewLock',
 ] as const satisfies ReadonlyArray<(typeof COMMANDS)[number]>;
 const READS = [
   'exists', 'pttl', 'type', 'get', 'hget', 'hmget', 'hgetall', 'llen', 'lindex', 'lrange',

@@ -38,6 +38,14 @@ export class RedisKeys {
     return `${this.user(userId)}:s:${sessionId}:msgs`;
   }
 
+  /**
+   * HASH of the session's conversation tree: `n:<message id>` → the message's record, `c:<parent id>`
+   * → its children's ids (`c:` for first messages). `messages` is the active path through it.
+   */
+  messageTree(userId: string, sessionId: string): string {
+    return `${this.user(userId)}:s:${sessionId}:tree`;
+  }
+
   /** Held while a generation runs in the session (SET NX PX), so only one runs, across instances. */
   generationLock(userId: string, sessionId: string): string {
     return `${this.user(userId)}:s:${sessionId}:gen`;

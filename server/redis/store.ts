@@ -71,6 +71,8 @@ export interface ListCommands<Q extends boolean> {
   lindex(key: string, index: number): Out<Q, string | null>;
   lrange(key: string, start: number, stop: number): Out<Q, string[]>;
   ltrim(key: string, start: number, stop: number): Out<Q, 'OK'>;
+  /** Replaces the element at `index` (negative: from the end); an error when the list or index does not exist. */
+  lset(key: string, index: number, value: Value): Out<Q, 'OK'>;
 }
 
 export interface SortedSetCommands<Q extends boolean> {

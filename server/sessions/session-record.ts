@@ -14,6 +14,12 @@ import type { StoredMessage, StoredSession } from './session.model';
  */
 export const HISTORY_HEAD = '';
 
+/**
+ * Session hash field naming the last message of the active path ('' when there is none). Its
+ * absence marks a session stored before the conversation tree (migrated on first access).
+ */
+export const LEAF_FIELD = 'leaf';
+
 /** A session's hash fields: the stored session minus what the key and the TTL already say. */
 export type SessionFields = Omit<StoredSession, 'id' | 'user_id' | 'expires_at'> & {
   /**
@@ -85,6 +91,7 @@ export function decodeSession(
     message_count: Math.max(0, Number(hash.message_count ?? 0)),
     pinned,
     expires_at: pinned || ttlMs <= 0 ? null : touched + ttlMs,
+    active_leaf_id: hash[LEAF_FIELD] === undefined ? undefined : hash[LEAF_FIELD] || null,
   };
 }
 
@@ -118,7 +125,7 @@ export function messageJson(entry: string): string | null {
   return message && encodeMessage(message);
 }
 
-function decodeMessage(text: string): StoredMessage | null {
+export function decodeMessage(text: string): StoredMessage | null {
   if (text === HISTORY_HEAD) return null;
   try {
     const message = JSON.parse(text) as Omit<StoredMessage, 'created_at'> & { created_at: number | string };
@@ -129,4 +136,59 @@ function decodeMessage(text: string): StoredMessage | null {
     // One corrupt entry must not make the whole history unreadable.
     return null;
   }
+}
+
+// ---- conversation tree ------------------------------------------------------------------------
+
+/** Tree hash field of a message's record. */
+export const nodeField = (id: string): string => `n:${id}`;
+/** Tree hash field listing a message's children, oldest first (JSON array of ids); `c:` for the first messages. */
+export const childrenField = (parentId: string | null): string => `c:${parentId ?? ''}`;
+
+/** A message record in the tree hash: its depth, then its API JSON without the sibling fields. */
+export function encodeNode(message: StoredMessage, depth: number): string {
+  return `${depth}|${JSON.stringify(mapMessage({ ...message, sibling_index: undefined, sibling_count: undefined }))}`;
+}
+
+export interface NodeRecord {
+  depth: number;
+  /** API JSON without sibling_index/sibling_count. */
+  json: string;
+}
+
+export function decodeNode(text: string | null | undefined): NodeRecord | null {
+  if (!text) return null;
+  const bar = text.indexOf('|');
+  const depth = Number(text.slice(0, bar));
+  if (bar < 0 || !Number.isInteger(depth) || depth < 1) return null;
+  return { depth, json: text.slice(bar + 1) };
+}
+
+/** The message a node record holds, with its depth. */
+export function nodeMessage(node: NodeRecord): StoredMessage | null {
+  const message = decodeMessage(node.json);
+  return message && { ...message, depth: node.depth };
+}
+
+/** A path list entry: the node's API JSON with its position among its siblings (no parse). */
+export function pathEntry(nodeJson: string, index: number, count: number): string {
+  return `${nodeJson.slice(0, -1)},"sibling_index":${index},"sibling_count":${count}}`;
+}
+
+export function decodeChildren(text: string | null | undefined): string[] {
+  if (!text) return [];
+  try {
+    const ids: unknown = JSON.parse(text);
+    return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The id of a path entry (entries start with it; parsed when an older one does not). */
+export function entryId(entry: string | null | undefined): string | null {
+  if (!entry) return null;
+  const match = /^\{"id":"([^"\\]*)"/.exec(entry);
+  if (match) return match[1];
+  return decodeMessage(entry)?.id ?? null;
 }

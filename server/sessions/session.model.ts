@@ -16,6 +16,8 @@ export interface StoredSession {
   pinned: boolean;
   /** ms since epoch when the session will expire; null when it never does (pinned or TTL 0). */
   expires_at: number | null;
+  /** Last message of the active path (null: no messages); undefined for a session stored before the tree. */
+  active_leaf_id?: string | null;
 }
 
 export type MessageRole = 'user' | 'assistant';
@@ -47,26 +49,51 @@ export interface StoredMessage {
   error?: { status: number; message: string } | null;
   /** assistant messages: what was sent to the model */
   context?: { messages: number; tokens: number } | null;
+  /** The message this one follows (null: a first message). Absent only in entries stored before the tree. */
+  parent_id?: string | null;
+  /** Position among the children of the same parent (0 = oldest), and how many there are. Set on the active path. */
+  sibling_index?: number;
+  sibling_count?: number;
+  /** The person's rating of the message. */
+  feedback?: MessageFeedback | null;
+  /**
+   * Position on every path that contains the message (1 = a first message): its index in the
+   * session's message list whenever it is on the active path. Kept by the store, never in the API.
+   */
+  depth?: number;
+}
+
+export interface MessageFeedback {
+  rating: 'up' | 'down';
+  comment?: string;
+  /** ms since epoch */
+  updated_at: number;
+}
+
+/** Where a new message goes: its parent, the parent's depth, and the children the parent already has. */
+export interface AppendPoint {
+  parent_id: string | null;
+  depth: number;
+  siblings: string[];
 }
 
 /**
- * The message half of the sessions repository, used by the chat module. Every write is one round
+ * The message half of the sessions repository, used by the chat module. Every append is one round
  * trip (MULTI) that also updates message_count, last_activity, the index score and the TTL.
+ * Messages carry parent_id and depth (see AppendPoint); `siblings` are the existing children of the
+ * first message's parent (none when appending below the active leaf).
  */
 export interface MessageStore {
-  /** Appends in order; returns the session's new state. Throws NotFound when the session is gone. */
-  appendMessages(userId: string, sessionId: string, messages: StoredMessage[]): Promise<StoredSession>;
-  /**
-   * appendMessages and then recentMessages, in one round trip: the read sees the appended messages.
-   */
+  /** Appends in order, each the child of the one before; returns the session's new state. Throws NotFound when the session is gone. */
+  appendMessages(userId: string, sessionId: string, messages: StoredMessage[], siblings?: string[]): Promise<StoredSession>;
+  /** appendMessages and then recentMessages, in one round trip: the read sees the appended messages. */
   appendAndReadRecent(
     userId: string,
     sessionId: string,
     messages: StoredMessage[],
     limit: number,
+    siblings?: string[],
   ): Promise<{ session: StoredSession; recent: StoredMessage[] }>;
-  /** The newest `limit` messages (oldest first), for building the model's context. */
+  /** The newest `limit` messages of the active path (oldest first), for building the model's context. */
   recentMessages(userId: string, sessionId: string, limit: number): Promise<StoredMessage[]>;
-  /** Removes the last message when it is an assistant message (regenerate); returns it, or null. */
-  removeLastAssistantMessage(userId: string, sessionId: string): Promise<StoredMessage | null>;
 }

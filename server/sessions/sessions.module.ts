@@ -7,7 +7,7 @@ import { SessionsService } from './sessions.service';
 
 /**
  * Sessions: CRUD, index, TTL/pin, history reads and the v0 API. Exports the service (getSession)
- * and the repository (MessageStore: appendMessages, appendAndReadRecent, recentMessages, removeLastAssistantMessage).
+ * and the repository (MessageStore: appendMessages, appendAndReadRecent, recentMessages; the conversation tree).
  */
 @Module({
   controllers: [SessionsController, LegacySessionsController],

@@ -6,8 +6,27 @@ import { RedisKeys } from '../redis/redis-keys';
 import { repliesOf, Store, StoreTransaction } from '../redis/store';
 import type { SessionListPosition } from './cursor';
 import { newSessionId, SESSION_NOT_FOUND } from './session-id';
-import type { MessageStore, StoredMessage, StoredSession } from './session.model';
-import { decodeMessages, decodeSession, encodeMessage, encodeSessionFields, HISTORY_HEAD, messageJson, SessionFields } from './session-record';
+import type { AppendPoint, MessageFeedback, MessageStore, StoredMessage, StoredSession } from './session.model';
+import {
+  childrenField,
+  decodeChildren,
+  decodeMessage,
+  decodeMessages,
+  decodeNode,
+  decodeSession,
+  encodeMessage,
+  encodeNode,
+  encodeSessionFields,
+  entryId,
+  HISTORY_HEAD,
+  LEAF_FIELD,
+  messageJson,
+  nodeField,
+  nodeMessage,
+  NodeRecord,
+  pathEntry,
+  SessionFields,
+} from './session-record';
 import { SessionIndex } from './session-index';
 
 /** Sessions whose last renewal is remembered; the least recently renewed are forgotten first (and renew once more). */
@@ -15,6 +34,21 @@ const MAX_RENEWALS_REMEMBERED = 10_000;
 
 export type NewSession = Pick<SessionFields, 'display_name' | 'persona' | 'metadata'>;
 export type SessionChanges = Partial<Pick<SessionFields, 'display_name' | 'persona' | 'metadata' | 'pinned'>>;
+
+/** 404 text for a message id that is not in the session. */
+export function messageNotFound(messageId: string): string {
+  return `No message ${messageId} in this session: use the id of one of its messages (GET /api/sessions/{id}/messages lists them).`;
+}
+
+/** A message about to be put on the active path, with its place among its siblings. */
+interface PathNode {
+  id: string;
+  /** Node record JSON (API JSON without sibling fields). */
+  json: string;
+  depth: number;
+  index: number;
+  count: number;
+}
 
 export interface SessionPage {
   sessions: StoredSession[];
@@ -36,6 +70,28 @@ export interface MessagePage {
  * or write of a session is one MULTI that also renews its sliding TTL and ends by reading the hash
  * back; if the session had gone meanwhile, the few fields the write recreated are removed again
  * and the caller gets "not found".
+ *
+ * Conversation tree. Every message has a parent (null for a first message); a session's messages
+ * form a tree and one root-to-leaf path through it is active:
+ * - `tree` HASH: `n:<id>` → "<depth>|<API JSON with parent_id>" for every message, and
+ *   `c:<parent id>` → JSON array of the parent's children, oldest first (`c:` = first messages).
+ *   A message's depth is its index in every path containing it (1 = first message).
+ * - `msgs` LIST: the head marker, then the active path, each entry the message's API JSON *with*
+ *   sibling_index/sibling_count. Entry i is the message at depth i, so a page is LRANGE + join as
+ *   before, whatever the number of branches, and "is X on the active path" is one LINDEX at X's depth.
+ * - session hash `leaf`: the active path's last message ('' when empty); message_count = its length.
+ * Invariant: the active path ends at a leaf of the tree, so appending below it (send, answer) is a
+ * blind write in the usual one MULTI: RPUSHX the entry, HSET the record and `c:<leaf>` = [new id].
+ * A version beside an existing message (edit, regenerate) puts its parent on the path (climbing
+ * from it to the first ancestor already on the path, one round trip a level), LTRIMs the path after
+ * the parent and appends with the parent's existing children. Switching to a version climbs the
+ * same way, descends through newest children to a leaf, then LTRIMs after the fork point and
+ * RPUSHes the new part: O(length of the part that changes). Only a path entry's sibling count can
+ * go stale, when a sibling is deleted or rated; those entries are LSET in place.
+ * Tree operations run under the session's generation lock (the chat module takes it), so no
+ * other write moves the path between their reads and their write.
+ * Sessions stored before the tree (no `leaf` field) are migrated on first access: parents follow
+ * list order (one round trip to read, one to write, once per session).
  */
 @Injectable()
 export class SessionsRepository implements MessageStore {
@@ -59,24 +115,83 @@ export class SessionsRepository implements MessageStore {
   // ---- sessions -----------------------------------------------------------------------------
 
   async create(userId: string, input: NewSession, now = Date.now()): Promise<StoredSession> {
+    return this.createWith(userId, input, now, { [childrenField(null)]: '[]' }, [], null);
+  }
+
+  /** A new session already holding a tree and its active path, in one MULTI. */
+  private async createWith(
+    userId: string,
+    input: NewSession,
+    now: number,
+    treeFields: Record<string, string>,
+    path: string[],
+    leaf: string | null,
+  ): Promise<StoredSession> {
     const id = newSessionId();
-    const fields: SessionFields = { ...input, created_at: now, last_activity: now, message_count: 0, pinned: false, touched_at: now };
-    const [hash, list, names] = [this.keys.session(userId, id), this.keys.messages(userId, id), this.keys.sessionNames(userId)];
+    const fields: SessionFields = { ...input, created_at: now, last_activity: now, message_count: path.length, pinned: false, touched_at: now };
+    const [hash, list, names, tree] = [
+      this.keys.session(userId, id),
+      this.keys.messages(userId, id),
+      this.keys.sessionNames(userId),
+      this.keys.messageTree(userId, id),
+    ];
+    const encoded = { ...encodeSessionFields(fields), [LEAF_FIELD]: leaf ?? '' };
     const tx = this.redis.multi()
-      .hset(hash, encodeSessionFields(fields))
-      .rpush(list, HISTORY_HEAD)
+      .hset(hash, encoded)
+      .rpush(list, HISTORY_HEAD, ...path)
+      .hset(tree, treeFields)
       .zadd(this.keys.sessionIndex(userId), now, id)
       .hset(names, input.display_name, id);
-    if (this.ttl > 0) tx.expire(hash, this.ttl).expire(list, this.ttl).expire(names, this.ttl);
+    if (this.ttl > 0) tx.expire(hash, this.ttl).expire(list, this.ttl).expire(tree, this.ttl).expire(names, this.ttl);
     await this.run(tx);
-    return decodeSession(userId, id, encodeSessionFields(fields), this.ttl * 1000)!;
+    return decodeSession(userId, id, encoded, this.ttl * 1000)!;
+  }
+
+  /**
+   * A new session holding a whole tree (import, fork): `messages` parents first, each with
+   * parent_id (null or absent: a first message); the active path ends at `activeLeafId` (null: the
+   * newest leaf, following the newest child from the top). One round trip.
+   */
+  async importTree(userId: string, input: NewSession, messages: StoredMessage[], activeLeafId: string | null, now = Date.now()): Promise<StoredSession> {
+    const byId = new Map<string, { message: StoredMessage; depth: number }>();
+    const children = new Map<string | null, string[]>([[null, []]]);
+    for (const message of messages) {
+      if (byId.has(message.id)) throw new Error(`importTree: message ${message.id} appears twice`);
+      const parent = message.parent_id ?? null;
+      const parentDepth = parent === null ? 0 : byId.get(parent)?.depth;
+      if (parentDepth === undefined) throw new Error(`importTree: the parent of ${message.id} must come before it`);
+      byId.set(message.id, { message: { ...message, parent_id: parent }, depth: parentDepth + 1 });
+      children.set(parent, [...(children.get(parent) ?? []), message.id]);
+    }
+    const treeFields: Record<string, string> = {};
+    const jsons = new Map<string, string>();
+    for (const [id, { message, depth }] of byId) {
+      const record = encodeNode(message, depth);
+      treeFields[nodeField(id)] = record;
+      jsons.set(id, record.slice(record.indexOf('|') + 1));
+    }
+    for (const [parent, ids] of children) treeFields[childrenField(parent)] = JSON.stringify(ids);
+    let leaf = activeLeafId !== null && byId.has(activeLeafId) ? activeLeafId : null;
+    if (leaf === null) {
+      for (let kids = children.get(null)!; kids.length > 0; kids = children.get(leaf) ?? []) leaf = kids[kids.length - 1];
+    }
+    const ids: string[] = [];
+    for (let id = leaf; id !== null; id = byId.get(id)!.message.parent_id ?? null) ids.push(id);
+    ids.reverse();
+    const path = ids.map((id) => {
+      const kids = children.get(byId.get(id)!.message.parent_id ?? null)!;
+      return pathEntry(jsons.get(id)!, kids.indexOf(id), kids.length);
+    });
+    return this.createWith(userId, input, now, treeFields, path, leaf);
   }
 
   /** The session, renewing its TTL (a read is activity), or null. One round trip. */
   async find(userId: string, id: string): Promise<StoredSession | null> {
     const tx = this.redis.multi();
     this.renewOnRead(tx, userId, id);
-    return this.stateAfter(await this.readBack(tx, userId, id), userId, id);
+    const session = await this.stateAfter(await this.readBack(tx, userId, id), userId, id);
+    if (session?.active_leaf_id !== undefined) return session;
+    return session && this.migrate(userId, id);
   }
 
   async update(userId: string, id: string, changes: SessionChanges): Promise<StoredSession | null> {
@@ -91,9 +206,10 @@ export class SessionsRepository implements MessageStore {
       tx.hset(this.keys.sessionNames(userId), changes.display_name, id);
       if (this.ttl > 0) tx.expire(this.keys.sessionNames(userId), this.ttl);
     }
-    if (changes.pinned === true) tx.persist(hash).persist(list);
+    const tree = this.keys.messageTree(userId, id);
+    if (changes.pinned === true) tx.persist(hash).persist(list).persist(tree);
     else if (changes.pinned === false && this.ttl > 0) {
-      tx.expire(hash, this.ttl).expire(list, this.ttl).hset(hash, 'touched_at', String(Date.now()));
+      tx.expire(hash, this.ttl).expire(list, this.ttl).expire(tree, this.ttl).hset(hash, 'touched_at', String(Date.now()));
     } else this.renew(tx, userId, id);
     return this.stateAfter(await this.readBack(tx, userId, id), userId, id);
   }
@@ -103,6 +219,7 @@ export class SessionsRepository implements MessageStore {
     const tx = this.redis.multi()
       .del(this.keys.session(userId, id))
       .del(this.keys.messages(userId, id))
+      .del(this.keys.messageTree(userId, id))
       .zrem(this.keys.sessionIndex(userId), id);
     const [deleted] = await this.run(tx);
     return deleted === 1;
@@ -110,10 +227,16 @@ export class SessionsRepository implements MessageStore {
 
   /** Empties the history and keeps the session. */
   async clearMessages(userId: string, id: string, now = Date.now()): Promise<StoredSession | null> {
+    const before = await this.find(userId, id);
+    if (!before) return null;
+    const tree = this.keys.messageTree(userId, id);
     const tx = this.redis.multi()
       .ltrim(this.keys.messages(userId, id), 0, 0)
-      .hset(this.keys.session(userId, id), encodeSessionFields({ message_count: 0, last_activity: now }))
+      .del(tree)
+      .hset(tree, childrenField(null), '[]')
+      .hset(this.keys.session(userId, id), { ...encodeSessionFields({ message_count: 0, last_activity: now }), [LEAF_FIELD]: '' })
       .zadd(this.keys.sessionIndex(userId), now, id);
+    if (before.expires_at !== null) tx.pexpire(tree, Math.max(1, before.expires_at - now));
     this.renew(tx, userId, id, now);
     return this.stateAfter(await this.readBack(tx, userId, id), userId, id);
   }
@@ -139,7 +262,12 @@ export class SessionsRepository implements MessageStore {
     const tx = this.redis.multi().llen(list).lrange(list, from, to);
     this.renewOnRead(tx, userId, id);
     const results = await this.readBack(tx, userId, id);
-    if (!(await this.stateAfter(results, userId, id))) return null;
+    const session = await this.stateAfter(results, userId, id);
+    if (!session) return null;
+    if (session.active_leaf_id === undefined) {
+      await this.migrate(userId, id);
+      return this.listMessages(userId, id, limit, before);
+    }
     const [length, raw] = results as [number, string[]];
     // The head marker (empty) can only be the list's first entry.
     const withoutHead = raw.length > 0 && raw[0] === HISTORY_HEAD ? raw.length - 1 : raw.length;
@@ -148,8 +276,12 @@ export class SessionsRepository implements MessageStore {
     return { messages, total: Math.max(0, length - 1), nextBefore: withoutHead > 0 && start > 1 ? start : null };
   }
 
-  async appendMessages(userId: string, sessionId: string, messages: StoredMessage[]): Promise<StoredSession> {
-    return (await this.append(userId, sessionId, messages, 0)).session;
+  /**
+   * Appends below the first message's parent_id/depth (see AppendPoint); messages without them go
+   * below the active leaf (read first: one round trip more).
+   */
+  async appendMessages(userId: string, sessionId: string, messages: StoredMessage[], siblings: string[] = []): Promise<StoredSession> {
+    return (await this.append(userId, sessionId, messages, 0, siblings)).session;
   }
 
   /** appendMessages, then the newest `limit` list entries (so including what was appended), in one MULTI. */
@@ -158,21 +290,40 @@ export class SessionsRepository implements MessageStore {
     sessionId: string,
     messages: StoredMessage[],
     limit: number,
+    siblings: string[] = [],
   ): Promise<{ session: StoredSession; recent: StoredMessage[] }> {
-    return this.append(userId, sessionId, messages, limit);
+    return this.append(userId, sessionId, messages, limit, siblings);
   }
 
-  private async append(userId: string, sessionId: string, messages: StoredMessage[], readLimit: number) {
+  private async append(userId: string, sessionId: string, messages: StoredMessage[], readLimit: number, siblings: string[]) {
+    if (messages.length === 0) throw new Error('append: no messages');
+    let first = messages[0];
+    if (first.parent_id === undefined || first.depth === undefined) {
+      const session = await this.find(userId, sessionId);
+      if (!session) throw new NotFoundException(SESSION_NOT_FOUND);
+      first = { ...first, parent_id: session.active_leaf_id ?? null, depth: session.message_count + 1 };
+    }
     const now = Date.now();
     const hash = this.keys.session(userId, sessionId);
     const list = this.keys.messages(userId, sessionId);
-    const encoded = messages.map(encodeMessage);
+    const treeFields: Record<string, string> = {};
+    const encoded: string[] = [];
+    messages.forEach((message, i) => {
+      const parent = i === 0 ? (first.parent_id ?? null) : messages[i - 1].id;
+      const kids = i === 0 ? [...siblings.filter((id) => id !== message.id), message.id] : [message.id];
+      const placed = { ...message, parent_id: parent, sibling_index: kids.length - 1, sibling_count: kids.length };
+      const record = encodeNode(placed, first.depth! + i);
+      treeFields[nodeField(message.id)] = record;
+      treeFields[childrenField(parent)] = JSON.stringify(kids);
+      encoded.push(pathEntry(record.slice(record.indexOf('|') + 1), kids.length - 1, kids.length));
+    });
     const tx = this.redis
       .multi()
       .rpushx(list, ...encoded)
+      .hset(this.keys.messageTree(userId, sessionId), treeFields)
       .hincrby(hash, 'message_count', messages.length)
       .zadd(this.keys.sessionIndex(userId), now, sessionId);
-    this.renew(tx, userId, sessionId, now, { last_activity: String(now) });
+    this.renew(tx, userId, sessionId, now, { last_activity: String(now), [LEAF_FIELD]: messages[messages.length - 1].id });
     if (readLimit > 0) tx.lrange(list, -readLimit, -1);
     const results = await this.readBack(tx, userId, sessionId);
     const session = await this.stateAfter(results, userId, sessionId);
@@ -194,20 +345,235 @@ export class SessionsRepository implements MessageStore {
     return decodeMessages(results[0] as string[]);
   }
 
-  async removeLastAssistantMessage(userId: string, sessionId: string): Promise<StoredMessage | null> {
+  // ---- conversation tree ---------------------------------------------------------------------
+
+  /** A message of the session (any branch) with its depth, or null. The session must exist (find first). */
+  async findMessage(userId: string, sessionId: string, messageId: string): Promise<StoredMessage | null> {
+    const node = decodeNode(await this.redis.hget(this.keys.messageTree(userId, sessionId), nodeField(messageId)));
+    return node && nodeMessage(node);
+  }
+
+  /** The last message of the active path (null when the session is empty or gone). */
+  async activeLeafId(userId: string, sessionId: string): Promise<string | null> {
+    return (await this.find(userId, sessionId))?.active_leaf_id ?? null;
+  }
+
+  /**
+   * Every message of the session, every branch, parents before children (by depth, then age),
+   * each with parent_id and its sibling_index/sibling_count; null when there is no session.
+   */
+  async allMessages(userId: string, sessionId: string): Promise<StoredMessage[] | null> {
+    if (!(await this.find(userId, sessionId))) return null;
+    const fields = await this.redis.hgetall(this.keys.messageTree(userId, sessionId));
+    const { nodes, children } = readTree(fields);
+    const out: StoredMessage[] = [];
+    for (const [id, node] of nodes) {
+      const message = nodeMessage(node);
+      if (!message) continue;
+      const kids = children.get(message.parent_id ?? null) ?? [id];
+      out.push({ ...message, sibling_index: Math.max(0, kids.indexOf(id)), sibling_count: kids.length });
+    }
+    return out.sort((a, b) => a.depth! - b.depth! || a.created_at - b.created_at);
+  }
+
+  /**
+   * Makes the branch through `messageId` active, down to its newest leaf. Costs a round trip per
+   * message that changes on the path, not per message in the session. Null when there is no session.
+   */
+  async switchPath(userId: string, sessionId: string, messageId: string): Promise<StoredSession | null> {
+    if (!(await this.find(userId, sessionId))) return null;
+    const target = await this.requireNode(userId, sessionId, messageId);
+    const { fork, nodes } = await this.climb(userId, sessionId, messageId, target);
+    const below = await this.descend(userId, sessionId, messageId);
+    // Target already on the path: only what lies below it is rewritten.
+    const start = nodes.length === 0 ? target.depth : fork;
+    const leaf = below.length > 0 ? below[below.length - 1].id : messageId;
+    return this.writePath(userId, sessionId, start, [...nodes, ...below], leaf);
+  }
+
+  /**
+   * Puts `parentId` at the end of the active path (null: empties it), so that a new version can be
+   * appended below it; returns where it goes. The parent's existing children are kept and returned.
+   */
+  async branchAt(userId: string, sessionId: string, parentId: string | null): Promise<AppendPointResult> {
+    const tree = this.keys.messageTree(userId, sessionId);
+    if (parentId === null) {
+      const session = await this.writePath(userId, sessionId, 0, [], null);
+      if (!session) throw new NotFoundException(SESSION_NOT_FOUND);
+      return { parent_id: null, depth: 0, siblings: decodeChildren(await this.redis.hget(tree, childrenField(null))) };
+    }
+    const parent = await this.requireNode(userId, sessionId, parentId);
+    const { fork, nodes } = await this.climb(userId, sessionId, parentId, parent);
+    const tx = this.redis.multi().hget(tree, childrenField(parentId));
+    const [kids] = await this.run(tx);
+    const session = await this.writePath(userId, sessionId, nodes.length === 0 ? parent.depth : fork, nodes, parentId);
+    if (!session) throw new NotFoundException(SESSION_NOT_FOUND);
+    return { parent_id: parentId, depth: parent.depth, siblings: decodeChildren(kids as string | null) };
+  }
+
+  /** The messages from the first one down to `messageId` (the path through it), or null when there is no session. */
+  async pathTo(userId: string, sessionId: string, messageId: string): Promise<StoredMessage[] | null> {
+    if (!(await this.find(userId, sessionId))) return null;
+    const target = await this.requireNode(userId, sessionId, messageId);
+    const { fork, nodes } = await this.climb(userId, sessionId, messageId, target);
+    const top = nodes.length === 0 ? target.depth : fork;
+    const prefix = top > 0 ? decodeMessages(await this.redis.lrange(this.keys.messages(userId, sessionId), 1, top)) : [];
+    return [...prefix, ...nodes.map((n) => decodeMessage(pathEntry(n.json, n.index, n.count))!)];
+  }
+
+  /**
+   * Sets (or with null removes) a message's feedback; returns the message as the API shows it
+   * (with its siblings' count), or null when there is no session.
+   */
+  async setFeedback(userId: string, sessionId: string, messageId: string, feedback: MessageFeedback | null): Promise<StoredMessage | null> {
+    if (!(await this.find(userId, sessionId))) return null;
+    const tree = this.keys.messageTree(userId, sessionId);
     const list = this.keys.messages(userId, sessionId);
-    const last = await this.redis.lindex(list, -1);
-    if (last === null || last === HISTORY_HEAD) return null;
-    const [message] = decodeMessages([last]);
-    if (message?.role !== 'assistant') return null;
-    const tx = this.redis.multi().rpop(list).hincrby(this.keys.session(userId, sessionId), 'message_count', -1);
+    const node = await this.requireNode(userId, sessionId, messageId);
+    const message = nodeMessage(node)!;
+    const [entry, kidsText] = await this.run(this.redis.multi().lindex(list, node.depth).hget(tree, childrenField(message.parent_id ?? null)));
+    const kids = decodeChildren(kidsText as string | null);
+    const updated: StoredMessage = { ...message, feedback, sibling_index: Math.max(0, kids.indexOf(messageId)), sibling_count: Math.max(1, kids.length) };
+    const record = encodeNode(updated, node.depth);
+    const tx = this.redis.multi().hset(tree, nodeField(messageId), record);
+    if (entryId(entry as string | null) === messageId) {
+      tx.lset(list, node.depth, pathEntry(record.slice(record.indexOf('|') + 1), updated.sibling_index!, updated.sibling_count!));
+    }
     this.renew(tx, userId, sessionId);
-    const results = await this.readBack(tx, userId, sessionId);
-    const session = await this.stateAfter(results, userId, sessionId);
-    if (results[0] === last) return session ? message : null;
-    // Another write got in between: give back what was taken instead of the expected message.
-    if (session && typeof results[0] === 'string') await this.giveBack(userId, sessionId, results[0] as string, session);
-    return null;
+    const session = await this.stateAfter(await this.readBack(tx, userId, sessionId), userId, sessionId);
+    return session && updated;
+  }
+
+  /**
+   * Removes a message and every message below it. When it was on the active path, the path falls
+   * back to its parent and from there follows the newest remaining version down to a leaf. Reads
+   * the whole tree (one round trip), writes in one MULTI. Null when there is no session.
+   */
+  async deleteMessage(userId: string, sessionId: string, messageId: string): Promise<StoredSession | null> {
+    const session = await this.find(userId, sessionId);
+    if (!session) return null;
+    const tree = this.keys.messageTree(userId, sessionId);
+    const list = this.keys.messages(userId, sessionId);
+    const { nodes, children } = readTree(await this.redis.hgetall(tree));
+    const target = nodes.get(messageId);
+    if (!target) throw new NotFoundException(messageNotFound(messageId));
+    const parentOf = (id: string) => decodeMessage(nodes.get(id)!.json)?.parent_id ?? null;
+    const parent = parentOf(messageId);
+    const removed: string[] = [];
+    for (const queue = [messageId]; queue.length > 0; ) {
+      const id = queue.pop()!;
+      removed.push(id);
+      queue.push(...(children.get(id) ?? []));
+    }
+    const kids = (children.get(parent) ?? []).filter((id) => id !== messageId);
+    children.set(parent, kids);
+    // The active path, from its leaf up.
+    const path: string[] = [];
+    for (let id = session.active_leaf_id ?? null; id !== null && nodes.has(id); id = parentOf(id)) path[nodes.get(id)!.depth] = id;
+    const tx = this.redis.multi().hdel(tree, ...removed.flatMap((id) => [nodeField(id), childrenField(id)]));
+    tx.hset(tree, childrenField(parent), JSON.stringify(kids));
+    const entryOf = (id: string) => {
+      const siblings = children.get(parentOf(id)) ?? [id];
+      return pathEntry(nodes.get(id)!.json, siblings.indexOf(id), siblings.length);
+    };
+    let alsoSet: Record<string, string> | undefined;
+    if (path[target.depth] === messageId) {
+      const tail: string[] = [];
+      let leaf = parent;
+      for (let next = children.get(parent) ?? []; next.length > 0; next = children.get(leaf) ?? []) {
+        leaf = next[next.length - 1];
+        tail.push(entryOf(leaf));
+      }
+      tx.ltrim(list, 0, target.depth - 1);
+      if (tail.length > 0) tx.rpushx(list, ...tail);
+      alsoSet = { [LEAF_FIELD]: leaf ?? '', message_count: String(target.depth - 1 + tail.length) };
+    } else if (path[target.depth] !== undefined && (parent === null || path[target.depth - 1] === parent)) {
+      // The version on the path now has one sibling fewer.
+      tx.lset(list, target.depth, entryOf(path[target.depth]));
+    }
+    this.renew(tx, userId, sessionId, Date.now(), alsoSet);
+    return this.stateAfter(await this.readBack(tx, userId, sessionId), userId, sessionId);
+  }
+
+  private async requireNode(userId: string, sessionId: string, messageId: string): Promise<NodeRecord> {
+    const node = decodeNode(await this.redis.hget(this.keys.messageTree(userId, sessionId), nodeField(messageId)));
+    if (!node) throw new NotFoundException(messageNotFound(messageId));
+    return node;
+  }
+
+  /**
+   * From `id` up to the first message that is on the active path: the messages to put on the path
+   * (top first) and the depth of that ancestor (0: none, the path starts again from the top). When
+   * `id` itself is on the path, nodes is empty. One round trip per level climbed.
+   */
+  private async climb(userId: string, sessionId: string, id: string, node: NodeRecord): Promise<{ fork: number; nodes: PathNode[] }> {
+    const tree = this.keys.messageTree(userId, sessionId);
+    const list = this.keys.messages(userId, sessionId);
+    const nodes: PathNode[] = [];
+    for (let current = { id, node }; ; ) {
+      const parentId = decodeMessage(current.node.json)?.parent_id ?? null;
+      const tx = this.redis.multi().lindex(list, current.node.depth).hget(tree, childrenField(parentId));
+      if (parentId !== null) tx.hget(tree, nodeField(parentId));
+      const [entry, kidsText, parentText] = (await this.run(tx)) as Array<string | null>;
+      if (entryId(entry) === current.id) return { fork: current.node.depth, nodes: nodes.reverse() };
+      const kids = decodeChildren(kidsText);
+      nodes.push({ id: current.id, json: current.node.json, depth: current.node.depth, index: Math.max(0, kids.indexOf(current.id)), count: Math.max(1, kids.length) });
+      if (parentId === null) return { fork: 0, nodes: nodes.reverse() };
+      const parent = decodeNode(parentText);
+      if (!parent) throw new NotFoundException(messageNotFound(parentId));
+      current = { id: parentId, node: parent };
+    }
+  }
+
+  /** Below `id`, the newest child at each level down to a leaf. One round trip per level. */
+  private async descend(userId: string, sessionId: string, id: string): Promise<PathNode[]> {
+    const tree = this.keys.messageTree(userId, sessionId);
+    const nodes: PathNode[] = [];
+    let kids = decodeChildren(await this.redis.hget(tree, childrenField(id)));
+    while (kids.length > 0) {
+      const child = kids[kids.length - 1];
+      const [text, below] = (await this.run(this.redis.multi().hget(tree, nodeField(child)).hget(tree, childrenField(child)))) as Array<string | null>;
+      const node = decodeNode(text);
+      if (!node) break;
+      nodes.push({ id: child, json: node.json, depth: node.depth, index: kids.length - 1, count: kids.length });
+      kids = decodeChildren(below);
+    }
+    return nodes;
+  }
+
+  /** Keeps the path up to depth `fork`, appends `nodes` below it, and makes `leaf` the active leaf: one MULTI. */
+  private async writePath(userId: string, sessionId: string, fork: number, nodes: PathNode[], leaf: string | null): Promise<StoredSession | null> {
+    const list = this.keys.messages(userId, sessionId);
+    const tx = this.redis.multi().ltrim(list, 0, fork);
+    if (nodes.length > 0) tx.rpushx(list, ...nodes.map((n) => pathEntry(n.json, n.index, n.count)));
+    this.renew(tx, userId, sessionId, Date.now(), { [LEAF_FIELD]: leaf ?? '', message_count: String(fork + nodes.length) });
+    return this.stateAfter(await this.readBack(tx, userId, sessionId), userId, sessionId);
+  }
+
+  /**
+   * A session stored before the tree: each message's parent is the one before it in the list. The
+   * list is rewritten with parent ids and sibling fields. Idempotent (two racing migrations write
+   * the same). Returns the session as it is afterwards.
+   */
+  private async migrate(userId: string, sessionId: string): Promise<StoredSession | null> {
+    const hash = this.keys.session(userId, sessionId);
+    const list = this.keys.messages(userId, sessionId);
+    const tree = this.keys.messageTree(userId, sessionId);
+    const [raw, pttl] = (await this.run(this.redis.multi().lrange(list, 0, -1).pttl(list))) as [string[], number];
+    const treeFields: Record<string, string> = { [childrenField(null)]: '[]' };
+    const entries: string[] = [];
+    let parent: string | null = null;
+    decodeMessages(raw).forEach((message, i) => {
+      const placed: StoredMessage = { ...message, parent_id: parent, sibling_index: 0, sibling_count: 1 };
+      treeFields[nodeField(message.id)] = encodeNode(placed, i + 1);
+      treeFields[childrenField(parent)] = JSON.stringify([message.id]);
+      entries.push(encodeMessage(placed));
+      parent = message.id;
+    });
+    const tx = this.redis.multi().del(tree).hset(tree, treeFields).del(list).rpush(list, HISTORY_HEAD, ...entries);
+    if (pttl > 0) tx.pexpire(list, pttl).pexpire(tree, pttl);
+    tx.hset(hash, { [LEAF_FIELD]: parent ?? '', message_count: String(entries.length) });
+    return this.stateAfter(await this.readBack(tx, userId, sessionId), userId, sessionId);
   }
 
   // ---- helpers ------------------------------------------------------------------------------
@@ -226,7 +592,8 @@ export class SessionsRepository implements MessageStore {
     this.renewedAt.set(hash, now);
     tx.hset(hash, { ...alsoSet, touched_at: String(now) })
       .expire(hash, this.ttl, 'XX')
-      .expire(this.keys.messages(userId, id), this.ttl, 'XX');
+      .expire(this.keys.messages(userId, id), this.ttl, 'XX')
+      .expire(this.keys.messageTree(userId, id), this.ttl, 'XX');
   }
 
   /**
@@ -271,10 +638,19 @@ export class SessionsRepository implements MessageStore {
     await this.run(tx);
   }
 
-  private async giveBack(userId: string, sessionId: string, popped: string, session: StoredSession): Promise<void> {
-    const list = this.keys.messages(userId, sessionId);
-    if (popped === HISTORY_HEAD) await this.restoreList(list, [], session);
-    else await this.redis.rpushx(list, popped);
-    await this.redis.hincrby(this.keys.session(userId, sessionId), 'message_count', 1);
+}
+
+export type AppendPointResult = AppendPoint;
+
+/** A tree hash read whole: each message's record and each parent's children. */
+function readTree(fields: Record<string, string>): { nodes: Map<string, NodeRecord>; children: Map<string | null, string[]> } {
+  const nodes = new Map<string, NodeRecord>();
+  const children = new Map<string | null, string[]>();
+  for (const [field, value] of Object.entries(fields)) {
+    if (field.startsWith('n:')) {
+      const node = decodeNode(value);
+      if (node) nodes.set(field.slice(2), node);
+    } else if (field.startsWith('c:')) children.set(field.length === 2 ? null : field.slice(2), decodeChildren(value));
   }
+  return { nodes, children };
 }

@@ -29,6 +29,18 @@ export class MessageContextDto {
   tokens: number;
 }
 
+export class MessageFeedbackDto {
+  @ApiProperty({ enum: ['up', 'down'], enumName: 'FeedbackRating' })
+  rating: 'up' | 'down';
+
+  /** What the person wrote with the rating. */
+  comment?: string;
+
+  /** When the rating was given or last changed (ISO 8601). */
+  @ApiProperty({ format: 'date-time' })
+  updated_at: string;
+}
+
 export class MessageDto {
   /** Message id. */
   id: string;
@@ -67,6 +79,22 @@ export class MessageDto {
   /** Assistant messages: what was sent to the model. */
   @ApiProperty({ type: MessageContextDto, nullable: true, required: false })
   context?: MessageContextDto | null;
+
+  /** The message this one follows; null for a first message. Messages with the same parent are versions of each other. */
+  @ApiProperty({ type: String, nullable: true })
+  parent_id: string | null;
+
+  /** Which version this is among the messages with the same parent (0 = oldest). */
+  @ApiProperty({ type: 'integer', minimum: 0, required: false })
+  sibling_index?: number;
+
+  /** How many versions there are (messages with the same parent), this one included. */
+  @ApiProperty({ type: 'integer', minimum: 1, required: false })
+  sibling_count?: number;
+
+  /** The rating given to this message, when there is one. */
+  @ApiProperty({ type: () => MessageFeedbackDto, nullable: true, required: false })
+  feedback?: MessageFeedbackDto | null;
 }
 
 export class MessageListQueryDto {
@@ -100,6 +128,7 @@ export function mapMessage(message: StoredMessage): MessageDto {
     role: message.role,
     content: message.content,
     created_at: new Date(message.created_at).toISOString(),
+    parent_id: message.parent_id ?? null,
   };
   if (message.persona !== undefined) dto.persona = message.persona;
   if (message.model !== undefined) dto.model = message.model;
@@ -108,5 +137,11 @@ export function mapMessage(message: StoredMessage): MessageDto {
   if (message.usage !== undefined) dto.usage = message.usage;
   if (message.error !== undefined) dto.error = message.error;
   if (message.context !== undefined) dto.context = message.context;
+  if (message.feedback) {
+    const { rating, comment, updated_at } = message.feedback;
+    dto.feedback = { rating, ...(comment !== undefined ? { comment } : {}), updated_at: new Date(updated_at).toISOString() };
+  }
+  if (message.sibling_index !== undefined) dto.sibling_index = message.sibling_index;
+  if (message.sibling_count !== undefined) dto.sibling_count = message.sibling_count;
   return dto;
 }
