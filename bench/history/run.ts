@@ -1,5 +1,6 @@
 /**
- * Reading history: GET a 200-message history through nono-chat (auth, ownership, TTL renewal, the
+ * Reading history: GET a 200-message history (the active path of a session that also has 50 side
+ * branches: earlier answers regenerated and questions edited) through nono-chat (auth, ownership, TTL renewal, the
  * JSON API shape) versus a bare express + ioredis handler doing the same LRANGE, in one run, with
  * the same load generator (autocannon). Prints the throughput ratio (target ≥ 0.75) and each
  * server's CPU time per request (from /proc), which shows the cost gap even when the load generator,
@@ -24,6 +25,8 @@ interface CannonResult {
 const autocannon = require('autocannon') as (options: Record<string, unknown>) => Promise<CannonResult>;
 
 const MESSAGES = 200;
+/** Side branches beside the active path (half regenerated answers, half edited questions). */
+const SIDE_BRANCHES = 50;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 
@@ -93,18 +96,31 @@ function report(totals: Record<string, CannonResult[]>, cpu: Record<string, numb
       String(results.reduce((n, r) => n + r.errors, 0)),
     ]);
   }
-  process.stdout.write(`\nGET a ${MESSAGES}-message history, ${CONNECTIONS} connections, 2 × ${SECONDS} s each\n${table(rows)}\n`);
+  process.stdout.write(`\nGET a ${MESSAGES}-message history (${SIDE_BRANCHES} side branches), ${CONNECTIONS} connections, 2 × ${SECONDS} s each\n${table(rows)}\n`);
   process.stdout.write(`\nthroughput ratio nono-chat / baseline: ${(rps['nono-chat'] / rps.baseline).toFixed(2)} (target ≥ 0.75)\n`);
 }
 
-/** One identity, one session, 200 messages written through the chat API (100 answered turns). */
+/**
+ * One identity, one session, 200 messages on the active path written through the chat API (100
+ * answered turns); in the first 100 turns, every other one also leaves a side branch: its answer
+ * regenerated, or its question edited (sent again beside itself).
+ */
 async function fillHistory(url: string): Promise<{ auth: Record<string, string>; userId: string; sessionId: string }> {
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) => postJson(url, path, body, headers);
   const { userId, auth } = await guestIdentity(url);
   const session = await post('/api/sessions', {}, auth);
+  const path = `/api/sessions/${session.session_id}`;
+  let lastAnswer: string | null = null;
+  let branches = 0;
   for (let i = 0; i < MESSAGES / 2; i++) {
     const content = `Question ${i}: how would you plan a three-day trip with a small budget, good food and some museums?`;
-    await post(`/api/sessions/${session.session_id}/messages`, { content }, auth);
+    let turn = await post(`${path}/messages`, { content }, auth);
+    if (branches < SIDE_BRANCHES && i % 2 === 0) {
+      branches++;
+      if (i % 4 === 0) turn = await post(`${path}/regenerate`, {}, auth);
+      else turn = await post(`${path}/messages`, { content: `${content} (edited)`, parent_id: lastAnswer }, auth);
+    }
+    lastAnswer = (turn.assistant_message as { id: string }).id;
   }
   return { auth, userId, sessionId: session.session_id as string };
 }
