@@ -39,10 +39,18 @@ export type { DeleteSession$Params as DeleteSession$Params } from './fn/sessions
 export { deleteSession as deleteSession } from './fn/sessions/delete-session';
 export type { UpdateSession$Params as UpdateSession$Params } from './fn/sessions/update-session';
 export { updateSession as updateSession } from './fn/sessions/update-session';
+export type { ForkSession$Params as ForkSession$Params } from './fn/sessions/fork-session';
+export { forkSession as forkSession } from './fn/sessions/fork-session';
 export type { ListSessionMessages$Params as ListSessionMessages$Params } from './fn/sessions/list-session-messages';
 export { listSessionMessages as listSessionMessages } from './fn/sessions/list-session-messages';
 export type { ClearSessionHistory$Params as ClearSessionHistory$Params } from './fn/sessions/clear-session-history';
 export { clearSessionHistory as clearSessionHistory } from './fn/sessions/clear-session-history';
+export type { DeleteSessionMessage$Params as DeleteSessionMessage$Params } from './fn/sessions/delete-session-message';
+export { deleteSessionMessage as deleteSessionMessage } from './fn/sessions/delete-session-message';
+export type { RateMessage$Params as RateMessage$Params } from './fn/sessions/rate-message';
+export { rateMessage as rateMessage } from './fn/sessions/rate-message';
+export type { SwitchSessionPath$Params as SwitchSessionPath$Params } from './fn/sessions/switch-session-path';
+export { switchSessionPath as switchSessionPath } from './fn/sessions/switch-session-path';
 export type { FollowGeneration$Params as FollowGeneration$Params } from './fn/chat/follow-generation';
 export { followGeneration as followGeneration } from './fn/chat/follow-generation';
 export type { SendMessage$Json$Params as SendMessage$Json$Params } from './fn/chat/send-message-json';

@@ -345,7 +345,7 @@ export class ChatState {
   }
 
   private blank(role: Message['role']): ChatEntry {
-    return { id: `local-${++this.localIds}`, role, content: '', created_at: new Date().toISOString(), persona: this.sessions.current()?.persona };
+    return { id: `local-${++this.localIds}`, role, content: '', created_at: new Date().toISOString(), parent_id: null, persona: this.sessions.current()?.persona };
   }
 }
 

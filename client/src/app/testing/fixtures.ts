@@ -23,5 +23,5 @@ export function aSession(overrides: Partial<Session> = {}): Session {
 
 export function aMessage(overrides: Partial<Message> = {}): Message {
   counter += 1;
-  return { id: `m_${counter}`, role: 'user', content: `message ${counter}`, created_at: new Date().toISOString(), ...overrides };
+  return { id: `m_${counter}`, role: 'user', content: `message ${counter}`, created_at: new Date().toISOString(), parent_id: null, ...overrides };
 }

@@ -7,4 +7,12 @@ export interface MessageCreateDto {
    * What the person writes: 1-32000 characters after surrounding whitespace is trimmed.
    */
   content: string;
+
+  /**
+   * Where the message goes. Absent: after the last message shown (the active path). The id of an
+   * answer: a new version beside the message that followed it (edit: pass the parent_id of the
+   * message being edited). null: a new version of the first message. The new message and its
+   * answer become the active path; the other versions stay.
+   */
+  parent_id?: string | null;
 }

@@ -3,6 +3,7 @@
 
 import { MessageContextDto } from '../models/message-context-dto';
 import { MessageErrorDto } from '../models/message-error-dto';
+import { MessageFeedbackDto } from '../models/message-feedback-dto';
 import { MessageRole } from '../models/message-role';
 import { MessageStatus } from '../models/message-status';
 import { MessageUsageDto } from '../models/message-usage-dto';
@@ -31,6 +32,12 @@ export interface MessageDto {
 }) | null;
 
   /**
+   * The rating given to this message, when there is one.
+   */
+  feedback?: (MessageFeedbackDto & {
+}) | null;
+
+  /**
    * Assistant messages: why the model stopped (e.g. "stop", "length").
    */
   finish_reason?: string | null;
@@ -46,10 +53,25 @@ export interface MessageDto {
   model?: string;
 
   /**
+   * The message this one follows; null for a first message. Messages with the same parent are versions of each other.
+   */
+  parent_id: string | null;
+
+  /**
    * Persona key the session had when the message was written.
    */
   persona?: string;
   role: MessageRole;
+
+  /**
+   * How many versions there are (messages with the same parent), this one included.
+   */
+  sibling_count?: number;
+
+  /**
+   * Which version this is among the messages with the same parent (0 = oldest).
+   */
+  sibling_index?: number;
 
   /**
    * Assistant messages: complete, interrupted (stopped; partial text kept) or failed.

@@ -7,6 +7,7 @@ import { filter, map } from 'rxjs/operators';
 import { StrictHttpResponse } from '../../strict-http-response';
 import { RequestBuilder } from '../../request-builder';
 
+import { RegenerateDto } from '../../models/regenerate-dto';
 
 export interface RegenerateMessage$EventStream$Params {
 
@@ -24,6 +25,7 @@ export interface RegenerateMessage$EventStream$Params {
  * `text/event-stream` to stream the answer; anything else gets JSON.
  */
   Accept?: string;
+      body: RegenerateDto
 }
 
 export function regenerateMessage$EventStream(http: HttpClient, rootUrl: string, params: RegenerateMessage$EventStream$Params, context?: HttpContext): Observable<StrictHttpResponse<string>> {
@@ -32,6 +34,7 @@ export function regenerateMessage$EventStream(http: HttpClient, rootUrl: string,
     rb.path('id', params.id, {});
     rb.header('Idempotency-Key', params['Idempotency-Key'], {});
     rb.header('Accept', params.Accept, {});
+    rb.body(params.body, 'application/json');
   }
 
   return http.request(

@@ -8,6 +8,7 @@ import { StrictHttpResponse } from '../../strict-http-response';
 import { RequestBuilder } from '../../request-builder';
 
 import { ChatReplyDto } from '../../models/chat-reply-dto';
+import { RegenerateDto } from '../../models/regenerate-dto';
 
 export interface RegenerateMessage$Json$Params {
 
@@ -25,6 +26,7 @@ export interface RegenerateMessage$Json$Params {
  * `text/event-stream` to stream the answer; anything else gets JSON.
  */
   Accept?: string;
+      body: RegenerateDto
 }
 
 export function regenerateMessage$Json(http: HttpClient, rootUrl: string, params: RegenerateMessage$Json$Params, context?: HttpContext): Observable<StrictHttpResponse<ChatReplyDto>> {
@@ -33,6 +35,7 @@ export function regenerateMessage$Json(http: HttpClient, rootUrl: string, params
     rb.path('id', params.id, {});
     rb.header('Idempotency-Key', params['Idempotency-Key'], {});
     rb.header('Accept', params.Accept, {});
+    rb.body(params.body, 'application/json');
   }
 
   return http.request(
