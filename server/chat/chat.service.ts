@@ -133,9 +133,8 @@ export class ChatService {
   /** Where a sent message goes (see sendMessage); 404/400 for a parent that cannot take it. */
   private async appendPoint(turn: Turn, parentId: string | null | undefined): Promise<AppendPoint> {
     const leaf = turn.session.active_leaf_id ?? null;
-    if (parentId === undefined || (parentId === leaf && parentId !== null) || (parentId === null && leaf === null)) {
-      return { parent_id: leaf, depth: turn.session.message_count, siblings: [] };
-    }
+    const atLeaf: AppendPoint = { parent_id: leaf, depth: turn.session.message_count, siblings: [] };
+    if (parentId === undefined || (parentId === null && leaf === null)) return atLeaf;
     if (parentId !== null) {
       const parent = await this.store.findMessage(turn.userId, turn.sessionId, parentId);
       if (!parent) throw new NotFoundException(messageNotFound(parentId));
@@ -145,6 +144,7 @@ export class ChatService {
             'To edit a message, send the new text with the parent_id of the message being edited.',
         );
       }
+      if (parentId === leaf) return atLeaf;
     }
     return this.store.branchAt(turn.userId, turn.sessionId, parentId);
   }

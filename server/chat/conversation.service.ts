@@ -46,10 +46,11 @@ export class ConversationService {
   }
 
   async setFeedback(userId: string, sessionId: string, messageId: string, dto: FeedbackDto): Promise<MessageDto> {
-    await this.sessions.getSession(userId, sessionId);
+    const session = await this.sessions.getSession(userId, sessionId);
     const feedback = { rating: dto.rating, ...(dto.comment !== undefined ? { comment: dto.comment } : {}), updated_at: Date.now() };
     const message = mapMessage(this.found(await this.store.setFeedback(userId, sessionId, checkedId(messageId), feedback)));
-    this.live.announce(userId, { type: 'message.stored', session_id: sessionId, message });
+    // Other tabs re-read the history (the message may be on a branch they do not show).
+    this.changed(userId, session);
     return message;
   }
 
