@@ -3,7 +3,7 @@ import { startTestApp, TestApp } from './support/app';
 import { Guest, newGuest } from './support/guest';
 import { storeSnapshot } from './support/store-snapshot';
 
-type Method = 'get' | 'post' | 'patch' | 'delete';
+type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
 
 /** Routes every build has; the spec adds any other route taking a session id. */
 const KNOWN_ROUTES: Array<[Method, string]> = [
@@ -23,6 +23,8 @@ const KNOWN_ROUTES: Array<[Method, string]> = [
 function bodyFor(method: Method, path: string): object | undefined {
   if (method === 'patch') return { display_name: 'taken over', pinned: true };
   if (method === 'post' && path.endsWith('/messages')) return { content: 'hello' };
+  if (method === 'post' && (path.endsWith('/path') || path.endsWith('/fork'))) return { message_id: 'm_anything' };
+  if (method === 'put' && path.endsWith('/feedback')) return { rating: 'up' };
   return method === 'post' ? {} : undefined;
 }
 
