@@ -33,9 +33,9 @@ async function main(): Promise<void> {
     const main = await turns(post, base, LENGTH / 2, null, 'main');
     const shallow = await turns(post, base, (LENGTH - 10) / 2, main[4].assistant, 'shallow'); // beside the user message at depth 11
     const deep = await turns(post, base, 5, main[1000 / 2 - 1].assistant, 'deep'); // beside the user message at depth 1,001
-    const cases: Array<[string, number, string, string]> = [
-      ['fork at depth 1,000 (10 messages change)', 10, main[1000 / 2].user, deep[0].user],
-      ['fork at depth 10 (1,000 messages change)', 1000, main[10 / 2].user, shallow[0].user],
+    const cases: Array<[string, string, string]> = [
+      ['fork at depth 1,000 (10 messages change)', main[1000 / 2].user, deep[0].user],
+      ['fork at depth 10 (1,000 messages change)', main[10 / 2].user, shallow[0].user],
     ];
     const read = () => timed(() => fetch(`${nono.url}${base}/messages?limit=50`, { headers: auth }).then((r) => r.text()));
     const rows = [['', 'median of runs', 'spread (min–max)', 'vs baseline read']];
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     for (let run = 0; run < RUNS; run++) readRuns.push(percentile(await repeat(SWITCHES, read), 50));
     const baseline = percentile(readRuns, 50);
     rows.push(['baseline: GET 50 messages', ms(baseline, 2), `${ms(Math.min(...readRuns), 2)} – ${ms(Math.max(...readRuns), 2)}`, '1.0×']);
-    for (const [label, changed, a, b] of cases) {
+    for (const [label, a, b] of cases) {
       const runs: number[] = [];
       for (let run = 0; run < RUNS; run++) {
         let to = a;
@@ -56,7 +56,6 @@ async function main(): Promise<void> {
       if (history.message_count !== LENGTH) throw new Error(`switching gave a path of ${history.message_count} messages, not ${LENGTH}`);
       const median = percentile(runs, 50);
       rows.push([`switch, ${label}`, ms(median, 2), `${ms(Math.min(...runs), 2)} – ${ms(Math.max(...runs), 2)}`, `${(median / baseline).toFixed(1)}×`]);
-      void changed;
     }
     process.stdout.write(`\nPOST .../path in a ${LENGTH}-message session, ${RUNS} runs × ${SWITCHES} switches (median per run)\n${table(rows)}\n`);
   } finally {
