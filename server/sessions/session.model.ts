@@ -1,3 +1,12 @@
+import type { SessionSettings } from '../personas/persona-overrides';
+
+/** Running totals of a session's answers (never decreased: clearing or regenerating keeps them). */
+export interface SessionUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  answers: number;
+}
+
 /**
  * What the store keeps for a session and its messages. Repositories read and write these; mappers
  * turn them into DTOs (never return a stored record as is).
@@ -16,6 +25,9 @@ export interface StoredSession {
   pinned: boolean;
   /** ms since epoch when the session will expire; null when it never does (pinned or TTL 0). */
   expires_at: number | null;
+  /** Overrides of the persona's model parameters. */
+  settings: SessionSettings;
+  usage: SessionUsage;
 }
 
 export type MessageRole = 'user' | 'assistant';
@@ -46,7 +58,17 @@ export interface StoredMessage {
   /** failed assistant turns: what went wrong, for the UI's retry */
   error?: { status: number; message: string } | null;
   /** assistant messages: what was sent to the model */
-  context?: { messages: number; tokens: number } | null;
+  context?: MessageContext | null;
+}
+
+export interface MessageContext {
+  /** History messages sent (without the system prompt). */
+  messages: number;
+  tokens: number;
+  /** The oldest history message sent; every message from it to the one answered was sent (failed and empty answers left out). */
+  first_message_id?: string | null;
+  /** Id of the system prompt text sent (see prompt snapshots). */
+  system_prompt_id?: string;
 }
 
 /**

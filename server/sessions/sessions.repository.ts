@@ -7,14 +7,23 @@ import { repliesOf, Store, StoreTransaction } from '../redis/store';
 import type { SessionListPosition } from './cursor';
 import { newSessionId, SESSION_NOT_FOUND } from './session-id';
 import type { MessageStore, StoredMessage, StoredSession } from './session.model';
-import { decodeMessages, decodeSession, encodeMessage, encodeSessionFields, HISTORY_HEAD, messageJson, SessionFields } from './session-record';
+import {
+  decodeMessages,
+  decodeSession,
+  encodeMessage,
+  encodeSessionFields,
+  HISTORY_HEAD,
+  messageJson,
+  SessionFields,
+  usageIncrements,
+} from './session-record';
 import { SessionIndex } from './session-index';
 
 /** Sessions whose last renewal is remembered; the least recently renewed are forgotten first (and renew once more). */
 const MAX_RENEWALS_REMEMBERED = 10_000;
 
-export type NewSession = Pick<SessionFields, 'display_name' | 'persona' | 'metadata'>;
-export type SessionChanges = Partial<Pick<SessionFields, 'display_name' | 'persona' | 'metadata' | 'pinned'>>;
+export type NewSession = Pick<SessionFields, 'display_name' | 'persona' | 'metadata'> & Partial<Pick<SessionFields, 'settings'>>;
+export type SessionChanges = Partial<Pick<SessionFields, 'display_name' | 'persona' | 'metadata' | 'pinned' | 'settings'>>;
 
 export interface SessionPage {
   sessions: StoredSession[];
@@ -60,7 +69,7 @@ export class SessionsRepository implements MessageStore {
 
   async create(userId: string, input: NewSession, now = Date.now()): Promise<StoredSession> {
     const id = newSessionId();
-    const fields: SessionFields = { ...input, created_at: now, last_activity: now, message_count: 0, pinned: false, touched_at: now };
+    const fields: SessionFields = { settings: {}, ...input, created_at: now, last_activity: now, message_count: 0, pinned: false, touched_at: now };
     const [hash, list, names] = [this.keys.session(userId, id), this.keys.messages(userId, id), this.keys.sessionNames(userId)];
     const tx = this.redis.multi()
       .hset(hash, encodeSessionFields(fields))
@@ -172,6 +181,8 @@ export class SessionsRepository implements MessageStore {
       .rpushx(list, ...encoded)
       .hincrby(hash, 'message_count', messages.length)
       .zadd(this.keys.sessionIndex(userId), now, sessionId);
+    // The usage totals go in the same MULTI as the answer: no extra round trip.
+    for (const [field, increment] of usageIncrements(messages)) tx.hincrby(hash, field, increment);
     this.renew(tx, userId, sessionId, now, { last_activity: String(now) });
     if (readLimit > 0) tx.lrange(list, -readLimit, -1);
     const results = await this.readBack(tx, userId, sessionId);
@@ -192,6 +203,33 @@ export class SessionsRepository implements MessageStore {
     const results = await this.readBack(tx, userId, sessionId);
     if (!(await this.stateAfter(results, userId, sessionId))) return [];
     return decodeMessages(results[0] as string[]);
+  }
+
+  /**
+   * The message `messageId`, then the messages before it on the session's path, newest first (what
+   * an answer was written from). Read a page at a time from the end; nothing when the message is not
+   * there. The caller has checked that the session is theirs.
+   */
+  async *messageAndEarlier(userId: string, sessionId: string, messageId: string): AsyncGenerator<StoredMessage> {
+    const list = this.keys.messages(userId, sessionId);
+    const needle = `"id":${JSON.stringify(messageId)}`;
+    let found = false;
+    // Absolute positions (index 0 is the head marker), so a message appended meanwhile shifts nothing.
+    let end = (await this.redis.llen(list)) - 1;
+    for (let size = 64; end >= 1; size = Math.min(size * 4, 1024)) {
+      const start = Math.max(1, end - size + 1);
+      const raw = await this.redis.lrange(list, start, end);
+      for (let i = raw.length - 1; i >= 0; i--) {
+        if (!found && !raw[i].includes(needle)) continue;
+        const [message] = decodeMessages([raw[i]]);
+        if (!message) continue;
+        if (found || message.id === messageId) {
+          found = true;
+          yield message;
+        }
+      }
+      end = start - 1;
+    }
   }
 
   async removeLastAssistantMessage(userId: string, sessionId: string): Promise<StoredMessage | null> {
