@@ -61,8 +61,14 @@ describe('MessageUsage', () => {
     });
     await settle();
     await fixture.whenStable();
-    const items = [...(fixture.nativeElement as HTMLElement).querySelectorAll('li')].map((li) => li.textContent?.replace(/\s+/g, ' ').trim());
-    expect(items).toEqual(['Persona instructions Fix it.', 'You No internet']);
+    const items = [...(fixture.nativeElement as HTMLElement).querySelectorAll('li')].map((li) => [
+      li.querySelector('.who')?.textContent?.trim(),
+      li.querySelector('.text')?.textContent,
+    ]);
+    expect(items).toEqual([
+      ['Persona instructions', 'Fix it.'],
+      ['You', 'No internet'],
+    ]);
     expect(toggle().getAttribute('aria-expanded')).toBe('true');
 
     toggle().click();
@@ -75,6 +81,7 @@ describe('MessageUsage', () => {
   });
 
   it('says why when the context cannot be loaded', async () => {
+    await fixture.whenStable();
     toggle().click();
     (await nextRequest(http, 'GET', '/api/sessions/s_one/messages/m_answer/context')).flush(
       { statusCode: 404, error: 'Not Found', message: 'Message not found in this session' },

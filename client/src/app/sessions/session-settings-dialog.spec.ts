@@ -66,7 +66,7 @@ describe('SessionSettingsDialog', () => {
     expect(await temperature.getTextHints()).toEqual(["0 to 1; empty: the persona's value (0.5)."]);
     expect(await (await dialog.getHarness(MatInputHarness.with({ placeholder: '0.5' }))).getValue()).toBe('0.2');
     expect(await dialog.getText()).toContain('This session: 4 answers · in 1,200 · out 300 tokens');
-  });
+  }, 30_000);
 
   it('closes with the settings to send; out of range values keep it open with the limits shown', async () => {
     const dialog = await open({ personas: PERSONAS, session });
@@ -82,7 +82,7 @@ describe('SessionSettingsDialog', () => {
     await model.clickOptions({ text: 'big' });
     await (await dialog.getHarness(MatButtonHarness.with({ text: 'Save' }))).click();
     expect(result).toEqual({ settings: { model: 'big', temperature: 0.8, max_tokens: null } });
-  });
+  }, 30_000);
 
   it('switching to a persona that allows nothing hides the fields and sends the new persona', async () => {
     const dialog = await open({ personas: PERSONAS, session });
@@ -93,5 +93,5 @@ describe('SessionSettingsDialog', () => {
     expect(await dialog.getText()).toContain("This persona's model parameters cannot be changed.");
     await (await dialog.getHarness(MatButtonHarness.with({ text: 'Save' }))).click();
     expect(result).toEqual({ persona: 'plain', settings: {} });
-  });
+  }, 30_000);
 });
