@@ -94,7 +94,7 @@ export class SessionsService {
       // Overrides are checked against the persona the session will have; the read also answers 404 first.
       const current = await this.getSession(userId, sessionId);
       const next = this.nextSettings(current.settings, changes.persona ?? current.persona, dto.settings ?? {});
-      if (changes.persona !== undefined && changes.persona !== current.persona) dropped = next.dropped;
+      dropped = next.dropped;
       if (JSON.stringify(next.settings) !== JSON.stringify(current.settings)) changes.settings = next.settings;
       if (Object.keys(changes).length === 0) return { ...mapSession(current), dropped_settings: [] };
     }

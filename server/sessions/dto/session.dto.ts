@@ -187,8 +187,8 @@ export class SessionDto {
 /** The session after PATCH. */
 export class SessionUpdatedDto extends SessionDto {
   /**
-   * Overrides removed because the new persona does not allow them (or not within its limits);
-   * empty unless the persona changed.
+   * Overrides removed because the session's persona (the new one, after a switch) does not allow
+   * them, or not within its limits; usually empty unless the persona changed.
    */
   @ApiProperty({ enum: OVERRIDABLE, enumName: 'OverridableParameter', isArray: true })
   dropped_settings: OverridableName[];

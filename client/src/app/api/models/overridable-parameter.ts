@@ -3,8 +3,8 @@
 
 
 /**
- * Overrides removed because the new persona does not allow them (or not within its limits);
- * empty unless the persona changed.
+ * Overrides removed because the session's persona (the new one, after a switch) does not allow
+ * them, or not within its limits; usually empty unless the persona changed.
  */
 export type OverridableParameter = 'model' | 'temperature' | 'top_p' | 'max_tokens';
 

@@ -17,8 +17,8 @@ export interface SessionUpdatedDto {
   display_name: string;
 
   /**
-   * Overrides removed because the new persona does not allow them (or not within its limits);
-   * empty unless the persona changed.
+   * Overrides removed because the session's persona (the new one, after a switch) does not allow
+   * them, or not within its limits; usually empty unless the persona changed.
    */
   dropped_settings: Array<OverridableParameter>;
 
