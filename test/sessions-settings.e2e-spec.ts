@@ -197,3 +197,30 @@ describe('per-session settings, usage totals and "what the model saw" (real Redi
     expect(session).toMatchObject({ persona: 'alpha', settings: {} });
   });
 });
+
+describe('"what the model saw" when older history no longer fits the budget', () => {
+  let h: ChatHarness;
+  beforeAll(async () => {
+    h = await startChatHarness({ CONTEXT_TOKEN_BUDGET: '400' });
+  });
+  afterAll(() => h.close());
+
+  it('shows exactly the trimmed context that was sent, starting at the oldest message that fit', async () => {
+    const id = await h.newSession('technical_support');
+    const long = (n: number) => `${n} ${'word '.repeat(100)}`;
+    for (let n = 1; n <= 4; n++) {
+      h.fake.script({ text: `answer ${n}` });
+      await h.api().post(`/api/sessions/${id}/messages`).set(h.me.auth).send({ content: long(n) }).expect(201);
+    }
+    const history = await h.history(id);
+    const last = history[history.length - 1];
+    const sent = h.fake.chatRequests[3].body!.messages.map((m) => ({ role: m.role, content: m.content }));
+    // Trimmed: fewer history messages than exist were sent.
+    expect(sent.length - 1).toBeLessThan(history.length - 1);
+    expect(last.context.messages).toBe(sent.length - 1);
+    const seen = (await h.api().get(`/api/sessions/${id}/messages/${last.id}/context`).set(h.me.auth).expect(200)).body;
+    expect(seen.messages.map((m: { role: string; content: string }) => ({ role: m.role, content: m.content }))).toEqual(sent);
+    expect(seen.messages[1].id).toBe(last.context.first_message_id);
+    expect(seen.exact).toBe(true);
+  });
+});
