@@ -90,7 +90,12 @@ describe('chat: send, stream, history (real Redis + fake model server)', () => {
     expect(Date.parse(session.last_activity)).toBeGreaterThanOrEqual(Date.parse(session.created_at));
     const third = h.fake.chatRequests[2].body!;
     expect(third.messages.map((m) => m.content)).toEqual([prompts.default, 'one', 'answer 1', 'two', 'answer 2', 'three']);
-    expect(history[5].context).toEqual({ messages: 5, tokens: expect.any(Number) });
+    expect(history[5].context).toEqual({
+      messages: 5,
+      tokens: expect.any(Number),
+      first_message_id: history[0].id,
+      system_prompt_id: expect.stringMatching(/^sp_[A-Za-z0-9_-]{24}$/),
+    });
   });
 
   it('rejects empty and too long content before storing anything', async () => {

@@ -30,6 +30,8 @@ describe('sessions (real Redis)', () => {
       pinned: false,
       expires_at: expect.stringMatching(ISO),
       metadata: {},
+      settings: {},
+      usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, answers: 0 },
     });
     const ttlMs = Date.parse(created.expires_at) - Date.parse(created.created_at);
     expect(ttlMs).toBeGreaterThan(3599_000);

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiNotFoundResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ErrorBody } from '../common/error-body';
 import { CurrentUser } from '../identity/current-user.decorator';
@@ -11,7 +11,9 @@ import { ChatService } from './chat.service';
 import { GenerationStopDto } from './dto/chat-reply.dto';
 import { RegenerateDto } from './dto/conversation.dto';
 import { MessageCreateDto } from './dto/message-create.dto';
+import { MessageContextViewDto } from './dto/message-context.dto';
 import { IdempotentSendsService } from './idempotent-sends.service';
+import { MessageContextService } from './message-context.service';
 import { wantsEventStream } from './reply-channel';
 
 @ApiTags('chat')
@@ -21,6 +23,7 @@ export class ChatController {
   constructor(
     private readonly chat: ChatService,
     private readonly sends: IdempotentSendsService,
+    private readonly contexts: MessageContextService,
   ) {}
 
   @Post('messages')
@@ -94,5 +97,18 @@ export class ChatController {
   @ApiResponse({ status: 404, description: 'No such session among mine.', type: ErrorBody })
   stopGeneration(@CurrentUser() me: Identity, @SessionIdParam() id: string): Promise<GenerationStopDto> {
     return this.chat.stopGeneration(me.user_id, id);
+  }
+
+  @Get('messages/:message_id/context')
+  @ApiOperation({
+    summary: 'What the model saw for an answer: the exact messages sent, persona prompt included',
+    description:
+      'The system prompt the answer was written with, then the history messages that fit the context budget, as sent. ' +
+      '`exact` is false for answers stored before this was recorded.',
+  })
+  @ApiParam({ name: 'message_id', description: 'Id of an answer (an assistant message) in this session' })
+  @ApiNotFoundResponse({ type: ErrorBody, description: 'No such session among mine, no such message in it, or the message is not an answer.' })
+  getMessageContext(@CurrentUser() me: Identity, @SessionIdParam() id: string, @Param('message_id') messageId: string): Promise<MessageContextViewDto> {
+    return this.contexts.describeContext(me.user_id, id, messageId);
   }
 }

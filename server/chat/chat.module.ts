@@ -12,6 +12,8 @@ import { GenerationLogRepository } from './generation-log.repository';
 import { GenerationStreamer } from './generation-streamer';
 import { IdempotencyRepository } from './idempotency.repository';
 import { IdempotentSendsService } from './idempotent-sends.service';
+import { MessageContextService } from './message-context.service';
+import { PromptSnapshotsRepository } from './prompt-snapshots.repository';
 
 /** Sending, streaming, stopping and regenerating answers in a session; versions, forks and feedback. */
 @Module({
@@ -27,6 +29,8 @@ import { IdempotentSendsService } from './idempotent-sends.service';
     GenerationStreamer,
     IdempotencyRepository,
     IdempotentSendsService,
+    MessageContextService,
+    PromptSnapshotsRepository,
   ],
   exports: [GenerationsService],
 })

@@ -18,6 +18,7 @@ import { LlmService } from '../llm/llm.service';
 import type { CompletionOutcome, ModelChoice } from '../llm/llm.types';
 import { countTokens, TOKENS_PER_MESSAGE } from '../llm/tokenizer';
 import type { Persona } from '../personas/persona-catalogue';
+import { allowedSettings } from '../personas/persona-overrides';
 import { PersonasService } from '../personas/personas.service';
 import { mapMessage } from '../sessions/dto/message.dto';
 import { isSessionId } from '../sessions/session-id';
@@ -31,6 +32,7 @@ import { GenerationStreamer } from './generation-streamer';
 import { FINAL_WRITE_RETRY_MS, GenerationWriter } from './generation-writer';
 import { Generation, GenerationsService } from './generations.service';
 import { newMessageId } from './message-id';
+import { PromptSnapshotsRepository } from './prompt-snapshots.repository';
 import { errorEventData, sendJsonResult, TurnResult } from './reply-channel';
 
 /** Where the outcome of a send or regenerate goes, and who wants to hear about its progress. */
@@ -92,6 +94,7 @@ export class ChatService {
     private readonly streamer: GenerationStreamer,
     private readonly live: LiveEventsService,
     private readonly quotas: QuotaService,
+    private readonly prompts: PromptSnapshotsRepository,
     @Inject(llmConfig.KEY) private readonly config: LlmConfig,
   ) {}
 
@@ -236,7 +239,9 @@ export class ChatService {
   private async prepare(userId: string, sessionId: string): Promise<Turn> {
     const session = await this.sessions.getSession(userId, sessionId);
     const persona = this.personas.find(session.persona) ?? this.personas.require(this.personas.defaultKey());
-    return { userId, sessionId, session, persona, choice: this.llm.modelFor(persona) };
+    // Only what the persona allows now applies (the persona file may have changed since the PATCH).
+    const overrides = allowedSettings(persona.key, persona.allow_overrides, session.settings).kept;
+    return { userId, sessionId, session, persona, choice: this.llm.modelFor(persona, overrides) };
   }
 
   /** Tokens the message takes; 400 when it cannot fit the budget even alone with the persona prompt. */
@@ -342,10 +347,11 @@ export class ChatService {
     writer: GenerationWriter,
   ): Promise<{ message: StoredMessage; error?: HttpException }> {
     const context = await this.buildContext(turn, opening);
+    const promptId = this.prompts.remember(turn.persona.system_prompt);
     const outcome = await this.llm.streamCompletion({ ...turn.choice, messages: context.messages }, generation.signal, (text) =>
       writer.delta(text),
     );
-    return toAssistantMessage(outcome, turn.persona, context, opening);
+    return toAssistantMessage(outcome, turn.persona, context, opening, promptId);
   }
 
   /** Reads only as much history as the budget can hold: the first page, more only when all of it fit. */
@@ -391,6 +397,7 @@ function toAssistantMessage(
   persona: Persona,
   context: BuiltContext,
   opening: Opening,
+  promptId: string,
 ): { message: StoredMessage; error?: HttpException } {
   const message: StoredMessage = {
     id: newMessageId(),
@@ -403,7 +410,7 @@ function toAssistantMessage(
     finish_reason: outcome.kind === 'complete' ? outcome.finish_reason : null,
     usage: outcome.kind === 'complete' ? outcome.usage : null,
     error: outcome.kind === 'failed' ? { status: outcome.error.getStatus(), message: outcome.error.message } : null,
-    context: { messages: context.included, tokens: context.tokens },
+    context: { messages: context.included, tokens: context.tokens, first_message_id: context.firstId, system_prompt_id: promptId },
     parent_id: opening.userMessage.id,
     depth: opening.userMessage.depth! + 1,
     sibling_index: opening.answerSiblings.length,

@@ -12,6 +12,8 @@ export interface BuiltContext {
   tokens: number;
   /** True when older history was left out to stay within the budget. */
   trimmed: boolean;
+  /** Id of the oldest history message included (null when none was). */
+  firstId: string | null;
 }
 
 /**
@@ -88,5 +90,5 @@ export function buildContext(
   picked.reverse();
   const messages: ChatTurn[] = [{ role: 'system', content: systemPrompt }];
   for (const m of picked) messages.push({ role: m.role, content: m.content });
-  return { messages, included: picked.length, tokens, trimmed };
+  return { messages, included: picked.length, tokens, trimmed, firstId: picked[0]?.id ?? null };
 }

@@ -34,12 +34,12 @@ export class ConversationService {
     return this.changed(userId, session);
   }
 
-  /** A new session holding the path down to the message, with the same persona and metadata. */
+  /** A new session holding the path down to the message, with the same persona, settings and metadata. */
   async fork(userId: string, sessionId: string, messageId: string): Promise<SessionDto> {
     const source = await this.sessions.getSession(userId, sessionId);
     const path = this.found(await this.store.pathTo(userId, sessionId, checkedId(messageId)));
     const name = source.display_name.slice(0, MAX_DISPLAY_NAME - FORK_SUFFIX.length) + FORK_SUFFIX;
-    const fork = await this.store.importTree(userId, { display_name: name, persona: source.persona, metadata: source.metadata }, path, messageId);
+    const fork = await this.store.importTree(userId, { display_name: name, persona: source.persona, metadata: source.metadata, settings: source.settings }, path, messageId);
     const dto = mapSession(fork);
     this.live.announce(userId, { type: 'session.created', session_id: fork.id, session: dto });
     return dto;

@@ -187,6 +187,16 @@ describe('LlmService against the fake OpenAI-compatible server', () => {
     expect(llm.modelFor({ key: 'p', name: 'P', description: '', system_prompt: 's' })).toEqual({ model: 'test-model' });
   });
 
+  it("modelFor: a session's overrides win over the persona's values", () => {
+    const persona = { key: 'p', name: 'P', description: '', system_prompt: 's', temperature: 0.2, max_tokens: 5 };
+    expect(service().modelFor(persona, { model: 'other', temperature: 0.9, top_p: 0.4 })).toEqual({
+      model: 'other',
+      temperature: 0.9,
+      max_tokens: 5,
+      top_p: 0.4,
+    });
+  });
+
   it('modelFor: no model or no way to reach it is a 503 telling the person to ask the administrator; the log names the settings', () => {
     const persona = { key: 'p', name: 'P', description: '', system_prompt: 's' };
     const noModel = () => new LlmService({ ...baseConfig, model: undefined }).modelFor(persona);

@@ -10,6 +10,7 @@ import {
 import OpenAI from 'openai';
 import { llmConfig, LlmConfig } from '../config/config';
 import type { Persona } from '../personas/persona-catalogue';
+import type { SessionSettings } from '../personas/persona-overrides';
 import { LlmCallContext, modelCallDetail } from './llm-errors';
 import { StreamRun } from './stream-run';
 import { CompletionOutcome, CompletionRequest, ModelChoice } from './llm.types';
@@ -67,20 +68,24 @@ export class LlmService implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   /**
-   * The model and parameters for a persona, or a 503 telling the person that chat is not set up
+   * The model and parameters for a persona with a session's overrides (already checked against
+   * the persona's allow_overrides), or a 503 telling the person that chat is not set up
    * (the settings to add are in the log and /health). Checked before anything is stored, so a
    * misconfigured server rejects the message instead of recording failures.
    */
-  modelFor(persona: Persona): ModelChoice {
-    const model = persona.model ?? this.config.model;
+  modelFor(persona: Persona, overrides: SessionSettings = {}): ModelChoice {
+    const model = overrides.model ?? persona.model ?? this.config.model;
     if (!model || !this.client) {
       this.logger.warn(`A message was refused: ${this.missingSettings(model)}`);
       throw new ServiceUnavailableException(`${CHAT_NOT_SET_UP} Tell the administrator; nothing was sent or stored.`);
     }
     const choice: ModelChoice = { model };
-    if (persona.temperature !== undefined) choice.temperature = persona.temperature;
-    if (persona.max_tokens !== undefined) choice.max_tokens = persona.max_tokens;
-    if (persona.top_p !== undefined) choice.top_p = persona.top_p;
+    const temperature = overrides.temperature ?? persona.temperature;
+    const maxTokens = overrides.max_tokens ?? persona.max_tokens;
+    const topP = overrides.top_p ?? persona.top_p;
+    if (temperature !== undefined) choice.temperature = temperature;
+    if (maxTokens !== undefined) choice.max_tokens = maxTokens;
+    if (topP !== undefined) choice.top_p = topP;
     return choice;
   }
 

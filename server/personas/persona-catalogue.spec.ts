@@ -51,6 +51,29 @@ describe('parsePersonaCatalogue', () => {
     });
   });
 
+  it('reads allow_overrides: ranges (min/max defaulting to the whole range, or true) and a model list', () => {
+    const catalogue = parsePersonaCatalogue(
+      withPersona('allow_overrides:\n  temperature: {max: 1.2}\n  top_p: true\n  max_tokens: {min: 100, max: 2000}\n  model: [a, b]'),
+      FILE,
+    );
+    expect(catalogue.personas[0].allow_overrides).toEqual({
+      temperature: { min: 0, max: 1.2 },
+      top_p: { min: 0, max: 1 },
+      max_tokens: { min: 100, max: 2000 },
+      model: ['a', 'b'],
+    });
+  });
+
+  it('rejects a bad allow_overrides naming the persona, the parameter and what is expected', () => {
+    expect(errorOf(withPersona('allow_overrides:\n  seed: true'))).toContain(
+      'persona "helper": field "allow_overrides" "seed" cannot be overridden (allowed: model, temperature, top_p, max_tokens)',
+    );
+    expect(errorOf(withPersona('allow_overrides:\n  temperature: {min: 0, max: 3}'))).toContain('"temperature.max" must be a number from 0 to 2 (got 3)');
+    expect(errorOf(withPersona('allow_overrides:\n  max_tokens: {min: 500, max: 100}'))).toContain('"max_tokens": min (500) must not be above max (100)');
+    expect(errorOf(withPersona('allow_overrides:\n  model: gpt-4o'))).toContain('"model" must be a list of model names');
+    expect(errorOf(withPersona('allow_overrides: [temperature]'))).toContain('field "allow_overrides" must be a mapping');
+  });
+
   it('rejects malformed YAML naming the file and the line', () => {
     const message = errorOf('personas:\n  helper: [unclosed\n');
     expect(message).toMatch(/^personas\.yaml: not valid YAML: /);
@@ -70,7 +93,7 @@ describe('parsePersonaCatalogue', () => {
     ['max_tokens: 12.5', 'field "max_tokens" must be a whole number'],
     ['max_tokens: 0', 'field "max_tokens" must be between 1 and 1000000 (got 0)'],
     ['model: 42', 'field "model" must be text'],
-    ['temprature: 0.5', 'field "temprature" is not known (allowed: name, description, system_prompt, model, temperature, max_tokens, top_p)'],
+    ['temprature: 0.5', 'field "temprature" is not known (allowed: name, description, system_prompt, model, temperature, max_tokens, top_p, allow_overrides)'],
   ])('rejects %s', (line, problem) => {
     expect(errorOf(withPersona(line))).toBe(`personas.yaml: persona "helper": ${problem}`);
   });

@@ -1,4 +1,5 @@
 import { load } from 'js-yaml';
+import { NumberRange, PARAMETER_LIMITS, PersonaOverrides } from './persona-overrides';
 
 /** One persona as the catalogue file defines it (snake_case, as in the YAML). */
 export interface Persona {
@@ -10,6 +11,8 @@ export interface Persona {
   temperature?: number;
   max_tokens?: number;
   top_p?: number;
+  /** What a session may override (PATCH /api/sessions/{id} `settings`); absent: nothing. */
+  allow_overrides?: PersonaOverrides;
 }
 
 export interface PersonaCatalogue {
@@ -25,7 +28,7 @@ export class PersonaFileError extends Error {
 }
 
 const KEY_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-const KNOWN_FIELDS = new Set(['name', 'description', 'system_prompt', 'model', 'temperature', 'max_tokens', 'top_p']);
+const KNOWN_FIELDS = new Set(['name', 'description', 'system_prompt', 'model', 'temperature', 'max_tokens', 'top_p', 'allow_overrides']);
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -101,6 +104,10 @@ export function parsePersonaCatalogue(text: string, file: string): PersonaCatalo
     if (temperature !== undefined) persona.temperature = temperature;
     if (max_tokens !== undefined) persona.max_tokens = max_tokens;
     if (top_p !== undefined) persona.top_p = top_p;
+    if (raw.allow_overrides !== undefined && raw.allow_overrides !== null) {
+      const overrides = parseOverrides(raw.allow_overrides, (why) => problems.push(`${where}: field "allow_overrides" ${why}`));
+      if (overrides) persona.allow_overrides = overrides;
+    }
     personas.push(persona);
   }
   if (personas.length === 0 && problems.length === 0) problems.push('"personas" must hold at least one persona');
@@ -117,4 +124,57 @@ export function parsePersonaCatalogue(text: string, file: string): PersonaCatalo
   }
   if (problems.length > 0) throw new PersonaFileError(file, problems);
   return { default_persona: defaultPersona!, personas };
+}
+
+const OVERRIDE_FORMAT =
+  'must be a mapping of parameter → bounds, e.g. {temperature: {min: 0, max: 1.2}, max_tokens: {max: 2000}, model: [gpt-4o-mini, gpt-4o]}';
+
+/**
+ * `allow_overrides`: temperature / top_p / max_tokens each with optional `min` and `max` (default:
+ * the parameter's whole range), model as a list of model names. `true` allows the whole range.
+ */
+function parseOverrides(raw: unknown, problem: (why: string) => void): PersonaOverrides | undefined {
+  if (!isObject(raw)) {
+    problem(OVERRIDE_FORMAT);
+    return undefined;
+  }
+  const out: PersonaOverrides = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (name === 'model') {
+      const ok = Array.isArray(value) && value.length > 0 && value.every((m) => typeof m === 'string' && m.trim() !== '' && m.length <= 200);
+      if (ok) out.model = (value as string[]).map((m) => m.trim());
+      else problem('"model" must be a list of model names, e.g. [gpt-4o-mini, gpt-4o]');
+      continue;
+    }
+    if (name !== 'temperature' && name !== 'top_p' && name !== 'max_tokens') {
+      problem(`"${name}" cannot be overridden (allowed: model, temperature, top_p, max_tokens)`);
+      continue;
+    }
+    const range = parseRange(name, value, problem);
+    if (range) out[name] = range;
+  }
+  return out;
+}
+
+function parseRange(name: 'temperature' | 'top_p' | 'max_tokens', value: unknown, problem: (why: string) => void): NumberRange | undefined {
+  const limits = PARAMETER_LIMITS[name];
+  if (value === true) return { min: limits.min, max: limits.max };
+  if (!isObject(value) || Object.keys(value).some((k) => k !== 'min' && k !== 'max')) {
+    problem(`"${name}" must be a mapping with min and/or max (or true for ${limits.min}-${limits.max})`);
+    return undefined;
+  }
+  const bound = (which: 'min' | 'max'): number | undefined => {
+    const n = value[which] ?? limits[which];
+    const ok = typeof n === 'number' && (!limits.integer || Number.isInteger(n)) && n >= limits.min && n <= limits.max;
+    if (ok) return n;
+    problem(`"${name}.${which}" must be ${limits.integer ? 'a whole number' : 'a number'} from ${limits.min} to ${limits.max} (got ${JSON.stringify(n)})`);
+    return undefined;
+  };
+  const [min, max] = [bound('min'), bound('max')];
+  if (min === undefined || max === undefined) return undefined;
+  if (min > max) {
+    problem(`"${name}": min (${min}) must not be above max (${max})`);
+    return undefined;
+  }
+  return { min, max };
 }

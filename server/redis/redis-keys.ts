@@ -101,6 +101,14 @@ export class RedisKeys {
     return `${this.prefix}:oidc-sub:${subjectHash}`;
   }
 
+  /**
+   * Global: a system prompt's text by its id (a hash of the text), written once per text, so the
+   * context of any answer can be shown as it was sent even after the persona file changed.
+   */
+  promptSnapshot(promptId: string): string {
+    return `${this.prefix}:prompt:${promptId}`;
+  }
+
   token(tokenHash: string): string {
     return `${this.prefix}:token:${tokenHash}`;
   }

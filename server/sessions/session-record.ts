@@ -1,3 +1,4 @@
+import { parseSettings } from '../personas/persona-overrides';
 import { mapMessage } from './dto/message.dto';
 import type { StoredMessage, StoredSession } from './session.model';
 
@@ -21,7 +22,7 @@ export const HISTORY_HEAD = '';
 export const LEAF_FIELD = 'leaf';
 
 /** A session's hash fields: the stored session minus what the key and the TTL already say. */
-export type SessionFields = Omit<StoredSession, 'id' | 'user_id' | 'expires_at'> & {
+export type SessionFields = Omit<StoredSession, 'id' | 'user_id' | 'expires_at' | 'usage'> & {
   /**
    * When the sliding TTL was last renewed (ms). Written with every renewal, so a list page can
    * tell each session's expiry from its hash alone, without a PTTL per session.
@@ -29,8 +30,27 @@ export type SessionFields = Omit<StoredSession, 'id' | 'user_id' | 'expires_at'>
   touched_at: number;
 };
 
+/** Hash fields of the running usage totals, each kept with HINCRBY as answers are stored. */
+export const USAGE_FIELDS = { prompt_tokens: 'tokens_in', completion_tokens: 'tokens_out', answers: 'answers' } as const;
+
+/** The HINCRBYs that add these messages' answers to the session's usage totals (none for user messages). */
+export function usageIncrements(messages: StoredMessage[]): Array<[field: string, increment: number]> {
+  let [input, output, answers] = [0, 0, 0];
+  for (const m of messages) {
+    if (m.role !== 'assistant') continue;
+    answers++;
+    input += m.usage?.prompt_tokens ?? 0;
+    output += m.usage?.completion_tokens ?? 0;
+  }
+  if (answers === 0) return [];
+  const out: Array<[string, number]> = [[USAGE_FIELDS.answers, answers]];
+  if (input > 0) out.push([USAGE_FIELDS.prompt_tokens, input]);
+  if (output > 0) out.push([USAGE_FIELDS.completion_tokens, output]);
+  return out;
+}
+
 /** Every field of a session hash (for HMGET, which reads values without their names). */
-export const SESSION_FIELDS: ReadonlyArray<keyof SessionFields> = [
+export const SESSION_FIELDS: ReadonlyArray<string> = [
   'display_name',
   'persona',
   'metadata',
@@ -39,6 +59,10 @@ export const SESSION_FIELDS: ReadonlyArray<keyof SessionFields> = [
   'message_count',
   'pinned',
   'touched_at',
+  'settings',
+  USAGE_FIELDS.prompt_tokens,
+  USAGE_FIELDS.completion_tokens,
+  USAGE_FIELDS.answers,
 ];
 
 export function encodeSessionFields(fields: Partial<SessionFields>): Record<string, string> {
@@ -51,6 +75,7 @@ export function encodeSessionFields(fields: Partial<SessionFields>): Record<stri
   if (fields.message_count !== undefined) out.message_count = String(fields.message_count);
   if (fields.pinned !== undefined) out.pinned = fields.pinned ? '1' : '0';
   if (fields.touched_at !== undefined) out.touched_at = String(fields.touched_at);
+  if (fields.settings !== undefined) out.settings = JSON.stringify(fields.settings);
   return out;
 }
 
@@ -63,6 +88,8 @@ function parseMetadata(text: string | undefined): Record<string, unknown> {
     return {};
   }
 }
+
+const counter = (text: string | undefined): number => Math.max(0, Number(text ?? 0) || 0);
 
 /**
  * The session a hash describes, or null when the hash is gone or incomplete (a write that raced
@@ -92,6 +119,12 @@ export function decodeSession(
     pinned,
     expires_at: pinned || ttlMs <= 0 ? null : touched + ttlMs,
     active_leaf_id: hash[LEAF_FIELD] === undefined ? undefined : hash[LEAF_FIELD] || null,
+    settings: parseSettings(hash.settings),
+    usage: {
+      prompt_tokens: counter(hash[USAGE_FIELDS.prompt_tokens]),
+      completion_tokens: counter(hash[USAGE_FIELDS.completion_tokens]),
+      answers: counter(hash[USAGE_FIELDS.answers]),
+    },
   };
 }
 

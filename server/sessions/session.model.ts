@@ -1,3 +1,12 @@
+import type { SessionSettings } from '../personas/persona-overrides';
+
+/** Running totals of a session's answers (never decreased: clearing or regenerating keeps them). */
+export interface SessionUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  answers: number;
+}
+
 /**
  * What the store keeps for a session and its messages. Repositories read and write these; mappers
  * turn them into DTOs (never return a stored record as is).
@@ -18,6 +27,9 @@ export interface StoredSession {
   expires_at: number | null;
   /** Last message of the active path (null: no messages); undefined for a session stored before the tree. */
   active_leaf_id?: string | null;
+  /** Overrides of the persona's model parameters. */
+  settings: SessionSettings;
+  usage: SessionUsage;
 }
 
 export type MessageRole = 'user' | 'assistant';
@@ -48,7 +60,7 @@ export interface StoredMessage {
   /** failed assistant turns: what went wrong, for the UI's retry */
   error?: { status: number; message: string } | null;
   /** assistant messages: what was sent to the model */
-  context?: { messages: number; tokens: number } | null;
+  context?: MessageContext | null;
   /** The message this one follows (null: a first message). Absent only in entries stored before the tree. */
   parent_id?: string | null;
   /** Position among the children of the same parent (0 = oldest), and how many there are. Set on the active path. */
@@ -75,6 +87,16 @@ export interface AppendPoint {
   parent_id: string | null;
   depth: number;
   siblings: string[];
+}
+
+export interface MessageContext {
+  /** History messages sent (without the system prompt). */
+  messages: number;
+  tokens: number;
+  /** The oldest history message sent; every message from it to the one answered was sent (failed and empty answers left out). */
+  first_message_id?: string | null;
+  /** Id of the system prompt text sent (see prompt snapshots). */
+  system_prompt_id?: string;
 }
 
 /**

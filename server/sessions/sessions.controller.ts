@@ -13,7 +13,7 @@ import { CurrentUser } from '../identity/current-user.decorator';
 import { RateLimit } from '../limits/limits.decorators';
 import type { Identity } from '../identity/identity.types';
 import { MessageListDto, MessageListQueryDto } from './dto/message.dto';
-import { SessionCreateDto, SessionDto, SessionListDto, SessionListQueryDto, SessionUpdateDto } from './dto/session.dto';
+import { SessionCreateDto, SessionDto, SessionListDto, SessionListQueryDto, SessionUpdateDto, SessionUpdatedDto } from './dto/session.dto';
 import { SessionIdParam } from './session-id';
 import { SessionsService } from './sessions.service';
 
@@ -63,10 +63,14 @@ export class SessionsController {
   @ApiBadRequestResponse({ type: ErrorBody, description: 'Invalid body, query or cursor' })
   @ApiNotFoundResponse({ type: ErrorBody, description: SESSION_NOT_FOUND_DOC })
   @ApiOperation({
-    summary: 'Rename a session, change its persona or metadata, pin or unpin it',
-    description: 'Only the fields given change. A new persona applies to the answers that follow; the history keeps each message\'s persona.',
+    summary: 'Rename a session, change its persona, settings or metadata, pin or unpin it',
+    description:
+      'Only the fields given change. A new persona applies to the answers that follow; the history keeps each message\'s persona ' +
+      'and model. `settings` overrides the persona\'s model, temperature, top_p and max_tokens within its `allow_overrides` ' +
+      '(GET /api/personas); a parameter it does not allow or a value outside its limits is a 400 naming both, and nothing changes. ' +
+      'Switching persona drops the overrides the new persona does not allow; `dropped_settings` lists them.',
   })
-  updateSession(@CurrentUser() me: Identity, @SessionIdParam() id: string, @Body() dto: SessionUpdateDto): Promise<SessionDto> {
+  updateSession(@CurrentUser() me: Identity, @SessionIdParam() id: string, @Body() dto: SessionUpdateDto): Promise<SessionUpdatedDto> {
     return this.sessions.updateSession(me.user_id, id, dto);
   }
 

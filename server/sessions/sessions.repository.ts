@@ -26,14 +26,15 @@ import {
   NodeRecord,
   pathEntry,
   SessionFields,
+  usageIncrements,
 } from './session-record';
 import { SessionIndex } from './session-index';
 
 /** Sessions whose last renewal is remembered; the least recently renewed are forgotten first (and renew once more). */
 const MAX_RENEWALS_REMEMBERED = 10_000;
 
-export type NewSession = Pick<SessionFields, 'display_name' | 'persona' | 'metadata'>;
-export type SessionChanges = Partial<Pick<SessionFields, 'display_name' | 'persona' | 'metadata' | 'pinned'>>;
+export type NewSession = Pick<SessionFields, 'display_name' | 'persona' | 'metadata'> & Partial<Pick<SessionFields, 'settings'>>;
+export type SessionChanges = Partial<Pick<SessionFields, 'display_name' | 'persona' | 'metadata' | 'pinned' | 'settings'>>;
 
 /** 404 text for a message id that is not in the session. */
 export function messageNotFound(messageId: string): string {
@@ -128,7 +129,7 @@ export class SessionsRepository implements MessageStore {
     leaf: string | null,
   ): Promise<StoredSession> {
     const id = newSessionId();
-    const fields: SessionFields = { ...input, created_at: now, last_activity: now, message_count: path.length, pinned: false, touched_at: now };
+    const fields: SessionFields = { settings: {}, ...input, created_at: now, last_activity: now, message_count: path.length, pinned: false, touched_at: now };
     const [hash, list, names, tree] = [
       this.keys.session(userId, id),
       this.keys.messages(userId, id),
@@ -323,6 +324,8 @@ export class SessionsRepository implements MessageStore {
       .hset(this.keys.messageTree(userId, sessionId), treeFields)
       .hincrby(hash, 'message_count', messages.length)
       .zadd(this.keys.sessionIndex(userId), now, sessionId);
+    // The usage totals go in the same MULTI as the answer: no extra round trip.
+    for (const [field, increment] of usageIncrements(messages)) tx.hincrby(hash, field, increment);
     this.renew(tx, userId, sessionId, now, { last_activity: String(now), [LEAF_FIELD]: messages[messages.length - 1].id });
     if (readLimit > 0) tx.lrange(list, -readLimit, -1);
     const results = await this.readBack(tx, userId, sessionId);
@@ -419,6 +422,22 @@ export class SessionsRepository implements MessageStore {
     const top = nodes.length === 0 ? target.depth : fork;
     const prefix = top > 0 ? decodeMessages(await this.redis.lrange(this.keys.messages(userId, sessionId), 1, top)) : [];
     return [...prefix, ...nodes.map((n) => decodeMessage(pathEntry(n.json, n.index, n.count))!)];
+  }
+
+  /**
+   * The message `messageId`, then the messages before it on its path, newest first (what an answer
+   * was written from); nothing when the message is not there. The caller has checked that the
+   * session is theirs.
+   */
+  async *messageAndEarlier(userId: string, sessionId: string, messageId: string): AsyncGenerator<StoredMessage> {
+    let path: StoredMessage[] | null;
+    try {
+      path = await this.pathTo(userId, sessionId, messageId);
+    } catch (error) {
+      if (error instanceof NotFoundException) return;
+      throw error;
+    }
+    for (let i = (path?.length ?? 0) - 1; i >= 0; i--) yield path![i];
   }
 
   /**

@@ -1,9 +1,19 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { LiveEventsService } from '../events/live-events.service';
+import { allowedSettings, OVERRIDABLE, OverridableName, overrideProblem, SessionSettings } from '../personas/persona-overrides';
 import { PersonasService } from '../personas/personas.service';
 import { decodeMessageCursor, decodeSessionCursor, encodeMessageCursor, encodeSessionCursor } from './cursor';
 import { MessageListQueryDto } from './dto/message.dto';
-import { mapSession, SessionCreateDto, SessionDto, SessionListDto, SessionListQueryDto, SessionUpdateDto } from './dto/session.dto';
+import {
+  mapSession,
+  SessionCreateDto,
+  SessionDto,
+  SessionListDto,
+  SessionListQueryDto,
+  SessionSettingsUpdateDto,
+  SessionUpdateDto,
+  SessionUpdatedDto,
+} from './dto/session.dto';
 import { isSessionId, SESSION_NOT_FOUND } from './session-id';
 import type { StoredSession } from './session.model';
 import { MessagePage, SessionChanges, SessionsRepository } from './sessions.repository';
@@ -67,7 +77,7 @@ export class SessionsService {
     };
   }
 
-  async updateSession(userId: string, sessionId: string, dto: SessionUpdateDto): Promise<SessionDto> {
+  async updateSession(userId: string, sessionId: string, dto: SessionUpdateDto): Promise<SessionUpdatedDto> {
     const changes: SessionChanges = {};
     if (dto.display_name !== undefined) {
       if (dto.display_name === '') throw new BadRequestException('display_name must not be empty');
@@ -76,12 +86,51 @@ export class SessionsService {
     if (dto.persona !== undefined) changes.persona = this.personas.require(dto.persona).key;
     if (dto.pinned !== undefined) changes.pinned = dto.pinned;
     if (dto.metadata !== undefined) changes.metadata = dto.metadata;
-    if (Object.keys(changes).length === 0) {
-      throw new BadRequestException('Nothing to update: send at least one of display_name, persona, pinned, metadata');
+    if (Object.keys(changes).length === 0 && dto.settings === undefined) {
+      throw new BadRequestException('Nothing to update: send at least one of display_name, persona, pinned, metadata, settings');
+    }
+    let dropped: OverridableName[] = [];
+    if (dto.settings !== undefined || changes.persona !== undefined) {
+      // Overrides are checked against the persona the session will have; the read also answers 404 first.
+      const current = await this.getSession(userId, sessionId);
+      const next = this.nextSettings(current.settings, changes.persona ?? current.persona, dto.settings ?? {});
+      dropped = next.dropped;
+      if (JSON.stringify(next.settings) !== JSON.stringify(current.settings)) changes.settings = next.settings;
+      if (Object.keys(changes).length === 0) return { ...mapSession(current), dropped_settings: [] };
     }
     const session = mapSession(this.found(await this.sessions.update(userId, sessionId, changes)));
     this.live.announce(userId, { type: 'session.updated', session_id: sessionId, session, changes: Object.keys(changes) });
-    return session;
+    return { ...session, dropped_settings: dropped };
+  }
+
+  /**
+   * The overrides after applying `update` under `personaKey`: every value given must be allowed
+   * (else one 400 listing each problem, and nothing changes); those kept from before that the
+   * persona does not allow are dropped.
+   */
+  private nextSettings(
+    current: SessionSettings,
+    personaKey: string,
+    update: SessionSettingsUpdateDto,
+  ): { settings: SessionSettings; dropped: OverridableName[] } {
+    // A session whose persona left the catalogue answers with the default one (as chat does).
+    const persona = this.personas.find(personaKey) ?? this.personas.require(this.personas.defaultKey());
+    const problems: string[] = [];
+    const merged: Record<string, unknown> = { ...current };
+    for (const name of OVERRIDABLE) {
+      const value = update[name];
+      if (value === undefined) continue;
+      if (value === null) {
+        delete merged[name];
+        continue;
+      }
+      const problem = overrideProblem(persona.key, persona.allow_overrides, name, value);
+      if (problem) problems.push(problem);
+      merged[name] = value;
+    }
+    if (problems.length > 0) throw new BadRequestException(`${problems.join('; ')}. Nothing was changed.`);
+    const { kept, dropped } = allowedSettings(persona.key, persona.allow_overrides, merged as SessionSettings);
+    return { settings: kept, dropped };
   }
 
   async deleteSession(userId: string, sessionId: string): Promise<void> {

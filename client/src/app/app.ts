@@ -3,7 +3,7 @@ import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { ChatPanel } from './chat/chat-panel';
 import { problemOf } from './core/api-error';
-import { NewSession } from './core/api-types';
+import { NewSession, SessionUpdate } from './core/api-types';
 import { IDENTITY_LOST_MESSAGE } from './core/identity-store';
 import { AppHeader } from './header/app-header';
 import { SignIn } from './account/sign-in';
@@ -48,6 +48,27 @@ export class App {
   protected async openSessions(): Promise<void> {
     const dialogs = await loadDialogs();
     dialogs.openSessionsDialog(this.injector).subscribe((sessionId) => sessionId && void this.switchTo(sessionId));
+  }
+
+  protected async openSettings(): Promise<void> {
+    const session = this.state.current();
+    if (!session) return;
+    const dialogs = await loadDialogs();
+    dialogs
+      .openSessionSettingsDialog(this.injector, { personas: this.state.personas(), session })
+      .subscribe((update) => update && void this.saveSettings(update));
+  }
+
+  private async saveSettings(update: SessionUpdate): Promise<void> {
+    try {
+      const updated = await this.state.updateCurrent(update);
+      if (updated.dropped_settings.length > 0) {
+        const persona = this.state.personaName(updated.persona);
+        await this.notify(`${persona} does not allow ${updated.dropped_settings.join(', ')}: those settings were removed.`);
+      }
+    } catch (error) {
+      await this.notify(`The settings were not saved: ${problemOf(error).message}`);
+    }
   }
 
   protected async openAccount(): Promise<void> {

@@ -1,6 +1,21 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { Persona } from '../persona-catalogue';
 
+export class NumberRangeDto {
+  min: number;
+  max: number;
+}
+
+/** What a session of this persona may override with PATCH /api/sessions/{id} `settings`; absent parameters cannot be changed. */
+export class PersonaOverridesDto {
+  /** Allowed model names. */
+  model?: string[];
+  temperature?: NumberRangeDto;
+  top_p?: NumberRangeDto;
+  /** Whole numbers within this range. */
+  max_tokens?: NumberRangeDto;
+}
+
 export class PersonaDto {
   /** Stable key used when creating a session, e.g. "technical_support". */
   key: string;
@@ -19,6 +34,8 @@ export class PersonaDto {
   max_tokens?: number;
   /** Nucleus sampling, 0-1. */
   top_p?: number;
+  /** The parameters a session may override, with their limits (empty: none). */
+  allow_overrides: PersonaOverridesDto;
 }
 
 export class PersonaListDto {
@@ -33,6 +50,7 @@ export function mapPersona(persona: Persona): PersonaDto {
     name: persona.name,
     description: persona.description,
     system_prompt: persona.system_prompt,
+    allow_overrides: persona.allow_overrides ?? {},
   };
   if (persona.model !== undefined) dto.model = persona.model;
   if (persona.temperature !== undefined) dto.temperature = persona.temperature;

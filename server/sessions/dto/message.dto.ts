@@ -27,6 +27,14 @@ export class MessageContextDto {
   /** Tokens those messages and the system prompt took. */
   @ApiProperty({ type: 'integer' })
   tokens: number;
+  /**
+   * The oldest history message sent: every message from it to the one answered was sent, except
+   * failed and empty answers. GET .../messages/{message_id}/context shows them.
+   */
+  @ApiProperty({ type: String, nullable: true, required: false })
+  first_message_id?: string | null;
+  /** Id of the system prompt text sent (a hash of it). */
+  system_prompt_id?: string;
 }
 
 export class MessageFeedbackDto {

@@ -1,7 +1,68 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsBoolean } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsInt, IsNumber, IsObject, IsString, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import { OVERRIDABLE, OverridableName } from '../../personas/persona-overrides';
 import type { StoredSession } from '../session.model';
 import { IsDisplayName, IsOptionalField, IsPageCursor, IsPageLimit, IsPersonaKey, IsSessionMetadata } from '../session-validation';
+
+/** Absent: unchanged; null: remove the override. */
+const IsOverride = (): PropertyDecorator => ValidateIf((_object, value) => value !== undefined && value !== null);
+
+/**
+ * Overrides to set (a value), remove (null: the persona's own value applies again) or keep (absent).
+ * Which parameters may be set, and within which limits, is the persona's `allow_overrides`
+ * (GET /api/personas).
+ */
+export class SessionSettingsUpdateDto {
+  /** One of the persona's allowed models. */
+  @IsOverride()
+  @IsString({ message: 'settings.model must be a string (a model name the persona allows)' })
+  @MaxLength(200, { message: 'settings.model must be at most 200 characters' })
+  @ApiProperty({ type: String, nullable: true, required: false, example: 'gpt-4o-mini' })
+  model?: string | null;
+
+  /** Sampling temperature within the persona's limits. */
+  @IsOverride()
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'settings.temperature must be a number' })
+  @ApiProperty({ type: Number, nullable: true, required: false, example: 0.4 })
+  temperature?: number | null;
+
+  /** Nucleus sampling within the persona's limits. */
+  @IsOverride()
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'settings.top_p must be a number' })
+  @ApiProperty({ type: Number, nullable: true, required: false, example: 0.9 })
+  top_p?: number | null;
+
+  /** Upper bound on each answer's length in tokens, within the persona's limits. */
+  @IsOverride()
+  @IsInt({ message: 'settings.max_tokens must be a whole number' })
+  @ApiProperty({ type: 'integer', nullable: true, required: false, example: 1000 })
+  max_tokens?: number | null;
+}
+
+/** The session's overrides of its persona's model parameters; absent ones use the persona's values. */
+export class SessionSettingsDto {
+  model?: string;
+  temperature?: number;
+  top_p?: number;
+  @ApiProperty({ type: 'integer', required: false })
+  max_tokens?: number;
+}
+
+/** Running totals of the session's answers, kept when messages are cleared, regenerated or removed. */
+export class SessionUsageDto {
+  /** Tokens sent to the model (prompt), summed over every answer. */
+  @ApiProperty({ type: 'integer', minimum: 0 })
+  prompt_tokens: number;
+  /** Tokens the model wrote, summed over every answer. */
+  @ApiProperty({ type: 'integer', minimum: 0 })
+  completion_tokens: number;
+  @ApiProperty({ type: 'integer', minimum: 0 })
+  total_tokens: number;
+  /** Answers stored (complete, interrupted or failed). */
+  @ApiProperty({ type: 'integer', minimum: 0 })
+  answers: number;
+}
 
 const METADATA_SCHEMA = {
   type: Object,
@@ -54,6 +115,16 @@ export class SessionUpdateDto {
   @IsSessionMetadata()
   @ApiProperty({ ...METADATA_SCHEMA, required: false })
   metadata?: Record<string, unknown>;
+
+  /**
+   * Overrides of the persona's model parameters, within its `allow_overrides`; checked against the
+   * new persona when `persona` changes too.
+   */
+  @IsOptionalField()
+  @IsObject({ message: 'settings must be an object, e.g. {"temperature": 0.4}' })
+  @ValidateNested()
+  @Type(() => SessionSettingsUpdateDto)
+  settings?: SessionSettingsUpdateDto;
 }
 
 export class SessionListQueryDto {
@@ -107,6 +178,20 @@ export class SessionDto {
   /** The metadata object given on create or update. */
   @ApiProperty(METADATA_SCHEMA)
   metadata: Record<string, unknown>;
+
+  settings: SessionSettingsDto;
+
+  usage: SessionUsageDto;
+}
+
+/** The session after PATCH. */
+export class SessionUpdatedDto extends SessionDto {
+  /**
+   * Overrides removed because the session's persona (the new one, after a switch) does not allow
+   * them, or not within its limits; usually empty unless the persona changed.
+   */
+  @ApiProperty({ enum: OVERRIDABLE, enumName: 'OverridableParameter', isArray: true })
+  dropped_settings: OverridableName[];
 }
 
 /**
@@ -140,5 +225,7 @@ export function mapSession(session: StoredSession): SessionDto {
     pinned: session.pinned,
     expires_at: session.expires_at === null ? null : iso(session.expires_at),
     metadata: session.metadata,
+    settings: { ...session.settings },
+    usage: { ...session.usage, total_tokens: session.usage.prompt_tokens + session.usage.completion_tokens },
   };
 }

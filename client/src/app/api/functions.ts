@@ -57,6 +57,8 @@ export type { SendMessage$Json$Params as SendMessage$Json$Params } from './fn/ch
 export { sendMessage$Json as sendMessage$Json } from './fn/chat/send-message-json';
 export type { SendMessage$EventStream$Params as SendMessage$EventStream$Params } from './fn/chat/send-message-event-stream';
 export { sendMessage$EventStream as sendMessage$EventStream } from './fn/chat/send-message-event-stream';
+export type { GetMessageContext$Params as GetMessageContext$Params } from './fn/chat/get-message-context';
+export { getMessageContext as getMessageContext } from './fn/chat/get-message-context';
 export type { RegenerateMessage$Json$Params as RegenerateMessage$Json$Params } from './fn/chat/regenerate-message-json';
 export { regenerateMessage$Json as regenerateMessage$Json } from './fn/chat/regenerate-message-json';
 export type { RegenerateMessage$EventStream$Params as RegenerateMessage$EventStream$Params } from './fn/chat/regenerate-message-event-stream';

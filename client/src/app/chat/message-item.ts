@@ -1,14 +1,16 @@
-import { ChangeDetectionStrategy, Component, computed, input, output } from '@angular/core';
+import { Clipboard } from '@angular/cdk/clipboard';
+import { ChangeDetectionStrategy, Component, computed, inject, input, output, signal } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { exactTime, messageTime } from '../core/time-format';
 import { Icon } from '../shared/icon';
 import { ChatEntry } from '../state/chat-state';
 import { MarkdownView } from './markdown-view';
+import { MessageUsage } from './message-usage';
 
 /** One message: who wrote it, when, with which persona; markdown for answers; error + Retry for failed turns. */
 @Component({
   selector: 'nono-message',
-  imports: [MarkdownView, MatButtonModule, Icon],
+  imports: [MarkdownView, MatButtonModule, Icon, MessageUsage],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './message-item.html',
   styleUrl: './message-item.scss',
@@ -30,10 +32,24 @@ export class MessageItem {
   readonly canRegenerate = input(false);
   readonly retry = output<ChatEntry>();
   readonly regenerate = output<void>();
+  /** The open session, for loading what the model saw; empty: the usage line is not shown. */
+  readonly sessionId = input('');
+
+  private readonly clipboard = inject(Clipboard);
+  private copiedTimer?: ReturnType<typeof setTimeout>;
+  protected readonly copied = signal(false);
+  protected readonly showUsage = computed(() => this.sessionId() !== '' && this.message().role === 'assistant' && !this.streaming() && !this.message().unsent);
 
   protected readonly isUser = computed(() => this.message().role === 'user');
   protected readonly failed = computed(() => this.message().status === 'failed' || !!this.message().unsent);
   protected readonly time = computed(() => messageTime(this.message().created_at, this.now()));
   protected readonly exact = computed(() => exactTime(this.message().created_at));
   protected readonly label = computed(() => `${this.isUser() ? 'You' : 'Assistant'}, ${this.time()}`);
+
+  protected copy(): void {
+    if (!this.clipboard.copy(this.message().content)) return;
+    this.copied.set(true);
+    clearTimeout(this.copiedTimer);
+    this.copiedTimer = setTimeout(() => this.copied.set(false), 2000);
+  }
 }

@@ -25,6 +25,7 @@ export class AppHeader {
 
   readonly newSession = output<void>();
   readonly showSessions = output<void>();
+  readonly showSettings = output<void>();
   readonly showAccount = output<void>();
   readonly createAccount = output<void>();
 }

@@ -2,9 +2,10 @@ import { Injector } from '@angular/core';
 import { MatDialog } from '@angular/material/dialog';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { Observable } from 'rxjs';
-import { NewSession } from '../core/api-types';
+import { NewSession, SessionUpdate } from '../core/api-types';
 import { NewSessionDialog, NewSessionDialogData } from './new-session-dialog';
 import { SessionsDialog } from './sessions-dialog';
+import { SessionSettingsDialog, SessionSettingsDialogData } from './session-settings-dialog';
 
 /*
  * The dialogs and notices, loaded on first use: forms, select, virtual scrolling and the overlay
@@ -28,6 +29,13 @@ export function openSessionsDialog(injector: Injector): Observable<string | unde
       panelClass: 'sessions-dialog-panel',
       autoFocus: 'input',
     })
+    .afterClosed();
+}
+
+export function openSessionSettingsDialog(injector: Injector, data: SessionSettingsDialogData): Observable<SessionUpdate | undefined> {
+  return injector
+    .get(MatDialog)
+    .open<SessionSettingsDialog, SessionSettingsDialogData, SessionUpdate>(SessionSettingsDialog, { data, width: '520px', maxWidth: 'calc(100vw - 24px)' })
     .afterClosed();
 }
 

@@ -2,7 +2,7 @@ import { Injectable, computed, inject, signal } from '@angular/core';
 import { Api } from '../api/api';
 import { listPersonas } from '../api/fn/personas/list-personas';
 import { problemOf, statusOf } from '../core/api-error';
-import { MessagePage, NewSession, Persona, Session } from '../core/api-types';
+import { MessagePage, NewSession, Persona, Session, SessionUpdate, SessionUpdated } from '../core/api-types';
 import { browserStorage, STORAGE_KEYS } from '../core/browser-storage';
 import { IdentityStore } from '../core/identity-store';
 import { AuthState } from './auth-state';
@@ -12,6 +12,7 @@ import { getCurrentIdentity } from '../api/fn/identity/get-current-identity';
 import { getSession } from '../api/fn/sessions/get-session';
 import { listSessions } from '../api/fn/sessions/list-sessions';
 import { listSessionMessages } from '../api/fn/sessions/list-session-messages';
+import { updateSession } from '../api/fn/sessions/update-session';
 import { LiveEvents } from './live-events';
 
 /**
@@ -129,6 +130,15 @@ export class SessionState {
       if (event.type === 'session.updated' && event.session) this.sessionUpdated(event.session);
       else if (event.type === 'session.deleted') void this.sessionDeleted(event.session_id);
     });
+  }
+
+  /** Changes the open session (persona, settings); the answer says which settings a persona switch dropped. */
+  async updateCurrent(update: SessionUpdate): Promise<SessionUpdated> {
+    const id = this.currentId();
+    if (!id) throw new Error('No session is open');
+    const updated = await this.api.invoke(updateSession, { id, body: update });
+    if (this.currentId() === id) this.currentState.set(updated);
+    return updated;
   }
 
   /** Re-reads the open session (message count, activity, expiry) after a turn. */

@@ -17,6 +17,8 @@ export function aSession(overrides: Partial<Session> = {}): Session {
     pinned: false,
     expires_at: new Date(Date.now() + 3600_000).toISOString(),
     metadata: {},
+    settings: {},
+    usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, answers: 0 },
     ...overrides,
   };
 }

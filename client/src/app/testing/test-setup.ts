@@ -24,6 +24,6 @@ export function setUpDialogTest(providers: Array<Provider | EnvironmentProviders
 }
 
 export const PERSONAS: Persona[] = [
-  { key: 'default', name: 'Default Assistant', description: 'A helpful, general-purpose assistant.', system_prompt: 'Be helpful.' },
-  { key: 'technical_support', name: 'Technical Support', description: 'Patient troubleshooting, step by step.', system_prompt: 'Fix it.' },
+  { key: 'default', name: 'Default Assistant', description: 'A helpful, general-purpose assistant.', system_prompt: 'Be helpful.', allow_overrides: {} },
+  { key: 'technical_support', name: 'Technical Support', description: 'Patient troubleshooting, step by step.', system_prompt: 'Fix it.', allow_overrides: {} },
 ];

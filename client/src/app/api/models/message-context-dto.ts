@@ -4,9 +4,20 @@
 export interface MessageContextDto {
 
   /**
+   * The oldest history message sent: every message from it to the one answered was sent, except
+   * failed and empty answers. GET .../messages/{message_id}/context shows them.
+   */
+  first_message_id?: string | null;
+
+  /**
    * History messages sent to the model with this turn.
    */
   messages: number;
+
+  /**
+   * Id of the system prompt text sent (a hash of it).
+   */
+  system_prompt_id?: string;
 
   /**
    * Tokens those messages and the system prompt took.

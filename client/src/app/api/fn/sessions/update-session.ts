@@ -7,7 +7,7 @@ import { filter, map } from 'rxjs/operators';
 import { StrictHttpResponse } from '../../strict-http-response';
 import { RequestBuilder } from '../../request-builder';
 
-import { SessionDto } from '../../models/session-dto';
+import { SessionUpdatedDto } from '../../models/session-updated-dto';
 import { SessionUpdateDto } from '../../models/session-update-dto';
 
 export interface UpdateSession$Params {
@@ -19,7 +19,7 @@ export interface UpdateSession$Params {
       body: SessionUpdateDto
 }
 
-export function updateSession(http: HttpClient, rootUrl: string, params: UpdateSession$Params, context?: HttpContext): Observable<StrictHttpResponse<SessionDto>> {
+export function updateSession(http: HttpClient, rootUrl: string, params: UpdateSession$Params, context?: HttpContext): Observable<StrictHttpResponse<SessionUpdatedDto>> {
   const rb = new RequestBuilder(rootUrl, updateSession.PATH, 'patch');
   if (params) {
     rb.path('id', params.id, {});
@@ -31,7 +31,7 @@ export function updateSession(http: HttpClient, rootUrl: string, params: UpdateS
   ).pipe(
     filter((r: any): r is HttpResponse<any> => r instanceof HttpResponse),
     map((r: HttpResponse<any>) => {
-      return r as StrictHttpResponse<SessionDto>;
+      return r as StrictHttpResponse<SessionUpdatedDto>;
     })
   );
 }
