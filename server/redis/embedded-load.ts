@@ -1,7 +1,7 @@
 import { existsSync, fsyncSync, closeSync, openSync, readdirSync, readFileSync, renameSync, statSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { countLines, readRecords, StoreRecord } from './embedded-records';
+import { countRecords, Damage, FileFormat, FileRead, formatOf, readRecords, StoreRecord } from './embedded-records';
 import { SNAPSHOT_HEADER } from './embedded-snapshot';
 import type { PersistenceLogger } from './embedded-persistence';
 import { Database } from './memory-data';
@@ -15,7 +15,7 @@ export function logFile(dir: string, generation: number): string {
 
 export interface Loaded {
   db: Database;
-  /** The log generation to append to. */
+  /** The log generation to append to (a new one when the last log is in the JSON-lines format). */
   generation: number;
   logBytes: number;
   snapshotBytes: number;
@@ -41,10 +41,14 @@ function replay(store: MemoryRedis, records: StoreRecord[], from = 0): void {
   store.db.now = Date.now;
 }
 
+function formatOfFile(file: string): FileFormat {
+  return formatOf(readFileSync(file)) ?? 'binary';
+}
+
 const stamp = () => new Date().toISOString().replace(/[:.]/g, '-');
 
 /** Moves `file` from `offset` on to `<file>.damaged-<time>` (durably) and cuts it there. */
-function moveAside(file: string, offset: number): { aside: string; bytes: number; lines: number } {
+function moveAside(file: string, offset: number, format: FileFormat): { aside: string; bytes: number; lines: number } {
   const aside = `${file}.damaged-${stamp()}`;
   const tail = readFileSync(file).subarray(offset);
   if (offset === 0) renameSync(file, aside);
@@ -58,7 +62,7 @@ function moveAside(file: string, offset: number): { aside: string; bytes: number
     }
     truncateSync(file, offset);
   }
-  return { aside, bytes: tail.length, lines: countLines(tail) };
+  return { aside, bytes: tail.length, lines: countRecords(tail, format) };
 }
 
 function logGenerations(dir: string): number[] {
@@ -76,63 +80,132 @@ function snapshotGeneration(records: StoreRecord[]): number | undefined {
   return header?.command === SNAPSHOT_HEADER && Number.isInteger(log) && (log as number) >= 0 ? (log as number) : undefined;
 }
 
+export interface LoadOptions {
+  /**
+   * Read only (a backup of a DATA_DIR another process may be using): nothing is moved aside,
+   * removed or cut; damage is reported and reading stops there. An incomplete last record of the
+   * newest log is what a running server may be writing at this moment: it is left out quietly.
+   */
+  readOnly?: boolean;
+}
+
 /**
  * Rebuilds the store from `dir`: the snapshot, then every log from the snapshot's generation on.
  * Replay stops at the first damaged record: what came before is kept, the damaged part (and any
  * later log, which builds on it) is moved aside as `*.damaged-<time>`, and the logger says so.
  */
-export function loadDataDir(dir: string, logger: PersistenceLogger): Loaded {
+export function loadDataDir(dir: string, logger: PersistenceLogger, options: LoadOptions = {}): Loaded {
+  const readOnly = options.readOnly === true;
   const started = performance.now();
   const db = new Database();
   const store = new MemoryRedis(db);
   let damaged: string | undefined;
   let records = 0;
-  const report = (file: string, size: number, kept: number, damage: { offset: number; reason: string }) => {
-    const moved = moveAside(file, damage.offset);
+  const report = (file: string, read: FileRead, kept: number, damage: Damage, last: boolean) => {
     damaged = file;
+    if (readOnly) {
+      if (last && damage.reason === 'the last record is incomplete') {
+        logger.log(`${file}: left out its last ${read.fileSize - damage.offset} bytes, a record still being written or cut short.`);
+      } else {
+        logger.warn(
+          `${file} is damaged at byte ${damage.offset} of ${read.fileSize} (${damage.reason}). Read the ${kept} records before it ` +
+            'and nothing after; left the files as they are (the server moves the damaged part aside when it starts).',
+        );
+      }
+      return;
+    }
+    const moved = moveAside(file, damage.offset, read.format);
     logger.error(
-      `${file} is damaged at byte ${damage.offset} of ${size} (${damage.reason}). Kept the ${kept} records before it; ` +
+      `${file} is damaged at byte ${damage.offset} of ${read.fileSize} (${damage.reason}). Kept the ${kept} records before it; ` +
         `moved the rest (${moved.bytes} bytes, ${moved.lines} records) to ${moved.aside}.`,
     );
   };
 
   const snapshot = join(dir, SNAPSHOT_FILE);
-  if (existsSync(`${snapshot}.tmp`)) unlinkSync(`${snapshot}.tmp`);
+  if (!readOnly && existsSync(`${snapshot}.tmp`)) unlinkSync(`${snapshot}.tmp`);
   let generation = 0;
   let snapshotBytes = 0;
-  if (existsSync(snapshot)) {
-    const size = statSync(snapshot).size;
+  const hasSnapshot = existsSync(snapshot);
+  if (hasSnapshot) {
     const read = readRecords(snapshot, isSnapshotRecord);
     const header = snapshotGeneration(read.records);
     const damage = header === undefined ? { offset: 0, reason: 'no snapshot header' } : read.damage;
     generation = header ?? 0;
     if (header !== undefined) replay(store, read.records, 1);
-    snapshotBytes = damage?.offset ?? size;
+    snapshotBytes = damage?.offset ?? read.fileSize;
     records += header === undefined ? 0 : read.records.length - 1;
-    if (damage) report(snapshot, size, header === undefined ? 0 : read.records.length - 1, damage);
+    if (damage) report(snapshot, read, header === undefined ? 0 : read.records.length - 1, damage, false);
   }
 
   let logBytes = 0;
-  for (const n of logGenerations(dir)) {
+  let lastFormat: FileFormat = 'binary';
+  const generations = logGenerations(dir);
+  const firstLog = generations.find((n) => n >= generation);
+  if (readOnly && hasSnapshot && !damaged && firstLog !== undefined && firstLog !== generation) {
+    // Logs are only removed once a newer snapshot is in place: this one was replaced while being read.
+    throw new DataDirChanged();
+  }
+  for (const [i, n] of generations.entries()) {
     const file = logFile(dir, n);
-    if (existsSync(snapshot) && n < generation) {
-      unlinkSync(file); // written into the snapshot already (a compaction ended before removing it)
+    if (hasSnapshot && n < generation) {
+      if (!readOnly) unlinkSync(file); // written into the snapshot already (a compaction ended before removing it)
       continue;
     }
     if (damaged) {
-      const moved = moveAside(file, 0);
+      if (readOnly) {
+        logger.warn(`Left out ${file}: it continues the damaged ${damaged}.`);
+        continue;
+      }
+      const moved = moveAside(file, 0, formatOfFile(file));
       logger.error(`Moved ${file} (${moved.bytes} bytes, ${moved.lines} records) to ${moved.aside}: it continues the damaged ${damaged}.`);
       continue;
     }
-    const size = statSync(file).size;
     const read = readRecords(file, isWrite);
     replay(store, read.records);
     records += read.records.length;
     logBytes += read.size;
     generation = n;
-    if (read.damage) report(file, size, read.records.length, read.damage);
+    lastFormat = read.format;
+    if (read.damage) report(file, read, read.records.length, read.damage, i === generations.length - 1);
   }
+  // Logs of the JSON-lines format are read, never continued: new records go to a new (binary) log.
+  if (lastFormat === 'json' && existsSync(logFile(dir, generation)) && statSync(logFile(dir, generation)).size > 0) generation++;
   db.sweep();
   void store.quit();
   return { db, generation, logBytes, snapshotBytes, records, ms: Math.round(performance.now() - started) };
+}
+
+/** Files of the directory were replaced or removed while it was being read (a compaction). */
+class DataDirChanged extends Error {}
+
+const READ_ATTEMPTS = 5;
+
+/**
+ * The data of `dir` as its files hold it now, read without the lock and without changing anything
+ * (for a backup while a server runs). A running server's compaction may replace the snapshot and
+ * remove logs meanwhile: then the directory is read again.
+ */
+export function readDataDir(dir: string, logger: PersistenceLogger): Loaded {
+  for (let attempt = 1; ; attempt++) {
+    const before = snapshotIdentity(dir);
+    try {
+      const loaded = loadDataDir(dir, logger, { readOnly: true });
+      if (snapshotIdentity(dir) === before) return loaded;
+    } catch (error) {
+      const vanished = (error as NodeJS.ErrnoException).code === 'ENOENT' || error instanceof DataDirChanged;
+      if (!vanished) throw error;
+    }
+    if (attempt === READ_ATTEMPTS) {
+      throw new Error(`The files in ${dir} kept changing while being read (compactions of a running server); try again.`);
+    }
+  }
+}
+
+function snapshotIdentity(dir: string): string {
+  try {
+    const { ino, size, mtimeMs } = statSync(join(dir, SNAPSHOT_FILE));
+    return `${ino}:${size}:${mtimeMs}`;
+  } catch {
+    return 'none';
+  }
 }

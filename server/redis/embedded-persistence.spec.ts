@@ -2,7 +2,24 @@ import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedPersistence, PersistenceLogger } from './embedded-persistence';
-import { encodeRecord } from './embedded-records';
+import { encodeJsonRecord, FileFormat, RecordWriter } from './embedded-records';
+
+type Rec = [time: number, command: string, args: unknown[]];
+
+/** A log file's bytes holding `records`, in either format. */
+function logBytes(format: FileFormat, records: Rec[]): Buffer {
+  if (format === 'json') return Buffer.from(records.map(([t, c, a]) => encodeJsonRecord(t, c, a)).join(''));
+  const w = new RecordWriter();
+  w.magic();
+  for (const [t, c, a] of records) w.record(t, c, a);
+  return w.take();
+}
+
+/** One record's bytes (a frame, or a JSON line). */
+const recordBytes = (format: FileFormat, record: Rec) => {
+  const bytes = logBytes(format, [record]);
+  return format === 'json' ? bytes : bytes.subarray(logBytes('binary', []).length);
+};
 
 class Lines implements PersistenceLogger {
   readonly lines: string[] = [];
@@ -75,16 +92,18 @@ describe('the embedded store on disk', () => {
     await second.close();
   });
 
-  it('keeps TTLs as absolute times: time spent stopped counts, and what expired stays gone', async () => {
+  it.each(['binary', 'json'] as const)('keeps TTLs as absolute times: time spent stopped counts, and what expired stays gone (%s log)', async (format) => {
     const now = Date.now();
     writeFileSync(
       logOf(),
-      encodeRecord(now - 10_000, 'set', ['short', 'v', 'PX', 5_000, 'NX']) +
-        encodeRecord(now - 10_000, 'set', ['long', 'v', 'PX', 60_000, 'NX']) +
-        encodeRecord(now - 10_000, 'rpush', ['list', 'x']) +
-        encodeRecord(now - 10_000, 'pexpire', ['list', 30_000]) +
+      logBytes(format, [
+        [now - 10_000, 'set', ['short', 'v', 'PX', 5_000, 'NX']],
+        [now - 10_000, 'set', ['long', 'v', 'PX', 60_000, 'NX']],
+        [now - 10_000, 'rpush', ['list', 'x']],
+        [now - 10_000, 'pexpire', ['list', 30_000]],
         // Ran when "short" had expired, so it created it anew then: replay must do the same.
-        encodeRecord(now - 4_000, 'set', ['short', 'again', 'PX', 1_000, 'NX']),
+        [now - 4_000, 'set', ['short', 'again', 'PX', 1_000, 'NX']],
+      ]),
     );
     const p = open();
     expect(await p.store.get('short')).toBeNull();
@@ -100,7 +119,7 @@ describe('the embedded store on disk', () => {
     await writeSample(first);
     await first.close();
     const size = statSync(logOf()).size;
-    appendFileSync(logOf(), encodeRecord(Date.now(), 'set', ['late', 'v']).slice(0, 20));
+    appendFileSync(logOf(), recordBytes('binary', [Date.now(), 'set', ['late', 'v']]).subarray(0, 20));
 
     const second = open();
     await expectSample(second);
@@ -110,17 +129,18 @@ describe('the embedded store on disk', () => {
     expect(statSync(logOf()).size).toBe(size);
     const aside = readdirSync(dir).filter((name) => name.startsWith('appendonly.0.log.damaged-'));
     expect(aside).toHaveLength(1);
-    expect(readFileSync(join(dir, aside[0]), 'utf8')).toHaveLength(20);
+    expect(statSync(join(dir, aside[0])).size).toBe(20);
     const message = logger.lines.find((line) => line.startsWith('error:'));
     expect(message).toContain(`${logOf()} is damaged at byte ${size} of ${size + 20} (the last record is incomplete)`);
     expect(message).toMatch(/Kept the \d+ records before it; moved the rest \(20 bytes, 1 records\) to .*damaged-/);
   });
 
-  it('stops at a record whose checksum fails: earlier records kept, the rest moved aside', async () => {
+  it.each(['binary', 'json'] as const)('stops at a record whose checksum fails: earlier records kept, the rest moved aside (%s log)', async (format) => {
     const now = Date.now();
-    const good = encodeRecord(now, 'set', ['a', '1']);
-    const bad = encodeRecord(now, 'set', ['b', '2']).replace('"2"', '"3"');
-    writeFileSync(logOf(), good + bad + encodeRecord(now, 'set', ['c', '3']));
+    const good = logBytes(format, [[now, 'set', ['a', '1']]]);
+    const bad = Buffer.from(recordBytes(format, [now, 'set', ['b', '2']]));
+    bad[bad.lastIndexOf('2')] = '3'.charCodeAt(0);
+    writeFileSync(logOf(), Buffer.concat([good, bad, recordBytes(format, [now, 'set', ['c', '3']])]));
     const p = open();
     expect(await p.store.get('a')).toBe('1');
     expect(await p.store.exists('b', 'c')).toBe(0);
@@ -167,7 +187,7 @@ describe('the embedded store on disk', () => {
     await p.store.rpush('list', 'b');
     await p.close();
     // As if the process died between writing the snapshot and removing the log it covers.
-    writeFileSync(logOf(0), encodeRecord(Date.now(), 'rpush', ['list', 'a']));
+    writeFileSync(logOf(0), logBytes('binary', [[Date.now(), 'rpush', ['list', 'a']]]));
     const again = open();
     expect(await again.store.lrange('list', 0, -1)).toEqual(['a', 'b']);
     expect(existsSync(logOf(0))).toBe(false);
