@@ -2,7 +2,9 @@ import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedPersistence, PersistenceLogger } from './embedded-persistence';
-import { encodeJsonRecord, FileFormat, RecordWriter } from './embedded-records';
+import { readDataDir } from './embedded-load';
+import { MemoryRedis } from './memory-redis';
+import { encodeJsonRecord, FileFormat, MAGIC, RecordWriter } from './embedded-records';
 
 type Rec = [time: number, command: string, args: unknown[]];
 
@@ -192,6 +194,99 @@ describe('the embedded store on disk', () => {
     expect(await again.store.lrange('list', 0, -1)).toEqual(['a', 'b']);
     expect(existsSync(logOf(0))).toBe(false);
     await again.close();
+  });
+
+  it('logs a transaction as one record: a torn last record drops all of it, never a part', async () => {
+    const p = open();
+    await p.store.set('before', '1');
+    const size = () => statSync(logOf()).size;
+    await new Promise((r) => setImmediate(r));
+    const beforeTx = size();
+    await p.store.multi().rpush('list', 'a', 'b').hset('hash', 'f', 'v').expire('hash', 60).exec();
+    // A transaction that only reads adds nothing.
+    await p.store.multi().lrange('list', 0, -1).hgetall('hash').exec();
+    await p.close();
+    const afterTx = size();
+    // Cut inside the transaction's record, after its first command's bytes.
+    const bytes = readFileSync(logOf());
+    expect(bytes.subarray(beforeTx, afterTx).includes('f')).toBe(true);
+    writeFileSync(logOf(), bytes.subarray(0, afterTx - 6));
+    const again = open();
+    expect(await again.store.get('before')).toBe('1');
+    expect(await again.store.exists('list', 'hash')).toBe(0);
+    await again.close();
+    expect(logger.lines.join('\n')).toContain(`damaged at byte ${beforeTx} of ${afterTx - 6} (the last record is incomplete). Kept the 1 records`);
+  });
+
+  it('writes a burst within one event-loop turn once a megabyte is pending, not only at its end', async () => {
+    const p = open();
+    const big = 'x'.repeat(100_000);
+    for (let i = 0; i < 15; i++) await p.store.rpush('big', big);
+    // Still the same turn (only promises in between), and already in the file.
+    expect(statSync(logOf()).size).toBeGreaterThan(1_000_000);
+    await p.close();
+  });
+
+  it('loads a DATA_DIR written in the JSON-lines format, continues in a new binary log, and compacts it into a binary snapshot', async () => {
+    const now = Date.now();
+    writeFileSync(
+      join(dir, 'snapshot.db'),
+      logBytes('json', [
+        [now, '#snapshot', [{ log: 3 }]],
+        [now, 'hset', ['session', { name: 'old', count: '1' }]],
+        [now, 'rpush', ['history', 'one']],
+        [now, 'pexpire', ['session', 600_000]],
+      ]),
+    );
+    writeFileSync(logOf(3), logBytes('json', [[now, 'rpush', ['history', 'two']], [now, 'zadd', ['index', 2, 'a']]]));
+    const p = open({ compactMinBytes: 0 });
+    expect(await p.store.lrange('history', 0, -1)).toEqual(['one', 'two']);
+    await p.store.rpush('history', 'three');
+    await new Promise((r) => setImmediate(r));
+    expect(readFileSync(logOf(4)).subarray(0, MAGIC.length)).toEqual(MAGIC);
+    expect(readFileSync(logOf(3), 'utf8')).not.toContain('three');
+    await p.close();
+
+    const again = open({ compactMinBytes: 0 });
+    expect(await again.store.lrange('history', 0, -1)).toEqual(['one', 'two', 'three']);
+    await again.compact();
+    await again.close();
+    expect(readFileSync(join(dir, 'snapshot.db')).subarray(0, MAGIC.length)).toEqual(MAGIC);
+    expect(readdirSync(dir).filter((n) => n.startsWith('appendonly.'))).toEqual(['appendonly.5.log']);
+    const third = open();
+    expect(await third.store.lrange('history', 0, -1)).toEqual(['one', 'two', 'three']);
+    expect(await third.store.hgetall('session')).toEqual({ name: 'old', count: '1' });
+    expect(await third.store.pttl('session')).toBeGreaterThan(500_000);
+    expect(await third.store.zrevrangebyscore('index', '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, 10)).toEqual(['a', '2']);
+    await third.close();
+  });
+
+  it('reads a DATA_DIR in use without changing it: no lock taken, a damaged tail left where it is and reported', async () => {
+    const p = open({ compactMinBytes: 0 });
+    await writeSample(p);
+    await p.compact();
+    await p.store.set('after', 'compaction');
+    await new Promise((r) => setImmediate(r));
+    // While p holds the directory:
+    const read = readDataDir(dir, logger);
+    const copy = new MemoryRedis(read.db);
+    await expectSample({ store: copy } as unknown as EmbeddedPersistence);
+    expect(await copy.get('after')).toBe('compaction');
+    await copy.quit();
+    await p.close();
+
+    appendFileSync(logOf(1), recordBytes('binary', [Date.now(), 'set', ['late', 'v']]).subarray(0, 20));
+    const files = () => readdirSync(dir).map((name) => `${name}:${statSync(join(dir, name)).size}`).sort();
+    const listed = files();
+    const quietly = readDataDir(dir, logger);
+    expect(quietly.db.data.has('after')).toBe(true);
+    expect(files()).toEqual(listed);
+    expect(logger.lines.filter((l) => l.startsWith('warn:') || l.startsWith('error:'))).toEqual([]);
+
+    // A log missing between the snapshot and a later one: the snapshot was replaced meanwhile, read again, then give up.
+    writeFileSync(logOf(2), logBytes('binary', []));
+    rmSync(logOf(1));
+    expect(() => readDataDir(dir, logger)).toThrow(/kept changing while being read/);
   });
 
   it('refuses a DATA_DIR another running process holds, naming it', () => {
