@@ -29,16 +29,25 @@ const isSnapshotRecord = (name: string) => name === SNAPSHOT_HEADER || writes.ha
 
 type Command = (...args: unknown[]) => Promise<unknown>;
 
-/** Runs each record on its own clock, as it ran the first time (errors then are errors now). */
-function replay(store: MemoryRedis, records: StoreRecord[], from = 0): void {
+const ignore = () => undefined;
+
+/**
+ * Runs records on their own clock, as they ran the first time (errors then are errors now), as the
+ * file is read: set the store's clock with clock() first, and back to Date.now when done.
+ */
+function replayer(store: MemoryRedis): { visit: (records: StoreRecord[]) => void; clock(): void; done(): void } {
   let time = 0;
-  store.db.now = () => time;
-  for (let i = from; i < records.length; i++) {
-    const { command, args } = records[i];
-    time = records[i].time;
-    (store[command as keyof MemoryRedis] as Command).apply(store, args).catch(() => undefined);
-  }
-  store.db.now = Date.now;
+  const now = () => time;
+  return {
+    visit: (records) => {
+      for (const { command, args, time: at } of records) {
+        time = at;
+        (store[command as keyof MemoryRedis] as Command).apply(store, args).catch(ignore);
+      }
+    },
+    clock: () => (store.db.now = now),
+    done: () => (store.db.now = Date.now),
+  };
 }
 
 function formatOfFile(file: string): FileFormat {
@@ -73,9 +82,8 @@ function logGenerations(dir: string): number[] {
     .sort((a, b) => a - b);
 }
 
-/** The snapshot's log generation, from its header record (undefined when there is none). */
-function snapshotGeneration(records: StoreRecord[]): number | undefined {
-  const header = records[0];
+/** The snapshot's log generation, from its header record (undefined when it is not one). */
+function snapshotGeneration(header: StoreRecord | undefined): number | undefined {
   const log = (header?.args[0] as { log?: unknown } | undefined)?.log;
   return header?.command === SNAPSHOT_HEADER && Number.isInteger(log) && (log as number) >= 0 ? (log as number) : undefined;
 }
@@ -99,6 +107,26 @@ export function loadDataDir(dir: string, logger: PersistenceLogger, options: Loa
   const started = performance.now();
   const db = new Database();
   const store = new MemoryRedis(db);
+  const replay = replayer(store);
+  replay.clock();
+  try {
+    const loaded = load(dir, logger, readOnly, db, replay.visit);
+    replay.done();
+    db.sweep();
+    return { ...loaded, ms: Math.round(performance.now() - started) };
+  } finally {
+    replay.done();
+    void store.quit();
+  }
+}
+
+function load(
+  dir: string,
+  logger: PersistenceLogger,
+  readOnly: boolean,
+  db: Database,
+  visit: (records: StoreRecord[]) => void,
+): Omit<Loaded, 'ms'> {
   let damaged: string | undefined;
   let records = 0;
   const report = (file: string, read: FileRead, kept: number, damage: Damage, last: boolean) => {
@@ -127,14 +155,19 @@ export function loadDataDir(dir: string, logger: PersistenceLogger, options: Loa
   let snapshotBytes = 0;
   const hasSnapshot = existsSync(snapshot);
   if (hasSnapshot) {
-    const read = readRecords(snapshot, isSnapshotRecord);
-    const header = snapshotGeneration(read.records);
-    const damage = header === undefined ? { offset: 0, reason: 'no snapshot header' } : read.damage;
+    let header: number | undefined;
+    const read = readRecords(snapshot, isSnapshotRecord, (batch) => {
+      if (header !== undefined) return visit(batch);
+      header = snapshotGeneration(batch[0]);
+      return header === undefined || batch.length !== 1 ? 'no snapshot header' : undefined;
+    });
+    // A file that is not a snapshot at all (or has no records) counts as damaged from its start.
+    const damage = header === undefined ? { offset: 0, reason: read.damage?.reason ?? 'no snapshot header' } : read.damage;
     generation = header ?? 0;
-    if (header !== undefined) replay(store, read.records, 1);
     snapshotBytes = damage?.offset ?? read.fileSize;
-    records += header === undefined ? 0 : read.records.length - 1;
-    if (damage) report(snapshot, read, header === undefined ? 0 : read.records.length - 1, damage, false);
+    const kept = header === undefined ? 0 : read.count - 1;
+    records += kept;
+    if (damage) report(snapshot, read, kept, damage, false);
   }
 
   let logBytes = 0;
@@ -160,19 +193,16 @@ export function loadDataDir(dir: string, logger: PersistenceLogger, options: Loa
       logger.error(`Moved ${file} (${moved.bytes} bytes, ${moved.lines} records) to ${moved.aside}: it continues the damaged ${damaged}.`);
       continue;
     }
-    const read = readRecords(file, isWrite);
-    replay(store, read.records);
-    records += read.records.length;
+    const read = readRecords(file, isWrite, visit);
+    records += read.count;
     logBytes += read.size;
     generation = n;
     lastFormat = read.format;
-    if (read.damage) report(file, read, read.records.length, read.damage, i === generations.length - 1);
+    if (read.damage) report(file, read, read.count, read.damage, i === generations.length - 1);
   }
   // Logs of the JSON-lines format are read, never continued: new records go to a new (binary) log.
   if (lastFormat === 'json' && existsSync(logFile(dir, generation)) && statSync(logFile(dir, generation)).size > 0) generation++;
-  db.sweep();
-  void store.quit();
-  return { db, generation, logBytes, snapshotBytes, records, ms: Math.round(performance.now() - started) };
+  return { db, generation, logBytes, snapshotBytes, records };
 }
 
 /** Files of the directory were replaced or removed while it was being read (a compaction). */

@@ -272,8 +272,15 @@ export interface Damage {
   reason: string;
 }
 
+/**
+ * Receives the records of each whole, intact record of a file (a frame's, or a JSON line's) as it
+ * is read; a string it returns is damage at that record (reading stops before it).
+ */
+export type RecordVisitor = (records: StoreRecord[]) => string | void;
+
 export interface ReadResult {
-  records: StoreRecord[];
+  /** How many records were read (and visited). */
+  count: number;
   /** Bytes of the file read (the whole file, or up to the damage). */
   size: number;
   damage?: Damage;
@@ -286,22 +293,24 @@ export interface FileRead extends ReadResult {
   fileSize: number;
 }
 
-function readBinary(bytes: Buffer, isCommand: (name: string) => boolean): ReadResult {
-  const records: StoreRecord[] = [];
+function readBinary(bytes: Buffer, isCommand: (name: string) => boolean, visit: RecordVisitor): ReadResult {
+  let count = 0;
   const reader = new FrameReader(bytes);
   let offset = MAGIC.length;
-  const stop = (reason: string): ReadResult => ({ records, size: offset, damage: { offset, reason }, format: 'binary' });
+  const stop = (reason: string): ReadResult => ({ count, size: offset, damage: { offset, reason }, format: 'binary' });
   while (offset < bytes.length) {
     if (offset + HEAD > bytes.length) return stop('the last record is incomplete');
     const length = bytes.readUInt32LE(offset);
     const start = offset + HEAD;
     if (start + length > bytes.length) return stop('the last record is incomplete');
     if (crc32(bytes.subarray(start, start + length)) !== bytes.readUInt32LE(offset + 4)) return stop('checksum mismatch');
-    const problem = reader.frame(start, start + length, isCommand, records);
+    const records: StoreRecord[] = [];
+    const problem = reader.frame(start, start + length, isCommand, records) ?? visit(records);
     if (problem) return stop(problem);
+    count += records.length;
     offset = start + length;
   }
-  return { records, size: offset, format: 'binary' };
+  return { count, size: offset, format: 'binary' };
 }
 
 const NEWLINE = 0x0a;
@@ -322,18 +331,19 @@ function decodeLine(line: Buffer, isCommand: (name: string) => boolean): StoreRe
   return { time: parsed[0], command: parsed[1], args: parsed.slice(2) };
 }
 
-function readJsonLines(bytes: Buffer, isCommand: (name: string) => boolean): ReadResult {
-  const records: StoreRecord[] = [];
+function readJsonLines(bytes: Buffer, isCommand: (name: string) => boolean, visit: RecordVisitor): ReadResult {
+  let count = 0;
   let offset = 0;
   while (offset < bytes.length) {
     const end = bytes.indexOf(NEWLINE, offset);
-    if (end < 0) return { records, size: offset, damage: { offset, reason: 'the last record is incomplete' }, format: 'json' };
+    if (end < 0) return { count, size: offset, damage: { offset, reason: 'the last record is incomplete' }, format: 'json' };
     const record = decodeLine(bytes.subarray(offset, end), isCommand);
-    if (typeof record === 'string') return { records, size: offset, damage: { offset, reason: record }, format: 'json' };
-    records.push(record);
+    const problem = typeof record === 'string' ? record : visit([record]);
+    if (problem) return { count, size: offset, damage: { offset, reason: problem }, format: 'json' };
+    count++;
     offset = end + 1;
   }
-  return { records, size: offset, format: 'json' };
+  return { count, size: offset, format: 'json' };
 }
 
 /** Which format `bytes` (a whole file) is in, or undefined when it is too short to tell. */
@@ -343,17 +353,17 @@ export function formatOf(bytes: Buffer): FileFormat | undefined {
   return 'json';
 }
 
-/** Every record up to the first damaged or unfinished one, in either format. */
-export function readRecords(file: string, isCommand: (name: string) => boolean): FileRead {
+/** Visits every record up to the first damaged or unfinished one, in either format, as it is decoded. */
+export function readRecords(file: string, isCommand: (name: string) => boolean, visit: RecordVisitor): FileRead {
   const bytes = readFileSync(file);
-  return { ...readBytes(bytes, isCommand), fileSize: bytes.length };
+  return { ...readBytes(bytes, isCommand, visit), fileSize: bytes.length };
 }
 
-export function readBytes(bytes: Buffer, isCommand: (name: string) => boolean): ReadResult {
+export function readBytes(bytes: Buffer, isCommand: (name: string) => boolean, visit: RecordVisitor): ReadResult {
   const format = formatOf(bytes);
-  if (bytes.length === 0) return { records: [], size: 0, format: 'binary' };
-  if (format === undefined) return { records: [], size: 0, damage: { offset: 0, reason: 'the file header is incomplete' }, format: 'binary' };
-  return format === 'binary' ? readBinary(bytes, isCommand) : readJsonLines(bytes, isCommand);
+  if (bytes.length === 0) return { count: 0, size: 0, format: 'binary' };
+  if (format === undefined) return { count: 0, size: 0, damage: { offset: 0, reason: 'the file header is incomplete' }, format: 'binary' };
+  return format === 'binary' ? readBinary(bytes, isCommand, visit) : readJsonLines(bytes, isCommand, visit);
 }
 
 /** How many records (or what is left of them) a damaged tail holds. */
