@@ -207,6 +207,7 @@ export class EmbeddedPersistence {
       header = writeMagic(fd);
     } catch (error) {
       closeSync(fd);
+      await unlink(logFile(this.dir, next)).catch(() => undefined);
       this.logger.error(`Compaction skipped, the log keeps growing: ${(error as Error).message}`);
       return;
     }
