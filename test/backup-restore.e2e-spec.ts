@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type Redis from 'ioredis';
-import request from 'supertest';
 import { writeBackup } from '../server/backup/backup';
 import type { BackupGroup } from '../server/backup/backup-format';
 import { sessionsSettings } from '../server/config/config';
@@ -17,30 +16,18 @@ import { parseEnv } from '../server/config/env';
 import { MemoryRedis } from '../server/redis/memory-redis';
 import { ChatHarness, startChatHarness } from './support/fake-openai-harness';
 import { startTestApp } from './support/app';
+import { apiView } from './support/api-view';
 import { Guest, newGuest } from './support/guest';
 import { deleteKeysWithPrefix, TEST_REDIS_URL, uniquePrefix } from './support/redis';
 import { openTestRedis } from './support/store';
 import { storeContents, withoutTtls } from './support/store-contents';
 
 /** Runs an admin command as `npm run …` would, on the test Redis under `prefix`. */
-async function cli(command: CliCommand, args: string[], prefix: string, redisUrl: string | null = TEST_REDIS_URL) {
+async function cli(command: CliCommand, args: string[], prefix: string, redisUrl: string | null = TEST_REDIS_URL, more: Record<string, string> = {}) {
   const [stdout, stderr] = [new PassThrough(), new PassThrough()];
-  const env = parseEnv({ REDIS_URL: redisUrl ?? undefined, REDIS_KEY_PREFIX: prefix });
+  const env = parseEnv({ REDIS_URL: redisUrl ?? undefined, REDIS_KEY_PREFIX: prefix, ...more });
   const code = await runCli(command, args, { stdout, stderr }, env);
   return { code, stdout: String(stdout.read() ?? ''), stderr: String(stderr.read() ?? '') };
-}
-
-/** What a person sees through the API with `who`'s token: identity, sessions, each one's history. */
-async function apiView(url: string, who: Guest) {
-  const me = (await request(url).get('/api/me').set(who.auth).expect(200)).body;
-  const list = (await request(url).get('/api/sessions?limit=100').set(who.auth).expect(200)).body;
-  const histories: Record<string, unknown> = {};
-  for (const s of list.sessions) {
-    histories[s.session_id] = (await request(url).get(`/api/sessions/${s.session_id}/messages?limit=200`).set(who.auth).expect(200)).body;
-  }
-  // expires_at moves with every renewing read; the rest must match exactly.
-  const sessions = list.sessions.map(({ expires_at: _e, ...rest }: Record<string, unknown>) => rest);
-  return { me, sessions, histories };
 }
 
 describe('backup and restore (real Redis, the embedded store)', () => {
@@ -178,10 +165,10 @@ describe('backup and restore (real Redis, the embedded store)', () => {
     }
   });
 
-  it('without REDIS_URL the commands explain that the embedded store cannot be reached from outside the server', async () => {
-    const result = await cli(backupCommand, ['--out', join(dir, 'x.ndjson')], 'nono', null);
+  it('without REDIS_URL and DATA_DIR the commands explain that a memory-only embedded store cannot be reached from outside the server', async () => {
+    const result = await cli(backupCommand, ['--out', join(dir, 'x.ndjson')], 'nono', null, { DATA_DIR: '' });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/REDIS_URL is not set.*embedded store.*running server process/);
+    expect(result.stderr).toMatch(/REDIS_URL is not set and DATA_DIR is empty.*memory only.*running server process/);
     expect((await cli(backupCommand, [], 'nono')).stderr).toMatch(/Usage: npm run backup -- --out FILE/);
   });
 });

@@ -1,8 +1,10 @@
 /**
  * The embedded store with persistence (DATA_DIR) vs. without (memory only) vs. Redis on this
  * machine, through the SessionsRepository the app uses (no HTTP, so the store's share of the cost
- * is what shows). Three rounds, the three stores in rotating order each round, so machine noise
- * hits all of them alike; prints medians and min–max. Then the start-up cost of 100,000 stored
+ * is what shows). Five rounds, the three stores in rotating order each round, so machine noise
+ * hits all of them alike; prints medians and min–max of the rate (wall clock) and of this
+ * process's CPU time per append (user + system, so the log's write() calls count; steadier than the
+ * rate on a busy machine; for Redis it leaves out the Redis server's own CPU). Then the start-up cost of 100,000 stored
  * messages: the store's load alone (log only, and after compaction into a snapshot), and the whole
  * server (dist/server/main.js, when built) until /health/live answers.
  *
@@ -24,9 +26,10 @@ import { startRedis } from '../sessions-list/redis-server';
 import { table } from '../common/stats';
 import { startServerProcess } from '../../test/support/server-process';
 
-const ROUNDS = 3;
+const ROUNDS = 5;
+const LOAD_ROUNDS = 3;
 const SESSIONS = 8; // one worker per session, all at once
-const APPENDS = 4_000; // per store per round, one message each
+const APPENDS = 10_000; // per store per round, one message each
 const READS = 4_000; // history pages of 50
 const STORED = 100_000; // messages for the start-up measurement
 const CONTENT = 'A sentence of an ordinary chat message, repeated to a typical length. '.repeat(6);
@@ -63,18 +66,35 @@ function message(i: number): StoredMessage {
   return { id: `m_${i}`, role: i % 2 ? 'assistant' : 'user', content: `${i} ${CONTENT}`, created_at: Date.now(), persona: 'default' };
 }
 
-/** `total` calls of `call`, spread over one worker per session; calls per second. */
-async function rate(ids: string[], total: number, call: (id: string, i: number) => Promise<unknown>): Promise<number> {
+interface Rate {
+  /** Calls per second. */
+  perSecond: number;
+  /** This process's CPU time per call, µs. */
+  cpuMicros: number;
+}
+
+/** `total` calls of `call`, spread over one worker per session. */
+async function rate(ids: string[], total: number, call: (id: string, i: number) => Promise<unknown>): Promise<Rate> {
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await Promise.all(
     ids.map(async (id, w) => {
       for (let i = w; i < total; i += ids.length) await call(id, i);
     }),
   );
-  return total / ((performance.now() - started) / 1000);
+  // Includes the write() of what the last turn logged.
+  await new Promise((resolve) => setImmediate(resolve));
+  const used = process.cpuUsage(cpu);
+  return { perSecond: total / ((performance.now() - started) / 1000), cpuMicros: (used.user + used.system) / total };
 }
 
-async function measure(kind: Kind, redisUrl: string, round: number): Promise<{ appends: number; reads: number }> {
+interface Result {
+  appends: number;
+  reads: number;
+  appendCpu: number;
+}
+
+async function measure(kind: Kind, redisUrl: string, round: number): Promise<Result> {
   const opened = await open(kind, redisUrl, round);
   const repo = new SessionsRepository(opened.store, new RedisKeys({ keyPrefix: `bench${round}` }), sessionsSettings(3600));
   const user = `u_${round}`;
@@ -83,13 +103,16 @@ async function measure(kind: Kind, redisUrl: string, round: number): Promise<{ a
   const appends = await rate(ids, APPENDS, (id, i) => repo.appendMessages(user, id, [message(i)]));
   const reads = await rate(ids, READS, (id) => repo.listMessages(user, id, 50));
   await opened.close();
-  log(`  round ${round + 1} ${kind}: ${Math.round(appends)} appends/s, ${Math.round(reads)} reads/s`);
-  return { appends, reads };
+  log(
+    `  round ${round + 1} ${kind}: ${Math.round(appends.perSecond)} appends/s (${appends.cpuMicros.toFixed(1)} µs CPU each), ` +
+      `${Math.round(reads.perSecond)} reads/s`,
+  );
+  return { appends: appends.perSecond, reads: reads.perSecond, appendCpu: appends.cpuMicros };
 }
 
 async function throughput(redisUrl: string): Promise<void> {
   const kinds: Kind[] = ['memory', 'persistent', 'redis'];
-  const results = new Map<Kind, Array<{ appends: number; reads: number }>>(kinds.map((k) => [k, []]));
+  const results = new Map<Kind, Result[]>(kinds.map((k) => [k, []]));
   log('Warm-up (not counted):');
   for (const kind of kinds) await measure(kind, redisUrl, 9);
   for (let round = 0; round < ROUNDS; round++) {
@@ -98,17 +121,31 @@ async function throughput(redisUrl: string): Promise<void> {
       results.get(kind)!.push(await measure(kind, redisUrl, round));
     }
   }
-  const cell = (xs: number[]) => `${Math.round(median(xs))} (${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))})`;
+  const cell = (xs: number[], digits = 0) => `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
   const base = results.get('memory')!;
-  const rows = [['store', 'appends/s median (min–max)', 'history reads/s median (min–max)', 'appends vs memory', 'reads vs memory']];
+  const rows = [
+    ['store', 'appends/s median (min–max)', 'CPU µs per append', 'history reads/s median (min–max)', 'appends/s vs memory', 'CPU per append vs memory', 'reads vs memory'],
+  ];
   for (const kind of kinds) {
     const r = results.get(kind)!;
-    const ratio = (pick: (x: { appends: number; reads: number }) => number) =>
-      `${((median(r.map(pick)) / median(base.map(pick)) - 1) * 100).toFixed(0)}%`;
-    rows.push([kind, cell(r.map((x) => x.appends)), cell(r.map((x) => x.reads)), ratio((x) => x.appends), ratio((x) => x.reads)]);
+    const ratio = (pick: (x: Result) => number) => `${((median(r.map(pick)) / median(base.map(pick)) - 1) * 100).toFixed(0)}%`;
+    rows.push([
+      kind,
+      cell(r.map((x) => x.appends)),
+      `${cell(r.map((x) => x.appendCpu), 1)}${kind === 'redis' ? ' (client only)' : ''}`,
+      cell(r.map((x) => x.reads)),
+      ratio((x) => x.appends),
+      kind === 'redis' ? '' : ratio((x) => x.appendCpu),
+      ratio((x) => x.reads),
+    ]);
   }
+  // Per round, persistent against the memory run next to it (same machine state).
+  const paired = results.get('persistent')!.map((r, i) => r.appends / base[i].appends - 1);
+  const pairedCpu = results.get('persistent')!.map((r, i) => r.appendCpu / base[i].appendCpu - 1);
+  const pct = (xs: number[]) => `${(median(xs) * 100).toFixed(0)}% (${(Math.min(...xs) * 100).toFixed(0)}…${(Math.max(...xs) * 100).toFixed(0)}%)`;
   log(`\nThroughput: ${SESSIONS} sessions at once, ${APPENDS} appends (1 message, ~${CONTENT.length} chars) then ${READS} pages of 50, ${ROUNDS} rounds`);
   log(table(rows));
+  log(`Persistence, round by round against memory: appends/s ${pct(paired)}, CPU per append ${pct(pairedCpu)}`);
 }
 
 /** A DATA_DIR holding STORED messages (as the app writes them, two per append), log only. */
@@ -125,7 +162,7 @@ const bytesIn = (dir: string) => readdirSync(dir).reduce((sum, name) => sum + st
 
 async function timeLoads(dir: string, label: string): Promise<void> {
   const times: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) {
+  for (let i = 0; i < LOAD_ROUNDS; i++) {
     const started = performance.now();
     const p = EmbeddedPersistence.open(dir, { logger: quiet });
     times.push(performance.now() - started);
@@ -145,7 +182,7 @@ async function timeServerStarts(dir: string): Promise<void> {
   const env = { DATA_DIR: dir, LOG_LEVEL: 'warn' };
   for (const [label, settings] of [['memory only, empty', { ...env, DATA_DIR: '' }], [`${STORED} messages`, env]] as const) {
     const times: number[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
+    for (let i = 0; i < LOAD_ROUNDS; i++) {
       const started = performance.now();
       const server = await startServerProcess(settings, work);
       times.push(performance.now() - started);

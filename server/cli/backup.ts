@@ -8,13 +8,14 @@ import { CliCommand, option, runCli } from './run-cli';
 const USAGE = `Usage: npm run backup -- --out FILE
 
   Writes every identity, session, message and token of the store the server is configured with
-  (REDIS_URL, REDIS_KEY_PREFIX) to FILE, while the server keeps running. Restore it with
-  npm run restore -- FILE.`;
+  (REDIS_URL, REDIS_KEY_PREFIX; without REDIS_URL the embedded store's DATA_DIR, read from its
+  files) to FILE, while the server keeps running. Restore it with npm run restore -- FILE.`;
 
 export const backupCommand: CliCommand = async (args, open, io) => {
   const file = option(args, '--out');
   if (!file || args.includes('--help')) throw new CliError(USAGE);
-  const { store, prefix, description } = await open();
+  const { store, prefix, description, notes } = await open('read');
+  for (const note of notes) io.stderr.write(`Note: ${note}\n`);
   // Written beside FILE and renamed when complete, so FILE is never a cut-short backup.
   const partial = `${file}.partial`;
   // Every conversation is in it: readable by its owner only.

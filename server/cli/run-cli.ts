@@ -2,14 +2,14 @@ import type { Writable } from 'node:stream';
 import { loadDotEnv } from '../config/dotenv';
 import { Env, EnvError, parseEnv } from '../config/env';
 import { BackupFileError } from '../backup/backup-format';
-import { CliError, OpenedStore, openConfiguredStore } from './open-store';
+import { CliError, OpenedStore, openConfiguredStore, StoreAccess } from './open-store';
 
 export interface CliIo {
   stdout: Writable;
   stderr: Writable;
 }
 
-export type CliCommand = (args: string[], opened: () => Promise<OpenedStore>, io: CliIo) => Promise<void>;
+export type CliCommand = (args: string[], open: (access: StoreAccess) => Promise<OpenedStore>, io: CliIo) => Promise<void>;
 
 /**
  * Runs an admin command against the configured store (.env and the environment, as the server
@@ -20,14 +20,18 @@ export async function runCli(command: CliCommand, args: string[], io: CliIo, env
   try {
     if (!env) loadDotEnv();
     const config = env ?? parseEnv(process.env);
-    await command(args, async () => (opened = await openConfiguredStore(config)), io);
+    await command(args, async (access) => (opened = await openConfiguredStore(config, access)), io);
+    // Inside the try: for the embedded store, closing is what makes a restore durable.
+    const done = opened as OpenedStore | undefined;
+    opened = undefined;
+    await done?.close();
     return 0;
   } catch (error) {
     const known = error instanceof CliError || error instanceof EnvError || error instanceof BackupFileError;
     io.stderr.write(`${known ? (error as Error).message : (error as Error).stack}\n`);
     return 1;
   } finally {
-    await opened?.close();
+    await (opened as OpenedStore | undefined)?.close().catch(() => undefined);
   }
 }
 

@@ -23,12 +23,29 @@ function holderOf(file: string): number | undefined {
   }
 }
 
-export class DataDirInUseError extends Error {}
+export class DataDirInUseError extends Error {
+  constructor(
+    message: string,
+    /** The pid of the process holding the directory. */
+    readonly holder: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The pid of the running process (this one included) that holds `dir`, if any. */
+export function dataDirHolder(dir: string): number | undefined {
+  const path = resolve(dir);
+  if (held.has(path)) return process.pid;
+  const holder = holderOf(join(path, 'lock'));
+  return holder !== undefined && isRunning(holder) ? holder : undefined;
+}
 
 function inUse(dir: string, file: string, pid: number): DataDirInUseError {
   return new DataDirInUseError(
     `DATA_DIR ${dir} is in use by another running nono-chat (pid ${pid}, see ${file}). The embedded store ` +
       'serves one process only: stop the other one, give each its own DATA_DIR, or set REDIS_URL to run several on shared data.',
+    pid,
   );
 }
 

@@ -2,7 +2,26 @@ import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedPersistence, PersistenceLogger } from './embedded-persistence';
-import { encodeRecord } from './embedded-records';
+import { readDataDir } from './embedded-load';
+import { MemoryRedis } from './memory-redis';
+import { encodeJsonRecord, FileFormat, MAGIC, RecordWriter } from './embedded-records';
+
+type Rec = [time: number, command: string, args: unknown[]];
+
+/** A log file's bytes holding `records`, in either format. */
+function logBytes(format: FileFormat, records: Rec[]): Buffer {
+  if (format === 'json') return Buffer.from(records.map(([t, c, a]) => encodeJsonRecord(t, c, a)).join(''));
+  const w = new RecordWriter();
+  w.magic();
+  for (const [t, c, a] of records) w.record(t, c, a);
+  return w.take();
+}
+
+/** One record's bytes (a frame, or a JSON line). */
+const recordBytes = (format: FileFormat, record: Rec) => {
+  const bytes = logBytes(format, [record]);
+  return format === 'json' ? bytes : bytes.subarray(logBytes('binary', []).length);
+};
 
 class Lines implements PersistenceLogger {
   readonly lines: string[] = [];
@@ -75,16 +94,18 @@ describe('the embedded store on disk', () => {
     await second.close();
   });
 
-  it('keeps TTLs as absolute times: time spent stopped counts, and what expired stays gone', async () => {
+  it.each(['binary', 'json'] as const)('keeps TTLs as absolute times: time spent stopped counts, and what expired stays gone (%s log)', async (format) => {
     const now = Date.now();
     writeFileSync(
       logOf(),
-      encodeRecord(now - 10_000, 'set', ['short', 'v', 'PX', 5_000, 'NX']) +
-        encodeRecord(now - 10_000, 'set', ['long', 'v', 'PX', 60_000, 'NX']) +
-        encodeRecord(now - 10_000, 'rpush', ['list', 'x']) +
-        encodeRecord(now - 10_000, 'pexpire', ['list', 30_000]) +
+      logBytes(format, [
+        [now - 10_000, 'set', ['short', 'v', 'PX', 5_000, 'NX']],
+        [now - 10_000, 'set', ['long', 'v', 'PX', 60_000, 'NX']],
+        [now - 10_000, 'rpush', ['list', 'x']],
+        [now - 10_000, 'pexpire', ['list', 30_000]],
         // Ran when "short" had expired, so it created it anew then: replay must do the same.
-        encodeRecord(now - 4_000, 'set', ['short', 'again', 'PX', 1_000, 'NX']),
+        [now - 4_000, 'set', ['short', 'again', 'PX', 1_000, 'NX']],
+      ]),
     );
     const p = open();
     expect(await p.store.get('short')).toBeNull();
@@ -100,7 +121,7 @@ describe('the embedded store on disk', () => {
     await writeSample(first);
     await first.close();
     const size = statSync(logOf()).size;
-    appendFileSync(logOf(), encodeRecord(Date.now(), 'set', ['late', 'v']).slice(0, 20));
+    appendFileSync(logOf(), recordBytes('binary', [Date.now(), 'set', ['late', 'v']]).subarray(0, 20));
 
     const second = open();
     await expectSample(second);
@@ -110,17 +131,18 @@ describe('the embedded store on disk', () => {
     expect(statSync(logOf()).size).toBe(size);
     const aside = readdirSync(dir).filter((name) => name.startsWith('appendonly.0.log.damaged-'));
     expect(aside).toHaveLength(1);
-    expect(readFileSync(join(dir, aside[0]), 'utf8')).toHaveLength(20);
+    expect(statSync(join(dir, aside[0])).size).toBe(20);
     const message = logger.lines.find((line) => line.startsWith('error:'));
     expect(message).toContain(`${logOf()} is damaged at byte ${size} of ${size + 20} (the last record is incomplete)`);
     expect(message).toMatch(/Kept the \d+ records before it; moved the rest \(20 bytes, 1 records\) to .*damaged-/);
   });
 
-  it('stops at a record whose checksum fails: earlier records kept, the rest moved aside', async () => {
+  it.each(['binary', 'json'] as const)('stops at a record whose checksum fails: earlier records kept, the rest moved aside (%s log)', async (format) => {
     const now = Date.now();
-    const good = encodeRecord(now, 'set', ['a', '1']);
-    const bad = encodeRecord(now, 'set', ['b', '2']).replace('"2"', '"3"');
-    writeFileSync(logOf(), good + bad + encodeRecord(now, 'set', ['c', '3']));
+    const good = logBytes(format, [[now, 'set', ['a', '1']]]);
+    const bad = Buffer.from(recordBytes(format, [now, 'set', ['b', '2']]));
+    bad[bad.lastIndexOf('2')] = '3'.charCodeAt(0);
+    writeFileSync(logOf(), Buffer.concat([good, bad, recordBytes(format, [now, 'set', ['c', '3']])]));
     const p = open();
     expect(await p.store.get('a')).toBe('1');
     expect(await p.store.exists('b', 'c')).toBe(0);
@@ -167,11 +189,104 @@ describe('the embedded store on disk', () => {
     await p.store.rpush('list', 'b');
     await p.close();
     // As if the process died between writing the snapshot and removing the log it covers.
-    writeFileSync(logOf(0), encodeRecord(Date.now(), 'rpush', ['list', 'a']));
+    writeFileSync(logOf(0), logBytes('binary', [[Date.now(), 'rpush', ['list', 'a']]]));
     const again = open();
     expect(await again.store.lrange('list', 0, -1)).toEqual(['a', 'b']);
     expect(existsSync(logOf(0))).toBe(false);
     await again.close();
+  });
+
+  it('logs a transaction as one record: a torn last record drops all of it, never a part', async () => {
+    const p = open();
+    await p.store.set('before', '1');
+    const size = () => statSync(logOf()).size;
+    await new Promise((r) => setImmediate(r));
+    const beforeTx = size();
+    await p.store.multi().rpush('list', 'a', 'b').hset('hash', 'f', 'v').expire('hash', 60).exec();
+    // A transaction that only reads adds nothing.
+    await p.store.multi().lrange('list', 0, -1).hgetall('hash').exec();
+    await p.close();
+    const afterTx = size();
+    // Cut inside the transaction's record, after its first command's bytes.
+    const bytes = readFileSync(logOf());
+    expect(bytes.subarray(beforeTx, afterTx).includes('f')).toBe(true);
+    writeFileSync(logOf(), bytes.subarray(0, afterTx - 6));
+    const again = open();
+    expect(await again.store.get('before')).toBe('1');
+    expect(await again.store.exists('list', 'hash')).toBe(0);
+    await again.close();
+    expect(logger.lines.join('\n')).toContain(`damaged at byte ${beforeTx} of ${afterTx - 6} (the last record is incomplete). Kept the 1 records`);
+  });
+
+  it('writes a burst within one event-loop turn once a megabyte is pending, not only at its end', async () => {
+    const p = open();
+    const big = 'x'.repeat(100_000);
+    for (let i = 0; i < 15; i++) await p.store.rpush('big', big);
+    // Still the same turn (only promises in between), and already in the file.
+    expect(statSync(logOf()).size).toBeGreaterThan(1_000_000);
+    await p.close();
+  });
+
+  it('loads a DATA_DIR written in the JSON-lines format, continues in a new binary log, and compacts it into a binary snapshot', async () => {
+    const now = Date.now();
+    writeFileSync(
+      join(dir, 'snapshot.db'),
+      logBytes('json', [
+        [now, '#snapshot', [{ log: 3 }]],
+        [now, 'hset', ['session', { name: 'old', count: '1' }]],
+        [now, 'rpush', ['history', 'one']],
+        [now, 'pexpire', ['session', 600_000]],
+      ]),
+    );
+    writeFileSync(logOf(3), logBytes('json', [[now, 'rpush', ['history', 'two']], [now, 'zadd', ['index', 2, 'a']]]));
+    const p = open({ compactMinBytes: 0 });
+    expect(await p.store.lrange('history', 0, -1)).toEqual(['one', 'two']);
+    await p.store.rpush('history', 'three');
+    await new Promise((r) => setImmediate(r));
+    expect(readFileSync(logOf(4)).subarray(0, MAGIC.length)).toEqual(MAGIC);
+    expect(readFileSync(logOf(3), 'utf8')).not.toContain('three');
+    await p.close();
+
+    const again = open({ compactMinBytes: 0 });
+    expect(await again.store.lrange('history', 0, -1)).toEqual(['one', 'two', 'three']);
+    await again.compact();
+    await again.close();
+    expect(readFileSync(join(dir, 'snapshot.db')).subarray(0, MAGIC.length)).toEqual(MAGIC);
+    expect(readdirSync(dir).filter((n) => n.startsWith('appendonly.'))).toEqual(['appendonly.5.log']);
+    const third = open();
+    expect(await third.store.lrange('history', 0, -1)).toEqual(['one', 'two', 'three']);
+    expect(await third.store.hgetall('session')).toEqual({ name: 'old', count: '1' });
+    expect(await third.store.pttl('session')).toBeGreaterThan(500_000);
+    expect(await third.store.zrevrangebyscore('index', '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, 10)).toEqual(['a', '2']);
+    await third.close();
+  });
+
+  it('reads a DATA_DIR in use without changing it: no lock taken, a damaged tail left where it is and reported', async () => {
+    const p = open({ compactMinBytes: 0 });
+    await writeSample(p);
+    await p.compact();
+    await p.store.set('after', 'compaction');
+    await new Promise((r) => setImmediate(r));
+    // While p holds the directory:
+    const read = readDataDir(dir, logger);
+    const copy = new MemoryRedis(read.db);
+    await expectSample({ store: copy } as unknown as EmbeddedPersistence);
+    expect(await copy.get('after')).toBe('compaction');
+    await copy.quit();
+    await p.close();
+
+    appendFileSync(logOf(1), recordBytes('binary', [Date.now(), 'set', ['late', 'v']]).subarray(0, 20));
+    const files = () => readdirSync(dir).map((name) => `${name}:${statSync(join(dir, name)).size}`).sort();
+    const listed = files();
+    const quietly = readDataDir(dir, logger);
+    expect(quietly.db.data.has('after')).toBe(true);
+    expect(files()).toEqual(listed);
+    expect(logger.lines.filter((l) => l.startsWith('warn:') || l.startsWith('error:'))).toEqual([]);
+
+    // A log missing between the snapshot and a later one: the snapshot was replaced meanwhile, read again, then give up.
+    writeFileSync(logOf(2), logBytes('binary', []));
+    rmSync(logOf(1));
+    expect(() => readDataDir(dir, logger)).toThrow(/kept changing while being read/);
   });
 
   it('refuses a DATA_DIR another running process holds, naming it', () => {

@@ -3,9 +3,9 @@ import { open, rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { lockDataDir } from './data-dir-lock';
-import { encodeRecord } from './embedded-records';
+import { MAGIC, RecordWriter } from './embedded-records';
 import { loadDataDir, logFile, SNAPSHOT_FILE } from './embedded-load';
-import { captureData, snapshotRecords } from './embedded-snapshot';
+import { captureData, snapshotChunks } from './embedded-snapshot';
 import { Database } from './memory-data';
 import { MemoryRedis, WriteCommand } from './memory-redis';
 
@@ -25,13 +25,17 @@ export interface PersistenceOptions {
 
 const fsyncAsync = promisify(fsync);
 
+/** Pending bytes that are written at once rather than at the end of the event-loop turn. */
+const WRITE_AT_BYTES = 1 << 20;
+
 /**
  * Keeps the embedded store's data in a directory: every write command is appended to a log
- * (`appendonly.<n>.log`: written at the end of each event-loop turn, fsynced once a second) and
- * from time to time the live data is rewritten as `snapshot.db` and the log started afresh. On open,
- * the snapshot and the logs after it are replayed (embedded-load.ts). Clean shutdown (close())
- * writes and fsyncs everything; after kill -9 at most the last second of writes can be missing,
- * and after a power loss the same.
+ * (`appendonly.<n>.log`, embedded-records.ts: one record per transaction or command, encoded into
+ * one buffer; all records of an event-loop turn written together at its end, or sooner once a
+ * megabyte is pending; fsynced once a second) and from time to time the live data is rewritten as
+ * `snapshot.db` and the log started afresh. On open, the snapshot and the logs after it are
+ * replayed (embedded-load.ts). Clean shutdown (close()) writes and fsyncs everything; after kill -9
+ * at most the writes of the last event-loop turn can be missing, after a power loss the last second.
  */
 export class EmbeddedPersistence {
   readonly store: MemoryRedis;
@@ -43,7 +47,7 @@ export class EmbeddedPersistence {
   /** Bytes in the current log file (where a failed write is cut back to). */
   private written: number;
   private snapshotBytes: number;
-  private pending: string[] = [];
+  private readonly pending = new RecordWriter();
   private flushScheduled = false;
   private unsynced = false;
   private writeFailing = false;
@@ -66,8 +70,10 @@ export class EmbeddedPersistence {
     this.snapshotBytes = loaded.snapshotBytes;
     this.fd = openSync(logFile(dir, this.generation), 'a');
     this.written = statSync(logFile(dir, this.generation)).size;
+    if (this.written === 0) this.written = writeMagic(this.fd);
     this.compactMinBytes = options.compactMinBytes ?? 8 * 1024 * 1024;
     this.db.onWrite = (command, args) => this.append(command, args);
+    this.db.onTransaction = (phase) => this.transaction(phase);
     this.timer = setInterval(() => this.tick(), options.fsyncIntervalMs ?? 1000);
     this.timer.unref();
     this.summary = `${this.db.data.size} keys from ${loaded.records} records in ${loaded.ms} ms`;
@@ -100,7 +106,22 @@ export class EmbeddedPersistence {
   }
 
   private append(command: WriteCommand, args: unknown[]): void {
-    this.pending.push(encodeRecord(this.db.now(), command, args));
+    if (this.pending.inFrame) {
+      this.pending.command(command, args);
+      return;
+    }
+    this.pending.record(this.db.now(), command, args);
+    this.recorded();
+  }
+
+  /** A transaction's writes go into one record (nothing when it wrote nothing). */
+  private transaction(phase: 'begin' | 'end'): void {
+    if (phase === 'begin') this.pending.begin(this.db.now());
+    else if (this.pending.end()) this.recorded();
+  }
+
+  private recorded(): void {
+    if (this.pending.size >= WRITE_AT_BYTES && !this.writeFailing) this.flush();
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => this.flush());
@@ -109,15 +130,15 @@ export class EmbeddedPersistence {
   /** Writes pending records to the log (into the OS; the fsync follows within a second). */
   flush(): void {
     this.flushScheduled = false;
-    if (this.pending.length === 0) return;
-    const bytes = Buffer.from(this.pending.join(''));
+    if (this.pending.size === 0) return;
+    const bytes = this.pending.bytes();
     try {
       for (let done = 0; done < bytes.length; ) done += writeSync(this.fd, bytes, done);
     } catch (error) {
       this.writeFailed(error as Error, bytes.length);
       return;
     }
-    this.pending = [];
+    this.pending.clear();
     this.logBytes += bytes.length;
     this.written += bytes.length;
     this.unsynced = true;
@@ -144,6 +165,7 @@ export class EmbeddedPersistence {
 
   private tick(): void {
     this.flush();
+    this.pending.shrink();
     if (this.unsynced) {
       this.unsynced = false;
       const fd = this.fd;
@@ -179,16 +201,26 @@ export class EmbeddedPersistence {
       return;
     }
     const previous = this.fd;
-    this.fd = openSync(logFile(this.dir, next), 'a'); // throws before anything changed
+    const fd = openSync(logFile(this.dir, next), 'a'); // throws before anything changed
+    let header: number;
+    try {
+      header = writeMagic(fd);
+    } catch (error) {
+      closeSync(fd);
+      await unlink(logFile(this.dir, next)).catch(() => undefined);
+      this.logger.error(`Compaction skipped, the log keeps growing: ${(error as Error).message}`);
+      return;
+    }
+    this.fd = fd;
     this.generation = next;
     this.logBytes = 0;
-    this.written = 0;
+    this.written = header;
     await fsyncAsync(previous)
       .catch((error: Error) => this.logger.error(`fsync of ${logFile(this.dir, next - 1)} failed: ${error.message}`))
       .finally(() => closeSync(previous));
     const tmp = join(this.dir, `${SNAPSHOT_FILE}.tmp`);
     try {
-      this.snapshotBytes = await writeDurably(tmp, snapshotRecords(copies, time, next));
+      this.snapshotBytes = await writeDurably(tmp, snapshotChunks(copies, time, next));
       await rename(tmp, join(this.dir, SNAPSHOT_FILE));
       syncDir(this.dir);
     } catch (error) {
@@ -208,6 +240,7 @@ export class EmbeddedPersistence {
     await this.compacting;
     this.flush();
     this.db.onWrite = undefined;
+    this.db.onTransaction = undefined;
     try {
       fsyncSync(this.fd);
     } finally {
@@ -217,26 +250,21 @@ export class EmbeddedPersistence {
   }
 }
 
-/** Writes the batches in chunks of about a megabyte (encoding one at a time, so requests are served in between), then fsyncs. */
-async function writeDurably(file: string, batches: Iterable<string[]>): Promise<number> {
+/** The header of a new log file; its size. */
+function writeMagic(fd: number): number {
+  for (let done = 0; done < MAGIC.length; ) done += writeSync(fd, MAGIC, done);
+  return MAGIC.length;
+}
+
+/** Writes the chunks (encoded one at a time, so requests are served in between), then fsyncs. */
+async function writeDurably(file: string, chunks: Iterable<Buffer>): Promise<number> {
   const handle = await open(file, 'w');
   let bytes = 0;
-  let chunk: string[] = [];
-  let size = 0;
-  const write = async () => {
-    const buffer = Buffer.from(chunk.join(''));
-    for (let done = 0; done < buffer.length; ) done += (await handle.write(buffer, done)).bytesWritten;
-    bytes += buffer.length;
-    chunk = [];
-    size = 0;
-  };
   try {
-    for (const lines of batches) {
-      for (const line of lines) size += line.length;
-      chunk.push(...lines);
-      if (size >= 1 << 20) await write();
+    for (const chunk of chunks) {
+      for (let done = 0; done < chunk.length; ) done += (await handle.write(chunk, done)).bytesWritten;
+      bytes += chunk.length;
     }
-    await write();
     await handle.sync();
   } finally {
     await handle.close();

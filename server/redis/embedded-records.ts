@@ -2,10 +2,21 @@ import { readFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 
 /**
- * The embedded store's file format, shared by its append-only log and its snapshot: one record per
- * line, `<crc32 of the JSON, 8 hex digits> <JSON array: [time in ms, command, ...args]>\n`. JSON
- * escapes line breaks inside strings, so a line is always a whole record; the checksum catches a
- * torn or damaged one.
+ * The embedded store's file format, shared by its append-only log and its snapshot.
+ *
+ * Binary (written since format 2): the file starts with {@link MAGIC}, then frames:
+ *
+ *     u32 LE body length | u32 LE crc32 of the body | body
+ *     body    = f64 LE time (ms since the epoch) | u32 LE command count | command*
+ *     command = u8 name length | name (ASCII) | u32 LE argument count | argument*
+ *     argument = tag u8, then: 's' u32 length + UTF-8 | 'n' f64 | 'u' (undefined) | 'z' (null)
+ *              | 'o' u32 entry count + (u32 length + UTF-8 key, argument)* | 'j' u32 length + JSON
+ *
+ * A frame holds one transaction (MULTI … EXEC) or one command, so a torn or damaged tail never keeps
+ * half of a transaction; the checksum catches a torn or damaged frame.
+ *
+ * JSON lines (format 1, still read): `<crc32 of the JSON, 8 hex digits> <JSON array: [time, command,
+ * ...args]>\n` per command. Such a file never starts with the magic ('n' is not a hex digit).
  */
 export interface StoreRecord {
   /** When the command ran (ms since the epoch): replay runs it on this clock. */
@@ -14,9 +25,245 @@ export interface StoreRecord {
   args: unknown[];
 }
 
-export function encodeRecord(time: number, command: string, args: unknown[]): string {
-  const json = JSON.stringify([time, command, ...args]);
-  return `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
+export const MAGIC = Buffer.from('nono-log 2\n', 'latin1');
+
+export type FileFormat = 'binary' | 'json';
+
+/** Frame header: body length and checksum. */
+const HEAD = 8;
+
+/**
+ * Encodes frames into one growing buffer, for the log (flushed and cleared as it goes) and the
+ * snapshot (taken in chunks). Strings are written as UTF-8 straight into the buffer: no JSON, no
+ * intermediate strings.
+ */
+export class RecordWriter {
+  private buf: Buffer;
+  private used = 0;
+  /** Where the open frame starts, or -1. */
+  private frame = -1;
+  private count = 0;
+
+  constructor(private readonly initialSize = 64 * 1024) {
+    this.buf = Buffer.allocUnsafe(initialSize);
+  }
+
+  /** Bytes of whole frames waiting (an open frame is not counted). */
+  get size(): number {
+    return this.frame < 0 ? this.used : this.frame;
+  }
+
+  get inFrame(): boolean {
+    return this.frame >= 0;
+  }
+
+  private reserve(bytes: number): void {
+    if (this.used + bytes <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.used + bytes));
+    this.buf.copy(bigger, 0, 0, this.used);
+    this.buf = bigger;
+  }
+
+  magic(): void {
+    this.reserve(MAGIC.length);
+    this.used += MAGIC.copy(this.buf, this.used);
+  }
+
+  begin(time: number): void {
+    if (this.frame >= 0) throw new Error('a frame is open already');
+    this.reserve(HEAD + 12);
+    this.frame = this.used;
+    this.buf.writeDoubleLE(time, this.used + HEAD);
+    this.used += HEAD + 12;
+    this.count = 0;
+  }
+
+  command(name: string, args: readonly unknown[]): void {
+    this.reserve(1 + name.length + 4);
+    this.buf[this.used++] = name.length;
+    // Command names are short and ASCII: a loop beats a call into Buffer#write.
+    for (let i = 0; i < name.length; i++) this.buf[this.used++] = name.charCodeAt(i);
+    this.buf.writeUInt32LE(args.length, this.used);
+    this.used += 4;
+    for (const arg of args) this.value(arg);
+    this.count++;
+  }
+
+  /** Closes the frame; false (and nothing kept) when it holds no command. */
+  end(): boolean {
+    const start = this.frame;
+    this.frame = -1;
+    if (this.count === 0) {
+      this.used = start;
+      return false;
+    }
+    this.buf.writeUInt32LE(this.count, start + HEAD + 8);
+    this.buf.writeUInt32LE(this.used - start - HEAD, start);
+    this.buf.writeUInt32LE(crc32(this.buf.subarray(start + HEAD, this.used)), start + 4);
+    return true;
+  }
+
+  /** One frame holding one command. */
+  record(time: number, name: string, args: readonly unknown[]): void {
+    this.begin(time);
+    this.command(name, args);
+    this.end();
+  }
+
+  /** The whole frames written so far (a view: valid until the next write or clear()). */
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.size);
+  }
+
+  /** Drops the whole frames (after they were written out); an open frame stays. */
+  clear(): void {
+    const keep = this.size;
+    if (this.frame >= 0) {
+      this.buf.copy(this.buf, 0, keep, this.used);
+      this.frame = 0;
+    }
+    this.used -= keep;
+  }
+
+  /** Gives back the memory a burst made the buffer grow to, when it is empty. */
+  shrink(): void {
+    if (this.used === 0 && this.buf.length > this.initialSize) this.buf = Buffer.allocUnsafe(this.initialSize);
+  }
+
+  /** The whole frames as a buffer of their own; the writer starts afresh. */
+  take(): Buffer {
+    if (this.frame >= 0) throw new Error('a frame is open');
+    const out = this.buf.subarray(0, this.used);
+    this.buf = Buffer.allocUnsafe(this.initialSize);
+    this.used = 0;
+    return out;
+  }
+
+  private string(text: string): void {
+    this.reserve(4 + text.length * 3);
+    const bytes = this.buf.write(text, this.used + 4); // UTF-8
+    this.buf.writeUInt32LE(bytes, this.used);
+    this.used += 4 + bytes;
+  }
+
+  private value(arg: unknown): void {
+    this.reserve(9);
+    if (typeof arg === 'string') {
+      this.buf[this.used++] = 0x73; // s
+      this.string(arg);
+    } else if (typeof arg === 'number') {
+      this.buf[this.used++] = 0x6e; // n
+      this.buf.writeDoubleLE(arg, this.used);
+      this.used += 8;
+    } else if (arg === undefined) this.buf[this.used++] = 0x75; // u
+    else if (arg === null) this.buf[this.used++] = 0x7a; // z
+    else if (isPlainObject(arg)) {
+      const entries = Object.entries(arg);
+      this.buf[this.used++] = 0x6f; // o
+      this.buf.writeUInt32LE(entries.length, this.used);
+      this.used += 4;
+      for (const [key, value] of entries) {
+        this.string(key);
+        this.value(value);
+      }
+    } else {
+      this.buf[this.used++] = 0x6a; // j
+      this.string(JSON.stringify(arg) ?? 'null');
+    }
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/** A binary file's frames from `offset` on, decoded; stops at the first damaged or unfinished one. */
+class FrameReader {
+  private at = 0;
+  constructor(private readonly buf: Buffer) {}
+
+  private need(bytes: number, end: number): void {
+    if (this.at + bytes > end) throw new RangeError('runs past its frame');
+  }
+
+  private u32(end: number): number {
+    this.need(4, end);
+    const value = this.buf.readUInt32LE(this.at);
+    this.at += 4;
+    return value;
+  }
+
+  private f64(end: number): number {
+    this.need(8, end);
+    const value = this.buf.readDoubleLE(this.at);
+    this.at += 8;
+    return value;
+  }
+
+  private string(end: number): string {
+    const length = this.u32(end);
+    this.need(length, end);
+    const text = this.buf.toString('utf8', this.at, this.at + length);
+    this.at += length;
+    return text;
+  }
+
+  private value(end: number): unknown {
+    this.need(1, end);
+    const tag = this.buf[this.at++];
+    switch (tag) {
+      case 0x73:
+        return this.string(end);
+      case 0x6e:
+        return this.f64(end);
+      case 0x75:
+        return undefined;
+      case 0x7a:
+        return null;
+      case 0x6f: {
+        const object: Record<string, unknown> = {};
+        for (let n = this.u32(end); n > 0; n--) {
+          const key = this.string(end);
+          object[key] = this.value(end);
+        }
+        return object;
+      }
+      case 0x6a:
+        return JSON.parse(this.string(end)) as unknown;
+      default:
+        throw new RangeError(`unknown value tag ${tag}`);
+    }
+  }
+
+  /** The frame's records, or why it is not one. */
+  frame(start: number, end: number, isCommand: (name: string) => boolean, into: StoreRecord[]): string | undefined {
+    this.at = start;
+    const added = into.length;
+    try {
+      const time = this.f64(end);
+      for (let n = this.u32(end); n > 0; n--) {
+        this.need(1, end);
+        const length = this.buf[this.at++];
+        this.need(length, end);
+        const command = this.buf.toString('latin1', this.at, this.at + length);
+        this.at += length;
+        if (!isCommand(command)) {
+          into.length = added;
+          return `unknown command ${JSON.stringify(command)}`;
+        }
+        const args: unknown[] = [];
+        for (let a = this.u32(end); a > 0; a--) args.push(this.value(end));
+        into.push({ time, command, args });
+      }
+      if (this.at !== end) throw new RangeError('ends before its frame');
+      return undefined;
+    } catch {
+      into.length = added;
+      return 'not a record';
+    }
+  }
 }
 
 /** Where and why a file stops being readable. */
@@ -25,16 +272,50 @@ export interface Damage {
   reason: string;
 }
 
+/**
+ * Receives the records of each whole, intact record of a file (a frame's, or a JSON line's) as it
+ * is read; a string it returns is damage at that record (reading stops before it).
+ */
+export type RecordVisitor = (records: StoreRecord[]) => string | void;
+
 export interface ReadResult {
-  records: StoreRecord[];
+  /** How many records were read (and visited). */
+  count: number;
   /** Bytes of the file read (the whole file, or up to the damage). */
   size: number;
   damage?: Damage;
+  /** The file's format (an empty file counts as binary: it is continued as such). */
+  format: FileFormat;
+}
+
+export interface FileRead extends ReadResult {
+  /** The file's size when read. */
+  fileSize: number;
+}
+
+function readBinary(bytes: Buffer, isCommand: (name: string) => boolean, visit: RecordVisitor): ReadResult {
+  let count = 0;
+  const reader = new FrameReader(bytes);
+  let offset = MAGIC.length;
+  const stop = (reason: string): ReadResult => ({ count, size: offset, damage: { offset, reason }, format: 'binary' });
+  while (offset < bytes.length) {
+    if (offset + HEAD > bytes.length) return stop('the last record is incomplete');
+    const length = bytes.readUInt32LE(offset);
+    const start = offset + HEAD;
+    if (start + length > bytes.length) return stop('the last record is incomplete');
+    if (crc32(bytes.subarray(start, start + length)) !== bytes.readUInt32LE(offset + 4)) return stop('checksum mismatch');
+    const records: StoreRecord[] = [];
+    const problem = reader.frame(start, start + length, isCommand, records) ?? visit(records);
+    if (problem) return stop(problem);
+    count += records.length;
+    offset = start + length;
+  }
+  return { count, size: offset, format: 'binary' };
 }
 
 const NEWLINE = 0x0a;
 
-/** One line's record, or why it is not one. */
+/** One JSON line's record, or why it is not one. */
 function decodeLine(line: Buffer, isCommand: (name: string) => boolean): StoreRecord | string {
   if (line.length < 10 || line[8] !== 0x20) return 'not a record';
   const json = line.subarray(9);
@@ -50,25 +331,57 @@ function decodeLine(line: Buffer, isCommand: (name: string) => boolean): StoreRe
   return { time: parsed[0], command: parsed[1], args: parsed.slice(2) };
 }
 
-/** Every record up to the first damaged or unfinished one (a last line without its newline). */
-export function readRecords(file: string, isCommand: (name: string) => boolean): ReadResult {
-  const bytes = readFileSync(file);
-  const records: StoreRecord[] = [];
+function readJsonLines(bytes: Buffer, isCommand: (name: string) => boolean, visit: RecordVisitor): ReadResult {
+  let count = 0;
   let offset = 0;
   while (offset < bytes.length) {
     const end = bytes.indexOf(NEWLINE, offset);
-    if (end < 0) return { records, size: offset, damage: { offset, reason: 'the last record is incomplete' } };
+    if (end < 0) return { count, size: offset, damage: { offset, reason: 'the last record is incomplete' }, format: 'json' };
     const record = decodeLine(bytes.subarray(offset, end), isCommand);
-    if (typeof record === 'string') return { records, size: offset, damage: { offset, reason: record } };
-    records.push(record);
+    const problem = typeof record === 'string' ? record : visit([record]);
+    if (problem) return { count, size: offset, damage: { offset, reason: problem }, format: 'json' };
+    count++;
     offset = end + 1;
   }
-  return { records, size: offset };
+  return { count, size: offset, format: 'json' };
 }
 
-/** How many lines (records, or what is left of them) a damaged tail holds. */
-export function countLines(bytes: Buffer): number {
-  let lines = 0;
-  for (let i = bytes.indexOf(NEWLINE); i >= 0; i = bytes.indexOf(NEWLINE, i + 1)) lines++;
-  return bytes.length > 0 && bytes[bytes.length - 1] !== NEWLINE ? lines + 1 : lines;
+/** Which format `bytes` (a whole file) is in, or undefined when it is too short to tell. */
+export function formatOf(bytes: Buffer): FileFormat | undefined {
+  const head = Math.min(bytes.length, MAGIC.length);
+  if (bytes.subarray(0, head).equals(MAGIC.subarray(0, head))) return bytes.length >= MAGIC.length || bytes.length === 0 ? 'binary' : undefined;
+  return 'json';
+}
+
+/** Visits every record up to the first damaged or unfinished one, in either format, as it is decoded. */
+export function readRecords(file: string, isCommand: (name: string) => boolean, visit: RecordVisitor): FileRead {
+  const bytes = readFileSync(file);
+  return { ...readBytes(bytes, isCommand, visit), fileSize: bytes.length };
+}
+
+export function readBytes(bytes: Buffer, isCommand: (name: string) => boolean, visit: RecordVisitor): ReadResult {
+  const format = formatOf(bytes);
+  if (bytes.length === 0) return { count: 0, size: 0, format: 'binary' };
+  if (format === undefined) return { count: 0, size: 0, damage: { offset: 0, reason: 'the file header is incomplete' }, format: 'binary' };
+  return format === 'binary' ? readBinary(bytes, isCommand, visit) : readJsonLines(bytes, isCommand, visit);
+}
+
+/** How many records (or what is left of them) a damaged tail holds. */
+export function countRecords(bytes: Buffer, format: FileFormat): number {
+  if (format === 'json') {
+    let lines = 0;
+    for (let i = bytes.indexOf(NEWLINE); i >= 0; i = bytes.indexOf(NEWLINE, i + 1)) lines++;
+    return bytes.length > 0 && bytes[bytes.length - 1] !== NEWLINE ? lines + 1 : lines;
+  }
+  // As far as the lengths lead: a damaged length makes the rest count as one.
+  let frames = 0;
+  const start = bytes.subarray(0, MAGIC.length).equals(MAGIC) ? MAGIC.length : 0;
+  for (let at = start; at < bytes.length; frames++) at += bytes.length - at >= HEAD ? HEAD + bytes.readUInt32LE(at) : HEAD;
+  return frames;
+}
+
+/** A record in the JSON-lines format (format 1), as earlier versions wrote it. */
+export function encodeJsonRecord(time: number, command: string, args: unknown[]): string {
+  const json = JSON.stringify([time, command, ...args]);
+  return `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
 }

@@ -1,11 +1,14 @@
 import { Database, SortedSet, StreamLog } from './memory-data';
-import { encodeRecord } from './embedded-records';
+import { RecordWriter } from './embedded-records';
 
 /** The first record of a snapshot: which log generation continues it. */
 export const SNAPSHOT_HEADER = '#snapshot';
 
-/** Values per RPUSH record, so a long history never makes one huge line or call. */
+/** Values per RPUSH record, so a long history never makes one huge record or call. */
 const LIST_CHUNK = 1000;
+
+/** Bytes per chunk handed to the writer (requests are served between chunks). */
+const CHUNK_BYTES = 1 << 20;
 
 /** One key's value, copied; a sorted set as its member → score map. */
 type Copy =
@@ -36,21 +39,26 @@ export function captureData(db: Database, time: number): Copy[] {
 }
 
 /**
- * Records that rebuild the captured data when replayed on `time`'s clock: one write per value,
- * then PEXPIRE for keys with a TTL (the same absolute expiry, since replay runs at `time`).
- * Yields a batch of lines per key or list chunk, so the caller can write them out piece by piece.
+ * The snapshot file (embedded-records.ts format), in chunks of about a megabyte encoded one at a
+ * time: records that rebuild the captured data when replayed on `time`'s clock, one write per
+ * value, then PEXPIRE for keys with a TTL (the same absolute expiry, since replay runs at `time`).
  */
-export function* snapshotRecords(copies: Copy[], time: number, nextLog: number): Generator<string[]> {
-  yield [encodeRecord(time, SNAPSHOT_HEADER, [{ log: nextLog }])];
+export function* snapshotChunks(copies: Copy[], time: number, nextLog: number): Generator<Buffer> {
+  const out = new RecordWriter(CHUNK_BYTES + (CHUNK_BYTES >> 2));
+  out.magic();
+  out.record(time, SNAPSHOT_HEADER, [{ log: nextLog }]);
   for (const { key, expiresAt, kind, value } of copies) {
-    const lines: string[] = [];
-    if (kind === 'string') lines.push(encodeRecord(time, 'set', [key, value]));
-    else if (kind === 'hash') lines.push(encodeRecord(time, 'hset', [key, Object.fromEntries(value as Map<string, string>)]));
+    if (kind === 'string') out.record(time, 'set', [key, value]);
+    else if (kind === 'hash') out.record(time, 'hset', [key, Object.fromEntries(value as Map<string, string>)]);
     else if (kind === 'list') {
       const list = value as string[];
-      for (let i = 0; i < list.length; i += LIST_CHUNK) lines.push(encodeRecord(time, 'rpush', [key, ...list.slice(i, i + LIST_CHUNK)]));
-    } else for (const [member, score] of value as Map<string, number>) lines.push(encodeRecord(time, 'zadd', [key, score, member]));
-    if (expiresAt !== undefined) lines.push(encodeRecord(time, 'pexpire', [key, expiresAt - time]));
-    yield lines;
+      for (let i = 0; i < list.length; i += LIST_CHUNK) {
+        out.record(time, 'rpush', [key, ...list.slice(i, i + LIST_CHUNK)]);
+        if (out.size >= CHUNK_BYTES) yield out.take();
+      }
+    } else for (const [member, score] of value as Map<string, number>) out.record(time, 'zadd', [key, score, member]);
+    if (expiresAt !== undefined) out.record(time, 'pexpire', [key, expiresAt - time]);
+    if (out.size >= CHUNK_BYTES) yield out.take();
   }
+  yield out.take();
 }

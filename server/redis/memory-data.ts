@@ -48,6 +48,8 @@ export class Database {
   readonly bus = new EventEmitter();
   /** Called before each write command runs (WRITES in memory-redis.ts); embedded-persistence.ts logs them. */
   onWrite?: (command: WriteCommand, args: unknown[]) => void;
+  /** Called around each MULTI/pipeline's commands (all run synchronously in between), so they are logged as one record. */
+  onTransaction?: (phase: 'begin' | 'end') => void;
   /**
    * The store's clock. A replayed log sets it to each write's own time, so expiries, NX checks and
    * relative TTLs come out as they did then.

@@ -525,7 +525,15 @@ class MemoryTransaction {
 
   async exec(): Promise<StoreReplies> {
     // Every command takes effect when called, so this loop runs the queue without interleaving.
-    const settled = await Promise.allSettled(this.queue.map(([command, args]) => command.apply(this.store, args)));
+    const db = this.store.db;
+    db.onTransaction?.('begin');
+    let running: Array<Promise<unknown>>;
+    try {
+      running = this.queue.map(([command, args]) => command.apply(this.store, args));
+    } finally {
+      db.onTransaction?.('end');
+    }
+    const settled = await Promise.allSettled(running);
     return settled.map((r): [Error | null, unknown] => (r.status === 'fulfilled' ? [null, r.value] : [r.reason as Error, null]));
   }
 }
