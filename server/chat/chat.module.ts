@@ -8,6 +8,7 @@ import { GenerationsService } from './generations.service';
 import { GenerationFollower } from './generation-follower';
 import { GenerationLogRepository } from './generation-log.repository';
 import { GenerationStreamer } from './generation-streamer';
+import { SessionTitlesService } from './session-titles.service';
 import { IdempotencyRepository } from './idempotency.repository';
 import { IdempotentSendsService } from './idempotent-sends.service';
 
@@ -22,6 +23,7 @@ import { IdempotentSendsService } from './idempotent-sends.service';
     GenerationLogRepository,
     GenerationFollower,
     GenerationStreamer,
+    SessionTitlesService,
     IdempotencyRepository,
     IdempotentSendsService,
   ],

@@ -30,6 +30,7 @@ import { GenerationStreamer } from './generation-streamer';
 import { FINAL_WRITE_RETRY_MS, GenerationWriter } from './generation-writer';
 import { Generation, GenerationsService } from './generations.service';
 import { newMessageId } from './message-id';
+import { SessionTitlesService } from './session-titles.service';
 import { errorEventData, sendJsonResult, TurnResult } from './reply-channel';
 
 /** Where the outcome of a send or regenerate goes, and who wants to hear about its progress. */
@@ -90,6 +91,7 @@ export class ChatService {
     private readonly streamer: GenerationStreamer,
     private readonly live: LiveEventsService,
     private readonly quotas: QuotaService,
+    private readonly titles: SessionTitlesService,
     @Inject(llmConfig.KEY) private readonly config: LlmConfig,
   ) {
     this.store = repository;
@@ -247,6 +249,7 @@ export class ChatService {
       }
       result = { userMessage: opening.userMessage, assistant: assistant.message, error: assistant.error };
       this.live.announce(userId, { type: 'message.stored', session_id: sessionId, message: mapMessage(assistant.message) });
+      this.titles.afterAnswer(userId, turn.session, turn.choice, opening.userMessage, assistant.message);
     } catch (failure) {
       const http = failure instanceof HttpException ? failure : this.unexpected(failure);
       await writer.finish('error', errorEventData(http, null));
