@@ -28,6 +28,9 @@ describe('sessions (real Redis)', () => {
       last_activity: created.created_at,
       message_count: 0,
       pinned: false,
+      archived: false,
+      tags: [],
+      title_source: 'default',
       expires_at: expect.stringMatching(ISO),
       metadata: {},
     });
