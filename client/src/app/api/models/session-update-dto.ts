@@ -4,6 +4,11 @@
 export interface SessionUpdateDto {
 
   /**
+   * true: the session leaves the main list (see `archived` on GET /api/sessions) and keeps its history, pin and expiry.
+   */
+  archived?: boolean;
+
+  /**
    * New display name (same rules as on create; must not be empty).
    */
   display_name?: string;
@@ -24,4 +29,10 @@ export interface SessionUpdateDto {
    * true: the session never expires; false: the sliding TTL applies again from now.
    */
   pinned?: boolean;
+
+  /**
+   * Replaces the tags: at most 10 labels of 1-32 characters, stored trimmed and in lower case
+   * (duplicates count once); [] removes them all.
+   */
+  tags?: Array<string>;
 }
