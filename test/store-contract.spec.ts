@@ -142,6 +142,24 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
     expect((await indexOf(u)).size).toBe(1);
   });
 
+  it('expired sessions never show in a filtered list; the filter sets it reads are purged', async () => {
+    const u = newUser();
+    const r = repo(1);
+    const kept = await repo(0).create(u, input('kept'));
+    const gone = await r.create(u, input('gone'));
+    const goneArchived = await r.create(u, input('gone archived'));
+    await repo(0).update(u, kept.id, { tags: ['t'] });
+    await r.update(u, gone.id, { tags: ['t'] });
+    await r.update(u, goneArchived.id, { tags: ['t'], archived: true });
+    await sleep(1200);
+    expect((await r.list(u, 10, undefined, { archived: false, tag: 't' })).sessions.map((s) => s.id)).toEqual([kept.id]);
+    expect((await r.list(u, 10, undefined, { archived: true, tag: 't' })).sessions).toEqual([]);
+    expect((await r.list(u, 10, undefined, { archived: false, persona: 'default' })).sessions.map((s) => s.id)).toEqual([kept.id]);
+    expect(await store.client.zcard(keys.sessionTag(u, 't'))).toBe(1);
+    expect(await store.client.zcard(keys.archivedSessionIndex(u))).toBe(0);
+    expect(await store.client.zcard(keys.sessionIndex(u))).toBe(1);
+  });
+
   it('pin PERSISTs hash and list; reads and appends keep it persisted; unpin restores the TTL', async () => {
     const u = newUser();
     const r = repo(60);
