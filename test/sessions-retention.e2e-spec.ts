@@ -53,7 +53,8 @@ describe('sessions: retention (SESSION_TTL_SECONDS=1)', () => {
     const ids = await listIds();
     await sleep(100);
     monitor.disconnect();
-    expect(ids).toEqual([renewed.session_id, kept.session_id]);
+    // Pinned sessions are listed first.
+    expect(ids).toEqual([kept.session_id, renewed.session_id]);
     expect(commands).toContain('zrevrangebyscore');
     expect(commands).toContain('zrem'); // the lapsed entry was pruned on the way
     expect(commands.filter((c) => c === 'keys' || c === 'scan')).toEqual([]);

@@ -142,6 +142,24 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
     expect((await indexOf(u)).size).toBe(1);
   });
 
+  it('expired sessions never show in a filtered list; the filter sets it reads are purged', async () => {
+    const u = newUser();
+    const r = repo(1);
+    const kept = await repo(0).create(u, input('kept'));
+    const gone = await r.create(u, input('gone'));
+    const goneArchived = await r.create(u, input('gone archived'));
+    await repo(0).update(u, kept.id, { tags: ['t'] });
+    await r.update(u, gone.id, { tags: ['t'] });
+    await r.update(u, goneArchived.id, { tags: ['t'], archived: true });
+    await sleep(1200);
+    expect((await r.list(u, 10, undefined, { archived: false, tag: 't' })).sessions.map((s) => s.id)).toEqual([kept.id]);
+    expect((await r.list(u, 10, undefined, { archived: true, tag: 't' })).sessions).toEqual([]);
+    expect((await r.list(u, 10, undefined, { archived: false, persona: 'default' })).sessions.map((s) => s.id)).toEqual([kept.id]);
+    expect(await store.client.zcard(keys.sessionTag(u, 't'))).toBe(1);
+    expect(await store.client.zcard(keys.archivedSessionIndex(u))).toBe(0);
+    expect(await store.client.zcard(keys.sessionIndex(u))).toBe(1);
+  });
+
   it('pin PERSISTs hash and list; reads and appends keep it persisted; unpin restores the TTL', async () => {
     const u = newUser();
     const r = repo(60);
@@ -436,6 +454,51 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
     expect((await r.find(u, s.id))!.message_count).toBe(1);
   });
 
+  it('tags, archive and pin move a session between filters and buckets; delete leaves no filter entry', async () => {
+    const r = repo();
+    const u = newUser();
+    const a = await r.create(u, input('a'), 1000);
+    const b = await r.create(u, { ...input('b'), persona: 'other' }, 2000);
+    const c = await r.create(u, input('c'), 3000);
+    const ids = async (filter?: Parameters<SessionsRepository['list']>[3]) => (await r.list(u, 10, undefined, filter)).sessions.map((s) => s.id);
+    await r.update(u, a.id, { tags: ['x', 'y'] });
+    await r.update(u, b.id, { addTag: 'x' });
+    expect(await ids({ archived: false, tag: 'x' })).toEqual([b.id, a.id]);
+    expect(await ids({ archived: false, persona: 'other' })).toEqual([b.id]);
+    await r.update(u, a.id, { pinned: true });
+    expect(await ids()).toEqual([a.id, c.id, b.id]);
+    await r.update(u, c.id, { archived: true });
+    expect(await ids()).toEqual([a.id, b.id]);
+    expect(await ids({ archived: true })).toEqual([c.id]);
+    // Activity moves the score within the bucket the session is in, and keeps it there.
+    await r.appendMessages(u, c.id, [message('user', 'hi')]);
+    expect(await ids({ archived: true })).toEqual([c.id]);
+    await r.appendMessages(u, b.id, [message('user', 'hi')]);
+    expect(await ids()).toEqual([a.id, b.id]);
+    await r.update(u, b.id, { removeTag: 'x', persona: 'default' });
+    expect(await ids({ archived: false, tag: 'x' })).toEqual([a.id]);
+    expect(await ids({ archived: false, persona: 'other' })).toEqual([]);
+    expect(await r.delete(u, a.id)).toBe(true);
+    expect(await store.client.zcard(keys.sessionTag(u, 'x'))).toBe(0);
+    expect(await store.client.zcard(keys.sessionTag(u, 'y'))).toBe(0);
+    expect(await store.client.zcard(keys.pinnedSessionIndex(u))).toBe(0);
+    expect(await ids({ archived: false, tag: 'x' })).toEqual([]);
+  });
+
+  it('setAutoTitle names only a session still named by default', async () => {
+    const r = repo();
+    const u = newUser();
+    const named = await r.create(u, input('mine'));
+    const unnamed = await r.create(u, { ...input('Chat · 1 Jan 00:00'), title_source: 'default' });
+    expect(await r.setAutoTitle(u, named.id, 'Model title')).toBeNull();
+    expect((await r.setAutoTitle(u, unnamed.id, 'Model title'))?.display_name).toBe('Model title');
+    expect(await r.setAutoTitle(u, unnamed.id, 'Second')).toBeNull();
+    expect(await r.find(u, unnamed.id)).toMatchObject({ display_name: 'Model title', title_source: 'auto' });
+    expect(await r.findIdByName(u, 'Model title')).toBe(unnamed.id);
+    await r.update(u, unnamed.id, { display_name: 'Renamed' });
+    expect(await r.find(u, unnamed.id)).toMatchObject({ display_name: 'Renamed', title_source: 'user' });
+  });
+
   it('finds the newest session by display name, following renames and deletions', async () => {
     const u = newUser();
     const r = repo();
@@ -557,6 +620,47 @@ describe.each(stores)('store commands for counters and sorted sets: %s', (_name,
     expect(await store.client.zrange(key, 0, 1)).toEqual(['a', 'b']);
     expect(await store.client.zrange(key, 0, -1)).toEqual(['a', 'b', 'c']);
     expect(await store.client.zcard(`${prefix}:none`)).toBe(0);
+  });
+
+  it('ZADD XX moves the score of a member already there, never adds one or creates the key', async () => {
+    const key = `${prefix}:{t}:zxx`;
+    await store.client.zadd(key, 1, 'a');
+    expect(await store.client.zadd(key, 'XX', 5, 'a')).toBe(0);
+    expect(await store.client.zadd(key, 'XX', 7, 'b')).toBe(0);
+    expect(await store.client.zrevrangebyscore(key, '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, 10)).toEqual(['a', '5']);
+    expect(await store.client.zadd(`${prefix}:{t}:zxx-none`, 'XX', 1, 'a')).toBe(0);
+    expect(await store.client.exists(`${prefix}:{t}:zxx-none`)).toBe(0);
+    // Inside a transaction too.
+    const replies = await store.client.multi().zadd(key, 'XX', 9, 'a').zadd(key, 'XX', 9, 'c').exec();
+    expect(replies).toEqual([[null, 0], [null, 0]]);
+    expect(await store.client.zrange(key, 0, -1)).toEqual(['a']);
+  });
+
+  it('ZINTER … AGGREGATE MAX WITHSCORES: members in every set with their highest score, lowest first', async () => {
+    const [activity, tag, persona] = ['activity', 'tag', 'persona'].map((name) => `${prefix}:{t}:${name}`);
+    for (const [member, score] of [['a', 30], ['b', 10], ['c', 20], ['d', 40]] as const) await store.client.zadd(activity, score, member);
+    for (const member of ['a', 'b', 'c', 'x']) await store.client.zadd(tag, 0, member);
+    for (const member of ['a', 'c', 'd']) await store.client.zadd(persona, 0, member);
+    expect(await store.client.zinter(2, activity, tag, 'AGGREGATE', 'MAX', 'WITHSCORES')).toEqual(['b', '10', 'c', '20', 'a', '30']);
+    expect(await store.client.zinter(3, activity, tag, persona, 'AGGREGATE', 'MAX', 'WITHSCORES')).toEqual(['c', '20', 'a', '30']);
+    expect(await store.client.zinter(2, activity, `${prefix}:{t}:missing`, 'AGGREGATE', 'MAX', 'WITHSCORES')).toEqual([]);
+    // Equal scores: members in lexical order.
+    await store.client.zadd(activity, 20, 'b');
+    expect(await store.client.zinter(2, activity, tag, 'AGGREGATE', 'MAX', 'WITHSCORES')).toEqual(['b', '20', 'c', '20', 'a', '30']);
+  });
+
+  it('hsetIfField sets fields only on an existing hash whose guard field holds the expected value', async () => {
+    const key = `${prefix}:{t}:h`;
+    await store.client.hset(key, { title_source: 'default', display_name: 'Chat' });
+    expect(await store.client.hsetIfField(key, 'title_source', 'user', 'display_name', 'No')).toBe(0);
+    expect(await store.client.hsetIfField(key, 'title_source', 'default', 'display_name', 'Title', 'title_source', 'auto')).toBe(1);
+    expect(await store.client.hgetall(key)).toEqual({ title_source: 'auto', display_name: 'Title' });
+    expect(await store.client.hsetIfField(key, 'title_source', 'default', 'display_name', 'Again')).toBe(0);
+    expect(await store.client.hsetIfField(`${prefix}:{t}:gone`, 'title_source', 'default', 'display_name', 'x')).toBe(0);
+    expect(await store.client.exists(`${prefix}:{t}:gone`)).toBe(0);
+    const [[, queued]] = (await store.client.multi().hsetIfField(key, 'title_source', 'auto', 'display_name', 'Queued').exec())!;
+    expect(queued).toBe(1);
+    expect(await store.client.hget(key, 'display_name')).toBe('Queued');
   });
 });
 

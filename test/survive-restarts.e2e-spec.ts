@@ -166,6 +166,7 @@ describe('answers that survive: a server process stopped (SIGTERM) or lost (SIGK
       SHUTDOWN_GRACE_SECONDS: String(GRACE_SECONDS),
       LOG_LEVEL: 'warn',
       PERSONAS_FILE: join(ROOT, 'config/personas.yaml'),
+      TITLE_MODEL: 'off',
     };
     const child = spawn(process.execPath, [join(ROOT, 'dist/server/main.js')], { cwd: ROOT, env });
     let output = '';

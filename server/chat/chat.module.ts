@@ -10,6 +10,7 @@ import { GenerationsService } from './generations.service';
 import { GenerationFollower } from './generation-follower';
 import { GenerationLogRepository } from './generation-log.repository';
 import { GenerationStreamer } from './generation-streamer';
+import { SessionTitlesService } from './session-titles.service';
 import { IdempotencyRepository } from './idempotency.repository';
 import { IdempotentSendsService } from './idempotent-sends.service';
 import { MessageContextService } from './message-context.service';
@@ -27,6 +28,7 @@ import { PromptSnapshotsRepository } from './prompt-snapshots.repository';
     GenerationLogRepository,
     GenerationFollower,
     GenerationStreamer,
+    SessionTitlesService,
     IdempotencyRepository,
     IdempotentSendsService,
     MessageContextService,

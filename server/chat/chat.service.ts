@@ -33,6 +33,7 @@ import { FINAL_WRITE_RETRY_MS, GenerationWriter } from './generation-writer';
 import { Generation, GenerationsService } from './generations.service';
 import { newMessageId } from './message-id';
 import { PromptSnapshotsRepository } from './prompt-snapshots.repository';
+import { SessionTitlesService } from './session-titles.service';
 import { errorEventData, sendJsonResult, TurnResult } from './reply-channel';
 
 /** Where the outcome of a send or regenerate goes, and who wants to hear about its progress. */
@@ -95,6 +96,7 @@ export class ChatService {
     private readonly live: LiveEventsService,
     private readonly quotas: QuotaService,
     private readonly prompts: PromptSnapshotsRepository,
+    private readonly titles: SessionTitlesService,
     @Inject(llmConfig.KEY) private readonly config: LlmConfig,
   ) {}
 
@@ -312,6 +314,7 @@ export class ChatService {
       }
       result = { userMessage: opening.userMessage, assistant: assistant.message, error: assistant.error };
       this.live.announce(userId, { type: 'message.stored', session_id: sessionId, message: mapMessage(assistant.message) });
+      this.titles.afterAnswer(userId, turn.session, turn.choice, opening.userMessage, assistant.message);
     } catch (failure) {
       const http = failure instanceof HttpException ? failure : this.unexpected(failure);
       await writer.finish('error', errorEventData(http, null));

@@ -62,6 +62,8 @@ export const llmConfig = namespace('llm', (env) => ({
   apiKey: env.openaiApiKey,
   baseUrl: env.openaiBaseUrl,
   model: env.openaiModel,
+  /** Names sessions after their first answer; undefined: each session's own model; null (`off`): no model, the first words. */
+  titleModel: env.titleModel?.toLowerCase() === 'off' ? null : env.titleModel,
   contextTokenBudget: env.contextTokenBudget,
   connectTimeoutMs: env.llmConnectTimeoutMs,
   firstTokenTimeoutMs: env.llmFirstTokenTimeoutMs,

@@ -30,6 +30,8 @@ export interface Env {
   openaiApiKey: string | undefined;
   openaiBaseUrl: string | undefined;
   openaiModel: string | undefined;
+  /** Model that names sessions after their first answer; undefined: the session's own model. */
+  titleModel: string | undefined;
   contextTokenBudget: number;
   llmConnectTimeoutMs: number;
   llmFirstTokenTimeoutMs: number;
@@ -326,6 +328,7 @@ export function parseEnv(raw: Raw): Env {
     openaiApiKey: r.text('OPENAI_API_KEY'),
     openaiBaseUrl: r.url('OPENAI_BASE_URL', ['http:', 'https:']),
     openaiModel: r.text('OPENAI_MODEL'),
+    titleModel: r.text('TITLE_MODEL'),
     contextTokenBudget: r.int('CONTEXT_TOKEN_BUDGET', 8000, 256, 2_000_000),
     llmConnectTimeoutMs: r.int('LLM_CONNECT_TIMEOUT_MS', 10_000, 100, 600_000),
     llmFirstTokenTimeoutMs: r.int('LLM_FIRST_TOKEN_TIMEOUT_MS', 60_000, 100, 600_000),

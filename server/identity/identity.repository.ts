@@ -55,10 +55,17 @@ export class IdentityRepository {
 
   /**
    * Sets (ttlMs > 0) or removes (0) the inactivity expiry of what belongs to the identity alone:
-   * its record, its token list and its session index. Sessions keep their own TTL.
+   * its record, its token list and its session indexes. Sessions keep their own TTL.
    */
   async expireWithInactivity(userId: string, ttlMs: number): Promise<boolean> {
-    const keys = [this.keys.identity(userId), this.keys.tokens(userId), this.keys.tokenUse(userId), this.keys.sessionIndex(userId)];
+    const keys = [
+      this.keys.identity(userId),
+      this.keys.tokens(userId),
+      this.keys.tokenUse(userId),
+      this.keys.sessionIndex(userId),
+      this.keys.pinnedSessionIndex(userId),
+      this.keys.archivedSessionIndex(userId),
+    ];
     const tx = this.redis.multi();
     for (const key of keys) {
       if (ttlMs > 0) tx.pexpire(key, ttlMs);

@@ -43,7 +43,11 @@ export class LimitsRepository {
   /** Sessions the identity holds; expired ones still in the index are dropped when the count is at `max`. */
   async sessionCount(userId: string, max: number): Promise<number> {
     const index = this.keys.sessionIndex(userId);
-    const count = await this.redis.zcard(index);
+    // Pinned and archived sessions count too; expired ones are looked for in the main index only.
+    const [main, pinned, archived] = await Promise.all(
+      [index, this.keys.pinnedSessionIndex(userId), this.keys.archivedSessionIndex(userId)].map((key) => this.redis.zcard(key)),
+    );
+    const count = main + pinned + archived;
     if (count < max) return count;
     // The index forgets expired sessions lazily; check the oldest ones before refusing.
     const oldest = await this.redis.zrange(index, 0, STALE_CHECK_BATCH - 1);

@@ -9,6 +9,7 @@ const baseConfig: LlmConfig = {
   apiKey: 'test-key',
   baseUrl: undefined,
   model: 'test-model',
+  titleModel: undefined,
   contextTokenBudget: 8000,
   connectTimeoutMs: 2000,
   firstTokenTimeoutMs: 2000,

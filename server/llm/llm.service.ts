@@ -151,6 +151,18 @@ export class LlmService implements OnApplicationBootstrap, OnApplicationShutdown
     return outcome;
   }
 
+  /**
+   * One short answer, not streamed: its text. For small side requests (session titles), never for
+   * the conversation itself. Rejects when the model fails or `timeoutMs` passes.
+   */
+  async completeOnce(request: CompletionRequest, timeoutMs: number): Promise<string> {
+    const completion = await this.requireClient().chat.completions.create(
+      { ...request, stream: false },
+      { maxRetries: 0, timeout: timeoutMs },
+    );
+    return completion.choices?.[0]?.message?.content ?? '';
+  }
+
   /** The person sees what to do; the log gets the server's URL and the setting to check. */
   private logFailure(error: HttpException): void {
     const detail = modelCallDetail(error);

@@ -338,10 +338,18 @@ export class MemoryRedis extends EventEmitter implements Store {
 
   // ---- sorted sets --------------------------------------------------------------------------
 
-  async zadd(key: string, score: number, member: string): Promise<number> {
+  /** ZADD key [XX] score member. */
+  async zadd(key: string, ...args: Array<string | number>): Promise<number> {
+    const xx = args[0] === 'XX';
+    const [score, member] = (xx ? args.slice(1) : args) as [number, string];
+    if (xx) {
+      const existing = this.read(key, isSortedSet);
+      if (existing?.scores.has(String(member))) existing.scores.set(String(member), Number(score));
+      return 0;
+    }
     const set = this.readOrCreate(key, isSortedSet, () => new SortedSet());
-    const added = set.scores.has(member) ? 0 : 1;
-    set.scores.set(member, Number(score));
+    const added = set.scores.has(String(member)) ? 0 : 1;
+    set.scores.set(String(member), Number(score));
     return added;
   }
 
@@ -381,6 +389,29 @@ export class MemoryRedis extends EventEmitter implements Store {
     return page.flatMap(([member, score]) => [member, String(score)]);
   }
 
+  /** ZINTER numkeys key … AGGREGATE MAX WITHSCORES. */
+  async zinter(numkeys: number, ...args: string[]): Promise<string[]> {
+    const sets = args.slice(0, Number(numkeys)).map((key) => this.read(key, isSortedSet));
+    if (sets.some((set) => set === undefined)) return [];
+    const [smallest, ...others] = (sets as SortedSet[]).sort((a, b) => a.scores.size - b.scores.size);
+    const out: Array<[string, number]> = [];
+    for (const [member, score] of smallest.scores) {
+      let best = score;
+      let everywhere = true;
+      for (const other of others) {
+        const s = other.scores.get(member);
+        if (s === undefined) {
+          everywhere = false;
+          break;
+        }
+        best = Math.max(best, s);
+      }
+      if (everywhere) out.push([member, best]);
+    }
+    out.sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return out.flatMap(([member, score]) => [member, String(score)]);
+  }
+
   // ---- locks (Lua scripts on Redis: store-scripts.ts) ----------------------------------------
 
   async releaseLock(key: string, token: string): Promise<number> {
@@ -400,6 +431,14 @@ export class MemoryRedis extends EventEmitter implements Store {
     if (current !== undefined) return 0;
     this.db.data.set(key, { value: token, expiresAt: this.db.now() + milliseconds });
     return 2;
+  }
+
+  /** HSET on an existing hash whose `field` holds `expected` (a Lua script on Redis). */
+  async hsetIfField(key: string, field: string, expected: string, ...fieldValues: string[]): Promise<number> {
+    const hash = this.read(key, isHash);
+    if (hash?.get(field) !== expected) return 0;
+    for (let i = 0; i + 1 < fieldValues.length; i += 2) hash.set(String(fieldValues[i]), String(fieldValues[i + 1]));
+    return 1;
   }
 
   // ---- streams ------------------------------------------------------------------------------
@@ -468,9 +507,9 @@ const COMMANDS = [
   'get', 'set', 'incr', 'incrby',
   'hset', 'hget', 'hmget', 'hgetall', 'hdel', 'hincrby',
   'rpush', 'rpushx', 'rpop', 'llen', 'lindex', 'lrange', 'ltrim', 'lset',
-  'zadd', 'zrem', 'zcard', 'zrange', 'zrevrange', 'zrevrangebyscore',
+  'zadd', 'zrem', 'zcard', 'zrange', 'zrevrange', 'zrevrangebyscore', 'zinter',
   'xadd', 'xrange', 'xrevrange',
-  'releaseLock', 'extendLock', 'renewLock',
+  'releaseLock', 'extendLock', 'renewLock', 'hsetIfField',
 ] as const satisfies ReadonlyArray<keyof StoreCommands<false>>;
 const allCommandsListed: Exclude<keyof StoreCommands<false>, (typeof COMMANDS)[number]> extends never ? true : never = true;
 void allCommandsListed;
@@ -482,11 +521,11 @@ void allCommandsListed;
  */
 export const WRITES = [
   'del', 'expire', 'pexpire', 'persist', 'set', 'incr', 'incrby', 'hset', 'hdel', 'hincrby',
-  'rpush', 'rpushx', 'rpop', 'ltrim', 'lset', 'zadd', 'zrem', 'xadd', 'releaseLock', 'extendLock', 'renewLock',
+  'rpush', 'rpushx', 'rpop', 'ltrim', 'lset', 'zadd', 'zrem', 'xadd', 'releaseLock', 'extendLock', 'renewLock', 'hsetIfField',
 ] as const satisfies ReadonlyArray<(typeof COMMANDS)[number]>;
 const READS = [
   'exists', 'pttl', 'type', 'get', 'hget', 'hmget', 'hgetall', 'llen', 'lindex', 'lrange',
-  'zcard', 'zrange', 'zrevrange', 'zrevrangebyscore', 'xrange', 'xrevrange',
+  'zcard', 'zrange', 'zrevrange', 'zrevrangebyscore', 'zinter', 'xrange', 'xrevrange',
 ] as const satisfies ReadonlyArray<(typeof COMMANDS)[number]>;
 export type WriteCommand = (typeof WRITES)[number];
 const allCommandsSorted: Exclude<(typeof COMMANDS)[number], WriteCommand | (typeof READS)[number]> extends never ? true : never = true;

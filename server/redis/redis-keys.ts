@@ -21,8 +21,32 @@ export class RedisKeys {
     return `${this.user(userId)}:identity`;
   }
 
+  /**
+   * ZSET of the identity's sessions that are neither pinned nor archived, score = last activity (ms).
+   * With pinnedSessionIndex and archivedSessionIndex it partitions the sessions: each is in one of the three.
+   */
   sessionIndex(userId: string): string {
     return `${this.user(userId)}:sessions`;
+  }
+
+  /** ZSET of the pinned sessions that are not archived, score = last activity (ms). */
+  pinnedSessionIndex(userId: string): string {
+    return `${this.user(userId)}:sessions:pinned`;
+  }
+
+  /** ZSET of the archived sessions (pinned or not), score = last activity (ms). */
+  archivedSessionIndex(userId: string): string {
+    return `${this.user(userId)}:sessions:archived`;
+  }
+
+  /** ZSET (scores 0) of the ids of the identity's sessions carrying a tag: a list filter, checked against each session's hash. */
+  sessionTag(userId: string, tag: string): string {
+    return `${this.user(userId)}:tag:${encodeURIComponent(tag)}`;
+  }
+
+  /** ZSET (scores 0) of the ids of the identity's sessions with a persona: a list filter, checked against each session's hash. */
+  sessionPersona(userId: string, persona: string): string {
+    return `${this.user(userId)}:persona:${encodeURIComponent(persona)}`;
   }
 
   session(userId: string, sessionId: string): string {

@@ -77,6 +77,8 @@ export interface ListCommands<Q extends boolean> {
 
 export interface SortedSetCommands<Q extends boolean> {
   zadd(key: string, score: number, member: string): Out<Q, number>;
+  /** `XX`: only updates the score of a member already there (never adds one); 0. */
+  zadd(key: string, xx: 'XX', score: number, member: string): Out<Q, number>;
   zrem(key: string, ...members: string[]): Out<Q, number>;
   zcard(key: string): Out<Q, number>;
   /** Lowest score first. */
@@ -92,6 +94,11 @@ export interface SortedSetCommands<Q extends boolean> {
     offset: number,
     count: number,
   ): Out<Q, string[]>;
+  /**
+   * Members present in every one of the `numkeys` sorted sets, each with the highest of its scores,
+   * lowest first, flat: [member, score, …]. Cost: the smallest set's size times the number of sets.
+   */
+  zinter(...args: [numkeys: number, ...keys: string[], aggregate: 'AGGREGATE', max: 'MAX', withScores: 'WITHSCORES']): Out<Q, string[]>;
 }
 
 export interface StreamCommands<Q extends boolean> {
@@ -118,6 +125,11 @@ export interface LockCommands<Q extends boolean> {
    * expired while Redis was away (2); leaves another token's key alone (0).
    */
   renewLock(key: string, token: string, milliseconds: number): Out<Q, number>;
+  /**
+   * HSETs `fieldValues` (field, value, …) on an existing hash whose `field` holds `expected`: 1 when
+   * set, else 0 (hash gone or field changed meanwhile).
+   */
+  hsetIfField(key: string, field: string, expected: string, ...fieldValues: string[]): Out<Q, number>;
 }
 
 /** Every data command, callable directly on the store or queued in a transaction. */

@@ -31,20 +31,30 @@ function decode(cursor: string): Record<string, unknown> {
 
 const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 
-/** Position in a session list: the last session returned (its index score and id). */
+/** The index a session list position is in: pinned sessions are listed before the others (see session-index.ts). */
+export type SessionBucket = 'main' | 'pinned' | 'archived';
+const BUCKET_CODES: Record<Exclude<SessionBucket, 'main'>, string> = { pinned: 'p', archived: 'a' };
+
+/** Position in a session list: the last session returned (its index, score and id). */
 export interface SessionListPosition {
+  /** Absent: the main index (cursors from before pinned sessions were listed first). */
+  bucket?: SessionBucket;
   score: number;
   id: string;
 }
 
 export function encodeSessionCursor(position: SessionListPosition): string {
-  return encode({ s: position.score, id: position.id });
+  const { bucket = 'main', score, id } = position;
+  return encode(bucket === 'main' ? { s: score, id } : { b: BUCKET_CODES[bucket], s: score, id });
 }
 
 export function decodeSessionCursor(cursor: string): SessionListPosition {
-  const { s, id, ...rest } = decode(cursor);
+  const { b, s, id, ...rest } = decode(cursor);
   if (!isCount(s) || !isSessionId(id) || Object.keys(rest).length > 0) invalid();
-  return { score: s, id };
+  if (b === undefined) return { score: s, id };
+  const bucket = (Object.keys(BUCKET_CODES) as Array<keyof typeof BUCKET_CODES>).find((name) => BUCKET_CODES[name] === b);
+  if (!bucket) invalid();
+  return { bucket, score: s, id };
 }
 
 /** Position in a session's history: the list index of the oldest message already returned. */

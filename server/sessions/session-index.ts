@@ -1,6 +1,6 @@
-import type { Store, StoreReplies } from '../redis/store';
+import { repliesOf, Store, StoreReplies, StoreTransaction } from '../redis/store';
 import type { RedisKeys } from '../redis/redis-keys';
-import type { SessionListPosition } from './cursor';
+import type { SessionBucket, SessionListPosition } from './cursor';
 import type { SessionPage } from './sessions.repository';
 import { decodeSession, SESSION_FIELDS } from './session-record';
 import type { StoredSession } from './session.model';
@@ -35,7 +35,57 @@ function pairs(flat: string[]): IndexEntry[] {
   return out;
 }
 
-/** Reads of the per-identity session index (part of the sessions repository; same keys). */
+/** Which sessions a list shows; the hash of each session listed is checked against all of it. */
+export interface SessionFilter {
+  /** true: only archived sessions; false: only the others. */
+  archived: boolean;
+  pinned?: boolean;
+  tag?: string;
+  persona?: string;
+}
+
+export const MAIN_LIST: SessionFilter = { archived: false };
+
+/** The index a session belongs in, by its hash: each session is in exactly one. */
+export function bucketOf(session: Pick<StoredSession, 'archived' | 'pinned'>): SessionBucket {
+  return session.archived ? 'archived' : session.pinned ? 'pinned' : 'main';
+}
+
+/** The indexes a list walks, in order: pinned sessions first. */
+export function bucketsFor(filter: SessionFilter): SessionBucket[] {
+  if (filter.archived) return ['archived'];
+  if (filter.pinned === true) return ['pinned'];
+  if (filter.pinned === false) return ['main'];
+  return ['pinned', 'main'];
+}
+
+function matches(session: StoredSession, filter: SessionFilter): boolean {
+  return (
+    session.archived === filter.archived &&
+    (filter.pinned === undefined || session.pinned === filter.pinned) &&
+    (filter.tag === undefined || session.tags.includes(filter.tag)) &&
+    (filter.persona === undefined || session.persona === filter.persona)
+  );
+}
+
+const after = (e: IndexEntry, p: SessionListPosition) => e.score < p.score || (e.score === p.score && e.id < p.id);
+
+/**
+ * Index entries of one bucket in list order. Without a tag or persona it walks the bucket's ZSET
+ * (ZREVRANGEBYSCORE, O(page)); with one it intersects the bucket with the filter sets once per
+ * request (ZINTER, O(size of the smallest set)) and pages through the result in memory.
+ */
+interface EntrySource {
+  after(position: SessionListPosition | undefined, count: number): Promise<{ entries: IndexEntry[]; exhausted: boolean }>;
+}
+
+/**
+ * Reads and upkeep of the per-identity session indexes (part of the sessions repository; same keys).
+ * A session is in one of three activity-ordered ZSETs (main, pinned, archived: bucketOf its hash);
+ * tags and personas are plain membership ZSETs (scores 0) intersected with them on read. The session
+ * hash is the truth: every listed entry is checked against it, and entries it contradicts (gone,
+ * moved, retagged) are repaired or purged as the list meets them.
+ */
 export class SessionIndex {
   constructor(
     private readonly redis: Store,
@@ -43,37 +93,152 @@ export class SessionIndex {
     private readonly ttlMs: number,
   ) {}
 
+  bucketKey(userId: string, bucket: SessionBucket): string {
+    if (bucket === 'pinned') return this.keys.pinnedSessionIndex(userId);
+    if (bucket === 'archived') return this.keys.archivedSessionIndex(userId);
+    return this.keys.sessionIndex(userId);
+  }
+
+  allBucketKeys(userId: string): string[] {
+    return (['main', 'pinned', 'archived'] as const).map((bucket) => this.bucketKey(userId, bucket));
+  }
+
   /**
-   * ZREVRANGEBYSCORE for a slice of the index, then one pipeline of HGETALL for that slice.
-   * Entries whose hash has expired are pruned (ZREM) and the page is topped up, in bounded rounds.
+   * Activity in a session moves its index score, in whichever bucket it is (`ZADD XX` never adds
+   * it anywhere): no read first, so an append stays one round trip.
    */
-  async page(userId: string, limit: number, after?: SessionListPosition): Promise<SessionPage> {
-    const wanted = limit + 1; // one extra tells whether another page exists
+  touch(tx: StoreTransaction, userId: string, id: string, now: number): StoreTransaction {
+    for (const key of this.allBucketKeys(userId)) tx.zadd(key, 'XX', now, id);
+    return tx;
+  }
+
+  /** Queues putting the session in `bucket` (and out of the others). */
+  place(tx: StoreTransaction, userId: string, id: string, bucket: SessionBucket, score: number): StoreTransaction {
+    for (const other of ['main', 'pinned', 'archived'] as const) {
+      if (other !== bucket) tx.zrem(this.bucketKey(userId, other), id);
+    }
+    return tx.zadd(this.bucketKey(userId, bucket), score, id);
+  }
+
+  /** Queues removing the session from every index that can hold it. */
+  forget(tx: StoreTransaction, userId: string, id: string, session?: Pick<StoredSession, 'persona' | 'tags'>): StoreTransaction {
+    for (const key of this.allBucketKeys(userId)) tx.zrem(key, id);
+    if (session) {
+      tx.zrem(this.keys.sessionPersona(userId, session.persona), id);
+      for (const tag of session.tags) tx.zrem(this.keys.sessionTag(userId, tag), id);
+    }
+    return tx;
+  }
+
+  /**
+   * A page of the sessions `filter` selects: pinned first, then by activity, newest first. Each
+   * bucket is read in bounded rounds (expired entries are pruned and the page topped up); a page may
+   * come back short with a cursor when many entries in a row were stale.
+   */
+  async page(userId: string, limit: number, position?: SessionListPosition, filter: SessionFilter = MAIN_LIST): Promise<SessionPage> {
+    const buckets = bucketsFor(filter);
+    const first = position ? buckets.indexOf(position.bucket ?? 'main') : 0;
+    if (first < 0) return { sessions: [], next: null };
+    const found: Array<{ session: StoredSession; at: SessionListPosition }> = [];
+    const seen = new Set<string>();
+    for (let b = first; b < buckets.length; b++) {
+      const bucket = buckets[b];
+      const read = await this.collect(userId, bucket, limit + 1 - found.length, b === first ? position : undefined, filter);
+      for (const item of read.found) {
+        if (seen.has(item.session.id)) continue;
+        seen.add(item.session.id);
+        found.push({ session: item.session, at: { bucket, score: item.score, id: item.session.id } });
+      }
+      if (found.length > limit) {
+        const last = found[limit - 1];
+        return { sessions: found.slice(0, limit).map((f) => f.session), next: last.at };
+      }
+      // Out of rounds with the bucket not exhausted (many stale entries): a short page that continues.
+      if (!read.exhausted && read.last) return { sessions: found.map((f) => f.session), next: { bucket, ...read.last } };
+    }
+    return { sessions: found.map((f) => f.session), next: null };
+  }
+
+  private async collect(
+    userId: string,
+    bucket: SessionBucket,
+    wanted: number,
+    start: SessionListPosition | undefined,
+    filter: SessionFilter,
+  ): Promise<{ found: Array<{ session: StoredSession; score: number }>; exhausted: boolean; last?: SessionListPosition }> {
+    const source = this.source(userId, bucket, filter);
     const found: Array<{ session: StoredSession; score: number }> = [];
-    const stale: string[] = [];
-    let position = after;
+    const repairs = this.redis.pipeline();
+    let repairCount = 0;
+    let position = start;
     let exhausted = false;
     for (let round = 0; round < MAX_ROUNDS && found.length < wanted && !exhausted; round++) {
-      // Each top-up round reads twice as far ahead: a run of expired entries costs few round trips.
-      const slice = await this.entriesAfter(userId, position, Math.min(MAX_SLICE, (wanted - found.length) << round));
+      // Each top-up round reads twice as far ahead: a run of stale entries costs few round trips.
+      const slice = await source.after(position, Math.min(MAX_SLICE, (wanted - found.length) << round));
       exhausted = slice.exhausted;
       if (slice.entries.length === 0) break;
       const sessions = await this.readSessions(userId, slice.entries);
       slice.entries.forEach((entry, i) => {
         const session = sessions[i];
-        if (session) found.push({ session, score: entry.score });
-        else stale.push(entry.id);
+        repairCount += this.repair(repairs, userId, bucket, entry, session, filter);
+        if (session && matches(session, filter)) found.push({ session, score: entry.score });
       });
       position = slice.entries[slice.entries.length - 1];
     }
-    if (stale.length > 0) await this.redis.zrem(this.keys.sessionIndex(userId), ...stale);
-    if (found.length > limit) {
-      const last = found[limit - 1];
-      return { sessions: found.slice(0, limit).map((f) => f.session), next: { score: last.score, id: last.session.id } };
+    if (repairCount > 0) repliesOf(await repairs.exec());
+    const last = position && position !== start ? { score: position.score, id: position.id } : undefined;
+    return { found, exhausted, last };
+  }
+
+  /** Queues the fixes an entry needs by what its hash says; how many commands were queued. */
+  private repair(
+    tx: StoreTransaction,
+    userId: string,
+    bucket: SessionBucket,
+    entry: IndexEntry,
+    session: StoredSession | null,
+    filter: SessionFilter,
+  ): number {
+    const key = this.bucketKey(userId, bucket);
+    if (!session) {
+      // Gone (expired or deleted): from this bucket and from the filter sets that led here.
+      tx.zrem(key, entry.id);
+      if (filter.tag !== undefined) tx.zrem(this.keys.sessionTag(userId, filter.tag), entry.id);
+      if (filter.persona !== undefined) tx.zrem(this.keys.sessionPersona(userId, filter.persona), entry.id);
+      return 1;
     }
-    // Out of rounds with the index not exhausted (many expired entries): a short page that continues.
-    const next = !exhausted && position && position !== after ? { score: position.score, id: position.id } : null;
-    return { sessions: found.map((f) => f.session), next };
+    let queued = 0;
+    const belongs = bucketOf(session);
+    if (belongs !== bucket) {
+      this.place(tx, userId, entry.id, belongs, session.last_activity);
+      queued++;
+    }
+    if (filter.tag !== undefined && !session.tags.includes(filter.tag)) {
+      tx.zrem(this.keys.sessionTag(userId, filter.tag), entry.id);
+      queued++;
+    }
+    if (filter.persona !== undefined && session.persona !== filter.persona) {
+      tx.zrem(this.keys.sessionPersona(userId, filter.persona), entry.id);
+      queued++;
+    }
+    return queued;
+  }
+
+  private source(userId: string, bucket: SessionBucket, filter: SessionFilter): EntrySource {
+    const key = this.bucketKey(userId, bucket);
+    const sets: string[] = [];
+    if (filter.tag !== undefined) sets.push(this.keys.sessionTag(userId, filter.tag));
+    if (filter.persona !== undefined) sets.push(this.keys.sessionPersona(userId, filter.persona));
+    if (sets.length === 0) return { after: (position, count) => this.entriesAfter(key, position, count) };
+    let all: Promise<IndexEntry[]> | undefined;
+    return {
+      after: async (position, count) => {
+        // The filter sets' scores are 0, so MAX keeps each session's activity from the bucket.
+        all ??= this.redis.zinter(1 + sets.length, key, ...sets, 'AGGREGATE', 'MAX', 'WITHSCORES').then((flat) => pairs(flat).reverse());
+        const rest = position ? (await all).filter((e) => after(e, position)) : await all;
+        return { entries: rest.slice(0, count), exhausted: rest.length <= count };
+      },
+    };
   }
 
   /**
@@ -81,11 +246,10 @@ export class SessionIndex {
    * the order ZREVRANGEBYSCORE uses — so equal scores never repeat or skip an entry.
    */
   private async entriesAfter(
-    userId: string,
+    key: string,
     position: SessionListPosition | undefined,
     count: number,
   ): Promise<{ entries: IndexEntry[]; exhausted: boolean }> {
-    const key = this.keys.sessionIndex(userId);
     if (!position) {
       const entries = pairs(await this.redis.zrevrangebyscore(key, '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, count));
       return { entries, exhausted: entries.length < count };

@@ -1,6 +1,6 @@
 import { parseSettings } from '../personas/persona-overrides';
 import { mapMessage } from './dto/message.dto';
-import type { StoredMessage, StoredSession } from './session.model';
+import { StoredMessage, StoredSession, TITLE_SOURCES, TitleSource } from './session.model';
 
 /**
  * How a session is laid out in its Redis hash, and how stored messages are read back. Pure
@@ -63,6 +63,9 @@ export const SESSION_FIELDS: ReadonlyArray<string> = [
   USAGE_FIELDS.prompt_tokens,
   USAGE_FIELDS.completion_tokens,
   USAGE_FIELDS.answers,
+  'archived',
+  'tags',
+  'title_source',
 ];
 
 export function encodeSessionFields(fields: Partial<SessionFields>): Record<string, string> {
@@ -76,6 +79,9 @@ export function encodeSessionFields(fields: Partial<SessionFields>): Record<stri
   if (fields.pinned !== undefined) out.pinned = fields.pinned ? '1' : '0';
   if (fields.touched_at !== undefined) out.touched_at = String(fields.touched_at);
   if (fields.settings !== undefined) out.settings = JSON.stringify(fields.settings);
+  if (fields.archived !== undefined) out.archived = fields.archived ? '1' : '0';
+  if (fields.tags !== undefined) out.tags = JSON.stringify(fields.tags);
+  if (fields.title_source !== undefined) out.title_source = fields.title_source;
   return out;
 }
 
@@ -90,6 +96,20 @@ function parseMetadata(text: string | undefined): Record<string, unknown> {
 }
 
 const counter = (text: string | undefined): number => Math.max(0, Number(text ?? 0) || 0);
+function parseTags(text: string | undefined): string[] {
+  if (!text) return [];
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) ? value.filter((tag): tag is string => typeof tag === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Sessions from before names had a source count as named by the person: they never get a title made. */
+function parseTitleSource(text: string | undefined): TitleSource {
+  return (TITLE_SOURCES as readonly string[]).includes(text ?? '') ? (text as TitleSource) : 'user';
+}
 
 /**
  * The session a hash describes, or null when the hash is gone or incomplete (a write that raced
@@ -117,6 +137,9 @@ export function decodeSession(
     last_activity: lastActivity,
     message_count: Math.max(0, Number(hash.message_count ?? 0)),
     pinned,
+    archived: hash.archived === '1',
+    tags: parseTags(hash.tags),
+    title_source: parseTitleSource(hash.title_source),
     expires_at: pinned || ttlMs <= 0 ? null : touched + ttlMs,
     active_leaf_id: hash[LEAF_FIELD] === undefined ? undefined : hash[LEAF_FIELD] || null,
     settings: parseSettings(hash.settings),

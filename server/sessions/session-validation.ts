@@ -2,6 +2,9 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
   IsInt,
   IsObject,
   IsOptional,
@@ -10,6 +13,7 @@ import {
   Max,
   MaxLength,
   Min,
+  MinLength,
   registerDecorator,
   ValidateIf,
   ValidationArguments,
@@ -89,3 +93,50 @@ export function IsPageLimit(): PropertyDecorator {
 /** A page cursor in a query string: passed back exactly as a previous page returned it. */
 export const IsPageCursor = (): PropertyDecorator =>
   IsString({ message: 'Invalid cursor: pass back next_cursor exactly as a previous page returned it' });
+
+export const MAX_TAGS = 10;
+export const TAG_MAX_LENGTH = 32;
+
+/** How a tag is compared and stored: trimmed, lower case (so "Work" and "work " are one tag). */
+export function normalizeTag(value: unknown): unknown {
+  return typeof value === 'string' ? value.trim().toLowerCase() : value;
+}
+
+const TAG_RULE = `1-${TAG_MAX_LENGTH} characters without control characters (stored trimmed, in lower case)`;
+
+/** One tag (query filter, bulk tag/untag): see normalizeTag. */
+export function IsSessionTag(property = 'tag'): PropertyDecorator {
+  const message = `${property} must be ${TAG_RULE}`;
+  return applyDecorators(
+    Transform(({ value }) => normalizeTag(value)),
+    IsString({ message }),
+    MinLength(1, { message }),
+    MaxLength(TAG_MAX_LENGTH, { message }),
+    Matches(CONTROL_CHARACTERS, { message }),
+  );
+}
+
+/** A session's tags: at most MAX_TAGS, each a tag as IsSessionTag; duplicates after normalizing count once. */
+export function IsSessionTags(): PropertyDecorator {
+  const each = `each of tags must be ${TAG_RULE}`;
+  return applyDecorators(
+    Transform(({ value }) => (Array.isArray(value) ? [...new Set(value.map(normalizeTag))] : value)),
+    IsArray({ message: `tags must be an array of at most ${MAX_TAGS} labels, e.g. ["work", "travel"]` }),
+    ArrayMaxSize(MAX_TAGS, { message: `tags must hold at most ${MAX_TAGS} labels` }),
+    IsString({ each: true, message: each }),
+    MinLength(1, { each: true, message: each }),
+    MaxLength(TAG_MAX_LENGTH, { each: true, message: each }),
+    Matches(CONTROL_CHARACTERS, { each: true, message: each }),
+    ApiProperty({ type: [String], required: false, maxItems: MAX_TAGS, example: ['work', 'travel'] }),
+  );
+}
+
+/** A true/false query parameter: exactly "true" or "false" in the URL, a boolean in the DTO. */
+export function IsBooleanQuery(property: string): PropertyDecorator {
+  return applyDecorators(
+    IsOptional(),
+    Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value)),
+    IsBoolean({ message: `${property} must be true or false` }),
+    ApiProperty({ type: Boolean, required: false }),
+  );
+}

@@ -23,6 +23,12 @@ export interface StoredSession {
   last_activity: number;
   message_count: number;
   pinned: boolean;
+  /** Archived sessions leave the main list (GET /api/sessions?archived=true lists them) and keep everything else. */
+  archived: boolean;
+  /** Labels chosen by the person: trimmed, lower case, each once. */
+  tags: string[];
+  /** Where the name comes from: the creation default, a title made after the first answer, or the person. */
+  title_source: TitleSource;
   /** ms since epoch when the session will expire; null when it never does (pinned or TTL 0). */
   expires_at: number | null;
   /** Last message of the active path (null: no messages); undefined for a session stored before the tree. */
@@ -31,6 +37,9 @@ export interface StoredSession {
   settings: SessionSettings;
   usage: SessionUsage;
 }
+
+export const TITLE_SOURCES = ['default', 'auto', 'user'] as const;
+export type TitleSource = (typeof TITLE_SOURCES)[number];
 
 export type MessageRole = 'user' | 'assistant';
 

@@ -13,6 +13,7 @@ import { CurrentUser } from '../identity/current-user.decorator';
 import { RateLimit } from '../limits/limits.decorators';
 import type { Identity } from '../identity/identity.types';
 import { MessageListDto, MessageListQueryDto } from './dto/message.dto';
+import { SessionBulkDto, SessionBulkResultDto } from './dto/session-bulk.dto';
 import { SessionCreateDto, SessionDto, SessionListDto, SessionListQueryDto, SessionUpdateDto, SessionUpdatedDto } from './dto/session.dto';
 import { SessionIdParam } from './session-id';
 import { SessionsService } from './sessions.service';
@@ -42,11 +43,27 @@ export class SessionsController {
   @Get()
   @ApiBadRequestResponse({ type: ErrorBody, description: 'Invalid body, query or cursor' })
   @ApiOperation({
-    summary: 'List my sessions, newest activity first, a page at a time',
-    description: 'Also the v0 API\'s `GET /api/sessions`: `{sessions, count}` with each item\'s `user_id` (= display name).',
+    summary: 'List my sessions, pinned first, then newest activity first, a page at a time',
+    description:
+      'Archived sessions are left out unless `archived=true` (which lists only them). `tag`, `persona` and `pinned` ' +
+      'narrow the list on the server; pass `next_cursor` back with the same filters. ' +
+      'Also the v0 API\'s `GET /api/sessions`: `{sessions, count}` with each item\'s `user_id` (= display name).',
   })
   listSessions(@CurrentUser() me: Identity, @Query() query: SessionListQueryDto): Promise<SessionListDto> {
     return this.sessions.listSessions(me.user_id, query);
+  }
+
+  @Post('bulk')
+  @HttpCode(200)
+  @ApiBadRequestResponse({ type: ErrorBody, description: 'Invalid body (e.g. more than 100 ids, unknown action, tag missing)' })
+  @ApiOperation({
+    summary: 'Archive, unarchive, delete, tag, untag, pin or unpin many of my sessions at once',
+    description:
+      'At most 100 ids per request. Each id gets a status in `results`, in the order sent: `ok`, `not_found` ' +
+      '(also for other people\'s sessions, which are left unchanged) or `too_many_tags`.',
+  })
+  bulkUpdateSessions(@CurrentUser() me: Identity, @Body() dto: SessionBulkDto): Promise<SessionBulkResultDto> {
+    return this.sessions.bulkUpdateSessions(me.user_id, dto);
   }
 
   @Get(':id')
@@ -63,12 +80,13 @@ export class SessionsController {
   @ApiBadRequestResponse({ type: ErrorBody, description: 'Invalid body, query or cursor' })
   @ApiNotFoundResponse({ type: ErrorBody, description: SESSION_NOT_FOUND_DOC })
   @ApiOperation({
-    summary: 'Rename a session, change its persona, settings or metadata, pin or unpin it',
+    summary: 'Rename a session, change its persona, settings, metadata or tags, pin, unpin, archive or unarchive it',
     description:
       'Only the fields given change. A new persona applies to the answers that follow; the history keeps each message\'s persona ' +
       'and model. `settings` overrides the persona\'s model, temperature, top_p and max_tokens within its `allow_overrides` ' +
       '(GET /api/personas); a parameter it does not allow or a value outside its limits is a 400 naming both, and nothing changes. ' +
-      'Switching persona drops the overrides the new persona does not allow; `dropped_settings` lists them.',
+      'Switching persona drops the overrides the new persona does not allow; `dropped_settings` lists them. ' +
+      'A name given here is kept: no title is made for the session after that.',
   })
   updateSession(@CurrentUser() me: Identity, @SessionIdParam() id: string, @Body() dto: SessionUpdateDto): Promise<SessionUpdatedDto> {
     return this.sessions.updateSession(me.user_id, id, dto);

@@ -28,13 +28,25 @@ import {
   SessionFields,
   usageIncrements,
 } from './session-record';
-import { SessionIndex } from './session-index';
+import { bucketOf, MAIN_LIST, SessionFilter, SessionIndex } from './session-index';
+import { MAX_TAGS } from './session-validation';
 
 /** Sessions whose last renewal is remembered; the least recently renewed are forgotten first (and renew once more). */
 const MAX_RENEWALS_REMEMBERED = 10_000;
 
-export type NewSession = Pick<SessionFields, 'display_name' | 'persona' | 'metadata'> & Partial<Pick<SessionFields, 'settings'>>;
-export type SessionChanges = Partial<Pick<SessionFields, 'display_name' | 'persona' | 'metadata' | 'pinned' | 'settings'>>;
+/** title_source absent: the name was chosen ('user'). */
+export type NewSession = Pick<SessionFields, 'display_name' | 'persona' | 'metadata'> & Partial<Pick<SessionFields, 'settings' | 'title_source'>>;
+export type SessionChanges = Partial<Pick<SessionFields, 'display_name' | 'persona' | 'metadata' | 'pinned' | 'settings' | 'archived' | 'tags'>> & {
+  /** Tags added to (or removed from) those the session has, as one change. */
+  addTag?: string;
+  removeTag?: string;
+};
+
+/** Thrown by update when the change would give a session more than MAX_TAGS tags. */
+export class TooManyTagsError extends Error {}
+
+/** The hash fields an update reads before it writes: what the filter indexes are keyed by. */
+const INDEXED_FIELDS = ['created_at', 'persona', 'tags', 'pinned', 'archived', 'last_activity'] as const;
 
 /** 404 text for a message id that is not in the session. */
 export function messageNotFound(messageId: string): string {
@@ -129,7 +141,18 @@ export class SessionsRepository implements MessageStore {
     leaf: string | null,
   ): Promise<StoredSession> {
     const id = newSessionId();
-    const fields: SessionFields = { settings: {}, ...input, created_at: now, last_activity: now, message_count: path.length, pinned: false, touched_at: now };
+    const fields: SessionFields = {
+      title_source: 'user',
+      settings: {},
+      ...input,
+      created_at: now,
+      last_activity: now,
+      message_count: path.length,
+      pinned: false,
+      archived: false,
+      tags: [],
+      touched_at: now,
+    };
     const [hash, list, names, tree] = [
       this.keys.session(userId, id),
       this.keys.messages(userId, id),
@@ -142,6 +165,7 @@ export class SessionsRepository implements MessageStore {
       .rpush(list, HISTORY_HEAD, ...path)
       .hset(tree, treeFields)
       .zadd(this.keys.sessionIndex(userId), now, id)
+      .zadd(this.keys.sessionPersona(userId, input.persona), 0, id)
       .hset(names, input.display_name, id);
     if (this.ttl > 0) tx.expire(hash, this.ttl).expire(list, this.ttl).expire(tree, this.ttl).expire(names, this.ttl);
     await this.run(tx);
@@ -195,19 +219,35 @@ export class SessionsRepository implements MessageStore {
     return session && this.migrate(userId, id);
   }
 
+  /**
+   * Changes the given fields. The indexed ones (persona, tags, pinned, archived) are read first so
+   * that the filter sets and the session's bucket follow in the same MULTI; a concurrent change
+   * that slips in between is corrected when a list meets the entry (the hash is the truth).
+   * Throws TooManyTagsError when an added tag would exceed MAX_TAGS.
+   */
   async update(userId: string, id: string, changes: SessionChanges): Promise<StoredSession | null> {
     const hash = this.keys.session(userId, id);
     const list = this.keys.messages(userId, id);
-    // Checked first so that a missing id leaves no name-lookup entry behind.
-    if ((await this.redis.exists(hash)) === 0) return null;
+    // Read first, so that a missing id leaves no name-lookup or index entry behind.
+    const values = await this.redis.hmget(hash, ...INDEXED_FIELDS);
+    if (values[0] === null) return null;
+    const before = decodeSession(userId, id, { display_name: '', ...indexedHash(values) }, 0)!;
+    const { addTag, removeTag, ...direct } = changes;
+    let tags = direct.tags ?? before.tags;
+    if (addTag !== undefined && !tags.includes(addTag)) tags = [...tags, addTag];
+    if (removeTag !== undefined) tags = tags.filter((tag) => tag !== removeTag);
+    if (tags.length > MAX_TAGS && tags.length > before.tags.length) throw new TooManyTagsError();
+    const after = { ...before, ...direct, tags };
     const tx = this.redis.multi();
-    const fields = encodeSessionFields(changes);
+    const fields = encodeSessionFields({ ...direct, ...(tags !== before.tags ? { tags } : {}) });
+    if (direct.display_name !== undefined) fields.title_source = 'user';
     if (Object.keys(fields).length > 0) tx.hset(hash, fields);
-    if (changes.display_name !== undefined) {
-      tx.hset(this.keys.sessionNames(userId), changes.display_name, id);
+    if (direct.display_name !== undefined) {
+      tx.hset(this.keys.sessionNames(userId), direct.display_name, id);
       if (this.ttl > 0) tx.expire(this.keys.sessionNames(userId), this.ttl);
     }
     const tree = this.keys.messageTree(userId, id);
+    this.reindex(tx, userId, id, before, after);
     if (changes.pinned === true) tx.persist(hash).persist(list).persist(tree);
     else if (changes.pinned === false && this.ttl > 0) {
       tx.expire(hash, this.ttl).expire(list, this.ttl).expire(tree, this.ttl).hset(hash, 'touched_at', String(Date.now()));
@@ -215,14 +255,40 @@ export class SessionsRepository implements MessageStore {
     return this.stateAfter(await this.readBack(tx, userId, id), userId, id);
   }
 
-  /** Removes the session, its messages and its index entry; false when there was no session. */
+  /** Queues moving the session's filter-set and bucket entries from `before` to `after`. */
+  private reindex(tx: StoreTransaction, userId: string, id: string, before: StoredSession, after: StoredSession): void {
+    if (after.persona !== before.persona) {
+      tx.zrem(this.keys.sessionPersona(userId, before.persona), id).zadd(this.keys.sessionPersona(userId, after.persona), 0, id);
+    }
+    for (const tag of before.tags) if (!after.tags.includes(tag)) tx.zrem(this.keys.sessionTag(userId, tag), id);
+    for (const tag of after.tags) if (!before.tags.includes(tag)) tx.zadd(this.keys.sessionTag(userId, tag), 0, id);
+    // Also when unchanged: a session from before the buckets, pinned in the main index, moves.
+    if (after.pinned !== before.pinned || after.archived !== before.archived || bucketOf(after) !== 'main') {
+      this.index.place(tx, userId, id, bucketOf(after), before.last_activity);
+    }
+  }
+
+  /**
+   * Names the session with a title made for it, unless its name was chosen meanwhile (only a
+   * session still named by default gets one). The new state, or null when nothing changed.
+   */
+  async setAutoTitle(userId: string, id: string, title: string): Promise<StoredSession | null> {
+    const hash = this.keys.session(userId, id);
+    const tx = this.redis.multi().hsetIfField(hash, 'title_source', 'default', 'display_name', title, 'title_source', 'auto');
+    const results = await this.readBack(tx, userId, id);
+    if (results[0] !== 1) return null;
+    await this.redis.hset(this.keys.sessionNames(userId), title, id);
+    return this.stateAfter(results, userId, id);
+  }
+
+  /** Removes the session, its messages and its index entries; false when there was no session. */
   async delete(userId: string, id: string): Promise<boolean> {
-    const tx = this.redis.multi()
-      .del(this.keys.session(userId, id))
-      .del(this.keys.messages(userId, id))
-      .del(this.keys.messageTree(userId, id))
-      .zrem(this.keys.sessionIndex(userId), id);
-    const [deleted] = await this.run(tx);
+    const hash = this.keys.session(userId, id);
+    const tx = this.redis.multi().hmget(hash, ...INDEXED_FIELDS).del(hash).del(this.keys.messages(userId, id)).del(this.keys.messageTree(userId, id));
+    const [values, deleted] = await this.run(this.index.forget(tx, userId, id));
+    const session = decodeSession(userId, id, { display_name: '', ...indexedHash(values as Array<string | null>) }, 0);
+    // The filter sets it was in, known from the hash read in the same MULTI.
+    if (session) await this.run(this.index.forget(this.redis.multi(), userId, id, session));
     return deleted === 1;
   }
 
@@ -235,16 +301,20 @@ export class SessionsRepository implements MessageStore {
       .ltrim(this.keys.messages(userId, id), 0, 0)
       .del(tree)
       .hset(tree, childrenField(null), '[]')
-      .hset(this.keys.session(userId, id), { ...encodeSessionFields({ message_count: 0, last_activity: now }), [LEAF_FIELD]: '' })
-      .zadd(this.keys.sessionIndex(userId), now, id);
+      .hset(this.keys.session(userId, id), { ...encodeSessionFields({ message_count: 0, last_activity: now }), [LEAF_FIELD]: '' });
+    this.index.touch(tx, userId, id, now);
     if (before.expires_at !== null) tx.pexpire(tree, Math.max(1, before.expires_at - now));
     this.renew(tx, userId, id, now);
     return this.stateAfter(await this.readBack(tx, userId, id), userId, id);
   }
 
-  /** A page of the identity's sessions, newest activity first. Cost depends on the page only. */
-  list(userId: string, limit: number, after?: SessionListPosition): Promise<SessionPage> {
-    return this.index.page(userId, limit, after);
+  /**
+   * A page of the identity's sessions `filter` selects, pinned first, then newest activity first.
+   * Without tag or persona the cost depends on the page only; with them, on the size of the
+   * smallest set intersected (see SessionIndex).
+   */
+  list(userId: string, limit: number, after?: SessionListPosition, filter: SessionFilter = MAIN_LIST): Promise<SessionPage> {
+    return this.index.page(userId, limit, after, filter);
   }
 
   /** The newest session named `name` (v0 API lookups by display name), or null. */
@@ -322,8 +392,8 @@ export class SessionsRepository implements MessageStore {
       .multi()
       .rpushx(list, ...encoded)
       .hset(this.keys.messageTree(userId, sessionId), treeFields)
-      .hincrby(hash, 'message_count', messages.length)
-      .zadd(this.keys.sessionIndex(userId), now, sessionId);
+      .hincrby(hash, 'message_count', messages.length);
+    this.index.touch(tx, userId, sessionId, now);
     // The usage totals go in the same MULTI as the answer: no extra round trip.
     for (const [field, increment] of usageIncrements(messages)) tx.hincrby(hash, field, increment);
     this.renew(tx, userId, sessionId, now, { last_activity: String(now), [LEAF_FIELD]: messages[messages.length - 1].id });
@@ -645,7 +715,7 @@ export class SessionsRepository implements MessageStore {
     const hash = results[results.length - 1] as Record<string, string>;
     const session = decodeSession(userId, id, hash, this.ttl * 1000);
     if (!session && Object.keys(hash ?? {}).length > 0) {
-      await this.run(this.redis.multi().del(this.keys.session(userId, id)).zrem(this.keys.sessionIndex(userId), id));
+      await this.run(this.index.forget(this.redis.multi().del(this.keys.session(userId, id)), userId, id));
     }
     return session;
   }
@@ -672,4 +742,13 @@ function readTree(fields: Record<string, string>): { nodes: Map<string, NodeReco
     } else if (field.startsWith('c:')) children.set(field.length === 2 ? null : field.slice(2), decodeChildren(value));
   }
   return { nodes, children };
+}
+
+/** HMGET's values of INDEXED_FIELDS as a hash (absent fields left out). */
+function indexedHash(values: Array<string | null>): Record<string, string> {
+  const hash: Record<string, string> = {};
+  INDEXED_FIELDS.forEach((field, i) => {
+    if (values[i] !== null && values[i] !== undefined) hash[field] = values[i] as string;
+  });
+  return hash;
 }

@@ -4,6 +4,7 @@ import { allowedSettings, OVERRIDABLE, OverridableName, overrideProblem, Session
 import { PersonasService } from '../personas/personas.service';
 import { decodeMessageCursor, decodeSessionCursor, encodeMessageCursor, encodeSessionCursor } from './cursor';
 import { MessageListQueryDto } from './dto/message.dto';
+import { BulkAction, BulkStatus, SessionBulkDto, SessionBulkResultDto } from './dto/session-bulk.dto';
 import {
   mapSession,
   SessionCreateDto,
@@ -15,10 +16,23 @@ import {
   SessionUpdatedDto,
 } from './dto/session.dto';
 import { isSessionId, SESSION_NOT_FOUND } from './session-id';
+import type { SessionFilter } from './session-index';
 import type { StoredSession } from './session.model';
-import { MessagePage, SessionChanges, SessionsRepository } from './sessions.repository';
+import { MessagePage, SessionChanges, SessionsRepository, TooManyTagsError } from './sessions.repository';
 
 export const DEFAULT_PAGE_SIZE = 50;
+/** Sessions a bulk action works on at once. */
+const BULK_CONCURRENCY = 10;
+
+/** The change each bulk action makes (delete aside). */
+const BULK_CHANGES: Record<Exclude<BulkAction, 'delete'>, (tag: string) => SessionChanges> = {
+  archive: () => ({ archived: true }),
+  unarchive: () => ({ archived: false }),
+  pin: () => ({ pinned: true }),
+  unpin: () => ({ pinned: false }),
+  tag: (tag) => ({ addTag: tag }),
+  untag: (tag) => ({ removeTag: tag }),
+};
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -60,7 +74,12 @@ export class SessionsService {
     const now = Date.now();
     const session = await this.sessions.create(
       userId,
-      { display_name: displayName || defaultDisplayName(now), persona: key, metadata: metadata ?? {} },
+      {
+        display_name: displayName || defaultDisplayName(now),
+        persona: key,
+        metadata: metadata ?? {},
+        title_source: displayName ? 'user' : 'default',
+      },
       now,
     );
     this.live.announce(userId, { type: 'session.created', session_id: session.id, session: mapSession(session) });
@@ -69,7 +88,11 @@ export class SessionsService {
 
   async listSessions(userId: string, query: SessionListQueryDto): Promise<SessionListDto> {
     const after = query.cursor === undefined ? undefined : decodeSessionCursor(query.cursor);
-    const page = await this.sessions.list(userId, query.limit ?? DEFAULT_PAGE_SIZE, after);
+    const filter: SessionFilter = { archived: query.archived ?? false };
+    if (query.pinned !== undefined) filter.pinned = query.pinned;
+    if (query.tag !== undefined) filter.tag = query.tag;
+    if (query.persona !== undefined) filter.persona = query.persona;
+    const page = await this.sessions.list(userId, query.limit ?? DEFAULT_PAGE_SIZE, after, filter);
     return {
       sessions: page.sessions.map(mapSession),
       count: page.sessions.length,
@@ -86,8 +109,10 @@ export class SessionsService {
     if (dto.persona !== undefined) changes.persona = this.personas.require(dto.persona).key;
     if (dto.pinned !== undefined) changes.pinned = dto.pinned;
     if (dto.metadata !== undefined) changes.metadata = dto.metadata;
+    if (dto.tags !== undefined) changes.tags = dto.tags;
+    if (dto.archived !== undefined) changes.archived = dto.archived;
     if (Object.keys(changes).length === 0 && dto.settings === undefined) {
-      throw new BadRequestException('Nothing to update: send at least one of display_name, persona, pinned, metadata, settings');
+      throw new BadRequestException('Nothing to update: send at least one of display_name, persona, pinned, metadata, settings, tags, archived');
     }
     let dropped: OverridableName[] = [];
     if (dto.settings !== undefined || changes.persona !== undefined) {
@@ -98,9 +123,17 @@ export class SessionsService {
       if (JSON.stringify(next.settings) !== JSON.stringify(current.settings)) changes.settings = next.settings;
       if (Object.keys(changes).length === 0) return { ...mapSession(current), dropped_settings: [] };
     }
-    const session = mapSession(this.found(await this.sessions.update(userId, sessionId, changes)));
-    this.live.announce(userId, { type: 'session.updated', session_id: sessionId, session, changes: Object.keys(changes) });
-    return { ...session, dropped_settings: dropped };
+    return { ...this.found(await this.change(userId, sessionId, changes)), dropped_settings: dropped };
+  }
+
+  /** Applies the changes and announces them; null when there is no such session. */
+  private async change(userId: string, sessionId: string, changes: SessionChanges): Promise<SessionDto | null> {
+    const stored = isSessionId(sessionId) ? await this.sessions.update(userId, sessionId, changes) : null;
+    if (!stored) return null;
+    const session = mapSession(stored);
+    const names = Object.keys(changes).map((name) => (name === 'addTag' || name === 'removeTag' ? 'tags' : name));
+    this.live.announce(userId, { type: 'session.updated', session_id: sessionId, session, changes: names });
+    return session;
   }
 
   /**
@@ -133,8 +166,53 @@ export class SessionsService {
     return { settings: kept, dropped };
   }
 
+  /**
+   * One action on many of the caller's sessions. Every lookup is within the caller's own keys, so
+   * an id of someone else's session finds nothing (not_found) and changes nothing of theirs.
+   */
+  async bulkUpdateSessions(userId: string, dto: SessionBulkDto): Promise<SessionBulkResultDto> {
+    if ((dto.action === 'tag' || dto.action === 'untag') && dto.tag === undefined) {
+      throw new BadRequestException(`action ${dto.action} needs a tag, e.g. {"action": "${dto.action}", "tag": "work"}`);
+    }
+    const unique = [...new Set(dto.ids)];
+    const outcome = new Map<string, BulkStatus>();
+    for (let i = 0; i < unique.length; i += BULK_CONCURRENCY) {
+      const batch = unique.slice(i, i + BULK_CONCURRENCY);
+      const statuses = await Promise.all(batch.map((id) => this.bulkOne(userId, id, dto)));
+      batch.forEach((id, j) => outcome.set(id, statuses[j]));
+    }
+    return { results: dto.ids.map((id) => ({ session_id: id, status: outcome.get(id)! })) };
+  }
+
+  private async bulkOne(userId: string, sessionId: string, dto: SessionBulkDto): Promise<BulkStatus> {
+    if (!isSessionId(sessionId)) return 'not_found';
+    if (dto.action === 'delete') {
+      if (!(await this.sessions.delete(userId, sessionId))) return 'not_found';
+      this.live.announce(userId, { type: 'session.deleted', session_id: sessionId });
+      return 'ok';
+    }
+    try {
+      return (await this.change(userId, sessionId, BULK_CHANGES[dto.action](dto.tag ?? ''))) ? 'ok' : 'not_found';
+    } catch (error) {
+      if (error instanceof TooManyTagsError) return 'too_many_tags';
+      throw error;
+    }
+  }
+
+  /**
+   * Names a session still named by default with a title made for it; false when its name was
+   * chosen meanwhile (or it has gone). Announced like any other rename.
+   */
+  async applyAutoTitle(userId: string, sessionId: string, title: string): Promise<boolean> {
+    const stored = await this.sessions.setAutoTitle(userId, sessionId, title);
+    if (!stored) return false;
+    const session = mapSession(stored);
+    this.live.announce(userId, { type: 'session.updated', session_id: sessionId, session, changes: ['display_name'] });
+    return true;
+  }
+
   async deleteSession(userId: string, sessionId: string): Promise<void> {
-    if (!(await this.sessions.delete(userId, sessionId))) throw new NotFoundException(SESSION_NOT_FOUND);
+    if (!isSessionId(sessionId) || !(await this.sessions.delete(userId, sessionId))) throw new NotFoundException(SESSION_NOT_FOUND);
     this.live.announce(userId, { type: 'session.deleted', session_id: sessionId });
   }
 

@@ -32,6 +32,9 @@ export async function startTestApp(
     OPENAI_API_KEY: undefined,
     OPENAI_BASE_URL: undefined,
     OPENAI_MODEL: undefined,
+    // No title requests after first answers, so the fake model's request log holds only answers;
+    // test/session-titles.e2e-spec.ts turns them on.
+    TITLE_MODEL: 'off',
     // Tests create identities and sessions far faster than people do; test/limits-* turn limits on.
     RATE_LIMIT_GUEST_PER_MINUTE: '0',
     RATE_LIMIT_LOGIN_PER_MINUTE: '0',

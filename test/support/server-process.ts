@@ -38,6 +38,8 @@ export const SERVER_BASE_ENV: Record<string, string> = {
   HOME: process.env.HOME ?? '/tmp',
   TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
   PERSONAS_FILE: join(ROOT, 'config/personas.yaml'),
+  // As in startTestApp: the fake model's request log holds only answers.
+  TITLE_MODEL: 'off',
 };
 
 export interface ServerProcess {

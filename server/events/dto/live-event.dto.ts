@@ -22,7 +22,7 @@ export class LiveEventDto {
   /** session.created and session.updated: the session as it is now. */
   session?: SessionDto;
 
-  /** session.updated: which fields changed (display_name, persona, pinned, metadata). */
+  /** session.updated: which fields changed (display_name, persona, pinned, metadata, tags, archived, messages). */
   changes?: string[];
 
   /** message.stored: the stored message (a user message, or an answer when its generation ended). */

@@ -2,8 +2,18 @@ import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsNumber, IsObject, IsString, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
 import { OVERRIDABLE, OverridableName } from '../../personas/persona-overrides';
-import type { StoredSession } from '../session.model';
-import { IsDisplayName, IsOptionalField, IsPageCursor, IsPageLimit, IsPersonaKey, IsSessionMetadata } from '../session-validation';
+import { StoredSession, TITLE_SOURCES, TitleSource } from '../session.model';
+import {
+  IsBooleanQuery,
+  IsDisplayName,
+  IsOptionalField,
+  IsPageCursor,
+  IsPageLimit,
+  IsPersonaKey,
+  IsSessionMetadata,
+  IsSessionTag,
+  IsSessionTags,
+} from '../session-validation';
 
 /** Absent: unchanged; null: remove the override. */
 const IsOverride = (): PropertyDecorator => ValidateIf((_object, value) => value !== undefined && value !== null);
@@ -125,6 +135,19 @@ export class SessionUpdateDto {
   @ValidateNested()
   @Type(() => SessionSettingsUpdateDto)
   settings?: SessionSettingsUpdateDto;
+
+  /**
+   * Replaces the tags: at most 10 labels of 1-32 characters, stored trimmed and in lower case
+   * (duplicates count once); [] removes them all.
+   */
+  @IsOptionalField()
+  @IsSessionTags()
+  tags?: string[];
+
+  /** true: the session leaves the main list (see `archived` on GET /api/sessions) and keeps its history, pin and expiry. */
+  @IsOptionalField()
+  @IsBoolean({ message: 'archived must be true or false' })
+  archived?: boolean;
 }
 
 export class SessionListQueryDto {
@@ -132,10 +155,28 @@ export class SessionListQueryDto {
   @IsPageLimit()
   limit?: number;
 
-  /** `next_cursor` of the previous page, passed back unchanged. */
+  /** `next_cursor` of the previous page, passed back unchanged (with the same filters). */
   @IsOptionalField()
   @IsPageCursor()
   cursor?: string;
+
+  /** Only sessions with this tag (compared trimmed, in lower case). */
+  @IsOptionalField()
+  @IsSessionTag()
+  tag?: string;
+
+  /** Only sessions with this persona key. */
+  @IsOptionalField()
+  @IsPersonaKey()
+  persona?: string;
+
+  /** true: only archived sessions; false or absent: only those not archived. */
+  @IsBooleanQuery('archived')
+  archived?: boolean;
+
+  /** true: only pinned sessions; false: only the others; absent: both, pinned first. */
+  @IsBooleanQuery('pinned')
+  pinned?: boolean;
 }
 
 export class SessionDto {
@@ -168,8 +209,21 @@ export class SessionDto {
   @ApiProperty({ type: 'integer', minimum: 0 })
   message_count: number;
 
-  /** Pinned sessions never expire. */
+  /** Pinned sessions never expire and are listed first. */
   pinned: boolean;
+
+  /** Archived sessions are listed only with `archived=true`. */
+  archived: boolean;
+
+  /** Labels, trimmed and in lower case. */
+  tags: string[];
+
+  /**
+   * Where display_name comes from: `default` (made at creation), `auto` (a title made after the
+   * first answer), `user` (chosen by the person; no title is made then).
+   */
+  @ApiProperty({ enum: TITLE_SOURCES, enumName: 'TitleSource' })
+  title_source: TitleSource;
 
   /** When the session will be removed unless used again (ISO 8601); null when pinned or when sessions never expire. */
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
@@ -223,6 +277,9 @@ export function mapSession(session: StoredSession): SessionDto {
     last_activity: iso(session.last_activity),
     message_count: session.message_count,
     pinned: session.pinned,
+    archived: session.archived,
+    tags: session.tags,
+    title_source: session.title_source,
     expires_at: session.expires_at === null ? null : iso(session.expires_at),
     metadata: session.metadata,
     settings: { ...session.settings },

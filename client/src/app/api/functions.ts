@@ -33,6 +33,8 @@ export type { ListSessions$Params as ListSessions$Params } from './fn/sessions/l
 export { listSessions as listSessions } from './fn/sessions/list-sessions';
 export type { CreateSession$Params as CreateSession$Params } from './fn/sessions/create-session';
 export { createSession as createSession } from './fn/sessions/create-session';
+export type { BulkUpdateSessions$Params as BulkUpdateSessions$Params } from './fn/sessions/bulk-update-sessions';
+export { bulkUpdateSessions as bulkUpdateSessions } from './fn/sessions/bulk-update-sessions';
 export type { GetSession$Params as GetSession$Params } from './fn/sessions/get-session';
 export { getSession as getSession } from './fn/sessions/get-session';
 export type { DeleteSession$Params as DeleteSession$Params } from './fn/sessions/delete-session';

@@ -51,6 +51,11 @@ export type { PersonaOverridesDto } from './models/persona-overrides-dto';
 export type { RegenerateDto } from './models/regenerate-dto';
 export type { RegisterDto } from './models/register-dto';
 export type { Registration } from './models/registration';
+export type { SessionBulkAction } from './models/session-bulk-action';
+export type { SessionBulkDto } from './models/session-bulk-dto';
+export type { SessionBulkResultDto } from './models/session-bulk-result-dto';
+export type { SessionBulkResultItemDto } from './models/session-bulk-result-item-dto';
+export type { SessionBulkStatus } from './models/session-bulk-status';
 export type { SessionCreateDto } from './models/session-create-dto';
 export type { SessionDto } from './models/session-dto';
 export type { SessionListDto } from './models/session-list-dto';
@@ -60,6 +65,7 @@ export type { SessionUpdatedDto } from './models/session-updated-dto';
 export type { SessionUpdateDto } from './models/session-update-dto';
 export type { SessionUsageDto } from './models/session-usage-dto';
 export type { SignedInDto } from './models/signed-in-dto';
+export type { TitleSource } from './models/title-source';
 
 export type { GetAuthSettings$Params as GetAuthSettings$Params } from './fn/auth/get-auth-settings';
 export { getAuthSettings as getAuthSettings } from './fn/auth/get-auth-settings';
@@ -93,6 +99,8 @@ export type { ListSessions$Params as ListSessions$Params } from './fn/sessions/l
 export { listSessions as listSessions } from './fn/sessions/list-sessions';
 export type { CreateSession$Params as CreateSession$Params } from './fn/sessions/create-session';
 export { createSession as createSession } from './fn/sessions/create-session';
+export type { BulkUpdateSessions$Params as BulkUpdateSessions$Params } from './fn/sessions/bulk-update-sessions';
+export { bulkUpdateSessions as bulkUpdateSessions } from './fn/sessions/bulk-update-sessions';
 export type { GetSession$Params as GetSession$Params } from './fn/sessions/get-session';
 export { getSession as getSession } from './fn/sessions/get-session';
 export type { DeleteSession$Params as DeleteSession$Params } from './fn/sessions/delete-session';

@@ -7,7 +7,7 @@ import { SessionDto } from '../models/session-dto';
 export interface LiveEventDto {
 
   /**
-   * session.updated: which fields changed (display_name, persona, pinned, metadata).
+   * session.updated: which fields changed (display_name, persona, pinned, metadata, tags, archived, messages).
    */
   changes?: Array<string>;
 

@@ -3,7 +3,13 @@
 
 import { SessionSettingsDto } from '../models/session-settings-dto';
 import { SessionUsageDto } from '../models/session-usage-dto';
+import { TitleSource } from '../models/title-source';
 export interface SessionDto {
+
+  /**
+   * Archived sessions are listed only with `archived=true`.
+   */
+  archived: boolean;
 
   /**
    * When the session was created (ISO 8601).
@@ -43,7 +49,7 @@ export interface SessionDto {
   persona: string;
 
   /**
-   * Pinned sessions never expire.
+   * Pinned sessions never expire and are listed first.
    */
   pinned: boolean;
 
@@ -52,6 +58,17 @@ export interface SessionDto {
    */
   session_id: string;
   settings: SessionSettingsDto;
+
+  /**
+   * Labels, trimmed and in lower case.
+   */
+  tags: Array<string>;
+
+  /**
+   * Where display_name comes from: `default` (made at creation), `auto` (a title made after the
+   * first answer), `user` (chosen by the person; no title is made then).
+   */
+  title_source: TitleSource;
   usage: SessionUsageDto;
 
   /**

@@ -5,6 +5,11 @@ import { SessionSettingsUpdateDto } from '../models/session-settings-update-dto'
 export interface SessionUpdateDto {
 
   /**
+   * true: the session leaves the main list (see `archived` on GET /api/sessions) and keeps its history, pin and expiry.
+   */
+  archived?: boolean;
+
+  /**
    * New display name (same rules as on create; must not be empty).
    */
   display_name?: string;
@@ -31,4 +36,10 @@ export interface SessionUpdateDto {
    * new persona when `persona` changes too.
    */
   settings?: SessionSettingsUpdateDto;
+
+  /**
+   * Replaces the tags: at most 10 labels of 1-32 characters, stored trimmed and in lower case
+   * (duplicates count once); [] removes them all.
+   */
+  tags?: Array<string>;
 }

@@ -4,7 +4,13 @@
 import { OverridableParameter } from '../models/overridable-parameter';
 import { SessionSettingsDto } from '../models/session-settings-dto';
 import { SessionUsageDto } from '../models/session-usage-dto';
+import { TitleSource } from '../models/title-source';
 export interface SessionUpdatedDto {
+
+  /**
+   * Archived sessions are listed only with `archived=true`.
+   */
+  archived: boolean;
 
   /**
    * When the session was created (ISO 8601).
@@ -50,7 +56,7 @@ export interface SessionUpdatedDto {
   persona: string;
 
   /**
-   * Pinned sessions never expire.
+   * Pinned sessions never expire and are listed first.
    */
   pinned: boolean;
 
@@ -59,6 +65,17 @@ export interface SessionUpdatedDto {
    */
   session_id: string;
   settings: SessionSettingsDto;
+
+  /**
+   * Labels, trimmed and in lower case.
+   */
+  tags: Array<string>;
+
+  /**
+   * Where display_name comes from: `default` (made at creation), `auto` (a title made after the
+   * first answer), `user` (chosen by the person; no title is made then).
+   */
+  title_source: TitleSource;
   usage: SessionUsageDto;
 
   /**

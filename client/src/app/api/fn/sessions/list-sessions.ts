@@ -17,16 +17,40 @@ export interface ListSessions$Params {
   limit?: number;
 
 /**
- * `next_cursor` of the previous page, passed back unchanged.
+ * true: only archived sessions; false or absent: only those not archived.
+ */
+  archived?: boolean;
+
+/**
+ * true: only pinned sessions; false: only the others; absent: both, pinned first.
+ */
+  pinned?: boolean;
+
+/**
+ * `next_cursor` of the previous page, passed back unchanged (with the same filters).
  */
   cursor?: string;
+
+/**
+ * Only sessions with this tag (compared trimmed, in lower case).
+ */
+  tag?: string;
+
+/**
+ * Only sessions with this persona key.
+ */
+  persona?: string;
 }
 
 export function listSessions(http: HttpClient, rootUrl: string, params?: ListSessions$Params, context?: HttpContext): Observable<StrictHttpResponse<SessionListDto>> {
   const rb = new RequestBuilder(rootUrl, listSessions.PATH, 'get');
   if (params) {
     rb.query('limit', params.limit, {});
+    rb.query('archived', params.archived, {});
+    rb.query('pinned', params.pinned, {});
     rb.query('cursor', params.cursor, {});
+    rb.query('tag', params.tag, {});
+    rb.query('persona', params.persona, {});
   }
 
   return http.request(
