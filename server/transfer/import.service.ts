@@ -25,7 +25,7 @@ export interface ImportBody {
 
 /** What this import has created so far, to undo if the file turns out malformed. */
 interface Undo {
-  sessions: string[];
+  sessions: Array<{ id: string; name: string }>;
   records: string[];
 }
 
@@ -104,7 +104,7 @@ export class ImportService {
       throw error;
     }
     const written = await this.store.writeSessionTree(userId, tree, { persona: persona ?? this.personaFor(tree), tags: [IMPORTED_TAG] });
-    undo.sessions.push(written.session.id);
+    undo.sessions.push({ id: written.session.id, name: written.session.display_name });
     await this.records.record(userId, sourceKey, written.session.id);
     undo.records.push(sourceKey);
     return { ...base, outcome: 'imported', session_id: written.session.id, messages: written.stored, omitted: written.omitted, reason: null };
@@ -117,7 +117,7 @@ export class ImportService {
 
   private async undo(userId: string, undo: Undo): Promise<void> {
     await this.records.forget(userId, undo.records);
-    for (const id of undo.sessions) await this.store.deleteSession(userId, id);
+    for (const session of undo.sessions) await this.store.deleteSession(userId, session.id, session.name);
   }
 
   private tooLarge(): HttpException {

@@ -1,5 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { REDIS_CLIENT } from '../redis/redis.constants';
+import { RedisKeys } from '../redis/redis-keys';
+import type { Store } from '../redis/store';
 import type { StoredMessage, StoredSession } from '../sessions/session.model';
 import { SessionsRepository } from '../sessions/sessions.repository';
 import { activePath, ConversationTree, TreeMessage } from './conversation-tree';
@@ -30,7 +33,11 @@ export interface WrittenSession {
  */
 @Injectable()
 export class TransferStore {
-  constructor(private readonly sessions: SessionsRepository) {}
+  constructor(
+    private readonly sessions: SessionsRepository,
+    @Inject(REDIS_CLIENT) private readonly redis: Store,
+    private readonly keys: RedisKeys,
+  ) {}
 
   /** The session and its messages as a tree, or null when it is not the caller's. */
   async readSessionTree(userId: string, id: string): Promise<{ session: StoredSession; tree: ConversationTree } | null> {
@@ -74,13 +81,19 @@ export class TransferStore {
       if (tree.pinned) latest = (await this.sessions.update(userId, session.id, { pinned: true })) ?? latest;
       return { session: latest, stored: path.length, omitted: tree.messages.length - path.length };
     } catch (error) {
-      await this.sessions.delete(userId, session.id).catch(() => false);
+      await this.deleteSession(userId, session.id, session.display_name).catch(() => undefined);
       throw error;
     }
   }
 
-  deleteSession(userId: string, id: string): Promise<boolean> {
-    return this.sessions.delete(userId, id);
+  /**
+   * Removes a session this import or copy made, with the name lookup entry its creation added (a
+   * deleted session's name otherwise stays behind, pointing nowhere).
+   */
+  async deleteSession(userId: string, id: string, name: string): Promise<void> {
+    await this.sessions.delete(userId, id);
+    const names = this.keys.sessionNames(userId);
+    if ((await this.redis.hget(names, name)) === id) await this.redis.hdel(names, name);
   }
 
   /** Whether the caller still has the session (an imported one may have expired or been deleted). */
