@@ -1,5 +1,4 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
 import { PersonasService } from '../personas/personas.service';
@@ -13,6 +12,8 @@ import { TransferStore } from './transfer-store';
 
 /** Sessions read per page while exporting everything. */
 const EXPORT_PAGE = 100;
+/** Sessions read while the previous ones are written. */
+const EXPORT_READ_AHEAD = 8;
 
 export interface ExportFile {
   filename: string;
@@ -65,18 +66,26 @@ export class ExportService {
 
   /**
    * Every session of the caller, one SessionExportDto per line, written as it is read: a page of
-   * sessions at a time and one session in memory, waiting whenever the client reads slower.
+   * sessions at a time and a few sessions in memory, waiting whenever the client reads slower.
    */
   async exportAll(userId: string, out: Writable): Promise<void> {
     const now = Date.now();
     let after: Parameters<SessionsRepository['list']>[2];
     do {
       const page = await this.sessions.list(userId, EXPORT_PAGE, after);
-      for (const listed of page.sessions) {
-        const found = await this.store.readSessionTree(userId, listed.id);
+      // A few sessions read ahead, so their round trips overlap; written in list order.
+      const reads = page.sessions.map((listed) => () => this.store.readSessionTree(userId, listed.id));
+      const ahead: Array<ReturnType<(typeof reads)[number]>> = [];
+      for (let i = 0; i < reads.length; i++) {
+        while (ahead.length < EXPORT_READ_AHEAD && i + ahead.length < reads.length) {
+          const read = reads[i + ahead.length]();
+          read.catch(() => undefined);
+          ahead.push(read);
+        }
+        const found = await ahead.shift()!;
         if (!found) continue; // deleted meanwhile
-        const line = `${JSON.stringify(this.exportOf(listed.id, found.session.persona, found.tree, now))}\n`;
-        if (!out.write(line)) await Promise.race([once(out, 'drain'), once(out, 'close')]);
+        const line = `${JSON.stringify(this.exportOf(found.session.id, found.session.persona, found.tree, now))}\n`;
+        if (!out.write(line)) await drained(out);
         if (out.destroyed) return;
       }
       after = page.next ?? undefined;
@@ -90,6 +99,19 @@ export class ExportService {
   private personaName(key: string): string | null {
     return this.personas.find(key)?.name ?? null;
   }
+}
+
+/** Resolves when the stream wants more (or is gone), leaving no listener behind. */
+function drained(out: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      out.off('drain', done);
+      out.off('close', done);
+      resolve();
+    };
+    out.on('drain', done);
+    out.on('close', done);
+  });
 }
 
 /** A file name from a title: letters, digits and dashes, at most 60 characters. */

@@ -14,6 +14,13 @@ import { TransferStore } from './transfer-store';
 /** The tag every imported session carries. */
 export const IMPORTED_TAG = 'imported';
 
+/**
+ * Conversations stored at once. Each takes a few round trips to the store; overlapping them keeps
+ * an import from waiting on latency. (The session quota is checked per conversation, so an import
+ * can pass MAX_SESSIONS_PER_IDENTITY by at most this many minus one.)
+ */
+const IMPORT_CONCURRENCY = 8;
+
 /** No single conversation may be larger: it is parsed in one piece. */
 export const MAX_CONVERSATION_BYTES = 64 * 1024 * 1024;
 
@@ -27,6 +34,8 @@ export interface ImportBody {
 interface Undo {
   sessions: Array<{ id: string; name: string }>;
   records: string[];
+  /** Source keys of this file's conversations so far (a conversation twice in one file is stored once). */
+  keys: Set<string>;
 }
 
 /**
@@ -53,10 +62,15 @@ export class ImportService {
     const max = this.app.importMaxBytes;
     if (body.contentLength !== undefined && body.contentLength > max) throw this.tooLarge();
     const report: ImportReportDto = { format: '', imported: 0, skipped: 0, messages: 0, conversations: [] };
-    const undo: Undo = { sessions: [], records: [] };
+    const undo: Undo = { sessions: [], records: [], keys: new Set() };
     const formats = new Set<string>();
     const splitter = new JsonElementSplitter(MAX_CONVERSATION_BYTES);
     let received = 0;
+    // Conversations being stored while the next ones are read: their round trips to the store overlap.
+    const pending: Array<Promise<ImportedConversationDto>> = [];
+    const settle = async (atMost: number) => {
+      while (pending.length > atMost) report.conversations.push(await pending[0]), pending.shift();
+    };
     try {
       // Not destroyed when a problem stops the loop: the rest is drained, so the 400 reaches the client.
       for await (const chunk of body.stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
@@ -65,12 +79,17 @@ export class ImportService {
         for (const element of splitter.push(chunk)) {
           const tree = toConversationTree(parseElement(element), element.index);
           formats.add(tree.source);
-          report.conversations.push(await this.importOne(userId, tree, element.index, persona, undo));
+          const outcome = this.importOne(userId, tree, element.index, persona, undo);
+          outcome.catch(() => undefined); // awaited below, in order; never an unhandled rejection meanwhile
+          pending.push(outcome);
+          await settle(IMPORT_CONCURRENCY - 1);
         }
       }
       splitter.end();
+      await settle(0);
     } catch (error) {
       body.stream.resume();
+      await Promise.allSettled(pending);
       await this.undo(userId, undo);
       if (error instanceof ImportFormatError) throw new BadRequestException(`${error.message} Nothing was imported.`);
       throw error;
@@ -88,11 +107,13 @@ export class ImportService {
   private async importOne(userId: string, tree: ConversationTree, index: number, persona: string | undefined, undo: Undo): Promise<ImportedConversationDto> {
     const sourceKey = sourceKeyOf(tree);
     const base = { position: index + 1, title: tree.title, source: tree.source };
+    const skipped = (reason: string): ImportedConversationDto => ({ ...base, outcome: 'skipped', session_id: null, messages: 0, omitted: 0, reason });
+    if (undo.keys.has(sourceKey)) return skipped('The same conversation appears earlier in this file.');
+    undo.keys.add(sourceKey);
     const earlier = await this.records.find(userId, sourceKey);
     if (earlier !== null && (await this.store.hasSession(userId, earlier))) {
       return { ...base, outcome: 'skipped', session_id: earlier, messages: 0, omitted: 0, reason: `Already imported as session ${earlier}.` };
     }
-    const skipped = (reason: string): ImportedConversationDto => ({ ...base, outcome: 'skipped', session_id: null, messages: 0, omitted: 0, reason });
     const maxMessages = this.limits.maxMessagesPerSession;
     if (maxMessages > 0 && activePath(tree).length > maxMessages) {
       return skipped(`It has more messages than a session may hold (MAX_MESSAGES_PER_SESSION=${maxMessages}).`);
