@@ -156,6 +156,11 @@ describe('export and import (real Redis + fake model server)', () => {
     expect(await storeSnapshot(`${h.t.prefix}:{u:${who.user_id}}`)).toEqual(before);
   });
 
+  it('a multipart form is refused with 415 saying to send the file itself', async () => {
+    const res = await api().post('/api/import').set(h.me.auth).attach('file', fixture('claude-conversations.json'), 'conversations.json').expect(415);
+    expect(res.body.message).toContain('Send the file itself as the request body');
+  });
+
   it('an unknown persona is refused before anything is read', async () => {
     const res = await importFile(h.me, fixture('claude-conversations.json'), '?persona=nobody').expect(400);
     expect(res.body.message).toMatch(/Unknown persona "nobody"/);

@@ -3,11 +3,10 @@ import { ApiBadRequestResponse, ApiBearerAuth, ApiNotFoundResponse, ApiOperation
 import { ErrorBody } from '../common/error-body';
 import { CurrentUser } from '../identity/current-user.decorator';
 import type { Identity } from '../identity/identity.types';
-import { Public } from '../identity/public.decorator';
 import { RateLimit } from '../limits/limits.decorators';
 import { SessionDto } from '../sessions/dto/session.dto';
 import { SessionIdParam } from '../sessions/session-id';
-import { ShareCreateDto, ShareDto, SharedConversationDto, ShareListDto } from './dto/share.dto';
+import { ShareCreateDto, ShareDto, ShareListDto } from './dto/share.dto';
 import { RequestOrigin } from './request-origin.decorator';
 import { ShareIdParam } from './share-id';
 import { SharesService } from './shares.service';
@@ -48,17 +47,6 @@ export class SharesController {
   @ApiOperation({ summary: 'Revoke a share link', description: 'The link stops working at once (404 for everyone).' })
   revokeShare(@CurrentUser() me: Identity, @ShareIdParam() shareId: string): Promise<void> {
     return this.shares.revokeShare(me.user_id, shareId);
-  }
-
-  @Get('shared/:share_id')
-  @Public()
-  @ApiNotFoundResponse({ type: ErrorBody, description: SHARE_NOT_FOUND_DOC })
-  @ApiOperation({
-    summary: 'Read a shared conversation (no sign-in)',
-    description: 'The snapshot behind a share link. Sent with `X-Robots-Tag: noindex` and `Cache-Control: no-store`.',
-  })
-  getSharedConversation(@ShareIdParam() shareId: string): Promise<SharedConversationDto> {
-    return this.shares.getSharedConversation(shareId);
   }
 
   @Post('shared/:share_id/continue')

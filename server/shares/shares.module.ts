@@ -1,6 +1,7 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { TransferModule } from '../transfer/transfer.module';
+import { SharedController } from './shared.controller';
 import { SharedPageController } from './shared-page.controller';
 import { SharesController } from './shares.controller';
 import { SharesRepository } from './shares.repository';
@@ -16,7 +17,7 @@ function noIndex(_req: Request, res: Response, next: NextFunction): void {
 /** Read-only share links of sessions, their public page and "continue this conversation". */
 @Module({
   imports: [TransferModule],
-  controllers: [SharesController, SharedPageController],
+  controllers: [SharesController, SharedController, SharedPageController],
   providers: [SharesRepository, SharesService],
 })
 export class SharesModule implements NestModule {

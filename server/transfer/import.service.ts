@@ -1,4 +1,4 @@
-import { BadRequestException, ForbiddenException, HttpException, Inject, Injectable, PayloadTooLargeException } from '@nestjs/common';
+import { BadRequestException, ForbiddenException, HttpException, Inject, Injectable, PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { appConfig, AppConfig, limitsConfig, LimitsConfig } from '../config/config';
@@ -28,6 +28,7 @@ export const MAX_CONVERSATION_BYTES = 64 * 1024 * 1024;
 export interface ImportBody {
   stream: Readable;
   contentLength: number | undefined;
+  contentType: string | undefined;
 }
 
 /** What this import has created so far, to undo if the file turns out malformed. */
@@ -61,6 +62,9 @@ export class ImportService {
     const persona = query.persona === undefined ? undefined : this.personas.require(query.persona).key;
     const max = this.app.importMaxBytes;
     if (body.contentLength !== undefined && body.contentLength > max) throw this.tooLarge();
+    if (/^multipart\//i.test(body.contentType ?? '')) {
+      throw new UnsupportedMediaTypeException('Send the file itself as the request body (e.g. Content-Type: application/json), not in a multipart form.');
+    }
     const report: ImportReportDto = { format: '', imported: 0, skipped: 0, messages: 0, conversations: [] };
     const undo: Undo = { sessions: [], records: [], keys: new Set() };
     const formats = new Set<string>();

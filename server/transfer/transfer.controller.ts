@@ -10,6 +10,7 @@ import {
   ApiOperation,
   ApiPayloadTooLargeResponse,
   ApiTags,
+  ApiUnsupportedMediaTypeResponse,
   ApiUnauthorizedResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
@@ -80,13 +81,15 @@ export class TransferController {
   @RateLimit('sessions')
   @ApiBody({
     description:
-      'The file as the request body: an export of this server (JSON or NDJSON), or ChatGPT\'s or Claude\'s conversations.json, told apart by content.',
+      'The file itself as the request body (not a multipart form): an export of this server (JSON or NDJSON), or ChatGPT\'s or ' +
+      'Claude\'s conversations.json, told apart by content.',
     required: true,
     schema: FILE,
   })
   @ApiConsumes('application/json', 'application/x-ndjson', 'application/octet-stream')
   @ApiBadRequestResponse({ type: ErrorBody, description: 'The file is malformed or truncated (the message names the first problem); nothing was imported' })
   @ApiPayloadTooLargeResponse({ type: ErrorBody, description: 'The file is larger than IMPORT_MAX_BYTES; nothing was imported' })
+  @ApiUnsupportedMediaTypeResponse({ type: ErrorBody, description: 'A multipart form: send the file itself as the body' })
   @ApiOperation({
     summary: 'Import conversations: this server\'s export, ChatGPT or Claude',
     description:
@@ -97,7 +100,7 @@ export class TransferController {
       'The report lists every conversation: imported or skipped, and why.',
   })
   importSessions(@CurrentUser() me: Identity, @Req() req: Request, @Query() query: ImportQueryDto): Promise<ImportReportDto> {
-    return this.imports.importFile(me.user_id, { stream: req, contentLength: contentLengthOf(req) }, query);
+    return this.imports.importFile(me.user_id, { stream: req, contentLength: contentLengthOf(req), contentType: req.headers['content-type'] }, query);
   }
 }
 
