@@ -17,7 +17,7 @@ export interface ImportSessions$XNdjson$Params {
   persona?: string;
   
     /**
-     * The file as the request body: an export of this server (JSON or NDJSON), or ChatGPT's or Claude's conversations.json, told apart by content.
+     * The file itself as the request body (not a multipart form): an export of this server (JSON or NDJSON), or ChatGPT's or Claude's conversations.json, told apart by content.
      */
     body: Blob
 }
