@@ -12,6 +12,7 @@ import { apiValidationPipe } from './common/validation';
 import { Env, parseEnv } from './config/env';
 import { setupOpenApi } from './openapi/openapi';
 import { FEATURE_MODULES } from './features';
+import { RAW_BODY_ROUTES } from './transfer/transfer.module';
 
 type ModuleList = NonNullable<Parameters<typeof AppModule.forRoot>[1]>;
 
@@ -37,6 +38,8 @@ export function configureApp(app: INestApplication, env: Env): void {
     assignRequestId(req, res);
     logRequest(req, res);
     if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return next();
+    // Their handlers stream the body themselves, under their own limit.
+    if (RAW_BODY_ROUTES.some((r) => r.method === req.method && r.path === req.path)) return next();
     parseBody(req, res, next);
   });
   app.useGlobalPipes(apiValidationPipe());

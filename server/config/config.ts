@@ -22,6 +22,7 @@ export const appConfig = namespace('app', (env) => ({
   logLevel: env.logLevel,
   logFormat: env.logFormat,
   bodyLimitBytes: env.bodyLimitBytes,
+  importMaxBytes: env.importMaxBytes,
   personasFile: env.personasFile,
   clientDir: env.clientDir,
 }));

@@ -22,6 +22,7 @@ describe('parseEnv', () => {
       logLevel: 'info',
       logFormat: 'auto',
       bodyLimitBytes: 524288,
+      importMaxBytes: 1073741824,
       shutdownGraceSeconds: 8,
       redisUrl: undefined,
       redisClusterNodes: undefined,
@@ -115,6 +116,7 @@ describe('parseEnv', () => {
       openaiBaseUrl: 'http://localhost:11434/v1',
       openaiModel: 'llama3.1',
       bodyLimitBytes: 524288,
+      importMaxBytes: 1073741824,
     });
   });
 

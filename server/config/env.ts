@@ -11,6 +11,8 @@ export interface Env {
   logLevel: LogLevel;
   logFormat: LogFormat;
   bodyLimitBytes: number;
+  /** IMPORT_MAX_BYTES: largest file POST /api/import reads (streamed, never held in memory). */
+  importMaxBytes: number;
   shutdownGraceSeconds: number;
   redisUrl: string | undefined;
   /** REDIS_CLUSTER_NODES: seed nodes of a Redis Cluster (any few masters or replicas). */
@@ -308,6 +310,7 @@ export function parseEnv(raw: Raw): Env {
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: r.oneOf('LOG_FORMAT', LOG_FORMATS, 'auto'),
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 512 * 1024, 1024, 10 * 1024 * 1024),
+    importMaxBytes: r.int('IMPORT_MAX_BYTES', 1024 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
     shutdownGraceSeconds: r.int('SHUTDOWN_GRACE_SECONDS', 8, 0, 3600),
     redisUrl: r.url('REDIS_URL', ['redis:', 'rediss:']),
     redisClusterNodes: r.nodes('REDIS_CLUSTER_NODES'),

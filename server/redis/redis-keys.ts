@@ -90,6 +90,21 @@ export class RedisKeys {
     return `${this.user(userId)}:s:${sessionId}:idem:${keyHash}`;
   }
 
+  /** HASH source key of an imported conversation (format, its id, a hash of its content) → the session it became. */
+  imports(userId: string): string {
+    return `${this.user(userId)}:imports`;
+  }
+
+  /** HASH share id → JSON summary of each of the identity's share links (lists and revokes them). */
+  shares(userId: string): string {
+    return `${this.user(userId)}:shares`;
+  }
+
+  /** Global: a share link's snapshot (JSON), with the link's lifetime as TTL; the id is unguessable. */
+  share(shareId: string): string {
+    return `${this.prefix}:share:${shareId}`;
+  }
+
   /** Pub/sub channel of one identity's live events (GET /api/events). */
   userEvents(userId: string): string {
     return `${this.user(userId)}:events`;
