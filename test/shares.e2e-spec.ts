@@ -82,7 +82,7 @@ describe('share links (real Redis + fake model server)', () => {
     await api().post(`/api/shared/${link.share_id}/continue`).expect(401);
     const reader = await newGuest(h.t.url);
     const copy = (await api().post(`/api/shared/${link.share_id}/continue`).set(reader.auth).expect(201)).body;
-    expect(copy).toMatchObject({ display_name: 'Shared trip', persona: 'technical_support', metadata: { tags: ['shared'] } });
+    expect(copy).toMatchObject({ display_name: 'Shared trip', persona: 'technical_support', tags: ['shared'] });
     const history = await h.history(copy.session_id, reader);
     expect(history.map((m) => m.content)).toEqual(['What should I pack?', 'Pack light.', 'later question', 'Later answer']);
     // The copy is the reader's own: the owner's session is untouched and not reachable by the reader.

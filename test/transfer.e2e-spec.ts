@@ -26,7 +26,8 @@ describe('export and import (real Redis + fake model server)', () => {
 
   beforeAll(async () => {
     h = await startChatHarness();
-    sessionId = (await api().post('/api/sessions').set(h.me.auth).send({ display_name: 'Trip = plan', persona: 'technical_support', metadata: { topic: 'travel', tags: ['work'] } }).expect(201)).body.session_id;
+    sessionId = (await api().post('/api/sessions').set(h.me.auth).send({ display_name: 'Trip = plan', persona: 'technical_support', metadata: { topic: 'travel' } }).expect(201)).body.session_id;
+    await api().patch(`/api/sessions/${sessionId}`).set(h.me.auth).send({ tags: ['work'] }).expect(200);
     h.fake.script({ text: '=cmd|"/c calc"!A1 and a line\nbreak, with "quotes"' }, { text: 'Second answer' });
     await api().post(`/api/sessions/${sessionId}/messages`).set(h.me.auth).send({ content: '@SUM(1,2)' }).expect(201);
     await api().post(`/api/sessions/${sessionId}/messages`).set(h.me.auth).send({ content: 'And then?' }).expect(201);
@@ -80,7 +81,7 @@ describe('export and import (real Redis + fake model server)', () => {
     expect(copy).toMatchObject({ position: 1, outcome: 'imported', title: 'Trip = plan', messages: 4, omitted: 0, reason: null });
     expect(await h.history(copy.session_id, other)).toEqual(await h.history(sessionId));
     const session = await h.session(copy.session_id, other);
-    expect(session).toMatchObject({ display_name: 'Trip = plan', persona: 'technical_support', metadata: { topic: 'travel', tags: ['work', 'imported'] } });
+    expect(session).toMatchObject({ display_name: 'Trip = plan', persona: 'technical_support', metadata: { topic: 'travel' }, tags: ['work', 'imported'] });
     // Exported again, it is the same document apart from where and when it lives.
     const again = JSON.parse((await api().get(`/api/sessions/${copy.session_id}/export`).set(other.auth).expect(200)).text);
     const original = JSON.parse(file);
@@ -117,14 +118,16 @@ describe('export and import (real Redis + fake model server)', () => {
     const report = (await importFile(who, fixture('chatgpt-conversations.json'), '?persona=mental_health_nurse').expect(200)).body;
     expect(report).toMatchObject({ format: 'chatgpt', imported: 2, skipped: 0 });
     const [reverse, translations] = report.conversations;
-    // 8 messages in the tree: a system prompt and a tool output are not stored in today's sessions, nor the older answer.
-    expect(reverse).toMatchObject({ title: 'Reverse a list', source: 'chatgpt', outcome: 'imported', messages: 5, omitted: 3 });
+    // 8 messages in the tree: the system prompt and the tool output are left out; the older answer is kept as a version.
+    expect(reverse).toMatchObject({ title: 'Reverse a list', source: 'chatgpt', outcome: 'imported', messages: 6, omitted: 2 });
     const history = await h.history(reverse.session_id, who);
     expect(history.map((m) => [m.id, m.role])).toEqual([['u1', 'user'], ['a1-new', 'assistant'], ['u2', 'user'], ['a2-code', 'assistant'], ['a2', 'assistant']]);
+    // The answer regenerated in ChatGPT: the shown one is the newer of two versions.
+    expect(history[1]).toMatchObject({ sibling_index: 1, sibling_count: 2 });
     expect(history[2].content).toContain('![image](file-service://file-AbC123)');
     expect(history[3].content).toBe('```python\nnums = [1, 2, 3]\nprint(nums[::-1])\n```');
     expect(history[0].created_at).toBe('2024-05-01T10:40:01.000Z');
-    expect(await h.session(reverse.session_id, who)).toMatchObject({ persona: 'mental_health_nurse', metadata: { tags: ['imported'] } });
+    expect(await h.session(reverse.session_id, who)).toMatchObject({ persona: 'mental_health_nurse', tags: ['imported'] });
     expect((await h.history(translations.session_id, who)).map((m) => m.id)).toEqual(['e2', 'e2a', 'e3', 'e3a']);
     expect((await importFile(who, fixture('chatgpt-conversations.json')).expect(200)).body).toMatchObject({ imported: 0, skipped: 2 });
   });

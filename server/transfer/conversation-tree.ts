@@ -27,7 +27,7 @@ export interface TreeMessage {
   finish_reason?: string | null;
   usage?: TreeUsage | null;
   error?: { status: number; message: string } | null;
-  context?: { messages: number; tokens: number } | null;
+  context?: { messages: number; tokens: number; first_message_id?: string | null; system_prompt_id?: string } | null;
   /** A reader's rating of a message (updated_at: ms since epoch). */
   feedback?: { rating: 'up' | 'down'; comment?: string; updated_at?: number } | null;
 }

@@ -134,7 +134,7 @@ function storedMessage(m: TreeMessage, id: string, parentId: string | null): Sto
   if (m.finish_reason !== undefined) out.finish_reason = m.finish_reason;
   if (m.usage !== undefined) out.usage = m.usage;
   if (m.error !== undefined) out.error = m.error;
-  if (m.context !== undefined) out.context = m.context && { messages: m.context.messages, tokens: m.context.tokens };
+  if (m.context !== undefined) out.context = m.context;
   if (m.feedback) out.feedback = { rating: m.feedback.rating, ...(m.feedback.comment !== undefined ? { comment: m.feedback.comment } : {}), updated_at: m.feedback.updated_at ?? m.created_at };
   return out;
 }
@@ -147,7 +147,7 @@ function treeMessage(m: StoredMessage): TreeMessage {
   if (m.finish_reason !== undefined) out.finish_reason = m.finish_reason;
   if (m.usage !== undefined) out.usage = m.usage;
   if (m.error !== undefined) out.error = m.error;
-  if (m.context !== undefined) out.context = m.context && { messages: m.context.messages, tokens: m.context.tokens };
+  if (m.context !== undefined) out.context = m.context;
   if (m.feedback !== undefined) out.feedback = m.feedback;
   return out;
 }
