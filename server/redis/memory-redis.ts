@@ -8,6 +8,8 @@ import {
   isSortedSet,
   isStream,
   isString,
+  lexBound,
+  parseCombine,
   parseStreamId,
   scoreBound,
   slice,
@@ -329,10 +331,15 @@ export class MemoryRedis extends EventEmitter implements Store {
 
   // ---- sorted sets --------------------------------------------------------------------------
 
-  async zadd(key: string, score: number, member: string): Promise<number> {
+  async zadd(key: string, ...scoreMembers: Array<string | number>): Promise<number> {
+    if (scoreMembers.length === 0 || scoreMembers.length % 2 !== 0) throw new Error('ERR syntax error');
     const set = this.readOrCreate(key, isSortedSet, () => new SortedSet());
-    const added = set.scores.has(member) ? 0 : 1;
-    set.scores.set(member, Number(score));
+    let added = 0;
+    for (let i = 0; i < scoreMembers.length; i += 2) {
+      const member = String(scoreMembers[i + 1]);
+      if (!set.scores.has(member)) added++;
+      set.scores.set(member, Number(scoreMembers[i]));
+    }
     return added;
   }
 
@@ -370,6 +377,52 @@ export class MemoryRedis extends EventEmitter implements Store {
     );
     const page = inRange.slice(offset, count < 0 ? undefined : offset + count);
     return page.flatMap(([member, score]) => [member, String(score)]);
+  }
+
+  async zrangebylex(key: string, min: string, max: string, _limit: 'LIMIT', offset: number, count: number): Promise<string[]> {
+    const [lo, hi] = [lexBound(min), lexBound(max)];
+    const inRange = [...(this.read(key, isSortedSet)?.scores.keys() ?? [])]
+      .map((member) => [member, Buffer.from(member)] as const)
+      .filter(([, bytes]) => lo(bytes, 1) && hi(bytes, -1))
+      .sort((a, b) => Buffer.compare(a[1], b[1]))
+      .map(([member]) => member);
+    return inRange.slice(offset, count < 0 ? undefined : offset + count);
+  }
+
+  async zinterstore(destination: string, numkeys: number, ...keysAndOptions: string[]): Promise<number> {
+    return this.combineInto(destination, 'inter', numkeys, keysAndOptions);
+  }
+
+  async zunionstore(destination: string, numkeys: number, ...keysAndOptions: string[]): Promise<number> {
+    return this.combineInto(destination, 'union', numkeys, keysAndOptions);
+  }
+
+  private combineInto(destination: string, how: 'inter' | 'union', numkeys: number, args: string[]): number {
+    const { keys, weights, aggregate } = parseCombine(Number(numkeys), args);
+    const sets = keys.map((key) => this.read(key, isSortedSet)?.scores ?? new Map<string, number>());
+    const result = new Map<string, number>();
+    const smallest = [...sets].sort((a, b) => a.size - b.size)[0];
+    const candidates = how === 'inter' ? [...(smallest?.keys() ?? [])] : [...new Set(sets.flatMap((s) => [...s.keys()]))];
+    for (const member of candidates) {
+      let score: number | undefined;
+      let everywhere = true;
+      sets.forEach((set, i) => {
+        const value = set.get(member);
+        if (value === undefined) {
+          everywhere = false;
+          return;
+        }
+        const weighted = value * weights[i];
+        score = score === undefined ? weighted : aggregate(score, weighted);
+      });
+      if (how === 'union' || everywhere) result.set(member, score!);
+    }
+    this.db.data.delete(destination);
+    if (result.size === 0) return 0;
+    const set = new SortedSet();
+    result.forEach((score, member) => set.scores.set(member, score));
+    this.db.data.set(destination, { value: set });
+    return result.size;
   }
 
   // ---- locks (Lua scripts on Redis: store-scripts.ts) ----------------------------------------
@@ -459,7 +512,7 @@ const COMMANDS = [
   'get', 'set', 'incr', 'incrby',
   'hset', 'hget', 'hmget', 'hgetall', 'hdel', 'hincrby',
   'rpush', 'rpushx', 'rpop', 'llen', 'lindex', 'lrange', 'ltrim',
-  'zadd', 'zrem', 'zcard', 'zrange', 'zrevrange', 'zrevrangebyscore',
+  'zadd', 'zrem', 'zcard', 'zrange', 'zrevrange', 'zrevrangebyscore', 'zrangebylex', 'zinterstore', 'zunionstore',
   'xadd', 'xrange', 'xrevrange',
   'releaseLock', 'extendLock', 'renewLock',
 ] as const satisfies ReadonlyArray<keyof StoreCommands<false>>;
@@ -473,11 +526,11 @@ void allCommandsListed;
  */
 export const WRITES = [
   'del', 'expire', 'pexpire', 'persist', 'set', 'incr', 'incrby', 'hset', 'hdel', 'hincrby',
-  'rpush', 'rpushx', 'rpop', 'ltrim', 'zadd', 'zrem', 'xadd', 'releaseLock', 'extendLock', 'renewLock',
+  'rpush', 'rpushx', 'rpop', 'ltrim', 'zadd', 'zrem', 'zinterstore', 'zunionstore', 'xadd', 'releaseLock', 'extendLock', 'renewLock',
 ] as const satisfies ReadonlyArray<(typeof COMMANDS)[number]>;
 const READS = [
   'exists', 'pttl', 'type', 'get', 'hget', 'hmget', 'hgetall', 'llen', 'lindex', 'lrange',
-  'zcard', 'zrange', 'zrevrange', 'zrevrangebyscore', 'xrange', 'xrevrange',
+  'zcard', 'zrange', 'zrevrange', 'zrevrangebyscore', 'zrangebylex', 'xrange', 'xrevrange',
 ] as const satisfies ReadonlyArray<(typeof COMMANDS)[number]>;
 export type WriteCommand = (typeof WRITES)[number];
 const allCommandsSorted: Exclude<(typeof COMMANDS)[number], WriteCommand | (typeof READS)[number]> extends never ? true : never = true;

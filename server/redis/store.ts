@@ -75,6 +75,8 @@ export interface ListCommands<Q extends boolean> {
 
 export interface SortedSetCommands<Q extends boolean> {
   zadd(key: string, score: number, member: string): Out<Q, number>;
+  /** Several members at once: score, member, score, member, … */
+  zadd(key: string, ...scoreMembers: Value[]): Out<Q, number>;
   zrem(key: string, ...members: string[]): Out<Q, number>;
   zcard(key: string): Out<Q, number>;
   /** Lowest score first. */
@@ -90,6 +92,18 @@ export interface SortedSetCommands<Q extends boolean> {
     offset: number,
     count: number,
   ): Out<Q, string[]>;
+  /**
+   * Members between two bounds in byte order, for a set whose members all share one score: `[a`
+   * (inclusive), `(a` (exclusive), `-`, `+`.
+   */
+  zrangebylex(key: string, min: string, max: string, limit: 'LIMIT', offset: number, count: number): Out<Q, string[]>;
+  /**
+   * Stores at `destination` the members of every one (inter) or any (union) of `numkeys` sorted
+   * sets, then optional `WEIGHTS w…` (score multipliers, one per key) and `AGGREGATE SUM|MIN|MAX`
+   * (default SUM); the number of members stored. An empty result deletes `destination`.
+   */
+  zinterstore(destination: string, numkeys: number, ...keysAndOptions: string[]): Out<Q, number>;
+  zunionstore(destination: string, numkeys: number, ...keysAndOptions: string[]): Out<Q, number>;
 }
 
 export interface StreamCommands<Q extends boolean> {
