@@ -3,6 +3,7 @@ import { ChatModule } from './chat/chat.module';
 import { EventsModule } from './events/events.module';
 import { IdentityModule } from './identity/identity.module';
 import { LimitsModule } from './limits/limits.module';
+import { SearchModule } from './search/search.module';
 import { SessionsModule } from './sessions/sessions.module';
 
 /** The product's feature modules (limits, live events, identity, sessions, chat), mounted by AppModule. */
@@ -12,4 +13,5 @@ export const FEATURE_MODULES: Array<Type<unknown> | DynamicModule> = [
   IdentityModule,
   SessionsModule,
   ChatModule,
+  SearchModule,
 ];

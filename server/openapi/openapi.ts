@@ -17,6 +17,7 @@ export const API_TAGS: ReadonlyArray<{ name: string; description: string }> = [
   { name: 'personas', description: 'The persona catalogue sessions choose from.' },
   { name: 'sessions', description: 'My chat sessions and their history.' },
   { name: 'chat', description: 'Sending messages and getting the model\'s answers, streamed or as JSON.' },
+  { name: 'search', description: 'Finding words in my sessions\' titles and messages.' },
   { name: 'events', description: 'Live changes to my sessions, from every server instance.' },
   { name: 'sessions (v0)', description: 'The v0 API\'s session calls, kept for existing clients.' },
   { name: 'health', description: 'Liveness, readiness and status for probes and dashboards.' },

@@ -9,6 +9,7 @@ import { newSessionId, SESSION_NOT_FOUND } from './session-id';
 import type { MessageStore, StoredMessage, StoredSession } from './session.model';
 import { decodeMessages, decodeSession, encodeMessage, encodeSessionFields, HISTORY_HEAD, messageJson, SessionFields } from './session-record';
 import { SessionIndex } from './session-index';
+import { SearchIndexRepository } from '../search/search-index.repository';
 
 /** Sessions whose last renewal is remembered; the least recently renewed are forgotten first (and renew once more). */
 const MAX_RENEWALS_REMEMBERED = 10_000;
@@ -50,6 +51,7 @@ export class SessionsRepository implements MessageStore {
     @Inject(REDIS_CLIENT) private readonly redis: Store,
     private readonly keys: RedisKeys,
     @Inject(sessionsConfig.KEY) config: SessionsConfig,
+    private readonly search = new SearchIndexRepository(redis, keys, config),
   ) {
     this.ttl = config.ttlSeconds;
     this.readRenewIntervalMs = config.readRenewIntervalMs;
@@ -67,6 +69,7 @@ export class SessionsRepository implements MessageStore {
       .rpush(list, HISTORY_HEAD)
       .zadd(this.keys.sessionIndex(userId), now, id)
       .hset(names, input.display_name, id);
+    this.search.addTitle(tx, userId, id, input.display_name, now);
     if (this.ttl > 0) tx.expire(hash, this.ttl).expire(list, this.ttl).expire(names, this.ttl);
     await this.run(tx);
     return decodeSession(userId, id, encodeSessionFields(fields), this.ttl * 1000)!;
@@ -95,7 +98,9 @@ export class SessionsRepository implements MessageStore {
     else if (changes.pinned === false && this.ttl > 0) {
       tx.expire(hash, this.ttl).expire(list, this.ttl).hset(hash, 'touched_at', String(Date.now()));
     } else this.renew(tx, userId, id);
-    return this.stateAfter(await this.readBack(tx, userId, id), userId, id);
+    const session = await this.stateAfter(await this.readBack(tx, userId, id), userId, id);
+    if (session && changes.display_name !== undefined) await this.search.renameSession(userId, id, session.display_name);
+    return session;
   }
 
   /** Removes the session, its messages and its index entry; false when there was no session. */
@@ -105,6 +110,7 @@ export class SessionsRepository implements MessageStore {
       .del(this.keys.messages(userId, id))
       .zrem(this.keys.sessionIndex(userId), id);
     const [deleted] = await this.run(tx);
+    await this.search.removeSession(userId, id);
     return deleted === 1;
   }
 
@@ -115,7 +121,9 @@ export class SessionsRepository implements MessageStore {
       .hset(this.keys.session(userId, id), encodeSessionFields({ message_count: 0, last_activity: now }))
       .zadd(this.keys.sessionIndex(userId), now, id);
     this.renew(tx, userId, id, now);
-    return this.stateAfter(await this.readBack(tx, userId, id), userId, id);
+    const session = await this.stateAfter(await this.readBack(tx, userId, id), userId, id);
+    if (session) await this.search.clearSession(userId, id, session.display_name);
+    return session;
   }
 
   /** A page of the identity's sessions, newest activity first. Cost depends on the page only. */
@@ -172,6 +180,7 @@ export class SessionsRepository implements MessageStore {
       .rpushx(list, ...encoded)
       .hincrby(hash, 'message_count', messages.length)
       .zadd(this.keys.sessionIndex(userId), now, sessionId);
+    for (const message of messages) this.search.addMessage(tx, userId, sessionId, message, now);
     this.renew(tx, userId, sessionId, now, { last_activity: String(now) });
     if (readLimit > 0) tx.lrange(list, -readLimit, -1);
     const results = await this.readBack(tx, userId, sessionId);
