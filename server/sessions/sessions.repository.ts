@@ -51,7 +51,7 @@ export class SessionsRepository implements MessageStore {
     @Inject(REDIS_CLIENT) private readonly redis: Store,
     private readonly keys: RedisKeys,
     @Inject(sessionsConfig.KEY) config: SessionsConfig,
-    private readonly search = new SearchIndexRepository(redis, keys, config),
+    private readonly search: SearchIndexRepository = new SearchIndexRepository(redis, keys, config),
   ) {
     this.ttl = config.ttlSeconds;
     this.readRenewIntervalMs = config.readRenewIntervalMs;

@@ -1,12 +1,13 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsDefined, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { IsPageCursor } from '../../sessions/session-validation';
 
 export const SEARCH_QUERY_MAX = 200;
 export const SEARCH_LIMIT_MAX = 50;
 export const SEARCH_LIMIT_DEFAULT = 20;
 
+const EMPTY_MESSAGE = 'q must not be empty: give the words to search for, e.g. ?q=recipe';
 const LIMIT_MESSAGE = `limit must be a whole number between 1 and ${SEARCH_LIMIT_MAX}`;
 
 export class SearchQueryDto {
@@ -15,9 +16,9 @@ export class SearchQueryDto {
    * ignored. The last word also matches longer words it begins ("pho" finds "photo") unless the
    * query ends with a space. 1-200 characters.
    */
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @IsDefined({ message: EMPTY_MESSAGE })
   @IsString({ message: 'q must be a string: the words to search for' })
-  @IsNotEmpty({ message: 'q must not be empty: give the words to search for, e.g. ?q=recipe' })
+  @Matches(/\S/, { message: EMPTY_MESSAGE })
   @MaxLength(SEARCH_QUERY_MAX, { message: `q must be at most ${SEARCH_QUERY_MAX} characters` })
   @ApiProperty({ minLength: 1, maxLength: SEARCH_QUERY_MAX, example: 'cafe recip' })
   q: string;
