@@ -83,6 +83,16 @@ export class RedisKeys {
     return `${this.user(userId)}:search:s:${sessionId}:title`;
   }
 
+  /** ZSET session id → when a message was last stored in it that the index has not taken in yet (ms). */
+  searchPending(userId: string): string {
+    return `${this.user(userId)}:search:pending`;
+  }
+
+  /** STRING: id of the newest message of the session the index has taken in. */
+  searchIndexedUpTo(userId: string, sessionId: string): string {
+    return `${this.user(userId)}:search:s:${sessionId}:last`;
+  }
+
   /** ZSET session id → when the session's index entries were last written (ms): finds expired sessions to purge. */
   searchSessions(userId: string): string {
     return `${this.user(userId)}:search:sessions`;

@@ -19,6 +19,8 @@ export const MAX_PREFIX_TERMS = 64;
 const TIE_SLACK = 16;
 /** Expired sessions checked (and purged from the index) per search at most. */
 const SWEEP_BATCH = 20;
+/** Sessions with messages not yet indexed taken in per search at most (the most recently written first). */
+export const PENDING_BATCH = 50;
 
 /** A session matching a search: its id and rank score (words matched × WORD_SCORE + last activity). */
 export interface SearchCandidate {
@@ -29,10 +31,14 @@ export interface SearchCandidate {
 /**
  * The full-text index of each identity's sessions, in the identity's hash slot and without any
  * Redis module: an inverted index term → ZSET of session ids, the identity's vocabulary (ZSET in
- * byte order, for prefixes), and per session the terms it added (to remove them with it). It is
- * written in the same MULTI as the message it indexes. Which message of a session matches is found
- * at query time by reading that session's newest messages (search.service.ts), so the index holds
- * one entry per distinct word per session, not per message.
+ * byte order, for prefixes), and per session the terms it added (to remove them with it). Which
+ * message of a session matches is found at query time by reading that session's newest messages
+ * (search.service.ts), so the index holds one entry per distinct word per session, not per message.
+ *
+ * Storing a message marks its session in the identity's "pending" set, in the same MULTI (one
+ * small ZADD: the append stays cheap); the next search of that identity takes the session's new
+ * messages into the index before it looks anything up, so results always reflect every stored
+ * message.
  */
 @Injectable()
 export class SearchIndexRepository {
@@ -48,12 +54,42 @@ export class SearchIndexRepository {
 
   // ---- writes -------------------------------------------------------------------------------
 
-  /** Queues the index entries of a stored message into the transaction that stores it. */
-  addMessage(tx: StoreTransaction, userId: string, sessionId: string, message: Pick<StoredMessage, 'content'>, now = Date.now()): void {
-    const terms = termsOf(message.content ?? '');
+  /** Queues, into the transaction that stores a message, the mark that its session has text to index. */
+  addMessage(tx: StoreTransaction, userId: string, sessionId: string, _message: Pick<StoredMessage, 'content'>, now = Date.now()): void {
+    tx.zadd(this.keys.searchPending(userId), now, sessionId);
+  }
+
+  /** Queues the index entries of messages of a session, the newest being `newestId`. */
+  indexMessages(tx: StoreTransaction, userId: string, sessionId: string, messages: Array<Pick<StoredMessage, 'content'>>, newestId: string, now = Date.now()): void {
+    const terms = [...new Set(messages.flatMap((m) => termsOf(m.content ?? '')))];
+    tx.set(this.keys.searchIndexedUpTo(userId, sessionId), newestId);
     if (terms.length === 0) return;
     this.addTerms(tx, userId, sessionId, terms, now);
     tx.zadd(this.keys.searchSessionTerms(userId, sessionId), ...terms.flatMap((t) => [0, t]));
+  }
+
+  /** Runs indexMessages. */
+  async storeIndexEntries(userId: string, sessionId: string, messages: Array<Pick<StoredMessage, 'content'>>, newestId: string): Promise<void> {
+    const tx = this.redis.multi();
+    this.indexMessages(tx, userId, sessionId, messages, newestId);
+    repliesOf(await tx.exec());
+  }
+
+  /** Sessions with messages not indexed yet (at most PENDING_BATCH, most recently written first). */
+  async pendingSessions(userId: string): Promise<string[]> {
+    const flat = await this.redis.zrevrangebyscore(this.keys.searchPending(userId), '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, PENDING_BATCH);
+    return flat.filter((_v, i) => i % 2 === 0);
+  }
+
+  /**
+   * Takes a session off the pending set before its messages are read (a message stored meanwhile
+   * marks it again); returns the id of the newest message already indexed, or null.
+   */
+  async claimPending(userId: string, sessionId: string): Promise<string | null> {
+    const [, last] = repliesOf(
+      await this.redis.multi().zrem(this.keys.searchPending(userId), sessionId).get(this.keys.searchIndexedUpTo(userId, sessionId)).exec(),
+    ) as [number, string | null];
+    return last;
   }
 
   /** Queues the index entries of a new session's title. */
@@ -83,8 +119,8 @@ export class SearchIndexRepository {
     const terms = await this.indexedTerms(userId, sessionId);
     const tx = this.redis.multi();
     for (const term of terms) tx.zrem(this.keys.searchTerm(userId, term), sessionId);
-    tx.del(this.keys.searchSessionTerms(userId, sessionId), this.keys.searchTitleTerms(userId, sessionId));
-    tx.zrem(this.keys.searchSessions(userId), sessionId);
+    tx.del(this.keys.searchSessionTerms(userId, sessionId), this.keys.searchTitleTerms(userId, sessionId), this.keys.searchIndexedUpTo(userId, sessionId));
+    tx.zrem(this.keys.searchSessions(userId), sessionId).zrem(this.keys.searchPending(userId), sessionId);
     repliesOf(await tx.exec());
     await this.forgetUnusedTerms(userId, terms);
   }

@@ -3,7 +3,7 @@ import { decodeSessionCursor, encodeSessionCursor } from '../sessions/cursor';
 import { SessionsRepository } from '../sessions/sessions.repository';
 import { SEARCH_LIMIT_DEFAULT, SearchPageDto, SearchQueryDto, SearchResultDto } from './dto/search.dto';
 import { SearchCandidate, SearchIndexRepository } from './search-index.repository';
-import { ParsedQuery, parseQuery, queryWordsFound, snippetOf, wordsOf } from './text-analysis';
+import { mayMatch, ParsedQuery, parseQuery, queryWordsFound, snippetOf, wordsOf } from './text-analysis';
 
 /** Words of a query used at most (the rest are ignored). */
 export const MAX_QUERY_WORDS = 8;
@@ -11,6 +11,8 @@ export const MAX_QUERY_WORDS = 8;
 const SCAN_PAGE = 50;
 /** Newest messages of a session looked through for the matching one, at most. */
 const SCAN_LIMIT = 200;
+/** Messages read per page while taking a session's new messages into the index. */
+const CATCH_UP_PAGE = 200;
 /** Rounds of "read candidates, drop sessions that have gone, top up" per page. */
 const MAX_ROUNDS = 3;
 
@@ -42,10 +44,11 @@ export class SearchService {
     }
     const after = dto.cursor === undefined ? undefined : decodeSessionCursor(dto.cursor);
     const limit = dto.limit ?? SEARCH_LIMIT_DEFAULT;
-    const [expansions] = await Promise.all([
-      query.prefix === null ? Promise.resolve([]) : this.index.expandPrefix(userId, query.prefix),
+    await Promise.all([
+      this.catchUp(userId),
       this.index.sweepExpired(userId).catch((error: unknown) => this.logger.warn(`Search index sweep failed: ${String(error)}`)),
     ]);
+    const expansions = query.prefix === null ? [] : await this.index.expandPrefix(userId, query.prefix);
     const wanted = limit + 1; // one extra tells whether another page exists
     const found: Array<{ result: SearchResultDto; candidate: SearchCandidate }> = [];
     let position = after;
@@ -74,6 +77,39 @@ export class SearchService {
     };
   }
 
+  /**
+   * Takes the messages stored since the last search into the index: for each pending session, its
+   * messages newer than the newest one indexed. When that one is no longer in the history (cleared,
+   * or an answer regenerated), the session is indexed again from its title and whole history.
+   */
+  async catchUp(userId: string): Promise<void> {
+    const pending = await this.index.pendingSessions(userId);
+    await Promise.all(pending.map((id) => this.catchUpSession(userId, id)));
+  }
+
+  private async catchUpSession(userId: string, sessionId: string): Promise<void> {
+    const last = await this.index.claimPending(userId, sessionId);
+    const fresh: Array<{ id: string; content: string }> = [];
+    let before: number | undefined;
+    let reachedLast = false;
+    do {
+      const page = await this.sessions.listMessages(userId, sessionId, CATCH_UP_PAGE, before);
+      if (!page) return this.index.removeSession(userId, sessionId); // the session has gone
+      const messages = page.messages.map((json) => JSON.parse(json) as { id: string; content?: string });
+      for (let i = messages.length - 1; i >= 0 && !reachedLast; i--) {
+        if (messages[i].id === last) reachedLast = true;
+        else fresh.push({ id: messages[i].id, content: messages[i].content ?? '' });
+      }
+      before = page.nextBefore ?? undefined;
+    } while (!reachedLast && before !== undefined);
+    if (last !== null && !reachedLast) {
+      const [title] = await this.index.titles(userId, [sessionId]);
+      if (title === null) return this.index.removeSession(userId, sessionId);
+      await this.index.clearSession(userId, sessionId, title);
+    }
+    if (fresh.length > 0) await this.index.storeIndexEntries(userId, sessionId, fresh, fresh[0].id);
+  }
+
   /** The result for one matching session, or null when it has gone meanwhile. */
   private async resultFor(userId: string, candidate: SearchCandidate, title: string, query: ParsedQuery): Promise<SearchResultDto | null> {
     const hit = await this.matchingMessage(userId, candidate.id, query);
@@ -99,7 +135,7 @@ export class SearchService {
       if (!page) return undefined;
       for (let i = page.messages.length - 1; i >= 0; i--) {
         const { id, content } = JSON.parse(page.messages[i]) as { id: string; content?: string };
-        const found = queryWordsFound(wordsOf(content ?? ''), query);
+        const found = content && mayMatch(content, query) ? queryWordsFound(wordsOf(content), query) : 0;
         if (found > (best?.found ?? 0)) best = { id, content: content ?? '', found };
         if (found === all) return best;
       }

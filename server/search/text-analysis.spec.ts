@@ -1,4 +1,4 @@
-import { foldWord, matchesQuery, parseQuery, queryWordsFound, snippetOf, termsOf, wordsOf } from './text-analysis';
+import { foldWord, matchesQuery, mayMatch, parseQuery, queryWordsFound, snippetOf, termsOf, wordsOf } from './text-analysis';
 
 describe('search text analysis', () => {
   it('folds case, accents and compatibility forms; keeps Japanese voiced kana', () => {
@@ -32,6 +32,12 @@ describe('search text analysis', () => {
     expect(parseQuery('tea tea', 8)).toEqual({ words: [], prefix: 'tea' });
     expect(parseQuery('a b c d e', 3)).toEqual({ words: ['a', 'b'], prefix: 'e' });
     expect(parseQuery('?!', 8)).toEqual({ words: [], prefix: null });
+  });
+
+  it('tells cheaply which texts cannot match', () => {
+    expect(mayMatch('Un CAFÉ noir', parseQuery('cafe ', 8))).toBe(true);
+    expect(mayMatch('Un thé noir', parseQuery('cafe ', 8))).toBe(false);
+    expect(mayMatch('Die Straße', parseQuery('stras', 8))).toBe(true);
   });
 
   it('counts query words found, the prefix as one', () => {

@@ -23,9 +23,24 @@ export interface Word {
   end: number;
 }
 
+/** Folds any text the way words are folded (lower case is the same in every locale here: Unicode's default). */
+export function foldText(text: string): string {
+  return text.normalize('NFKD').replace(ACCENTS, '').toLowerCase().replace(/ß/g, 'ss').normalize('NFC');
+}
+
+/** Words folded recently: chat text repeats its words, and folding is most of the cost of indexing. */
+const folded = new Map<string, string>();
+const FOLD_CACHE_SIZE = 50_000;
+
 /** The term a word folds to ("" when nothing is left). */
 export function foldWord(word: string): string {
-  return word.normalize('NFKD').replace(ACCENTS, '').toLocaleLowerCase('und').replace(/ß/g, 'ss').normalize('NFC');
+  let term = folded.get(word);
+  if (term === undefined) {
+    term = foldText(word);
+    if (folded.size >= FOLD_CACHE_SIZE) folded.clear();
+    folded.set(word, term);
+  }
+  return term;
 }
 
 /** The words of a text, in order, with their positions. */
@@ -77,6 +92,15 @@ export function parseQuery(query: string, maxWords: number): ParsedQuery {
 /** Whether a term matches the query (a whole word, or starts with the prefix). */
 export function matchesQuery(term: string, query: ParsedQuery): boolean {
   return query.words.includes(term) || (query.prefix !== null && term.startsWith(query.prefix));
+}
+
+/**
+ * Whether a text may hold a query word: a cheap test on the folded text before segmenting it
+ * (false means it certainly holds none).
+ */
+export function mayMatch(text: string, query: ParsedQuery): boolean {
+  const folded = foldText(text);
+  return query.words.some((w) => folded.includes(w)) || (query.prefix !== null && folded.includes(query.prefix));
 }
 
 /** How many of the query's words (the prefix counting as one) occur in a text's words. */

@@ -40,6 +40,8 @@ export type { PersonaDto } from './models/persona-dto';
 export type { PersonaListDto } from './models/persona-list-dto';
 export type { RegisterDto } from './models/register-dto';
 export type { Registration } from './models/registration';
+export type { SearchPageDto } from './models/search-page-dto';
+export type { SearchResultDto } from './models/search-result-dto';
 export type { SessionCreateDto } from './models/session-create-dto';
 export type { SessionDto } from './models/session-dto';
 export type { SessionListDto } from './models/session-list-dto';
@@ -68,6 +70,8 @@ export type { FollowEvents$Params as FollowEvents$Params } from './fn/events/fol
 export { followEvents as followEvents } from './fn/events/follow-events';
 export type { ListPersonas$Params as ListPersonas$Params } from './fn/personas/list-personas';
 export { listPersonas as listPersonas } from './fn/personas/list-personas';
+export type { SearchSessions$Params as SearchSessions$Params } from './fn/search/search-sessions';
+export { searchSessions as searchSessions } from './fn/search/search-sessions';
 export type { CreateLegacySession$Params as CreateLegacySession$Params } from './fn/sessions-v-0/create-legacy-session';
 export { createLegacySession as createLegacySession } from './fn/sessions-v-0/create-legacy-session';
 export type { ClearLegacySessionHistory$Params as ClearLegacySessionHistory$Params } from './fn/sessions-v-0/clear-legacy-session-history';

@@ -34,6 +34,8 @@ export type { PersonaDto } from './models/persona-dto';
 export type { PersonaListDto } from './models/persona-list-dto';
 export type { RegisterDto } from './models/register-dto';
 export type { Registration } from './models/registration';
+export type { SearchPageDto } from './models/search-page-dto';
+export type { SearchResultDto } from './models/search-result-dto';
 export type { SessionCreateDto } from './models/session-create-dto';
 export type { SessionDto } from './models/session-dto';
 export type { SessionListDto } from './models/session-list-dto';
