@@ -3,6 +3,7 @@ import { ChatModule } from './chat/chat.module';
 import { EventsModule } from './events/events.module';
 import { IdentityModule } from './identity/identity.module';
 import { LimitsModule } from './limits/limits.module';
+import { SearchModule } from './search/search.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { SharesModule } from './shares/shares.module';
 import { TransferModule } from './transfer/transfer.module';
@@ -16,4 +17,5 @@ export const FEATURE_MODULES: Array<Type<unknown> | DynamicModule> = [
   ChatModule,
   TransferModule,
   SharesModule,
+  SearchModule,
 ];

@@ -662,6 +662,38 @@ describe.each(stores)('store commands for counters and sorted sets: %s', (_name,
     expect(queued).toBe(1);
     expect(await store.client.hget(key, 'display_name')).toBe('Queued');
   });
+
+  it('ZADD takes several members; ZRANGEBYLEX reads a prefix range in byte order with a limit', async () => {
+    const key = `${prefix}:{u:lex}:words`;
+    const words = ['tea', 'teapot', 'team', 'tee', 'te', 'café', 'cafe', '東京', 'zebra', 'teañ'];
+    expect(await store.client.zadd(key, ...words.flatMap((w) => [0, w]))).toBe(words.length);
+    expect(await store.client.zadd(key, 0, 'tea', 0, 'new')).toBe(1);
+    expect(await store.client.zrangebylex(key, '[tea', '[tea\u{10ffff}', 'LIMIT', 0, 10)).toEqual(['tea', 'team', 'teapot', 'teañ']);
+    expect(await store.client.zrangebylex(key, '(tea', '[tea\u{10ffff}', 'LIMIT', 0, 2)).toEqual(['team', 'teapot']);
+    expect(await store.client.zrangebylex(key, '[東', '[東\u{10ffff}', 'LIMIT', 0, 10)).toEqual(['東京']);
+    expect(await store.client.zrangebylex(key, '-', '+', 'LIMIT', 1, 3)).toEqual(['café', 'new', 'te']);
+    expect(await store.client.zrangebylex(`${prefix}:{u:lex}:none`, '-', '+', 'LIMIT', 0, 3)).toEqual([]);
+  });
+
+  it('ZUNIONSTORE and ZINTERSTORE combine sets with WEIGHTS and AGGREGATE; an empty result leaves no key', async () => {
+    const [a, b, c, out] = ['a', 'b', 'c', 'out'].map((k) => `${prefix}:{u:comb}:${k}`);
+    await store.client.zadd(a, 1, 'x', 2, 'y', 3, 'z');
+    await store.client.zadd(b, 10, 'y', 20, 'z', 30, 'w');
+    await store.client.zadd(c, 5, 'q');
+    const all = async () => store.client.zrevrangebyscore(out, '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, -1);
+    expect(await store.client.zunionstore(out, 2, a, b)).toBe(4);
+    expect(await all()).toEqual(['w', '30', 'z', '23', 'y', '12', 'x', '1']);
+    expect(await store.client.zunionstore(out, 2, a, b, 'AGGREGATE', 'MAX')).toBe(4);
+    expect(await all()).toEqual(['w', '30', 'z', '20', 'y', '10', 'x', '1']);
+    expect(await store.client.zinterstore(out, 2, a, b, 'WEIGHTS', '100', '1')).toBe(2);
+    expect(await all()).toEqual(['z', '320', 'y', '210']);
+    expect(await store.client.zinterstore(out, 2, a, b, 'AGGREGATE', 'MIN')).toBe(2);
+    expect(await all()).toEqual(['z', '3', 'y', '2']);
+    expect(await store.client.zinterstore(out, 3, a, b, `${prefix}:{u:comb}:missing`)).toBe(0);
+    expect(await store.client.exists(out)).toBe(0);
+    expect(await store.client.zinterstore(out, 2, a, c)).toBe(0);
+    expect(await store.client.exists(out)).toBe(0);
+  });
 });
 
 describe.each(stores)('store commands for admin iteration: %s', (_name, open) => {

@@ -79,6 +79,7 @@ export const limitsConfig = namespace('limits', (env) => ({
   loginPerWindow: env.rateLimitLoginPerMinute,
   messagesPerWindow: env.rateLimitMessagesPerMinute,
   sessionsPerWindow: env.rateLimitSessionsPerMinute,
+  searchPerWindow: env.rateLimitSearchPerMinute,
   maxSessionsPerIdentity: env.maxSessionsPerIdentity,
   maxMessagesPerSession: env.maxMessagesPerSession,
   dailyTokenQuota: env.dailyTokenQuota,

@@ -50,6 +50,7 @@ describe('parseEnv', () => {
       rateLimitLoginPerMinute: 10,
       rateLimitMessagesPerMinute: 20,
       rateLimitSessionsPerMinute: 30,
+      rateLimitSearchPerMinute: 120,
       maxSessionsPerIdentity: 10000,
       maxMessagesPerSession: 10000,
       dailyTokenQuota: 0,

@@ -47,6 +47,7 @@ export interface Env {
   rateLimitLoginPerMinute: number;
   rateLimitMessagesPerMinute: number;
   rateLimitSessionsPerMinute: number;
+  rateLimitSearchPerMinute: number;
   maxSessionsPerIdentity: number;
   maxMessagesPerSession: number;
   dailyTokenQuota: number;
@@ -344,6 +345,7 @@ export function parseEnv(raw: Raw): Env {
     rateLimitLoginPerMinute: r.int('RATE_LIMIT_LOGIN_PER_MINUTE', 10, 0, 1_000_000),
     rateLimitMessagesPerMinute: r.int('RATE_LIMIT_MESSAGES_PER_MINUTE', 20, 0, 1_000_000),
     rateLimitSessionsPerMinute: r.int('RATE_LIMIT_SESSIONS_PER_MINUTE', 30, 0, 1_000_000),
+    rateLimitSearchPerMinute: r.int('RATE_LIMIT_SEARCH_PER_MINUTE', 120, 0, 1_000_000),
     maxSessionsPerIdentity: r.int('MAX_SESSIONS_PER_IDENTITY', 10_000, 0, 100_000_000),
     maxMessagesPerSession: r.int('MAX_MESSAGES_PER_SESSION', 10_000, 0, 100_000_000),
     dailyTokenQuota: r.int('DAILY_TOKEN_QUOTA', 0, 0, Number.MAX_SAFE_INTEGER),

@@ -10,6 +10,7 @@ export const RATE_LIMITS = {
   login: { per: 'address', what: 'Too many sign-in attempts from this address', setting: 'RATE_LIMIT_LOGIN_PER_MINUTE' },
   messages: { per: 'identity', what: 'Too many messages', setting: 'RATE_LIMIT_MESSAGES_PER_MINUTE' },
   sessions: { per: 'identity', what: 'Too many new sessions', setting: 'RATE_LIMIT_SESSIONS_PER_MINUTE' },
+  search: { per: 'identity', what: 'Too many searches', setting: 'RATE_LIMIT_SEARCH_PER_MINUTE' },
 } as const;
 
 export type RateLimitName = keyof typeof RATE_LIMITS;
@@ -23,6 +24,7 @@ export function rateLimitOf(config: LimitsConfig, name: RateLimitName): number {
     login: config.loginPerWindow,
     messages: config.messagesPerWindow,
     sessions: config.sessionsPerWindow,
+    search: config.searchPerWindow,
   };
   return limits[name];
 }

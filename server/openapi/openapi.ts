@@ -19,6 +19,7 @@ export const API_TAGS: ReadonlyArray<{ name: string; description: string }> = [
   { name: 'chat', description: 'Sending messages and getting the model\'s answers, streamed or as JSON.' },
   { name: 'transfer', description: 'Export my sessions (one or all) and import conversations: this server\'s exports, ChatGPT, Claude.' },
   { name: 'shares', description: 'Read-only share links of my sessions, and reading or continuing a shared conversation.' },
+  { name: 'search', description: 'Finding words in my sessions\' titles and messages.' },
   { name: 'events', description: 'Live changes to my sessions, from every server instance.' },
   { name: 'sessions (v0)', description: 'The v0 API\'s session calls, kept for existing clients.' },
   { name: 'health', description: 'Liveness, readiness and status for probes and dashboards.' },

@@ -94,6 +94,48 @@ export function scoreBound(bound: string | number): { value: number; exclusive: 
   return { value: Number(text), exclusive: false };
 }
 
+/**
+ * A ZRANGEBYLEX bound as a test of a member's UTF-8 bytes: `side` 1 for the lower bound (member
+ * at or after it), -1 for the upper one.
+ */
+export function lexBound(bound: string): (member: Buffer, side: 1 | -1) => boolean {
+  if (bound === '-') return (_m, side) => side === 1;
+  if (bound === '+') return (_m, side) => side === -1;
+  if (!bound.startsWith('[') && !bound.startsWith('(')) throw new Error('ERR min or max not valid string range item');
+  const edge = Buffer.from(bound.slice(1));
+  const inclusive = bound.startsWith('[');
+  return (member, side) => {
+    const order = Buffer.compare(member, edge) * side;
+    return order > 0 || (inclusive && order === 0);
+  };
+}
+
+/** ZINTERSTORE/ZUNIONSTORE arguments after numkeys: the keys, then WEIGHTS and AGGREGATE. */
+export function parseCombine(
+  numkeys: number,
+  args: string[],
+): { keys: string[]; weights: number[]; aggregate: (a: number, b: number) => number } {
+  if (!Number.isInteger(numkeys) || numkeys < 1 || numkeys > args.length) throw new Error('ERR at least 1 input key is needed');
+  const keys = args.slice(0, numkeys);
+  let weights = keys.map(() => 1);
+  let aggregate = (a: number, b: number) => a + b;
+  for (let i = numkeys; i < args.length; ) {
+    const option = String(args[i]).toUpperCase();
+    if (option === 'WEIGHTS') {
+      weights = args.slice(i + 1, i + 1 + numkeys).map(Number);
+      if (weights.length !== numkeys || weights.some(Number.isNaN)) throw new Error('ERR syntax error');
+      i += 1 + numkeys;
+    } else if (option === 'AGGREGATE') {
+      const how = String(args[i + 1]).toUpperCase();
+      if (how === 'MIN') aggregate = Math.min;
+      else if (how === 'MAX') aggregate = Math.max;
+      else if (how !== 'SUM') throw new Error('ERR syntax error');
+      i += 2;
+    } else throw new Error('ERR syntax error');
+  }
+  return { keys, weights, aggregate };
+}
+
 /** Redis' inclusive, negative-from-the-end range as slice bounds. */
 export function slice<T>(items: T[], start: number, stop: number): T[] {
   const from = Math.max(0, start < 0 ? items.length + start : start);

@@ -8,6 +8,8 @@ import {
   isSortedSet,
   isStream,
   isString,
+  lexBound,
+  parseCombine,
   parseStreamId,
   scoreBound,
   slice,
@@ -338,18 +340,26 @@ export class MemoryRedis extends EventEmitter implements Store {
 
   // ---- sorted sets --------------------------------------------------------------------------
 
-  /** ZADD key [XX] score member. */
+  /** ZADD key [XX] score member [score member …]. */
   async zadd(key: string, ...args: Array<string | number>): Promise<number> {
     const xx = args[0] === 'XX';
-    const [score, member] = (xx ? args.slice(1) : args) as [number, string];
+    const scoreMembers = xx ? args.slice(1) : args;
+    if (scoreMembers.length === 0 || scoreMembers.length % 2 !== 0) throw new Error('ERR syntax error');
     if (xx) {
       const existing = this.read(key, isSortedSet);
-      if (existing?.scores.has(String(member))) existing.scores.set(String(member), Number(score));
+      for (let i = 0; i < scoreMembers.length; i += 2) {
+        const member = String(scoreMembers[i + 1]);
+        if (existing?.scores.has(member)) existing.scores.set(member, Number(scoreMembers[i]));
+      }
       return 0;
     }
     const set = this.readOrCreate(key, isSortedSet, () => new SortedSet());
-    const added = set.scores.has(String(member)) ? 0 : 1;
-    set.scores.set(String(member), Number(score));
+    let added = 0;
+    for (let i = 0; i < scoreMembers.length; i += 2) {
+      const member = String(scoreMembers[i + 1]);
+      if (!set.scores.has(member)) added++;
+      set.scores.set(member, Number(scoreMembers[i]));
+    }
     return added;
   }
 
@@ -410,6 +420,52 @@ export class MemoryRedis extends EventEmitter implements Store {
     }
     out.sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     return out.flatMap(([member, score]) => [member, String(score)]);
+  }
+
+  async zrangebylex(key: string, min: string, max: string, _limit: 'LIMIT', offset: number, count: number): Promise<string[]> {
+    const [lo, hi] = [lexBound(min), lexBound(max)];
+    const inRange = [...(this.read(key, isSortedSet)?.scores.keys() ?? [])]
+      .map((member) => [member, Buffer.from(member)] as const)
+      .filter(([, bytes]) => lo(bytes, 1) && hi(bytes, -1))
+      .sort((a, b) => Buffer.compare(a[1], b[1]))
+      .map(([member]) => member);
+    return inRange.slice(offset, count < 0 ? undefined : offset + count);
+  }
+
+  async zinterstore(destination: string, numkeys: number, ...keysAndOptions: string[]): Promise<number> {
+    return this.combineInto(destination, 'inter', numkeys, keysAndOptions);
+  }
+
+  async zunionstore(destination: string, numkeys: number, ...keysAndOptions: string[]): Promise<number> {
+    return this.combineInto(destination, 'union', numkeys, keysAndOptions);
+  }
+
+  private combineInto(destination: string, how: 'inter' | 'union', numkeys: number, args: string[]): number {
+    const { keys, weights, aggregate } = parseCombine(Number(numkeys), args);
+    const sets = keys.map((key) => this.read(key, isSortedSet)?.scores ?? new Map<string, number>());
+    const result = new Map<string, number>();
+    const smallest = [...sets].sort((a, b) => a.size - b.size)[0];
+    const candidates = how === 'inter' ? [...(smallest?.keys() ?? [])] : [...new Set(sets.flatMap((s) => [...s.keys()]))];
+    for (const member of candidates) {
+      let score: number | undefined;
+      let everywhere = true;
+      sets.forEach((set, i) => {
+        const value = set.get(member);
+        if (value === undefined) {
+          everywhere = false;
+          return;
+        }
+        const weighted = value * weights[i];
+        score = score === undefined ? weighted : aggregate(score, weighted);
+      });
+      if (how === 'union' || everywhere) result.set(member, score!);
+    }
+    this.db.data.delete(destination);
+    if (result.size === 0) return 0;
+    const set = new SortedSet();
+    result.forEach((score, member) => set.scores.set(member, score));
+    this.db.data.set(destination, { value: set });
+    return result.size;
   }
 
   // ---- locks (Lua scripts on Redis: store-scripts.ts) ----------------------------------------
@@ -507,7 +563,7 @@ const COMMANDS = [
   'get', 'set', 'incr', 'incrby',
   'hset', 'hget', 'hmget', 'hgetall', 'hdel', 'hincrby',
   'rpush', 'rpushx', 'rpop', 'llen', 'lindex', 'lrange', 'ltrim', 'lset',
-  'zadd', 'zrem', 'zcard', 'zrange', 'zrevrange', 'zrevrangebyscore', 'zinter',
+  'zadd', 'zrem', 'zcard', 'zrange', 'zrevrange', 'zrevrangebyscore', 'zinter', 'zrangebylex', 'zinterstore', 'zunionstore',
   'xadd', 'xrange', 'xrevrange',
   'releaseLock', 'extendLock', 'renewLock', 'hsetIfField',
 ] as const satisfies ReadonlyArray<keyof StoreCommands<false>>;
@@ -521,11 +577,11 @@ void allCommandsListed;
  */
 export const WRITES = [
   'del', 'expire', 'pexpire', 'persist', 'set', 'incr', 'incrby', 'hset', 'hdel', 'hincrby',
-  'rpush', 'rpushx', 'rpop', 'ltrim', 'lset', 'zadd', 'zrem', 'xadd', 'releaseLock', 'extendLock', 'renewLock', 'hsetIfField',
+  'rpush', 'rpushx', 'rpop', 'ltrim', 'lset', 'zadd', 'zrem', 'zinterstore', 'zunionstore', 'xadd', 'releaseLock', 'extendLock', 'renewLock', 'hsetIfField',
 ] as const satisfies ReadonlyArray<(typeof COMMANDS)[number]>;
 const READS = [
   'exists', 'pttl', 'type', 'get', 'hget', 'hmget', 'hgetall', 'llen', 'lindex', 'lrange',
-  'zcard', 'zrange', 'zrevrange', 'zrevrangebyscore', 'zinter', 'xrange', 'xrevrange',
+  'zcard', 'zrange', 'zrevrange', 'zrevrangebyscore', 'zinter', 'zrangebylex', 'xrange', 'xrevrange',
 ] as const satisfies ReadonlyArray<(typeof COMMANDS)[number]>;
 export type WriteCommand = (typeof WRITES)[number];
 const allCommandsSorted: Exclude<(typeof COMMANDS)[number], WriteCommand | (typeof READS)[number]> extends never ? true : never = true;

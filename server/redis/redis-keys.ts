@@ -110,6 +110,46 @@ export class RedisKeys {
     return `${this.user(userId)}:events`;
   }
 
+  /** ZSET of the ids of the identity's sessions whose text holds `term` (search index). */
+  searchTerm(userId: string, term: string): string {
+    return `${this.user(userId)}:search:t:${term}`;
+  }
+
+  /** ZSET (all scores 0) of every term in the identity's search index, for prefix lookups in byte order. */
+  searchTerms(userId: string): string {
+    return `${this.user(userId)}:search:terms`;
+  }
+
+  /** ZSET (all scores 0) of the terms of one session's messages, so they can be removed with it. */
+  searchSessionTerms(userId: string, sessionId: string): string {
+    return `${this.user(userId)}:search:s:${sessionId}`;
+  }
+
+  /** STRING: the terms of one session's title, space-separated (replaced on rename). */
+  searchTitleTerms(userId: string, sessionId: string): string {
+    return `${this.user(userId)}:search:s:${sessionId}:title`;
+  }
+
+  /** ZSET session id → when a message was last stored in it that the index has not taken in yet (ms). */
+  searchPending(userId: string): string {
+    return `${this.user(userId)}:search:pending`;
+  }
+
+  /** STRING: id of the newest message of the session the index has taken in. */
+  searchIndexedUpTo(userId: string, sessionId: string): string {
+    return `${this.user(userId)}:search:s:${sessionId}:last`;
+  }
+
+  /** ZSET session id → when the session's index entries were last written (ms): finds expired sessions to purge. */
+  searchSessions(userId: string): string {
+    return `${this.user(userId)}:search:sessions`;
+  }
+
+  /** ZSET a search works in and deletes in the same MULTI. */
+  searchScratch(userId: string, name: string): string {
+    return `${this.user(userId)}:search:tmp:${name}`;
+  }
+
   /** Exists while the server instance with this id is alive (short PX, renewed). */
   instanceAlive(instanceId: string): string {
     return `${this.prefix}:instance:${instanceId}`;

@@ -79,6 +79,8 @@ export interface SortedSetCommands<Q extends boolean> {
   zadd(key: string, score: number, member: string): Out<Q, number>;
   /** `XX`: only updates the score of a member already there (never adds one); 0. */
   zadd(key: string, xx: 'XX', score: number, member: string): Out<Q, number>;
+  /** Several members at once: score, member, score, member, … */
+  zadd(key: string, ...scoreMembers: Value[]): Out<Q, number>;
   zrem(key: string, ...members: string[]): Out<Q, number>;
   zcard(key: string): Out<Q, number>;
   /** Lowest score first. */
@@ -99,6 +101,18 @@ export interface SortedSetCommands<Q extends boolean> {
    * lowest first, flat: [member, score, …]. Cost: the smallest set's size times the number of sets.
    */
   zinter(...args: [numkeys: number, ...keys: string[], aggregate: 'AGGREGATE', max: 'MAX', withScores: 'WITHSCORES']): Out<Q, string[]>;
+  /**
+   * Members between two bounds in byte order, for a set whose members all share one score: `[a`
+   * (inclusive), `(a` (exclusive), `-`, `+`.
+   */
+  zrangebylex(key: string, min: string, max: string, limit: 'LIMIT', offset: number, count: number): Out<Q, string[]>;
+  /**
+   * Stores at `destination` the members of every one (inter) or any (union) of `numkeys` sorted
+   * sets, then optional `WEIGHTS w…` (score multipliers, one per key) and `AGGREGATE SUM|MIN|MAX`
+   * (default SUM); the number of members stored. An empty result deletes `destination`.
+   */
+  zinterstore(destination: string, numkeys: number, ...keysAndOptions: string[]): Out<Q, number>;
+  zunionstore(destination: string, numkeys: number, ...keysAndOptions: string[]): Out<Q, number>;
 }
 
 export interface StreamCommands<Q extends boolean> {

@@ -4,6 +4,7 @@ import { LegacySessionsService } from './legacy-sessions.service';
 import { SessionsController } from './sessions.controller';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
+import { SearchIndexRepository } from '../search/search-index.repository';
 
 /**
  * Sessions: CRUD, index, TTL/pin, history reads and the v0 API. Exports the service (getSession)
@@ -11,7 +12,7 @@ import { SessionsService } from './sessions.service';
  */
 @Module({
   controllers: [SessionsController, LegacySessionsController],
-  providers: [SessionsRepository, SessionsService, LegacySessionsService],
-  exports: [SessionsService, SessionsRepository],
+  providers: [SessionsRepository, SessionsService, LegacySessionsService, SearchIndexRepository],
+  exports: [SessionsService, SessionsRepository, SearchIndexRepository],
 })
 export class SessionsModule {}

@@ -30,6 +30,7 @@ import {
 } from './session-record';
 import { bucketOf, MAIN_LIST, SessionFilter, SessionIndex } from './session-index';
 import { MAX_TAGS } from './session-validation';
+import { SearchIndexRepository } from '../search/search-index.repository';
 
 /** Sessions whose last renewal is remembered; the least recently renewed are forgotten first (and renew once more). */
 const MAX_RENEWALS_REMEMBERED = 10_000;
@@ -119,6 +120,7 @@ export class SessionsRepository implements MessageStore {
     @Inject(REDIS_CLIENT) private readonly redis: Store,
     private readonly keys: RedisKeys,
     @Inject(sessionsConfig.KEY) config: SessionsConfig,
+    private readonly search: SearchIndexRepository = new SearchIndexRepository(redis, keys, config),
   ) {
     this.ttl = config.ttlSeconds;
     this.readRenewIntervalMs = config.readRenewIntervalMs;
@@ -167,6 +169,9 @@ export class SessionsRepository implements MessageStore {
       .zadd(this.keys.sessionIndex(userId), now, id)
       .zadd(this.keys.sessionPersona(userId, input.persona), 0, id)
       .hset(names, input.display_name, id);
+    this.search.addTitle(tx, userId, id, input.display_name, now);
+    // A session made with messages (import, fork): they are indexed with the next search.
+    if (path.length > 0) this.search.addMessage(tx, userId, id, { content: '' }, now);
     if (this.ttl > 0) tx.expire(hash, this.ttl).expire(list, this.ttl).expire(tree, this.ttl).expire(names, this.ttl);
     await this.run(tx);
     return decodeSession(userId, id, encoded, this.ttl * 1000)!;
@@ -252,7 +257,9 @@ export class SessionsRepository implements MessageStore {
     else if (changes.pinned === false && this.ttl > 0) {
       tx.expire(hash, this.ttl).expire(list, this.ttl).expire(tree, this.ttl).hset(hash, 'touched_at', String(Date.now()));
     } else this.renew(tx, userId, id);
-    return this.stateAfter(await this.readBack(tx, userId, id), userId, id);
+    const session = await this.stateAfter(await this.readBack(tx, userId, id), userId, id);
+    if (session && changes.display_name !== undefined) await this.search.renameSession(userId, id, session.display_name);
+    return session;
   }
 
   /** Queues moving the session's filter-set and bucket entries from `before` to `after`. */
@@ -278,7 +285,9 @@ export class SessionsRepository implements MessageStore {
     const results = await this.readBack(tx, userId, id);
     if (results[0] !== 1) return null;
     await this.redis.hset(this.keys.sessionNames(userId), title, id);
-    return this.stateAfter(results, userId, id);
+    const session = await this.stateAfter(results, userId, id);
+    if (session) await this.search.renameSession(userId, id, session.display_name);
+    return session;
   }
 
   /** Removes the session, its messages and its index entries; false when there was no session. */
@@ -289,6 +298,7 @@ export class SessionsRepository implements MessageStore {
     const session = decodeSession(userId, id, { display_name: '', ...indexedHash(values as Array<string | null>) }, 0);
     // The filter sets it was in, known from the hash read in the same MULTI.
     if (session) await this.run(this.index.forget(this.redis.multi(), userId, id, session));
+    await this.search.removeSession(userId, id);
     return deleted === 1;
   }
 
@@ -305,7 +315,9 @@ export class SessionsRepository implements MessageStore {
     this.index.touch(tx, userId, id, now);
     if (before.expires_at !== null) tx.pexpire(tree, Math.max(1, before.expires_at - now));
     this.renew(tx, userId, id, now);
-    return this.stateAfter(await this.readBack(tx, userId, id), userId, id);
+    const session = await this.stateAfter(await this.readBack(tx, userId, id), userId, id);
+    if (session) await this.search.clearSession(userId, id, session.display_name);
+    return session;
   }
 
   /**
@@ -397,6 +409,7 @@ export class SessionsRepository implements MessageStore {
     // The usage totals go in the same MULTI as the answer: no extra round trip.
     for (const [field, increment] of usageIncrements(messages)) tx.hincrby(hash, field, increment);
     this.renew(tx, userId, sessionId, now, { last_activity: String(now), [LEAF_FIELD]: messages[messages.length - 1].id });
+    for (const message of messages) this.search.addMessage(tx, userId, sessionId, message, now);
     if (readLimit > 0) tx.lrange(list, -readLimit, -1);
     const results = await this.readBack(tx, userId, sessionId);
     const session = await this.stateAfter(results, userId, sessionId);

@@ -37,6 +37,8 @@ export type { ExportSession$Csv$Params as ExportSession$Csv$Params } from './fn/
 export { exportSession$Csv as exportSession$Csv } from './fn/transfer/export-session-csv';
 export type { ListPersonas$Params as ListPersonas$Params } from './fn/personas/list-personas';
 export { listPersonas as listPersonas } from './fn/personas/list-personas';
+export type { SearchSessions$Params as SearchSessions$Params } from './fn/search/search-sessions';
+export { searchSessions as searchSessions } from './fn/search/search-sessions';
 export type { CreateLegacySession$Params as CreateLegacySession$Params } from './fn/sessions-v-0/create-legacy-session';
 export { createLegacySession as createLegacySession } from './fn/sessions-v-0/create-legacy-session';
 export type { ClearLegacySessionHistory$Params as ClearLegacySessionHistory$Params } from './fn/sessions-v-0/clear-legacy-session-history';

@@ -54,6 +54,8 @@ export type { PersonaOverridesDto } from './models/persona-overrides-dto';
 export type { RegenerateDto } from './models/regenerate-dto';
 export type { RegisterDto } from './models/register-dto';
 export type { Registration } from './models/registration';
+export type { SearchPageDto } from './models/search-page-dto';
+export type { SearchResultDto } from './models/search-result-dto';
 export type { SessionBulkAction } from './models/session-bulk-action';
 export type { SessionBulkDto } from './models/session-bulk-dto';
 export type { SessionBulkResultDto } from './models/session-bulk-result-dto';

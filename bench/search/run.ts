@@ -1,0 +1,278 @@
+/**
+ * bench:search — full-text search at scale, against a full scan of the same data in the same run.
+ *
+ * One identity with SESSIONS sessions of 100 messages each (10,000 / 1,000,000 at SCALE=1) and
+ * 1,000 other identities (2 sessions of 10 messages each), written into a throwaway redis-server
+ * with the repositories' own encoders and index code, pipelined. Prints:
+ *   - search latency p50/p99 (SearchService, as GET /api/search runs it; targets 20 / 100 ms)
+ *   - the same queries as a full scan of the identity's messages (the baseline), and the ratio
+ *   - index write cost per appended message: extra Redis CPU time (INFO commandstats) and bytes
+ *     sent (total_net_input_bytes), with and without the index (target ≤ 30 %); and the deferred
+ *     part, paid by the identity's next search (taking the new messages into the index)
+ *   - memory per indexed message (used_memory with and without the index entries)
+ * SCALE (default 0.1) scales the number of sessions of the big identity.
+ */
+import type Redis from 'ioredis';
+import { sessionsSettings } from '../../server/config/config';
+import { RedisKeys } from '../../server/redis/redis-keys';
+import type { Store, StoreTransaction } from '../../server/redis/store';
+import { SearchIndexRepository } from '../../server/search/search-index.repository';
+import { SearchService } from '../../server/search/search.service';
+import { mayMatch, parseQuery, queryWordsFound, wordsOf } from '../../server/search/text-analysis';
+import type { StoredMessage } from '../../server/sessions/session.model';
+import { encodeMessage, encodeSessionFields, HISTORY_HEAD } from '../../server/sessions/session-record';
+import { SessionsRepository } from '../../server/sessions/sessions.repository';
+import { percentile, table } from '../common/stats';
+import { startRedis } from '../sessions-list/redis-server';
+import { Corpus } from './corpus';
+
+const SCALE = Number(process.env.SCALE ?? '0.1');
+const SESSIONS = Math.max(10, Math.round(10_000 * SCALE));
+const MESSAGES_PER_SESSION = 100;
+const OTHERS = 1000;
+const OTHER_SESSIONS = 2;
+const OTHER_MESSAGES = 10;
+const SESSIONS_PER_PIPELINE = 10;
+const SEARCH_REPEATS = Number(process.env.REPEATS ?? '20');
+const WRITE_APPENDS = 2000;
+
+const ME = 'u_benchsearchme0000000000';
+const keys = new RedisKeys({ keyPrefix: 'bench' });
+
+type Pipe = StoreTransaction;
+
+function sessionId(user: number, i: number): string {
+  return `s_${String(user).padStart(6, '0')}${String(i).padStart(16, '0')}`;
+}
+
+function messagesFor(corpus: Corpus, count: number, start: number, id: string): StoredMessage[] {
+  return Array.from({ length: count }, (_, j) => ({
+    id: `m_${id}_${j}`,
+    role: j % 2 === 0 ? 'user' : 'assistant',
+    content: corpus.message(),
+    created_at: start + j,
+  }));
+}
+
+/** The session's hash, list and list entry, as the sessions repository writes them. */
+function writeSession(pipe: Pipe, userId: string, id: string, title: string, messages: StoredMessage[], at: number): void {
+  pipe.hset(keys.session(userId, id), encodeSessionFields({
+    display_name: title, persona: 'default', metadata: {}, created_at: at, last_activity: at,
+    message_count: messages.length, pinned: false, touched_at: at,
+  }));
+  pipe.rpush(keys.messages(userId, id), HISTORY_HEAD, ...messages.map(encodeMessage));
+  pipe.zadd(keys.sessionIndex(userId), at, id);
+}
+
+function indexSession(index: SearchIndexRepository, pipe: Pipe, userId: string, id: string, title: string, messages: StoredMessage[], at: number): void {
+  index.addTitle(pipe, userId, id, title, at);
+  // What a search's catch-up writes for a session's new messages.
+  if (messages.length > 0) index.indexMessages(pipe, userId, id, messages, messages[messages.length - 1].id, at);
+}
+
+/** Writes the big identity's sessions (with or without index entries) in pipelines. */
+async function writeMine(client: Redis, index: SearchIndexRepository, what: 'data' | 'index'): Promise<void> {
+  const corpus = new Corpus(); // same seed: the same texts in both passes
+  const base = Date.now() - SESSIONS * 1000;
+  const inFlight: Array<Promise<unknown>> = [];
+  for (let s = 0; s < SESSIONS; s += SESSIONS_PER_PIPELINE) {
+    const pipe = client.pipeline() as unknown as Pipe;
+    for (let i = s; i < Math.min(SESSIONS, s + SESSIONS_PER_PIPELINE); i++) {
+      const id = sessionId(0, i);
+      const at = base + i * 1000;
+      const title = `${corpus.wordAt(200 + (i % 5000))} ${corpus.wordAt(50 + (i % 300))}`;
+      const messages = messagesFor(corpus, MESSAGES_PER_SESSION, at - MESSAGES_PER_SESSION, id);
+      if (what === 'data') writeSession(pipe, ME, id, title, messages, at);
+      else indexSession(index, pipe, ME, id, title, messages, at);
+    }
+    inFlight.push(pipe.exec());
+    if (inFlight.length >= 4) await inFlight.shift();
+  }
+  await Promise.all(inFlight);
+}
+
+async function writeOthers(client: Redis, index: SearchIndexRepository): Promise<void> {
+  const corpus = new Corpus(30_000, 7);
+  const inFlight: Array<Promise<unknown>> = [];
+  for (let u = 1; u <= OTHERS; u += 20) {
+    const pipe = client.pipeline() as unknown as Pipe;
+    for (let user = u; user < Math.min(OTHERS + 1, u + 20); user++) {
+      const userId = `u_benchsearch${String(user).padStart(12, '0')}`;
+      for (let i = 0; i < OTHER_SESSIONS; i++) {
+        const id = sessionId(user, i);
+        const messages = messagesFor(corpus, OTHER_MESSAGES, Date.now() - 100, id);
+        writeSession(pipe, userId, id, `Other ${i}`, messages, Date.now());
+        indexSession(index, pipe, userId, id, `Other ${i}`, messages, Date.now());
+      }
+    }
+    inFlight.push(pipe.exec());
+    if (inFlight.length >= 4) await inFlight.shift();
+  }
+  await Promise.all(inFlight);
+}
+
+async function info(client: Redis, section: string, field: string): Promise<number> {
+  const text = await client.info(section);
+  const match = new RegExp(`^${field}:(\\d+)`, 'm').exec(text);
+  return Number(match?.[1] ?? NaN);
+}
+
+/** Total microseconds Redis spent running commands so far (INFO commandstats). */
+async function commandMicros(client: Redis): Promise<number> {
+  const text = await client.info('commandstats');
+  return [...text.matchAll(/usec=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+}
+
+interface Cost {
+  usec: number;
+  bytes: number;
+  wallMs: number;
+  /** The deferred part: the next search taking these messages into the index. */
+  catchUp?: { usec: number; bytes: number; wallMs: number };
+}
+
+/** Redis CPU time and bytes received per appended message, for a repository. */
+async function appendCost(client: Redis, repo: SessionsRepository, label: string, corpus: Corpus, search?: SearchService): Promise<Cost> {
+  const userId = `u_benchwrite${label.padEnd(13, '0')}`.slice(0, 25);
+  const ids = Array.from({ length: 50 }, (_, i) => sessionId(9000, i) + label);
+  const setup = client.pipeline() as unknown as Pipe;
+  ids.forEach((id) => writeSession(setup, userId, id, 'Write test', [], Date.now()));
+  await setup.exec();
+  const messages = Array.from({ length: WRITE_APPENDS }, (_, i) => messagesFor(corpus, 1, Date.now(), `w${label}${i}`)[0]);
+  const [usec0, bytes0, t0] = [await commandMicros(client), await info(client, 'stats', 'total_net_input_bytes'), performance.now()];
+  for (let i = 0; i < messages.length; i++) await repo.appendMessages(userId, ids[i % ids.length], [messages[i]]);
+  const wallMs = performance.now() - t0;
+  const [usec1, bytes1] = [await commandMicros(client), await info(client, 'stats', 'total_net_input_bytes')];
+  const cost: Cost = { usec: (usec1 - usec0) / WRITE_APPENDS, bytes: (bytes1 - bytes0) / WRITE_APPENDS, wallMs: wallMs / WRITE_APPENDS };
+  if (search) {
+    const t1 = performance.now();
+    await search.catchUp(userId);
+    const catchUpMs = performance.now() - t1;
+    const [usec2, bytes2] = [await commandMicros(client), await info(client, 'stats', 'total_net_input_bytes')];
+    cost.catchUp = { usec: (usec2 - usec1) / WRITE_APPENDS, bytes: (bytes2 - bytes1) / WRITE_APPENDS, wallMs: catchUpMs / WRITE_APPENDS };
+  }
+  return cost;
+}
+
+/** The baseline: every message of the identity read and matched, best 20 sessions kept. */
+async function fullScan(client: Redis, q: string): Promise<number> {
+  const query = parseQuery(q, 8);
+  const ids = await client.zrevrange(keys.sessionIndex(ME), 0, -1);
+  const best: Array<{ id: string; found: number }> = [];
+  for (let s = 0; s < ids.length; s += 100) {
+    const pipe = client.pipeline();
+    for (const id of ids.slice(s, s + 100)) pipe.lrange(keys.messages(ME, id), 1, -1);
+    const replies = (await pipe.exec()) ?? [];
+    replies.forEach(([, raw], i) => {
+      let found = 0;
+      for (const entry of raw as string[]) {
+        const { content } = JSON.parse(entry) as StoredMessage;
+        if (mayMatch(content, query)) found = Math.max(found, queryWordsFound(wordsOf(content), query));
+      }
+      if (found > 0) best.push({ id: ids[s + i], found });
+    });
+  }
+  return best.sort((a, b) => b.found - a.found).slice(0, 20).length;
+}
+
+async function main(): Promise<void> {
+  const redis = await startRedis();
+  const client = redis.client;
+  const store = client as unknown as Store;
+  const settings = sessionsSettings(0);
+  const index = new SearchIndexRepository(store, keys, settings);
+  const noIndex = { addMessage: () => undefined, addTitle: () => undefined } as unknown as SearchIndexRepository;
+  const withIndexRepo = new SessionsRepository(store, keys, settings, index);
+  const withoutIndexRepo = new SessionsRepository(store, keys, settings, noIndex);
+  const search = new SearchService(index, withIndexRepo);
+  const corpus = new Corpus();
+  try {
+    console.log(`bench:search SCALE=${SCALE}: ${SESSIONS} sessions × ${MESSAGES_PER_SESSION} messages = ${SESSIONS * MESSAGES_PER_SESSION} messages, ` +
+      `and ${OTHERS} other identities (${OTHER_SESSIONS}×${OTHER_MESSAGES} messages each)`);
+    let t = performance.now();
+    await writeOthers(client, index);
+    const mem0 = await info(client, 'memory', 'used_memory');
+    await writeMine(client, index, 'data');
+    const mem1 = await info(client, 'memory', 'used_memory');
+    const dataSeconds = (performance.now() - t) / 1000;
+    t = performance.now();
+    await writeMine(client, index, 'index');
+    const mem2 = await info(client, 'memory', 'used_memory');
+    const indexSeconds = (performance.now() - t) / 1000;
+    const total = SESSIONS * MESSAGES_PER_SESSION;
+    console.log(`written: data ${dataSeconds.toFixed(1)} s, index ${indexSeconds.toFixed(1)} s`);
+
+    // Write cost, alternating the two repositories so drift hits both.
+    const costs = { with: [] as Cost[], without: [] as Cost[] };
+    for (let round = 0; round < 2; round++) {
+      costs.without.push(await appendCost(client, withoutIndexRepo, `n${round}`, corpus));
+      costs.with.push(await appendCost(client, withIndexRepo, `y${round}`, corpus, search));
+    }
+    const avg = (list: Array<{ usec: number; bytes: number; wallMs: number }>, field: 'usec' | 'bytes' | 'wallMs') => list.reduce((s, c) => s + c[field], 0) / list.length;
+    const catchUps = costs.with.map((c) => c.catchUp!);
+
+    // Queries: common, middling and rare words, two words, prefixes while typing, accents and case, Japanese.
+    const accented = corpus.vocabulary.find((w) => w.includes('é') && w.length > 5) ?? 'bébé';
+    const queries = [
+      corpus.wordAt(0),
+      corpus.wordAt(30),
+      corpus.wordAt(1000),
+      corpus.wordAt(20_000),
+      `${corpus.wordAt(40)} ${corpus.wordAt(900)} `,
+      corpus.wordAt(3000).slice(0, 2),
+      corpus.wordAt(3000).slice(0, 3),
+      `${corpus.wordAt(60)} ${corpus.wordAt(5000).slice(0, 3)}`,
+      accented.replace(/é/g, 'e').toUpperCase(),
+      '天気',
+    ];
+    const samples: number[] = [];
+    const perQuery: string[][] = [['query', 'results', 'p50 ms', 'max ms']];
+    for (const q of queries) {
+      const own: number[] = [];
+      let count = 0;
+      for (let r = 0; r < SEARCH_REPEATS; r++) {
+        const start = performance.now();
+        count = (await search.search(ME, { q, limit: 20 })).results.length;
+        own.push(performance.now() - start);
+      }
+      samples.push(...own);
+      perQuery.push([JSON.stringify(q), String(count), percentile(own, 50).toFixed(1), Math.max(...own).toFixed(1)]);
+    }
+    const scans: number[] = [];
+    for (const q of [queries[2], queries[4], queries[9]]) {
+      const start = performance.now();
+      await fullScan(client, q);
+      scans.push(performance.now() - start);
+    }
+    const p50 = percentile(samples, 50);
+    const p99 = percentile(samples, 99);
+    const scanMedian = percentile(scans, 50);
+    const [wUsec, nUsec, wBytes, nBytes, wWall, nWall] = [
+      avg(costs.with, 'usec'), avg(costs.without, 'usec'), avg(costs.with, 'bytes'), avg(costs.without, 'bytes'), avg(costs.with, 'wallMs'), avg(costs.without, 'wallMs'),
+    ];
+    console.log(table(perQuery));
+    console.log(table([
+      ['measure', 'value', 'target'],
+      ['search p50', `${p50.toFixed(1)} ms`, '≤ 20 ms'],
+      ['search p99', `${p99.toFixed(1)} ms`, '≤ 100 ms'],
+      ['full scan (baseline), median of 3 queries', `${scanMedian.toFixed(0)} ms`, ''],
+      ['full scan / search p50', `${(scanMedian / p50).toFixed(0)}×`, ''],
+      ['append: Redis µs per message, no index → index', `${nUsec.toFixed(1)} → ${wUsec.toFixed(1)} (+${((wUsec / nUsec - 1) * 100).toFixed(0)} %)`, '≤ +30 %'],
+      ['append: bytes sent per message, no index → index', `${nBytes.toFixed(0)} → ${wBytes.toFixed(0)} (+${((wBytes / nBytes - 1) * 100).toFixed(0)} %)`, '≤ +30 %'],
+      ['append: wall ms per message, no index → index', `${nWall.toFixed(2)} → ${wWall.toFixed(2)} (+${((wWall / nWall - 1) * 100).toFixed(0)} %)`, ''],
+      ['deferred indexing at the next search, per message: Redis µs / bytes sent / wall ms',
+        `${avg(catchUps, 'usec').toFixed(1)} / ${avg(catchUps, 'bytes').toFixed(0)} / ${avg(catchUps, 'wallMs').toFixed(2)}`, ''],
+      ['memory per message: data / index', `${((mem1 - mem0) / total).toFixed(0)} B / ${((mem2 - mem1) / total).toFixed(0)} B`, ''],
+    ]));
+    console.log(JSON.stringify({ scale: SCALE, messages: total, p50, p99, scanMedian, ratio: scanMedian / p50, nUsec, wUsec, nBytes, wBytes,
+      catchUpUsec: avg(catchUps, 'usec'), catchUpBytes: avg(catchUps, 'bytes'),
+      dataBytesPerMessage: (mem1 - mem0) / total, indexBytesPerMessage: (mem2 - mem1) / total }));
+  } finally {
+    await redis.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,201 @@
+import request from 'supertest';
+import { randomUUID } from 'node:crypto';
+import { REDIS_CLIENT } from '../server/redis/redis.constants';
+import type { Store } from '../server/redis/store';
+import type { StoredMessage } from '../server/sessions/session.model';
+import { SessionsRepository } from '../server/sessions/sessions.repository';
+import { ChatHarness, startChatHarness } from './support/fake-openai-harness';
+import { startTestApp, TestApp } from './support/app';
+import { Guest, newGuest } from './support/guest';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Result {
+  session_id: string;
+  title: string;
+  message_id: string | null;
+  snippet: string;
+}
+
+/** Helpers over one app: sessions with messages written through the sessions repository (as chat stores them). */
+function helpers(app: () => TestApp) {
+  let clock = 1_760_000_000_000;
+  const api = () => request(app().url);
+  return {
+    async session(who: Guest, title: string, ...texts: string[]): Promise<{ id: string; messageIds: string[] }> {
+      const id = (await api().post('/api/sessions').set(who.auth).send({ display_name: title }).expect(201)).body.session_id as string;
+      const messages: StoredMessage[] = texts.map((content, i) => ({
+        id: `m_${randomUUID()}`,
+        role: i % 2 === 0 ? 'user' : 'assistant',
+        content,
+        created_at: ++clock,
+      }));
+      if (messages.length > 0) await app().app.get(SessionsRepository).appendMessages(who.user_id, id, messages);
+      await sleep(2); // distinct last activity, so recency order is defined
+      return { id, messageIds: messages.map((m) => m.id) };
+    },
+    async search(who: Guest, q: string, extra: Record<string, string | number> = {}): Promise<{ results: Result[]; next_cursor: string | null }> {
+      return (await api().get('/api/search').query({ q, ...extra }).set(who.auth).expect(200)).body;
+    },
+    ids: (page: { results: Result[] }) => page.results.map((r) => r.session_id),
+  };
+}
+
+describe.each([
+  ['Redis', {}],
+  ['embedded store', { REDIS_URL: undefined }],
+])('search (%s)', (_store, env: Record<string, string | undefined>) => {
+  let h: ChatHarness;
+  let me: Guest;
+  let other: Guest;
+  const x = helpers(() => h.t);
+  beforeAll(async () => {
+    h = await startChatHarness(env);
+    me = h.me;
+    other = await newGuest(h.t.url);
+  });
+  afterAll(async () => h.close());
+
+  it('ranks sessions by words matched, then recency; snippets mark matches and escape the rest', async () => {
+    const both = await x.session(me, 'Trip planning', 'Where is a good rivercafé?', 'Try the café <b>Lumière</b> near Paris & the Seine.');
+    const older = await x.session(me, 'Breakfast', 'café au lait, please');
+    const newer = await x.session(me, 'Coffee', 'Another café story');
+    await x.session(me, 'Unrelated', 'nothing to see');
+    const page = await x.search(me, 'paris cafe ');
+    expect(x.ids(page)).toEqual([both.id, newer.id, older.id]);
+    expect(page.results[0]).toEqual({
+      session_id: both.id,
+      title: 'Trip planning',
+      message_id: both.messageIds[1],
+      snippet: 'Try the <mark>café</mark> &lt;b&gt;Lumière&lt;/b&gt; near <mark>Paris</mark> &amp; the Seine.',
+    });
+    expect(page.results[2]).toMatchObject({ message_id: older.messageIds[0], snippet: '<mark>café</mark> au lait, please' });
+    expect(page.next_cursor).toBeNull();
+  });
+
+  it('finds words in any language, case and accents ignored; titles too', async () => {
+    const de = await x.session(me, 'Deutsch', 'Die Straße führt über die Brücke.');
+    const fr = await x.session(me, 'Français', "L'élève a mangé une crème brûlée.");
+    const ja = await x.session(me, '日本語', '東京の天気は晴れです。');
+    const title = await x.session(me, 'Über Kaffeehäuser');
+    expect(x.ids(await x.search(me, 'STRASSE brucke '))).toEqual([de.id]);
+    expect(x.ids(await x.search(me, 'creme brulee eleve '))).toEqual([fr.id]);
+    expect(x.ids(await x.search(me, 'Crème'))).toEqual([fr.id]);
+    const tokyo = await x.search(me, '天気');
+    expect(tokyo.results).toEqual([expect.objectContaining({ session_id: ja.id, snippet: '東京の<mark>天気</mark>は晴れです。' })]);
+    const found = await x.search(me, 'kaffeehauser');
+    expect(found.results).toEqual([{ session_id: title.id, title: 'Über Kaffeehäuser', message_id: null, snippet: 'Über <mark>Kaffeehäuser</mark>' }]);
+    expect(x.ids(await x.search(me, 'uber ')).sort()).toEqual([de.id, title.id].sort());
+  });
+
+  it('matches the last word as a prefix while typing, whole words before it', async () => {
+    const pot = await x.session(me, 'Kitchen', 'The teapot whistles');
+    const cup = await x.session(me, 'Kitchen 2', 'A teacup of zanzibar spice');
+    expect(x.ids(await x.search(me, 'tea')).sort()).toEqual([pot.id, cup.id].sort());
+    expect(x.ids(await x.search(me, 'teap'))).toEqual([pot.id]);
+    expect(x.ids(await x.search(me, 'tea '))).toEqual([]);
+    expect(x.ids(await x.search(me, 'zanzibar tea'))).toEqual([cup.id, pot.id]);
+    expect((await x.search(me, 'zanz')).results[0].snippet).toBe('A teacup of <mark>zanzibar</mark> spice');
+  });
+
+  it('pages with next_cursor, each session once', async () => {
+    const made = [];
+    for (let i = 0; i < 5; i++) made.push((await x.session(me, `Page ${i}`, `quokka number ${i}`)).id);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { results: Result[]; next_cursor: string | null } = await x.search(me, 'quokka', { limit: 2, ...(cursor ? { cursor } : {}) });
+      expect(page.results.length).toBeLessThanOrEqual(2);
+      seen.push(...x.ids(page));
+      cursor = page.next_cursor;
+    } while (cursor);
+    expect(seen).toEqual([...made].reverse());
+  });
+
+  it('never shows another identity\'s sessions, whatever it searches', async () => {
+    const secret = await x.session(me, 'Secret plans', 'The xylophone code is 8812');
+    expect(x.ids(await x.search(me, 'xylophone'))).toEqual([secret.id]);
+    expect((await x.search(other, 'xylophone')).results).toEqual([]);
+    expect((await x.search(other, 'x')).results).toEqual([]);
+    expect((await x.search(other, secret.id)).results).toEqual([]);
+    expect((await x.search(other, '8812')).results).toEqual([]);
+    // A cursor made from my results gives nothing of mine to someone else.
+    await x.session(me, 'Secret 2', 'xylophone again');
+    const mine = await x.search(me, 'xylophone', { limit: 1 });
+    expect(mine.next_cursor).not.toBeNull();
+    expect((await x.search(other, 'xylophone', { cursor: mine.next_cursor! })).results).toEqual([]);
+  });
+
+  it('forgets a deleted session, a cleared history and a renamed title (no ghost results)', async () => {
+    const gone = await x.session(me, 'Wombat diary', 'A wombat and a narwhal');
+    const cleared = await x.session(me, 'Narwhal notes', 'The narwhal tusk is a tooth');
+    const renamed = await x.session(me, 'Platypus facts', 'eggs');
+    await h.api().delete(`/api/sessions/${gone.id}`).set(me.auth).expect(204);
+    await h.api().delete(`/api/sessions/${cleared.id}/messages`).set(me.auth).expect(200);
+    await h.api().patch(`/api/sessions/${renamed.id}`).set(me.auth).send({ display_name: 'Echidna facts' }).expect(200);
+    expect((await x.search(me, 'wombat')).results).toEqual([]);
+    expect((await x.search(me, 'tusk')).results).toEqual([]);
+    expect((await x.search(me, 'narwhal')).results).toEqual([
+      { session_id: cleared.id, title: 'Narwhal notes', message_id: null, snippet: '<mark>Narwhal</mark> notes' },
+    ]);
+    expect((await x.search(me, 'platypus')).results).toEqual([]);
+    expect(x.ids(await x.search(me, 'echidna'))).toEqual([renamed.id]);
+    expect(x.ids(await x.search(me, 'eggs'))).toEqual([renamed.id]);
+  });
+
+  it('indexes messages stored by a chat turn (the question and the answer)', async () => {
+    const id = await h.newSession();
+    h.fake.script({ text: 'Marmalade is made from oranges.' });
+    await h.sendSse(id, 'How is marmalade made?');
+    const history = await h.history(id);
+    const page = await x.search(me, 'oranges marmalade ');
+    expect(page.results).toEqual([
+      { session_id: id, title: expect.any(String), message_id: history[1].id, snippet: '<mark>Marmalade</mark> is made from <mark>oranges</mark>.' },
+    ]);
+  });
+
+  it('refuses a bad query with a 400 saying what to fix', async () => {
+    const bad = async (query: Record<string, string>, message: RegExp) => {
+      const res = await h.api().get('/api/search').query(query).set(me.auth).expect(400);
+      expect(JSON.stringify(res.body.message)).toMatch(message);
+    };
+    await bad({}, /q must not be empty/);
+    await bad({ q: '   ' }, /q must not be empty/);
+    await bad({ q: 'a'.repeat(201) }, /q must be at most 200 characters/);
+    await bad({ q: '?!…' }, /q has no words to search for/);
+    await bad({ q: 'tea', limit: '0' }, /limit must be a whole number between 1 and 50/);
+    await bad({ q: 'tea', limit: '51' }, /limit must be a whole number between 1 and 50/);
+    await bad({ q: 'tea', cursor: 'nope!' }, /Invalid cursor/);
+    await h.api().get('/api/search').query({ q: 'tea' }).expect(401);
+  });
+});
+
+describe.each([
+  ['Redis', {}],
+  ['embedded store', { REDIS_URL: undefined }],
+])('search after expiry (%s, SESSION_TTL_SECONDS=1)', (store, env: Record<string, string | undefined>) => {
+  let t: TestApp;
+  let me: Guest;
+  const x = helpers(() => t);
+  beforeAll(async () => {
+    t = await startTestApp({ SESSION_TTL_SECONDS: '1', ...env });
+    me = await newGuest(t.url);
+  });
+  afterAll(async () => t.close());
+
+  it('an expired session is never found, and its index entries are purged', async () => {
+    const lapsed = await x.session(me, 'Capybara', 'capybara meadow');
+    const pinned = await x.session(me, 'Capybara pinned', 'capybara river');
+    await request(t.url).patch(`/api/sessions/${pinned.id}`).set(me.auth).send({ pinned: true }).expect(200);
+    expect(x.ids(await x.search(me, 'capybara')).sort()).toEqual([lapsed.id, pinned.id].sort());
+    await sleep(2200);
+    expect(x.ids(await x.search(me, 'capybara'))).toEqual([pinned.id]);
+    expect((await x.search(me, 'meadow')).results).toEqual([]);
+    const redis = t.app.get<Store>(REDIS_CLIENT);
+    const prefix = `${t.prefix}:{u:${me.user_id}}:search`;
+    expect(await redis.exists(`${prefix}:s:${lapsed.id}`, `${prefix}:s:${lapsed.id}:title`, `${prefix}:t:meadow`)).toBe(0);
+    expect(await redis.zrange(`${prefix}:t:capybara`, 0, -1)).toEqual([pinned.id]);
+    expect(await redis.zrangebylex(`${prefix}:terms`, '[meadow', '[meadow', 'LIMIT', 0, 1)).toEqual([]);
+    void store;
+  });
+});
