@@ -69,7 +69,7 @@ interface Opening {
 /**
  * A turn of conversation: store the person's message, build the context (persona prompt + the
  * newest history within the token budget), run the model's answer as a server-owned generation
- * whose events go to a Redis Stream in batches (GenerationWriter: one write per ≤ 20 ms of deltas),
+ * whose events go to a Redis Stream in batches (GenerationWriter: one write per ≤ 100 ms of deltas),
  * store the answer (complete, interrupted or failed; retried while the store reconnects). The
  * request that started it gets the events in process as they happen (SSE) or waits for the end
  * (JSON); other tabs and resumes follow the stream.

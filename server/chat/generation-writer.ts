@@ -3,8 +3,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sseEvent } from '../events/sse-stream';
 import { EntryIdClock, GenerationLogRepository, joinPieces, LogEntry } from './generation-log.repository';
 
-/** Deltas that arrive within this window go out as one stream entry (bounded added latency). */
-export const FLUSH_WINDOW_MS = 20;
+/**
+ * Deltas that arrive within this window go out as one stream entry (bounded added latency). Only
+ * other tabs and resumes wait for it: the request that started the answer gets each delta at once.
+ */
+export const FLUSH_WINDOW_MS = 100;
 /** ...or sooner once this many are waiting. */
 const FLUSH_MAX_DELTAS = 64;
 /** How long the last events of an answer keep being retried while the store is away. */
