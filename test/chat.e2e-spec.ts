@@ -23,10 +23,9 @@ describe('chat: send, stream, history (real Redis + fake model server)', () => {
     expect(res.headers['x-accel-buffering']).toBe('no');
     const events = eventsOf(res);
     expect(events[0]).toMatchObject({ event: 'user_message', data: { role: 'user', content: 'I feel stressed', id: expect.any(String) } });
-    // Chunks 40 ms apart are not all merged into one event (the batching window is 20 ms; a busy
-    // machine may still merge some neighbours).
+    // The sender gets each delta as it comes, in process (the stream's batching is for resumes).
     expect(events.filter((e) => e.event === 'delta').length).toBeGreaterThan(1);
-    // Every event carries its stream entry id, for Last-Event-ID.
+    // Every event carries an id of the generation's stream, for Last-Event-ID.
     expect(res.events.every((e) => /^\d+-\d+$/.test(e.id ?? ''))).toBe(true);
     expect(deltaText(res)).toBe('Take a slow breath with me.');
     const done = events[events.length - 1];

@@ -12,7 +12,6 @@ import type { Request, Response } from 'express';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { llmConfig, LlmConfig } from '../config/config';
 import { LiveEventsService } from '../events/live-events.service';
-import { sseEvent, SseStream } from '../events/sse-stream';
 import { QuotaService } from '../limits/quota.service';
 import { LlmService } from '../llm/llm.service';
 import type { CompletionOutcome, ModelChoice } from '../llm/llm.types';
@@ -76,9 +75,10 @@ interface Opening {
 /**
  * A turn of conversation: store the person's message, build the context (persona prompt + the
  * newest history within the token budget), run the model's answer as a server-owned generation
- * whose events go to a Redis Stream in batches (GenerationWriter: one write per ≤ 20 ms of deltas),
+ * whose events go to a Redis Stream in batches (GenerationWriter: one write per ≤ 100 ms of deltas),
  * store the answer (complete, interrupted or failed; retried while the store reconnects). The
- * request that started it only follows the stream (SSE) or waits for the end (JSON).
+ * request that started it gets the events in process as they happen (SSE) or waits for the end
+ * (JSON); other tabs and resumes follow the stream.
  */
 @Injectable()
 export class ChatService {
@@ -286,18 +286,11 @@ export class ChatService {
     reply.onStarted?.(opening.userMessage);
     if (opening.stored) this.live.announce(userId, { type: 'message.stored', session_id: sessionId, message: mapMessage(opening.userMessage) });
     this.live.announce(userId, { type: 'generation.started', session_id: sessionId });
+    // The request that started it gets the events in process, from the first one on.
+    if (reply.stream) this.streamer.serveLive(reply.res, writer, 201);
     const result = this.run(turn, opening, generation, writer);
     void result.then((r) => reply.onFinished?.(r));
-    if (reply.stream) {
-      try {
-        await this.streamer.stream(reply.res, userId, sessionId, undefined, 201);
-      } catch (error) {
-        // The store went away just now; the answer runs on regardless. Say so, and how to follow it.
-        this.logger.warn(`Session ${sessionId}: cannot stream the answer yet (${(error as Error).message})`);
-        streamUnavailable(reply.res, opening.userMessage);
-      }
-      return;
-    }
+    if (reply.stream) return;
     sendJsonResult(reply.req, reply.res, await result);
   }
 
@@ -374,19 +367,6 @@ export class ChatService {
     this.logger.error(`Chat turn failed: ${(error as Error)?.stack ?? String(error)}`);
     return new InternalServerErrorException('The answer could not be completed or stored; try again in a moment.');
   }
-}
-
-/** An SSE 201 with the stored user message and an `interrupted` event: reattach with GET .../generation. */
-function streamUnavailable(res: Response, userMessage: StoredMessage): void {
-  if (res.headersSent || res.destroyed) return;
-  const stream = new SseStream(res, 201);
-  stream.event('user_message', mapMessage(userMessage));
-  stream.end(
-    sseEvent('interrupted', {
-      reason: 'store',
-      message: 'The answer is being generated, but its events cannot be streamed right now; resume with GET /api/sessions/{id}/generation.',
-    }),
-  );
 }
 
 /** `history` ending with `message`, whether or not the read already saw it. */

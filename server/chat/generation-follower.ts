@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PubSubService } from '../events/pubsub.service';
-import { compareEntryIds, GenerationLogRepository, LogEntry, TERMINAL_EVENTS } from './generation-log.repository';
+import { compareEntryIds, entryAfter, GenerationLogRepository, LogEntry, TERMINAL_EVENTS } from './generation-log.repository';
 import { GenerationsService, LOCK_TTL_MS } from './generations.service';
 
 /** When nothing arrives for this long, the stream is read again (a missed announcement, a gone owner). */
@@ -25,7 +25,7 @@ export interface Following {
 /**
  * Follows a session's generation stream from any instance: subscribes to its announcements first,
  * then reads what is already there, then passes on announced entries newer than the last one
- * delivered (no gap, no duplicate). A quiet stream is re-read every CHECK_EVERY_MS.
+ * delivered (no gap, no duplicate; a start point inside a batch of deltas skips the text up to it). A quiet stream is re-read every CHECK_EVERY_MS.
  */
 @Injectable()
 export class GenerationFollower {
@@ -44,9 +44,10 @@ export class GenerationFollower {
     const deliver = (entries: LogEntry[]) => {
       for (const entry of entries) {
         if (closed || (last !== undefined && compareEntryIds(entry[0], last) <= 0)) continue;
+        const fresh = entryAfter(entry, last);
         last = entry[0];
         quietSince = Date.now();
-        sink.entry(entry);
+        sink.entry(fresh);
         if (TERMINAL_EVENTS.has(entry[1])) close();
       }
     };
@@ -79,6 +80,8 @@ export class GenerationFollower {
     let replayed: LogEntry[];
     try {
       replayed = await this.log.read(userId, sessionId, after);
+      // `after` may be a delta sent live inside a batch: the batch's first entry resumes after it.
+      if (replayed.length > 0) replayed[0] = entryAfter(replayed[0], after);
     } catch (error) {
       close();
       throw error;

@@ -3,8 +3,12 @@ import { REDIS_CLIENT } from '../redis/redis.constants';
 import { RedisKeys } from '../redis/redis-keys';
 import { repliesOf, Store } from '../redis/store';
 
-/** One event of a generation as kept in its stream: entry id, SSE event name, JSON data. */
-export type LogEntry = [id: string, event: string, data: string];
+/**
+ * One event of a generation as kept in its stream: entry id, SSE event name, JSON data, and for a
+ * batch of deltas that was sent live as several events, those events' ids and text lengths
+ * (`pieces`, see joinPieces), so a resume from any of them continues exactly after it.
+ */
+export type LogEntry = [id: string, event: string, data: string, pieces?: string];
 
 export const TERMINAL_EVENTS = new Set(['done', 'error']);
 
@@ -38,7 +42,7 @@ export class GenerationLogRepository {
   async start(userId: string, sessionId: string, entries: LogEntry[]): Promise<void> {
     const key = this.keys.generationEvents(userId, sessionId);
     const tx = this.redis.multi().del(key);
-    for (const [id, event, data] of entries) tx.xadd(key, 'MAXLEN', '~', MAX_ENTRIES, id, 'e', event, 'd', data);
+    for (const entry of entries) tx.xadd(key, 'MAXLEN', '~', MAX_ENTRIES, entry[0], ...fieldsOf(entry));
     repliesOf(await tx.expire(key, RUNNING_TTL_SECONDS).exec());
     await this.redis.publish(this.channel(userId, sessionId), JSON.stringify(entries));
   }
@@ -52,8 +56,8 @@ export class GenerationLogRepository {
     const key = this.keys.generationEvents(userId, sessionId);
     // A retried batch may be partly written already (the connection dropped mid-batch): an entry
     // whose id is taken is that entry, written before.
-    const writes: Array<Promise<unknown>> = entries.map(([id, event, data]) =>
-      this.redis.xadd(key, 'MAXLEN', '~', MAX_ENTRIES, id, 'e', event, 'd', data).catch((error: Error) => {
+    const writes: Array<Promise<unknown>> = entries.map((entry) =>
+      this.redis.xadd(key, 'MAXLEN', '~', MAX_ENTRIES, entry[0], ...fieldsOf(entry)).catch((error: Error) => {
         if (!/equal or smaller/.test(error.message)) throw error;
       }),
     );
@@ -78,14 +82,49 @@ export class GenerationLogRepository {
   }
 }
 
+function fieldsOf([, event, data, pieces]: LogEntry): string[] {
+  return pieces ? ['e', event, 'd', data, 'p', pieces] : ['e', event, 'd', data];
+}
+
 function toEntry([id, fields]: [string, string[]]): LogEntry {
   let event = '';
   let data = '';
+  let pieces: string | undefined;
   for (let i = 0; i + 1 < fields.length; i += 2) {
     if (fields[i] === 'e') event = fields[i + 1];
     else if (fields[i] === 'd') data = fields[i + 1];
+    else if (fields[i] === 'p') pieces = fields[i + 1];
   }
-  return [id, event, data];
+  return pieces ? [id, event, data, pieces] : [id, event, data];
+}
+
+/**
+ * The `pieces` of a batch of deltas: "id:length" of each live event but the last (whose id is the
+ * entry's and whose text is the rest), comma-separated.
+ */
+export function joinPieces(ids: string[], lengths: number[]): string | undefined {
+  if (ids.length < 2) return undefined;
+  let out = '';
+  for (let i = 0; i < ids.length - 1; i++) out += `${i > 0 ? ',' : ''}${ids[i]}:${lengths[i]}`;
+  return out;
+}
+
+/**
+ * The part of `entry` after event `after`: a batch of deltas that began with events up to `after`
+ * (sent live one by one, see joinPieces) keeps only the text that followed them.
+ */
+export function entryAfter(entry: LogEntry, after: string | undefined): LogEntry {
+  const pieces = entry[3];
+  if (after === undefined || !pieces) return entry;
+  let skip = 0;
+  for (const piece of pieces.split(',')) {
+    const colon = piece.lastIndexOf(':');
+    if (compareEntryIds(piece.slice(0, colon), after) > 0) break;
+    skip += Number(piece.slice(colon + 1));
+  }
+  if (skip === 0) return entry;
+  const text = (JSON.parse(entry[2]) as { text: string }).text.slice(skip);
+  return [entry[0], entry[1], `{"text":${JSON.stringify(text)}}`];
 }
 
 /** Stream ids in order: "ms-seq" compared numerically. */

@@ -4,6 +4,7 @@ import { SseConnectionsService } from '../events/sse-connections.service';
 import { sseEvent, SseStream } from '../events/sse-stream';
 import { GenerationFollower } from './generation-follower';
 import { LogEntry, TERMINAL_EVENTS } from './generation-log.repository';
+import type { GenerationWriter } from './generation-writer';
 
 const ABANDONED = {
   statusCode: 503,
@@ -23,6 +24,18 @@ export class GenerationStreamer {
     private readonly follower: GenerationFollower,
     private readonly connections: SseConnectionsService,
   ) {}
+
+  /**
+   * The request that started a generation gets its events in process, straight from the writer
+   * (the same events and ids as the stream has; no store round trip on the way). It may leave at any
+   * time: the generation goes on, and GET .../generation resumes it.
+   */
+  serveLive(res: Response, writer: GenerationWriter, status: number): void {
+    const sse = new SseStream(res, status);
+    this.connections.track(sse);
+    sse.onClose(() => writer.detach());
+    writer.attach({ write: (chunk) => sse.write(chunk), end: (last) => sse.end(last) });
+  }
 
   /** Replays the events after `after`, then follows live until the answer ends. False when there is nothing to send. */
   async stream(

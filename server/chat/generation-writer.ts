@@ -1,9 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EntryIdClock, GenerationLogRepository, LogEntry } from './generation-log.repository';
+import { sseEvent } from '../events/sse-stream';
+import { EntryIdClock, GenerationLogRepository, joinPieces, LogEntry } from './generation-log.repository';
 
-/** Deltas that arrive within this window go out as one stream entry (bounded added latency). */
-export const FLUSH_WINDOW_MS = 20;
+/**
+ * Deltas that arrive within this window go out as one stream entry (bounded added latency). Only
+ * other tabs and resumes wait for it: the request that started the answer gets each delta at once.
+ */
+export const FLUSH_WINDOW_MS = 100;
 /** ...or sooner once this many are waiting. */
 const FLUSH_MAX_DELTAS = 64;
 /** How long the last events of an answer keep being retried while the store is away. */
@@ -11,16 +15,31 @@ export const FINAL_WRITE_RETRY_MS = 10_000;
 
 const logger = new Logger('GenerationWriter');
 
+/** Where the generation's events go live, in this process (the request that started it). */
+export interface LiveSink {
+  write(chunk: string): void;
+  end(last: string): void;
+}
+
 /**
  * Writes one generation's events to its stream in batches: deltas are merged for up to
- * FLUSH_WINDOW_MS (or FLUSH_MAX_DELTAS), one MULTI per batch, never two writes in flight. While the
+ * FLUSH_WINDOW_MS (or FLUSH_MAX_DELTAS), one write per batch, never two writes in flight. While the
  * store is away nothing is dropped: the batch waits and is retried with backoff.
+ *
+ * The request that started the generation gets every event at once, in process (`attach`), each
+ * delta as its own event with its own id; the stream entry of a batch carries the id of its last
+ * delta and the ids and lengths of the others, so a resume after any of them continues exactly
+ * where that event ended (no gap, no duplicate).
  */
 export class GenerationWriter {
   private readonly clock = new EntryIdClock();
   private pending: LogEntry[] = [];
   private text = '';
   private deltas = 0;
+  private pieceIds: string[] = [];
+  private pieceLengths: number[] = [];
+  private sink?: LiveSink;
+  private first = '';
   private timer?: NodeJS.Timeout;
   private writing?: Promise<void>;
   private backoffMs = 50;
@@ -37,14 +56,30 @@ export class GenerationWriter {
 
   /** Starts the stream with its first event; the caller waits for it (followers read from here). */
   async start(event: string, data: unknown): Promise<void> {
-    await this.log.start(this.userId, this.sessionId, [[this.clock.next(), event, JSON.stringify(data)]]);
+    const entry: LogEntry = [this.clock.next(), event, JSON.stringify(data)];
+    await this.log.start(this.userId, this.sessionId, [entry]);
+    this.first = sseEvent(entry[1], entry[2], entry[0]);
     this.writes++;
   }
 
+  /** Sends the events from the first one on to `sink` as they happen, until the last one or `detach`. */
+  attach(sink: LiveSink): void {
+    this.sink = sink;
+    sink.write(this.first);
+  }
+
+  detach(): void {
+    this.sink = undefined;
+  }
+
   delta(text: string): void {
+    const id = this.clock.next();
+    this.sink?.write(`id: ${id}\nevent: delta\ndata: {"text":${JSON.stringify(text)}}\n\n`);
+    this.pieceIds.push(id);
+    this.pieceLengths.push(text.length);
     this.text += text;
-    // The first text goes out at once (time to first token is what people notice); later deltas
-    // are merged for up to FLUSH_WINDOW_MS.
+    // The first text goes to the stream at once (a second tab or a resume shows it without delay);
+    // later deltas are merged for up to FLUSH_WINDOW_MS.
     const first = !this.sentText;
     this.sentText = true;
     if (first || ++this.deltas >= FLUSH_MAX_DELTAS) this.schedule(0);
@@ -58,7 +93,11 @@ export class GenerationWriter {
     this.timer = undefined;
     await this.writing;
     this.takeText();
-    this.pending.push([this.clock.next(), event, JSON.stringify(data)]);
+    const last: LogEntry = [this.clock.next(), event, JSON.stringify(data)];
+    this.pending.push(last);
+    const sink = this.sink;
+    this.sink = undefined;
+    sink?.end(sseEvent(last[1], last[2], last[0]));
     const deadline = Date.now() + FINAL_WRITE_RETRY_MS;
     for (let wait = 50; ; wait = Math.min(wait * 2, 1000)) {
       if (await this.write(true)) return true;
@@ -88,7 +127,13 @@ export class GenerationWriter {
 
   private takeText(): void {
     if (!this.text) return;
-    this.pending.push([this.clock.next(), 'delta', `{"text":${JSON.stringify(this.text)}}`]);
+    const ids = this.pieceIds;
+    const entry: LogEntry = [ids[ids.length - 1], 'delta', `{"text":${JSON.stringify(this.text)}}`];
+    const pieces = joinPieces(ids, this.pieceLengths);
+    if (pieces) entry.push(pieces);
+    this.pending.push(entry);
+    this.pieceIds = [];
+    this.pieceLengths = [];
     this.text = '';
     this.deltas = 0;
   }

@@ -61,8 +61,9 @@ export class PubSubService implements OnModuleDestroy {
 
   private connection(): Store {
     if (this.subscriber) return this.subscriber;
-    // A subscribed connection can do nothing else; it queues SUBSCRIBE until connected.
-    const subscriber = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    // A subscribed connection can do nothing else; it queues SUBSCRIBE until connected. No reply
+    // timeout: a SUBSCRIBE answered late (a busy start) must not drop a channel for good.
+    const subscriber = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
     this.subscriber = subscriber;
     let dropped = false;
     subscriber.on('error', (error: Error) => this.logger.warn(`Subscriber connection: ${error.message}`));

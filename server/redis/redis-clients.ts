@@ -82,6 +82,7 @@ export class StoreCluster extends Cluster {
       if (overrides.maxRetriesPerRequest !== undefined) {
         options.redisOptions = { ...options.redisOptions, maxRetriesPerRequest: overrides.maxRetriesPerRequest };
       }
+      if ('commandTimeout' in overrides) options.redisOptions = { ...options.redisOptions, commandTimeout: overrides.commandTimeout };
     }
     const seeds = Array.isArray(overrides) && overrides.length > 0 ? overrides : this.seeds;
     const copy = new StoreCluster(seeds, options);

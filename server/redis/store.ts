@@ -172,6 +172,8 @@ export interface StoreTransaction extends StoreCommands<true> {
 export interface DuplicateOptions {
   enableOfflineQueue?: boolean;
   maxRetriesPerRequest?: number | null;
+  /** Per-command reply timeout (ms); undefined: none. */
+  commandTimeout?: number;
 }
 
 export interface Store extends StoreCommands<false> {
