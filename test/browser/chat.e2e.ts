@@ -10,6 +10,7 @@ declare const window: any;
 declare const document: any;
 declare const navigator: any;
 declare const localStorage: any;
+declare const sessionStorage: any;
 
 describe('chat in the browser', () => {
   let stack: Stack;
@@ -131,7 +132,7 @@ describe('chat in the browser', () => {
   });
 
   it('opens a long history at the newest page and loads older pages on scroll-up', async () => {
-    const sessionId = await page.evaluate(() => localStorage.getItem('nono.session'));
+    const sessionId = await page.evaluate(() => sessionStorage.getItem('nono.session'));
     const token = await page.evaluate(() => JSON.parse(localStorage.getItem('nono.identity') ?? '{}').token);
     const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
     const clear = await fetch(`${stack.url}/api/sessions/${sessionId}/messages`, { method: 'DELETE', headers });
