@@ -78,7 +78,7 @@ describe('a URL per session', () => {
     const [firstRow] = await page.evaluate(async (id) => {
       const token = JSON.parse((globalThis as any).localStorage.getItem('nono.identity')).token;
       const response = await fetch('/api/sessions', { headers: { Authorization: `Bearer ${token}` } });
-      return ((await response.json()).sessions as Array<{ session_id: string; display_name: string }>).filter((s) => s.session_id !== id);
+      return (((await response.json()) as any).sessions as Array<{ session_id: string; display_name: string }>).filter((s) => s.session_id !== id);
     }, secondId);
     await linked.goto(`${stack.url}/s/${firstRow.session_id}`);
     await waitReady(linked);

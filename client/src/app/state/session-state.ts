@@ -109,6 +109,7 @@ export class SessionState {
       }
       if (!reopened) await this.startFresh();
       this.phaseState.set('ready');
+      this.live.enable();
     } catch (error) {
       this.problemState.set(problemOf(error).message);
       this.phaseState.set('failed');
