@@ -1,3 +1,4 @@
+import { FocusMonitor } from '@angular/cdk/a11y';
 import { ChangeDetectionStrategy, Component, ElementRef, afterRenderEffect, computed, inject, input, output, viewChild } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatTooltipModule } from '@angular/material/tooltip';
@@ -49,6 +50,7 @@ export class SessionRow {
   /** The mode just left while focus was inside the row: focus goes back to the button that opened it. */
   private returnFocusFrom: RowMode | null = null;
   private readonly host = inject<ElementRef<HTMLElement>>(ElementRef).nativeElement;
+  private readonly focusMonitor = inject(FocusMonitor);
 
   constructor() {
     afterRenderEffect(() => {
@@ -61,7 +63,8 @@ export class SessionRow {
       if (mode === 'view' && this.returnFocusFrom) {
         const target = this.returnFocusFrom === 'rename' ? this.renameButton() : this.deleteButton();
         this.returnFocusFrom = null;
-        target?.nativeElement.focus();
+        // As if by the program, not the keyboard: the button's tooltip stays closed, so the next Esc closes the dialog.
+        if (target) this.focusMonitor.focusVia(target.nativeElement, 'program');
       }
     });
   }
