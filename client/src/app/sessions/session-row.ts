@@ -75,16 +75,16 @@ export class SessionRow {
     this.modeChange.emit(next);
   }
 
-  /** Saving a name: once the row is back in view mode, focus goes to its Rename button. */
-  protected save(value: string): void {
-    if (this.host.contains(document.activeElement)) this.returnFocusFrom = 'rename';
+  /** Saving a name with Enter: once the row is back in view mode, focus goes to its Rename button (a click leaves focus to the pointer). */
+  protected save(value: string, byKeyboard = false): void {
+    if (byKeyboard && this.host.contains(document.activeElement)) this.returnFocusFrom = 'rename';
     this.rename.emit(value);
   }
 
   protected onRenameKey(event: KeyboardEvent, value: string): void {
     if (event.key === 'Enter') {
       event.preventDefault();
-      this.save(value);
+      this.save(value, true);
     } else if (event.key === 'Escape') {
       // Escape cancels the rename, not the whole dialog.
       event.stopPropagation();
