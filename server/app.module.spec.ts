@@ -29,7 +29,7 @@ describe('paths the web client never answers', () => {
     expect(excluded(path)).toBe(true);
   });
 
-  it.each(['/', '/sessions/abc', '/apiary', '/healthy', '/media/app.js'])('not %s', (path) => {
+  it.each(['/', '/sessions/abc', '/s/s_abc', '/apiary', '/healthy', '/media/app.js'])('not %s', (path) => {
     expect(excluded(path)).toBe(false);
   });
 });

@@ -71,7 +71,7 @@ describe('foundation: error bodies and the web client', () => {
   });
 
   it('other paths answer the client (client-side routes get index.html)', async () => {
-    for (const path of ['/', '/sessions/abc', '/settings?tab=2']) {
+    for (const path of ['/', '/sessions/abc', '/settings?tab=2', '/s/s_abc', '/s/s_abc/']) {
       const res = await request(t.url).get(path).expect(200).expect('Content-Type', /html/);
       expect(res.text).toBe(INDEX_HTML);
     }

@@ -4,10 +4,14 @@
  * newest messages painted), how smoothly the whole history scrolls once loaded, and how the
  * Sessions dialog scrolls through thousands of sessions.
  *   npm run bench:client            (BENCH_SKIP_BUILD=1 reuses existing builds)
+ * BENCH_BASELINE_CLIENT=<dir of an earlier client build> also serves that build (same server, same
+ * data) and measures both first paints in alternation, printing the ratio: on a shared, noisy
+ * machine the ratio holds where absolute times do not. BENCH_PAINT_ONLY=1 skips the scrolling parts.
  * Runs its own redis-server and fake model; builds the server into a private folder.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startFakeOpenAI } from '../../test/support/fake-openai';
@@ -23,6 +27,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 2000);
 const BUDGET_MS = 500;
 const READY_BUDGET_MS = 1000;
+const INITIAL_JS_BUDGET_KB = 150;
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 function buildClient(): void {
@@ -33,14 +38,32 @@ function buildClient(): void {
 
 const f = (n: number) => n.toFixed(0);
 
+/** The JavaScript the page loads before it can start (scripts and module preloads named in index.html), gzipped. */
+function initialJavaScriptKb(): { files: number; kb: number } {
+  const html = readFileSync(resolve(CLIENT_DIR, 'index.html'), 'utf8');
+  const names = new Set<string>();
+  for (const match of html.matchAll(/<(?:script[^>]*\ssrc|link[^>]*rel="modulepreload"[^>]*\shref)="([^"]+\.js)"/g)) names.add(match[1]);
+  let bytes = 0;
+  for (const name of names) bytes += gzipSync(readFileSync(resolve(CLIENT_DIR, name.replace(/^\//, '')))).length;
+  return { files: names.size, kb: bytes / 1024 };
+}
+
 async function main(): Promise<void> {
   buildClient();
   const main = buildServer();
   const redis = await startRedis();
   const fake = await startFakeOpenAI();
   const app = await startNono(main, redis.url, fake.url, { CLIENT_DIR, LOG_LEVEL: 'warn' });
+  const baselineDir = process.env.BENCH_BASELINE_CLIENT;
+  const baseline = baselineDir ? await startNono(main, redis.url, fake.url, { CLIENT_DIR: resolve(baselineDir), LOG_LEVEL: 'warn' }) : null;
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ARGS });
   let failed = 0;
+  const initial = initialJavaScriptKb();
+  const jsOver = initial.kb > INITIAL_JS_BUDGET_KB;
+  process.stdout.write(
+    `initial JavaScript: ${initial.kb.toFixed(1)} KB gzip in ${initial.files} files; budget ${INITIAL_JS_BUDGET_KB} KB: ${jsOver ? 'OVER' : 'met'}\n\n`,
+  );
+  if (jsOver) failed++;
   try {
     await measureFirstOpen(browser, app.url); // warms the server and the OS file cache
     const ready: number[] = [];
@@ -59,63 +82,71 @@ async function main(): Promise<void> {
     const newest = `Answer ${TURNS - 1}.`;
 
     await measureFirstPaint(browser, app.url, seeded, newest); // warms the server and the OS file cache
+    if (baseline) await measureFirstPaint(browser, baseline.url, seeded, newest);
     const samples: PaintSample[] = [];
-    for (let i = 0; i < RUNS; i++) samples.push(await measureFirstPaint(browser, app.url, seeded, newest));
-    const column = (pick: (s: PaintSample) => number) => samples.map(pick);
-    const rows = [['fresh browser context, ms', 'p50', 'max']];
-    for (const [label, values] of [
-      ['first contentful paint', column((s) => s.firstContentfulPaint)],
-      ['largest contentful paint', column((s) => s.largestContentfulPaint)],
-      ['newest messages painted', column((s) => s.messagesPainted)],
+    const baselineSamples: PaintSample[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      samples.push(await measureFirstPaint(browser, app.url, seeded, newest));
+      if (baseline) baselineSamples.push(await measureFirstPaint(browser, baseline.url, seeded, newest));
+    }
+    const p50Of = (list: PaintSample[], pick: (s: PaintSample) => number) => percentile(list.map(pick), 50);
+    const rows = [baseline ? ['fresh browser context, ms', 'p50', 'min', 'max', 'baseline p50', 'ratio'] : ['fresh browser context, ms', 'p50', 'min', 'max']];
+    for (const [label, pick] of [
+      ['first contentful paint', (s: PaintSample) => s.firstContentfulPaint],
+      ['largest contentful paint', (s: PaintSample) => s.largestContentfulPaint],
+      ['newest messages painted', (s: PaintSample) => s.messagesPainted],
     ] as const) {
-      rows.push([label, f(percentile([...values], 50)), f(Math.max(...values))]);
+      const values = samples.map(pick);
+      const row = [label, f(percentile(values, 50)), f(Math.min(...values)), f(Math.max(...values))];
+      if (baseline) row.push(f(p50Of(baselineSamples, pick)), (p50Of(samples, pick) / p50Of(baselineSamples, pick)).toFixed(2));
+      rows.push(row);
     }
     process.stdout.write(`\nfirst paint of a ${seeded.messages}-message session (${RUNS} runs, ${samples[0].messagesInDom} messages rendered at first):\n${table(rows)}\n`);
-    const p50 = percentile(column((s) => s.messagesPainted), 50);
+    const p50 = p50Of(samples, (s) => s.messagesPainted);
     if (p50 > BUDGET_MS) failed++;
     process.stdout.write(`budget ${BUDGET_MS} ms: ${p50 > BUDGET_MS ? 'OVER' : 'met'} (p50 ${f(p50)} ms)\n`);
+    if (process.env.BENCH_PAINT_ONLY !== '1') {
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await context.addInitScript(
-      ({ identity, sessionId }) => {
-        (globalThis as any).localStorage.setItem('nono.identity', identity);
-        (globalThis as any).localStorage.setItem('nono.session', sessionId);
-      },
-      { identity: JSON.stringify({ user_id: seeded.userId, token: seeded.token }), sessionId: seeded.sessionId },
-    );
-    const page = await context.newPage();
-    await page.goto(app.url);
-    await page.locator('nono-message').first().waitFor();
-    const scroll = await measureScrolling(page, seeded.messages);
-    const long = scroll.frames.filter((t) => t > 50).length;
-    process.stdout.write(
-      `\nscrolling all ${scroll.messagesInDom} messages (loaded page by page in ${(scroll.loadAllMs / 1000).toFixed(1)} s), ${scroll.frames.length} frames at 600 px/frame:\n` +
-        table([
-          ['frame time, ms', 'p50', 'p95', 'max', '> 50 ms'],
-          ['', f(percentile(scroll.frames, 50)), f(percentile(scroll.frames, 95)), f(Math.max(...scroll.frames)), String(long)],
-        ]) +
-        '\n',
-    );
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      await context.addInitScript(
+        ({ identity }) => (globalThis as any).localStorage.setItem('nono.identity', identity),
+        { identity: JSON.stringify({ user_id: seeded.userId, token: seeded.token }) },
+      );
+      const page = await context.newPage();
+      await page.goto(`${app.url}/s/${seeded.sessionId}`);
+      await page.locator('nono-message').first().waitFor();
+      const scroll = await measureScrolling(page, seeded.messages);
+      const long = scroll.frames.filter((t) => t > 50).length;
+      process.stdout.write(
+        `\nscrolling all ${scroll.messagesInDom} messages (loaded page by page in ${(scroll.loadAllMs / 1000).toFixed(1)} s), ${scroll.frames.length} frames at 600 px/frame:\n` +
+          table([
+            ['frame time, ms', 'p50', 'p95', 'max', '> 50 ms'],
+            ['', f(percentile(scroll.frames, 50)), f(percentile(scroll.frames, 95)), f(Math.max(...scroll.frames)), String(long)],
+          ]) +
+          '\n',
+      );
 
-    process.stdout.write(`\nadding ${SESSIONS - 1} sessions …\n`);
-    await seedSessions(app.url, seeded.token, SESSIONS - 1);
-    const list = await measureSessionsDialog(page, SESSIONS);
-    process.stdout.write(
-      `sessions dialog: ${SESSIONS} sessions loaded page by page in ${(list.loadAllMs / 1000).toFixed(1)} s, ${list.rowsInDom} rows in the DOM, ${list.frames.length} frames at 1200 px/frame:\n` +
-        table([
-          ['frame time, ms', 'p50', 'p95', 'max', '> 50 ms'],
-          ['', f(percentile(list.frames, 50)), f(percentile(list.frames, 95)), f(Math.max(...list.frames)), String(list.frames.filter((t) => t > 50).length)],
-        ]) +
-        '\n',
-    );
-    await context.close();
+      process.stdout.write(`\nadding ${SESSIONS - 1} sessions …\n`);
+      await seedSessions(app.url, seeded.token, SESSIONS - 1);
+      const list = await measureSessionsDialog(page, SESSIONS);
+      process.stdout.write(
+        `sessions dialog: ${SESSIONS} sessions loaded page by page in ${(list.loadAllMs / 1000).toFixed(1)} s, ${list.rowsInDom} rows in the DOM, ${list.frames.length} frames at 1200 px/frame:\n` +
+          table([
+            ['frame time, ms', 'p50', 'p95', 'max', '> 50 ms'],
+            ['', f(percentile(list.frames, 50)), f(percentile(list.frames, 95)), f(Math.max(...list.frames)), String(list.frames.filter((t) => t > 50).length)],
+          ]) +
+          '\n',
+      );
+      await context.close();
+    }
   } finally {
     await browser.close();
     await app.stop();
+    await baseline?.stop();
     await fake.close();
     await redis.stop();
   }
-  process.stdout.write(`\n${2 - failed} passed, ${failed} failed\n`);
+  process.stdout.write(`\n${3 - failed} passed, ${failed} failed\n`);
   process.exit(failed > 0 ? 1 : 0);
 }
 

@@ -18,12 +18,13 @@ export interface PaintSample {
 }
 
 /**
- * Runs before the app: puts the seeded identity and session in localStorage (as after a refresh)
- * and records when the newest message is on screen: the first task after the frame that
+ * Runs before the app: puts the seeded identity in localStorage (the session comes from the
+ * address, /s/{id}, as after a refresh or from a link) and records when the newest message is on screen: the first task after the frame that
  * contained it, i.e. after it was painted.
  */
 function installProbe(args: { identity: string; sessionId: string; newest: string }): void {
   localStorage.setItem('nono.identity', args.identity);
+  // Clients built before sessions had URLs read the open session from here.
   localStorage.setItem('nono.session', args.sessionId);
   const probe: any = (window.__paintProbe = { lcp: 0, fcp: 0 });
   new PerformanceObserver((list: any) => {
@@ -52,7 +53,7 @@ export async function measureFirstPaint(browser: Browser, url: string, seeded: S
     const page = await context.newPage();
     const identity = JSON.stringify({ user_id: seeded.userId, token: seeded.token });
     await page.addInitScript(installProbe, { identity, sessionId: seeded.sessionId, newest });
-    await page.goto(url);
+    await page.goto(`${url}/s/${seeded.sessionId}`);
     await page.waitForFunction(() => window.__paintProbe?.painted !== undefined, null, { timeout: 20_000 });
     await page.waitForTimeout(100);
     const probe = await page.evaluate(() => window.__paintProbe);

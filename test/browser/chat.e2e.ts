@@ -10,6 +10,7 @@ declare const window: any;
 declare const document: any;
 declare const navigator: any;
 declare const localStorage: any;
+declare const sessionStorage: any;
 
 describe('chat in the browser', () => {
   let stack: Stack;
@@ -80,6 +81,8 @@ describe('chat in the browser', () => {
     await waitAnswered(page);
     const answer = page.locator('nono-message.assistant').last();
     await answer.getByText('Here you go:').waitFor();
+    const before = page.url();
+    expect(new URL(before).pathname).toMatch(/^\/s\/s_/);
     const links = answer.locator('nono-markdown a');
     for (let i = 0; i < (await links.count()); i++) await links.nth(i).click({ force: true }).catch(() => undefined);
     await page.waitForTimeout(300);
@@ -99,7 +102,8 @@ describe('chat in the browser', () => {
     expect(dangerous).toEqual({ scripts: 0, handlers: 0, jsLinks: 0 });
     // What the model wrote stays readable as text.
     expect(await answer.innerText()).toContain('<script>window.__xssScript = true</script>');
-    expect(page.url()).toBe(`${stack.url}/`);
+    // No link took the page anywhere: it is still at the open session's address.
+    expect(page.url()).toBe(before);
   });
 
   it('renders markdown with highlighted code and a working copy button', async () => {
@@ -131,7 +135,7 @@ describe('chat in the browser', () => {
   });
 
   it('opens a long history at the newest page and loads older pages on scroll-up', async () => {
-    const sessionId = await page.evaluate(() => localStorage.getItem('nono.session'));
+    const sessionId = await page.evaluate(() => sessionStorage.getItem('nono.session'));
     const token = await page.evaluate(() => JSON.parse(localStorage.getItem('nono.identity') ?? '{}').token);
     const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
     const clear = await fetch(`${stack.url}/api/sessions/${sessionId}/messages`, { method: 'DELETE', headers });

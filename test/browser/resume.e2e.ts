@@ -10,6 +10,7 @@ import { startStack, Stack } from './support/stack';
 declare const window: any;
 declare const document: any;
 declare const localStorage: any;
+declare const sessionStorage: any;
 declare const MutationObserver: any;
 
 const words = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`).join(' ');
@@ -29,7 +30,7 @@ async function recordDrafts(page: Page): Promise<void> {
 
 async function apiOf(page: Page, url: string) {
   const token = await page.evaluate(() => JSON.parse(localStorage.getItem('nono.identity') ?? '{}').token);
-  const sessionId = await page.evaluate(() => localStorage.getItem('nono.session'));
+  const sessionId = await page.evaluate(() => sessionStorage.getItem('nono.session'));
   const headers = { Authorization: `Bearer ${token}` };
   return {
     sessionId: sessionId as string,

@@ -39,11 +39,12 @@ describe('seed workflow in the browser', () => {
     await expect(composer(page).isEditable()).resolves.toBe(true);
   });
 
-  it('➕ New creates "Test Session" with the chosen persona and opens it', async () => {
+  it('New creates "Test Session" with the chosen persona and opens it', async () => {
     await send(page, 'First message in the first session');
     await waitAnswered(page);
     const newButton = page.getByRole('button', { name: 'New session' });
-    expect(await newButton.innerText()).toBe('➕ New');
+    expect((await newButton.innerText()).trim()).toBe('New');
+    expect(await newButton.locator('nono-icon svg').count()).toBe(1);
     await newButton.click();
     const dialog = page.getByRole('dialog', { name: 'New session' });
     await dialog.getByLabel('Display name').fill('Test Session');
@@ -56,9 +57,10 @@ describe('seed workflow in the browser', () => {
     expect(await messages(page).count()).toBe(0);
   });
 
-  it('📋 Sessions lists it (current highlighted); clicking another session loads its history', async () => {
+  it('Sessions lists it (current highlighted); clicking another session loads its history', async () => {
     const sessionsButton = page.getByRole('button', { name: 'Sessions' });
-    expect(await sessionsButton.innerText()).toBe('📋 Sessions');
+    expect((await sessionsButton.innerText()).trim()).toBe('Sessions');
+    expect(await sessionsButton.locator('nono-icon svg').count()).toBe(1);
     const dialog = await openSessions(page);
     const rows = dialog.locator('nono-session-row');
     expect(await rows.count()).toBe(2);

@@ -6,6 +6,8 @@ import { problemOf } from './core/api-error';
 import { NewSession, SessionUpdate } from './core/api-types';
 import { IDENTITY_LOST_MESSAGE } from './core/identity-store';
 import { AppHeader } from './header/app-header';
+import { Layout } from './core/layout';
+import { SessionNav } from './sessions/session-nav';
 import { SignIn } from './account/sign-in';
 import { AccountAction } from './account/account-dialog';
 import { AuthState } from './state/auth-state';
@@ -17,7 +19,7 @@ const loadAccountDialogs = () => import('./account/account-dialogs');
 /** The page: header + conversation. Opens the dialogs and acts on what they return. */
 @Component({
   selector: 'nono-root',
-  imports: [AppHeader, ChatPanel, SignIn, MatButtonModule, MatProgressBarModule],
+  imports: [AppHeader, ChatPanel, SignIn, SessionNav, MatButtonModule, MatProgressBarModule],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './app.html',
   styleUrl: './app.scss',
@@ -26,6 +28,7 @@ export class App {
   protected readonly state = inject(SessionState);
   protected readonly identityLostMessage = IDENTITY_LOST_MESSAGE;
   protected readonly auth = inject(AuthState);
+  protected readonly layout = inject(Layout);
   private readonly injector = inject(Injector);
   private readonly chat = viewChild(ChatPanel);
 
@@ -36,12 +39,23 @@ export class App {
     effect(() => {
       if (this.auth.signIn()) void loadDialogs().then((dialogs) => dialogs.closeAllDialogs(this.injector));
     });
+    // Once the conversation is up, ask whether chat can answer at all (a banner says so before anyone writes).
+    let modelChecked = false;
+    effect(() => {
+      if (this.state.phase() !== 'ready' || modelChecked) return;
+      modelChecked = true;
+      setTimeout(() => void this.state.checkModel(), 0);
+    });
+    // A link or back/forward to a session that is gone: say so (the app opened another one).
+    effect(() => {
+      if (this.state.notice()) void this.notify(this.state.takeNotice() ?? '');
+    });
   }
 
   protected async openNewSession(): Promise<void> {
     const dialogs = await loadDialogs();
     dialogs
-      .openNewSessionDialog(this.injector, { personas: this.state.personas() })
+      .openNewSessionDialog(this.injector, { personas: this.state.personas(), persona: this.state.defaultPersona() || undefined })
       .subscribe((input) => input && void this.create(input));
   }
 
@@ -108,7 +122,7 @@ export class App {
     }
   }
 
-  private async switchTo(sessionId: string): Promise<void> {
+  protected async switchTo(sessionId: string): Promise<void> {
     try {
       if (sessionId !== this.state.currentId() && !(await this.state.openSession(sessionId))) {
         await this.notify('That session no longer exists (it may have expired).');

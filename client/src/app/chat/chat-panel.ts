@@ -13,13 +13,15 @@ import { MessageList } from './message-list';
   imports: [MessageList, Composer, MatButtonModule, MatProgressBarModule, Icon],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    @if (chat.modelProblem(); as problem) {
+    @if (chat.modelProblem() ?? sessions.modelNotice(); as problem) {
       <div class="banner" role="alert">
         <nono-icon name="warning" />
         <div>
           <strong>Chat is not available.</strong>
           <span class="problem">{{ problem }}</span>
-          <span class="hint">Once it is set up, press Retry to send your message.</span>
+          @if (chat.modelProblem()) {
+            <span class="hint">Once it is set up, press Retry to send your message.</span>
+          }
         </div>
       </div>
     }

@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, ElementRef, input, output, signal, viewChild } from '@angular/core';
+import { ChangeDetectionStrategy, Component, ElementRef, afterRenderEffect, input, output, signal, viewChild } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { Icon } from '../shared/icon';
 
@@ -34,7 +34,7 @@ function fitHeight(box: HTMLTextAreaElement): void {
         (keydown.enter)="onEnter($any($event))"
       ></textarea>
       @if (streaming()) {
-        <button mat-flat-button type="button" class="stop" (click)="stop.emit()" aria-label="Stop the answer">
+        <button #stopButton mat-flat-button type="button" class="stop" (click)="onStop()" (focus)="refocus = true" aria-label="Stop the answer">
           <nono-icon name="stop" /> Stop
         </button>
       } @else {
@@ -55,6 +55,28 @@ export class Composer {
 
   protected readonly text = signal('');
   private readonly box = viewChild.required<ElementRef<HTMLTextAreaElement>>('box');
+  private readonly stopButton = viewChild('stopButton', { read: ElementRef<HTMLButtonElement> });
+  /** Stop was pressed, or had focus when the answer ended: the message box takes focus when Send is back. */
+  protected refocus = false;
+
+  constructor() {
+    afterRenderEffect({
+      read: () => {
+        // Stop is removed when the answer ends, taking the focus with it.
+        if (!this.stopButton() && !this.streaming() && this.refocus) {
+          this.refocus = false;
+          // Unless the person has moved on to another control meanwhile.
+          const active = document.activeElement;
+          if (!active || active === document.body) this.focus();
+        }
+      },
+    });
+  }
+
+  protected onStop(): void {
+    this.refocus = true;
+    this.stop.emit();
+  }
 
   focus(): void {
     this.box().nativeElement.focus();

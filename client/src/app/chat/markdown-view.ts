@@ -4,11 +4,19 @@ import { whenNearView } from './near-view';
 
 let highlighter: Promise<typeof import('./highlight')> | null = null;
 
-/** highlight.js loads on the first code block, off the path to the first paint. */
+/** When the browser has a moment: colouring code never competes with painting the conversation. */
+function whenIdle(run: () => void): void {
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(run, { timeout: 1000 });
+  else setTimeout(run, 50);
+}
+
+/** highlight.js loads on the first code block, off the path to the first paint, and colours once the page is idle. */
 function colourCode(root: HTMLElement): void {
   if (!root.querySelector('pre[data-language]')) return;
-  highlighter ??= import('./highlight');
-  void highlighter.then((module) => module.highlightCodeBlocks(root));
+  whenIdle(() => {
+    highlighter ??= import('./highlight');
+    void highlighter.then((module) => module.highlightCodeBlocks(root));
+  });
 }
 
 /**

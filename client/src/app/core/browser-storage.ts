@@ -1,27 +1,38 @@
+type StorageName = 'localStorage' | 'sessionStorage';
+
 /**
- * localStorage that never throws: private modes and full quotas make it fail, and the app must
+ * Web storage that never throws: private modes and full quotas make it fail, and the app must
  * still work for the visit (it just will not be remembered).
  */
-export const browserStorage = {
-  get(key: string): string | null {
-    try {
-      return globalThis.localStorage?.getItem(key) ?? null;
-    } catch {
-      return null;
-    }
-  },
-  set(key: string, value: string | null): void {
-    try {
-      if (value === null) globalThis.localStorage?.removeItem(key);
-      else globalThis.localStorage?.setItem(key, value);
-    } catch {
-      // Not remembered; nothing else to do.
-    }
-  },
-};
+function storage(name: StorageName) {
+  return {
+    get(key: string): string | null {
+      try {
+        return globalThis[name]?.getItem(key) ?? null;
+      } catch {
+        return null;
+      }
+    },
+    set(key: string, value: string | null): void {
+      try {
+        if (value === null) globalThis[name]?.removeItem(key);
+        else globalThis[name]?.setItem(key, value);
+      } catch {
+        // Not remembered; nothing else to do.
+      }
+    },
+  };
+}
+
+/** Kept by the browser for every tab: the identity, the theme. */
+export const browserStorage = storage('localStorage');
+
+/** Kept per tab (and across its reloads): the session this tab has open, so two tabs never share one. */
+export const tabStorage = storage('sessionStorage');
 
 export const STORAGE_KEYS = {
   identity: 'nono.identity',
+  /** In tabStorage. */
   session: 'nono.session',
   theme: 'nono.theme',
 } as const;

@@ -1,7 +1,7 @@
+// One clock everywhere, the browser's own (12 or 24 hours, its separators): `timeStyle: 'short'`.
 // Formatters are costly to create (a long history formats hundreds of times): make each once.
-const clockFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
-const exactFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+const clockFormat = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -39,15 +39,41 @@ export function timeLeft(expiresAt: string | null | undefined, now: number): str
 export function exactTime(iso: string | null | undefined): string {
   if (!iso) return '';
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? '' : exactFormat.format(date);
+  return Number.isNaN(date.getTime()) ? '' : dateTimeFormat.format(date);
 }
 
-/** Clock time of a message ("14:05"), with the date when it is not today. */
+/** The clock time alone ("14:05" or "2:05 PM", as the browser's locale writes it). */
+export function clockTime(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? '' : clockFormat.format(date);
+}
+
+function sameDay(a: Date, b: Date): boolean {
+  return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+}
+
+export type DayGroup = 'Today' | 'Yesterday' | 'Previous 7 days' | 'Older';
+
+/** Which part of the session list a time falls in, by local calendar day. */
+export function dayGroup(iso: string | null | undefined, now: number): DayGroup {
+  const then = iso ? Date.parse(iso) : NaN;
+  if (Number.isNaN(then)) return 'Older';
+  const today = new Date(now);
+  today.setHours(0, 0, 0, 0);
+  const date = new Date(then);
+  if (sameDay(date, today) || then >= today.getTime()) return 'Today';
+  const yesterday = new Date(today);
+  yesterday.setDate(today.getDate() - 1);
+  if (sameDay(date, yesterday)) return 'Yesterday';
+  const weekAgo = new Date(today);
+  weekAgo.setDate(today.getDate() - 7);
+  return then >= weekAgo.getTime() ? 'Previous 7 days' : 'Older';
+}
+
+/** Clock time of a message ("14:05"), with the date when it is not today (same clock). */
 export function messageTime(iso: string, now: number): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return '';
-  const time = clockFormat.format(date);
-  const today = new Date(now);
-  const sameDay = today.getFullYear() === date.getFullYear() && today.getMonth() === date.getMonth() && today.getDate() === date.getDate();
-  return sameDay ? time : `${dateFormat.format(date)} ${time}`;
+  return sameDay(date, new Date(now)) ? clockFormat.format(date) : dateTimeFormat.format(date);
 }

@@ -1,4 +1,5 @@
-import { ChangeDetectionStrategy, Component, ElementRef, afterRenderEffect, computed, input, output, viewChild } from '@angular/core';
+import { FocusMonitor } from '@angular/cdk/a11y';
+import { ChangeDetectionStrategy, Component, ElementRef, afterRenderEffect, computed, inject, input, output, viewChild } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatTooltipModule } from '@angular/material/tooltip';
 import { Session } from '../core/api-types';
@@ -44,26 +45,51 @@ export class SessionRow {
   });
 
   private readonly nameInput = viewChild<ElementRef<HTMLInputElement>>('name');
+  private readonly renameButton = viewChild('renameButton', { read: ElementRef<HTMLButtonElement> });
+  private readonly deleteButton = viewChild('deleteButton', { read: ElementRef<HTMLButtonElement> });
+  /** The mode just left while focus was inside the row: focus goes back to the button that opened it. */
+  private returnFocusFrom: RowMode | null = null;
+  private readonly host = inject<ElementRef<HTMLElement>>(ElementRef).nativeElement;
+  private readonly focusMonitor = inject(FocusMonitor);
 
   constructor() {
     afterRenderEffect(() => {
+      const mode = this.mode();
       const input = this.nameInput()?.nativeElement;
-      if (input && this.mode() === 'rename') {
+      if (input && mode === 'rename') {
         input.focus();
         input.select();
       }
+      if (mode === 'view' && this.returnFocusFrom) {
+        const target = this.returnFocusFrom === 'rename' ? this.renameButton() : this.deleteButton();
+        this.returnFocusFrom = null;
+        // As if by the program, not the keyboard: the button's tooltip stays closed, so the next Esc closes the dialog.
+        if (target) this.focusMonitor.focusVia(target.nativeElement, 'program');
+      }
     });
+  }
+
+  /** Leaving rename or confirm-delete with focus in the row (Esc, Cancel, Enter): focus returns to that row's button. */
+  protected leave(next: RowMode = 'view'): void {
+    if (this.host.contains(document.activeElement)) this.returnFocusFrom = this.mode();
+    this.modeChange.emit(next);
+  }
+
+  /** Saving a name with Enter: once the row is back in view mode, focus goes to its Rename button (a click leaves focus to the pointer). */
+  protected save(value: string, byKeyboard = false): void {
+    if (byKeyboard && this.host.contains(document.activeElement)) this.returnFocusFrom = 'rename';
+    this.rename.emit(value);
   }
 
   protected onRenameKey(event: KeyboardEvent, value: string): void {
     if (event.key === 'Enter') {
       event.preventDefault();
-      this.rename.emit(value);
+      this.save(value, true);
     } else if (event.key === 'Escape') {
       // Escape cancels the rename, not the whole dialog.
       event.stopPropagation();
       event.preventDefault();
-      this.modeChange.emit('view');
+      this.leave();
     }
   }
 }

@@ -158,6 +158,32 @@ describe('SessionsDialog', () => {
     expect(rows()).toHaveLength(2);
   });
 
+  it('deleting the open session closes the dialog on the session opened instead', async () => {
+    const dialog = await open();
+    button(row('Test Session'), 'Delete Test Session').click();
+    await fixture.whenStable();
+    await (await dialog.getHarness(MatButtonHarness.with({ text: 'Delete' }))).click();
+    (await nextRequest(http, 'DELETE', '/api/sessions/s_current')).flush(null, { status: 204, statusText: 'No Content' });
+    await settle();
+    await fixture.whenStable();
+    expect(state.sessionDeleted).toHaveBeenCalledWith('s_current');
+    expect(result).toBeUndefined();
+  });
+
+  it('Esc in rename cancels it and puts focus back on that row\'s Rename button', async () => {
+    await open();
+    button(row('Trip planning'), 'Rename Trip planning').click();
+    await fixture.whenStable();
+    const input = document.querySelector<HTMLInputElement>('.rename-input')!;
+    expect(document.activeElement).toBe(input);
+    input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+    await fixture.whenStable();
+    await settle();
+    expect(document.querySelector('.rename-input')).toBeNull();
+    expect(document.activeElement).toBe(button(row('Trip planning'), 'Rename Trip planning'));
+    expect(result).toBe('open');
+  });
+
   it('loads the next page with the cursor as the list nears its end', async () => {
     await open([current], 'cursor-2');
     const page = await nextRequest(http, 'GET', '/api/sessions');

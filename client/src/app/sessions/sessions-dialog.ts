@@ -64,9 +64,12 @@ export class SessionsDialog {
     if (await this.store.rename(session, name)) this.rowState.set(null);
   }
 
+  /** Deleting the open session opens another one: the dialog closes on it. */
   protected async remove(session: Session): Promise<void> {
     this.rowState.set(null);
+    const wasOpen = session.session_id === this.state.currentId();
     await this.store.remove(session);
+    if (wasOpen && !this.store.problem()) this.dialogRef.close();
   }
 
   protected open(session: Session): void {

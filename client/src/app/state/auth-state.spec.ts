@@ -106,7 +106,7 @@ describe('AuthState', () => {
 
   it('signing out revokes the token on the server, forgets it and the open session, and asks to sign in', async () => {
     localStorage.setItem(STORAGE_KEYS.identity, JSON.stringify({ user_id: 'u_alice', token: 'tok-alice' }));
-    localStorage.setItem(STORAGE_KEYS.session, 's_alice');
+    sessionStorage.setItem(STORAGE_KEYS.session, 's_alice');
     boot();
     const loaded = auth.load();
     await answerSettings();
@@ -119,7 +119,7 @@ describe('AuthState', () => {
     await signingOut;
 
     expect(localStorage.getItem(STORAGE_KEYS.identity)).toBeNull();
-    expect(localStorage.getItem(STORAGE_KEYS.session)).toBeNull();
+    expect(sessionStorage.getItem(STORAGE_KEYS.session)).toBeNull();
     expect(auth.signIn()).not.toBeNull();
   });
 

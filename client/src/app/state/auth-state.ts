@@ -9,7 +9,7 @@ import { register } from '../api/fn/auth/register';
 import { startOidcLogin } from '../api/fn/auth/start-oidc-login';
 import { statusOf } from '../core/api-error';
 import { AuthSettings, IdentityKind, Me, SignedIn } from '../core/api-types';
-import { browserStorage, STORAGE_KEYS } from '../core/browser-storage';
+import { STORAGE_KEYS, tabStorage } from '../core/browser-storage';
 import { IdentityStore } from '../core/identity-store';
 
 /** Who I am, as the header shows it. */
@@ -129,13 +129,13 @@ export class AuthState {
       if (statusOf(error) !== 401) throw error;
     }
     this.forget();
-    browserStorage.set(STORAGE_KEYS.session, null);
+    tabStorage.set(STORAGE_KEYS.session, null);
     if (this.settingsState()?.mode === 'accounts') this.askSignIn({ reason: null });
   }
 
   private signedIn(signedIn: SignedIn, kind: IdentityKind): void {
     // Another person's last session is not mine to reopen.
-    if (this.identity.identity()?.user_id !== signedIn.user_id) browserStorage.set(STORAGE_KEYS.session, null);
+    if (this.identity.identity()?.user_id !== signedIn.user_id) tabStorage.set(STORAGE_KEYS.session, null);
     this.identity.set({ user_id: signedIn.user_id, token: signedIn.token });
     this.whoState.set({ user_id: signedIn.user_id, kind, username: signedIn.username || null });
     this.signInState.set(null);

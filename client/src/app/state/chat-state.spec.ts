@@ -129,6 +129,26 @@ describe('ChatState', () => {
     expect(chat.messages().map((m) => m.content)).toEqual(['Fail please', 'Better']);
   });
 
+  it('says the server cannot be reached (not "Failed to fetch") and sends again by itself with the same key', async () => {
+    await openSession();
+    fetchMock.mockRejectedValueOnce(new TypeError('Failed to fetch'));
+    const sending = chat.send('Are you there?');
+    await answerRefresh();
+    await sending;
+    expect(chat.messages()[0]).toMatchObject({ unsent: true, error: { status: 0, message: 'Cannot reach the nono-chat server — retrying' } });
+    const key = (fetchMock.mock.calls[0][1].headers as Record<string, string>)['Idempotency-Key'];
+
+    fetchMock.mockResolvedValueOnce(sseResponse([['user_message', aMessage({ content: 'Are you there?' })], ['done', aMessage({ role: 'assistant', content: 'Yes' })]]));
+    // The first resend comes a second later.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await answerRefresh();
+    await settle();
+    expect(fetchMock).toHaveBeenCalledTimes(2);
+    expect((fetchMock.mock.calls[1][1].headers as Record<string, string>)['Idempotency-Key']).toBe(key);
+    expect(chat.messages().map((m) => m.content)).toEqual(['Are you there?', 'Yes']);
+    expect(chat.messages().some((m) => m.unsent)).toBe(false);
+  });
+
   it('shows the server\'s words when chat is not set up, and keeps the message to resend', async () => {
     await openSession();
     fetchMock.mockResolvedValueOnce(refusal(503, 'Chat is not set up on this server yet. Tell the administrator; nothing was sent or stored.'));

@@ -1,7 +1,7 @@
 import { Injectable, computed, effect, inject, signal, untracked } from '@angular/core';
 import { Api } from '../api/api';
 import { ApiConfiguration } from '../api/api-configuration';
-import { isModelNotConfigured, problemOf, ProblemInfo } from '../core/api-error';
+import { isModelNotConfigured, isNetworkFailure, problemOf, ProblemInfo, SERVER_UNREACHABLE, SERVER_UNREACHABLE_RETRYING } from '../core/api-error';
 import { ChatErrorEvent, Message } from '../core/api-types';
 import { IdentityStore } from '../core/identity-store';
 import { listSessionMessages } from '../api/fn/sessions/list-session-messages';
@@ -19,6 +19,9 @@ export type ChatEntry = Message & { unsent?: boolean; idempotencyKey?: string };
 /** Delays between attempts to reattach to an answer after the connection dropped. */
 const REATTACH_RETRY_MS = [250, 500, 1000, 2000, 4000];
 
+
+/** Delays before a message that never reached the server is sent again by itself (same Idempotency-Key). */
+const RESEND_MS = [1000, 2000, 4000, 8000, 15_000, 15_000, 15_000, 15_000];
 
 /** If the stream has not ended this long after "stop", the connection is cut (the server keeps the partial answer). */
 const STOP_GRACE_MS = 3000;
@@ -54,6 +57,8 @@ export class ChatState {
   private turn: ActiveTurn | null = null;
   private loadedFor: string | null = null;
   private localIds = 0;
+  /** Automatic resends so far, by Idempotency-Key. */
+  private readonly resends = new Map<string, number>();
 
   readonly messages = this.messagesState.asReadonly();
   /** The answer being streamed, shown after the messages. */
@@ -327,12 +332,38 @@ export class ChatState {
     if (turn.controller.signal.aborted) return;
     this.noteModelProblem(problem);
     if (turn.localUserId) {
+      const entry = this.messagesState().find((m) => m.id === turn.localUserId);
+      const resend = isNetworkFailure(error) && entry?.idempotencyKey ? this.scheduleResend(turn.sessionId, entry) : false;
       // The banner says what to do; the message only needs to say why it waits.
-      const shown = isModelNotConfigured(problem) ? { ...problem, message: 'Not sent: chat is not set up yet (see above).' } : problem;
+      const shown = isModelNotConfigured(problem)
+        ? { ...problem, message: 'Not sent: chat is not set up yet (see above).' }
+        : isNetworkFailure(error)
+          ? { status: 0, message: resend ? SERVER_UNREACHABLE_RETRYING : SERVER_UNREACHABLE }
+          : problem;
       this.messagesState.update((list) => list.map((m) => (m.id === turn.localUserId ? { ...m, unsent: true, error: shown } : m)));
     } else {
       this.noticeState.set(problem.message);
     }
+  }
+
+  /**
+   * The server could not be reached: send the message again a little later, with the same
+   * Idempotency-Key (stored once whatever happens). False once the attempts are used up.
+   */
+  private scheduleResend(sessionId: string, entry: ChatEntry): boolean {
+    const key = entry.idempotencyKey!;
+    const attempt = this.resends.get(key) ?? 0;
+    if (attempt >= RESEND_MS.length) {
+      this.resends.delete(key);
+      return false;
+    }
+    this.resends.set(key, attempt + 1);
+    setTimeout(() => {
+      const waiting = this.messagesState().find((m) => m.idempotencyKey === key && m.unsent);
+      if (!waiting || this.loadedFor !== sessionId || this.turn) return;
+      void this.retry(waiting);
+    }, RESEND_MS[attempt]);
+    return true;
   }
 
   private noteModelProblem(problem: ProblemInfo): void {

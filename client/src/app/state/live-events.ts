@@ -1,4 +1,4 @@
-import { Injectable, effect, inject, untracked } from '@angular/core';
+import { Injectable, effect, inject, signal, untracked } from '@angular/core';
 import { ApiConfiguration } from '../api/api-configuration';
 import { Message, Session } from '../core/api-types';
 import { IdentityStore } from '../core/identity-store';
@@ -30,12 +30,22 @@ export class LiveEvents {
   private readonly identity = inject(IdentityStore);
   private readonly listeners = new Set<LiveEventListener>();
   private controller: AbortController | null = null;
+  /**
+   * Off until the app has opened its session: at load the browser's few connections to the server
+   * go to what the first paint needs (the session, its history), not to a stream that waits.
+   */
+  private readonly enabled = signal(false);
 
   constructor() {
     effect(() => {
-      const token = this.identity.token();
+      const token = this.enabled() ? this.identity.token() : null;
       untracked(() => this.connect(token));
     });
+  }
+
+  /** Starts following (once the page shows its session). */
+  enable(): void {
+    this.enabled.set(true);
   }
 
   /** Calls `listener` for every event; returns the unsubscribe. */

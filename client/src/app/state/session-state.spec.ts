@@ -8,7 +8,7 @@ import { IDENTITY_LOST_MESSAGE, IdentityStore } from '../core/identity-store';
 import { aMessage, aSession } from '../testing/fixtures';
 import { errorBody, nextRequest, settle } from '../testing/http';
 import { PERSONAS } from '../testing/test-setup';
-import { SessionState } from './session-state';
+import { SESSION_GONE, SessionState } from './session-state';
 
 const CATALOGUE = { personas: PERSONAS, default_persona: 'default' };
 const GUEST_MODE = { mode: 'guest', registration: 'open', guests_allowed: true, oidc: false };
@@ -29,10 +29,14 @@ describe('SessionState', () => {
 
   function remember(token: string, sessionId?: string): void {
     localStorage.setItem(STORAGE_KEYS.identity, JSON.stringify({ user_id: 'u_old', token }));
-    if (sessionId) localStorage.setItem(STORAGE_KEYS.session, sessionId);
+    if (sessionId) sessionStorage.setItem(STORAGE_KEYS.session, sessionId);
   }
 
-  beforeEach(() => localStorage.clear());
+  beforeEach(() => {
+    localStorage.clear();
+    sessionStorage.clear();
+    history.replaceState(null, '', '/');
+  });
   afterEach(() => http.verify());
 
   it('on a first visit gets a guest identity and creates a session with the default persona', async () => {
@@ -52,7 +56,7 @@ describe('SessionState', () => {
     expect(state.current()).toEqual(session);
     expect(state.currentPersona()?.name).toBe('Default Assistant');
     expect(JSON.parse(localStorage.getItem(STORAGE_KEYS.identity)!)).toEqual({ user_id: 'u_new', token: 'tok-new' });
-    expect(localStorage.getItem(STORAGE_KEYS.session)).toBe(session.session_id);
+    expect(sessionStorage.getItem(STORAGE_KEYS.session)).toBe(session.session_id);
   });
 
   it('after a refresh reopens the stored session with the stored identity', async () => {
@@ -99,7 +103,7 @@ describe('SessionState', () => {
     expect(IDENTITY_LOST_MESSAGE).toBe('This server no longer knows your identity — it may have been reset.');
     // Kept until the person chooses, in case the server's data comes back.
     expect(TestBed.inject(IdentityStore).token()).toBe('tok-revoked');
-    expect(localStorage.getItem(STORAGE_KEYS.session)).toBe('s_gone');
+    expect(sessionStorage.getItem(STORAGE_KEYS.session)).toBe('s_gone');
   });
 
   it('starts fresh with a new guest identity and session when the person chooses to', async () => {
@@ -172,7 +176,7 @@ describe('SessionState', () => {
     await started;
 
     expect(state.currentId()).toBe(session.session_id);
-    expect(localStorage.getItem(STORAGE_KEYS.session)).toBe(session.session_id);
+    expect(sessionStorage.getItem(STORAGE_KEYS.session)).toBe(session.session_id);
   });
 
   it('reports a start-up failure in words and can try again', async () => {
@@ -212,5 +216,90 @@ describe('SessionState', () => {
     await moving;
     await settle();
     expect(state.currentId()).toBe(next.session_id);
+  });
+
+  it('gives the open session its URL and names the tab after it; a new one is a new history entry', async () => {
+    const session = aSession({ display_name: 'Trip planning' });
+    remember('tok-old', session.session_id);
+    boot();
+    const started = state.start();
+    (await nextRequest(http, 'GET', '/api/me')).flush({ user_id: 'u_old', created_at: new Date().toISOString() });
+    (await nextRequest(http, 'GET', '/api/personas')).flush(CATALOGUE);
+    (await nextRequest(http, 'GET', `/api/sessions/${session.session_id}`)).flush(session);
+    (await nextRequest(http, 'GET', `/api/sessions/${session.session_id}/messages`)).flush({ messages: [], next_cursor: null, total: 0 });
+    await started;
+    TestBed.tick();
+    expect(location.pathname).toBe(`/s/${session.session_id}`);
+    expect(document.title).toBe('Trip planning · nono-chat');
+    const before = history.length;
+
+    const creating = state.createSession({ persona: 'default' });
+    const created = aSession({ session_id: 's_new', display_name: 'Fresh' });
+    (await nextRequest(http, 'POST', '/api/sessions')).flush(created);
+    await creating;
+    TestBed.tick();
+    expect(location.pathname).toBe('/s/s_new');
+    expect(history.length).toBe(before + 1);
+    expect(document.title).toBe('Fresh · nono-chat');
+    expect(sessionStorage.getItem(STORAGE_KEYS.session)).toBe('s_new');
+  });
+
+  it('opens the session named in the address bar rather than the tab\'s last one, and asks for it beside the settings', async () => {
+    remember('tok-old', 's_last');
+    history.replaceState(null, '', '/s/s_linked');
+    boot();
+    const started = state.start();
+    // The session and its history are asked for before the sign-in settings have answered.
+    const linked = http.match((r) => r.url === '/api/sessions/s_linked');
+    expect(linked).toHaveLength(1);
+    (await nextRequest(http, 'GET', '/api/me')).flush({ user_id: 'u_old', created_at: new Date().toISOString() });
+    (await nextRequest(http, 'GET', '/api/personas')).flush(CATALOGUE);
+    linked[0].flush(aSession({ session_id: 's_linked' }));
+    (await nextRequest(http, 'GET', '/api/sessions/s_linked/messages')).flush({ messages: [], next_cursor: null, total: 0 });
+    await started;
+    expect(state.currentId()).toBe('s_linked');
+    http.expectNone((r) => r.url.includes('s_last'));
+    expect(sessionStorage.getItem(STORAGE_KEYS.session)).toBe('s_linked');
+  });
+
+  it('a link to a session that is gone opens a new one and says why', async () => {
+    remember('tok-old');
+    history.replaceState(null, '', '/s/s_gone');
+    boot();
+    const started = state.start();
+    (await nextRequest(http, 'GET', '/api/me')).flush({ user_id: 'u_old', created_at: new Date().toISOString() });
+    (await nextRequest(http, 'GET', '/api/personas')).flush(CATALOGUE);
+    const { body, init } = errorBody(404, 'Session not found');
+    (await nextRequest(http, 'GET', '/api/sessions/s_gone')).flush(body, init);
+    (await nextRequest(http, 'GET', '/api/sessions/s_gone/messages')).flush(body, init);
+    const session = aSession();
+    (await nextRequest(http, 'POST', '/api/sessions')).flush(session);
+    await started;
+    expect(state.currentId()).toBe(session.session_id);
+    expect(location.pathname).toBe(`/s/${session.session_id}`);
+    expect(state.takeNotice()).toBe(SESSION_GONE);
+  });
+
+  it('back and forward open the session of that entry', async () => {
+    remember('tok');
+    boot();
+    const first = aSession({ session_id: 's_first' });
+    const second = aSession({ session_id: 's_second' });
+    // phase is 'ready' only after start(); open two sessions as a person would.
+    (state as unknown as { phaseState: { set(v: string): void } }).phaseState.set('ready');
+    let opening = state.openSession('s_first');
+    (await nextRequest(http, 'GET', '/api/sessions/s_first')).flush(first);
+    await opening;
+    opening = state.openSession('s_second');
+    (await nextRequest(http, 'GET', '/api/sessions/s_second')).flush(second);
+    await opening;
+    expect(location.pathname).toBe('/s/s_second');
+
+    history.replaceState(null, '', '/s/s_first');
+    window.dispatchEvent(new PopStateEvent('popstate'));
+    (await nextRequest(http, 'GET', '/api/sessions/s_first')).flush(first);
+    await settle();
+    expect(state.currentId()).toBe('s_first');
+    expect(location.pathname).toBe('/s/s_first');
   });
 });

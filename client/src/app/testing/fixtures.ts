@@ -19,6 +19,9 @@ export function aSession(overrides: Partial<Session> = {}): Session {
     metadata: {},
     settings: {},
     usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, answers: 0 },
+    tags: [],
+    archived: false,
+    title_source: 'user',
     ...overrides,
   };
 }

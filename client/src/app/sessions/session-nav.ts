@@ -1,0 +1,119 @@
+import { ChangeDetectionStrategy, Component, DestroyRef, ElementRef, afterNextRender, computed, inject, output, viewChild } from '@angular/core';
+import { MatProgressBarModule } from '@angular/material/progress-bar';
+import { Session } from '../core/api-types';
+import { Clock } from '../core/clock';
+import { sessionPath } from '../core/session-url';
+import { DayGroup, dayGroup, exactTime } from '../core/time-format';
+import { SessionState } from '../state/session-state';
+import { SessionListStore } from './session-list-store';
+
+/** The next page is asked for when the end of the list comes this close to the visible part. */
+const NEAR_END = '0px 0px 600px 0px';
+
+interface Group {
+  name: DayGroup;
+  sessions: Session[];
+}
+
+/**
+ * The side panel of wide screens: my sessions by last activity, grouped Today / Yesterday /
+ * Previous 7 days / Older, the open one marked. Every entry is a link to the session's URL (a
+ * middle click opens it in another tab); a plain click opens it here. Pages load as the list
+ * scrolls toward its end.
+ */
+@Component({
+  selector: 'nono-session-nav',
+  imports: [MatProgressBarModule],
+  providers: [SessionListStore],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    <nav class="nav" #scroller aria-label="Session list">
+      @for (group of groups(); track group.name) {
+        <h2 class="group">{{ group.name }}</h2>
+        <ul>
+          @for (session of group.sessions; track session.session_id) {
+            <li>
+              <a
+                class="entry"
+                [href]="path(session)"
+                [class.current]="session.session_id === state.currentId()"
+                [attr.aria-current]="session.session_id === state.currentId() ? 'page' : null"
+                [title]="session.display_name + ' · ' + exact(session)"
+                (click)="onClick($event, session)"
+              >
+                <span class="name">{{ session.display_name }}</span>
+                <span class="persona">{{ state.personaName(session.persona) }}</span>
+              </a>
+            </li>
+          }
+        </ul>
+      }
+      <div class="end" #end>
+        @if (store.loading()) {
+          <mat-progress-bar mode="indeterminate" aria-label="Loading sessions" />
+        } @else if (store.problem(); as problem) {
+          <p class="problem" role="alert">{{ problem }}</p>
+          <button type="button" class="more" (click)="store.loadMore()">Try again</button>
+        } @else if (store.hasMore()) {
+          <button type="button" class="more" (click)="store.loadMore()">Load more</button>
+        } @else if (store.items().length === 0) {
+          <p class="empty">No sessions yet.</p>
+        }
+      </div>
+    </nav>
+  `,
+  styleUrl: './session-nav.scss',
+})
+export class SessionNav {
+  protected readonly store = inject(SessionListStore);
+  protected readonly state = inject(SessionState);
+  private readonly now = inject(Clock).now;
+  private readonly scroller = viewChild.required<ElementRef<HTMLElement>>('scroller');
+  private readonly end = viewChild.required<ElementRef<HTMLElement>>('end');
+
+  /** A session was chosen (plain click): the page opens it. */
+  readonly open = output<string>();
+
+  /** Loaded sessions, newest activity first (live updates move them), by day. */
+  protected readonly groups = computed(() => {
+    const now = this.now();
+    const sorted = [...this.store.items()].sort((a, b) => Date.parse(b.last_activity) - Date.parse(a.last_activity));
+    const groups = new Map<DayGroup, Session[]>();
+    for (const session of sorted) {
+      const name = dayGroup(session.last_activity, now);
+      const list = groups.get(name);
+      if (list) list.push(session);
+      else groups.set(name, [session]);
+    }
+    return Array.from(groups, ([name, sessions]): Group => ({ name, sessions }));
+  });
+
+  constructor() {
+    void this.store.loadMore();
+    const destroyRef = inject(DestroyRef);
+    afterNextRender(() => {
+      if (typeof IntersectionObserver === 'undefined') return;
+      const observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && void this.store.loadMore(), {
+        root: this.scroller().nativeElement,
+        rootMargin: NEAR_END,
+      });
+      observer.observe(this.end().nativeElement);
+      destroyRef.onDestroy(() => observer.disconnect());
+    });
+  }
+
+  protected path(session: Session): string {
+    return sessionPath(session.session_id);
+  }
+
+  protected exact(session: Session): string {
+    return `active ${exactTime(session.last_activity)}`;
+  }
+
+  protected onClick(event: MouseEvent, session: Session): void {
+    // Ctrl/Cmd/Shift/middle click: the browser opens the link in another tab or window.
+    if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    this.open.emit(session.session_id);
+  }
+}
