@@ -59,6 +59,9 @@ export class PubSubService implements OnModuleDestroy {
     this.subscriber?.unsubscribe(channel).catch(() => undefined);
   }
 
+  /** Whether the subscriber connection is up now. */
+  private subscriberReady = false;
+
   private connection(): Store {
     if (this.subscriber) return this.subscriber;
     // A subscribed connection can do nothing else; it queues SUBSCRIBE until connected. No reply
@@ -66,9 +69,14 @@ export class PubSubService implements OnModuleDestroy {
     const subscriber = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
     this.subscriber = subscriber;
     let dropped = false;
+    this.subscriberReady = false;
     subscriber.on('error', (error: Error) => this.logger.warn(`Subscriber connection: ${error.message}`));
-    subscriber.on('close', () => (dropped = true));
+    subscriber.on('close', () => {
+      dropped = true;
+      this.subscriberReady = false;
+    });
     subscriber.on('ready', () => {
+      this.subscriberReady = true;
       if (!dropped) return;
       dropped = false;
       for (const listener of this.reconnectListeners) listener();
@@ -85,6 +93,9 @@ export class PubSubService implements OnModuleDestroy {
     this.subscriber = undefined;
     this.channels.clear();
     if (!subscriber) return;
+    // QUIT waits for an answer: on a connection that is not up (the store is unreachable) it would
+    // wait for ever, queued, since this connection has no reply timeout.
+    if (!this.subscriberReady) return subscriber.disconnect();
     try {
       await subscriber.quit();
     } catch {

@@ -198,10 +198,15 @@ export class SearchIndexRepository {
       groups.push(scratch('prefix'));
     }
     if (groups.length === 0) return [];
-    tx.zunionstore(scratch('words'), groups.length, ...groups)
-      .zinterstore(scratch('ranked'), 2, scratch('words'), this.keys.sessionIndex(userId))
+    // A session is in exactly one of the three activity indexes (main, pinned, archived): each is
+    // intersected with the matches (cost ~ the smaller set), and the three results joined.
+    const buckets = [this.keys.sessionIndex(userId), this.keys.pinnedSessionIndex(userId), this.keys.archivedSessionIndex(userId)];
+    const parts = buckets.map((_, i) => scratch(`ranked${i}`));
+    tx.zunionstore(scratch('words'), groups.length, ...groups);
+    buckets.forEach((bucket, i) => tx.zinterstore(parts[i], 2, scratch('words'), bucket));
+    tx.zunionstore(scratch('ranked'), parts.length, ...parts)
       .zrevrangebyscore(scratch('ranked'), after ? after.score : '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, count + (after ? TIE_SLACK : 0))
-      .del(scratch('prefix'), scratch('words'), scratch('ranked'));
+      .del(scratch('prefix'), scratch('words'), scratch('ranked'), ...parts);
     const replies = repliesOf(await tx.exec());
     const flat = replies[replies.length - 2] as string[];
     const found: SearchCandidate[] = [];
