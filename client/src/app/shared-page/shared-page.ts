@@ -137,7 +137,7 @@ export class SharedPage {
     this.problem.set(null);
     try {
       const session = await this.copyWith(this.identity.token() ?? (await this.newGuest()));
-      location.assign(sessionPath(session.session_id));
+      this.go(sessionPath(session.session_id));
     } catch (error) {
       const status = statusOf(error);
       if (status === 404) this.gone.set(true);
@@ -145,6 +145,11 @@ export class SharedPage {
       else this.problem.set(`The conversation was not copied: ${problemOf(error).message}`);
       this.continuing.set(false);
     }
+  }
+
+  /** Leaves for the app, which opens the copy from its URL. */
+  protected go(path: string): void {
+    location.assign(path);
   }
 
   private async newGuest(): Promise<string> {
