@@ -82,10 +82,11 @@ export const SHARE_GONE = 'This shared link is no longer available: it was revok
   `,
   styles: `
     :host { display: block; min-height: 100vh; }
-    .toolbar { gap: 12px; }
+    .toolbar { gap: 12px; padding-right: 4px; }
+    .spacer, .product, .toolbar button { flex: none; }
     .product { color: inherit; text-decoration: none; font-weight: 600; }
-    .badge { font: var(--mat-sys-label-large); color: var(--mat-sys-on-surface-variant); }
-    .spacer { flex: 1; }
+    .badge { font: var(--mat-sys-label-large); color: var(--mat-sys-on-surface-variant); min-width: 0; overflow: hidden; text-overflow: ellipsis; }
+    .spacer { flex: 1 1 0; }
     .page { max-width: 860px; margin: 0 auto; padding: 16px; }
     .head h1 { font: var(--mat-sys-headline-small); margin: 8px 0 4px; }
     .meta, .hint { color: var(--mat-sys-on-surface-variant); }

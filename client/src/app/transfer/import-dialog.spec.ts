@@ -126,7 +126,8 @@ describe('ImportDialog', () => {
     button('Open Reverse a list').click();
     await settle();
     expect(closed).toEqual({ open: 's_new', imported: 1 });
-  });
+    // The first test of the file also pays for setting up Material on a loaded machine.
+  }, 20_000);
 
   it('says why nothing was imported when the server refuses the file, and lets me try again', async () => {
     await open();

@@ -43,12 +43,18 @@ type Phase = 'choose' | 'uploading' | 'reading' | 'done';
         </p>
         <table class="report">
           <thead>
-            <tr><th scope="col">Conversation</th><th scope="col">From</th><th scope="col">Result</th><th scope="col">Messages</th><th scope="col"><span class="visually-hidden">Open</span></th></tr>
+            <tr><th scope="col">Conversation</th><th scope="col">From</th><th scope="col">Result</th><th scope="col">Messages</th></tr>
           </thead>
           <tbody>
             @for (row of report.conversations; track $index) {
               <tr [class.skipped]="row.outcome === 'skipped'">
-                <td class="title">{{ row.title }}</td>
+                <td class="title">
+                  @if (row.session_id) {
+                    <button type="button" class="open" (click)="open(row.session_id)" [attr.aria-label]="'Open ' + row.title" title="Open this session">{{ row.title }}</button>
+                  } @else {
+                    {{ row.title }}
+                  }
+                </td>
                 <td>{{ sourceName(row.source) }}</td>
                 <td>
                   {{ row.outcome === 'imported' ? 'Imported' : 'Skipped' }}@if (row.reason) {: {{ row.reason }}}
@@ -57,11 +63,6 @@ type Phase = 'choose' | 'uploading' | 'reading' | 'done';
                   }
                 </td>
                 <td class="count">{{ row.messages }}</td>
-                <td>
-                  @if (row.session_id) {
-                    <button mat-button type="button" (click)="open(row.session_id)" [attr.aria-label]="'Open ' + row.title">Open</button>
-                  }
-                </td>
               </tr>
             }
           </tbody>
@@ -113,6 +114,8 @@ type Phase = 'choose' | 'uploading' | 'reading' | 'done';
     .report th, .report td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--mat-sys-outline-variant); vertical-align: top; }
     .report .count { text-align: right; }
     .report .skipped { color: var(--mat-sys-on-surface-variant); }
+    .open { all: unset; cursor: pointer; color: var(--mat-sys-primary); text-decoration: underline; overflow-wrap: anywhere; }
+    .open:focus-visible { outline: 2px solid var(--mat-sys-primary); }
     .omitted { display: block; font-size: 0.85em; }
     .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
   `,
