@@ -15,6 +15,7 @@ import { SessionState } from './state/session-state';
 
 const loadDialogs = () => import('./sessions/session-dialogs');
 const loadAccountDialogs = () => import('./account/account-dialogs');
+const loadTransferDialogs = () => import('./transfer/transfer-dialogs');
 
 /** The page: header + conversation. Opens the dialogs and acts on what they return. */
 @Component({
@@ -96,8 +97,34 @@ export class App {
     void this.state.start();
   }
 
+  /** Export the open session in one of three formats, or share a read-only link to it. */
+  protected async openShare(): Promise<void> {
+    const session = this.state.current();
+    if (!session) return;
+    (await loadTransferDialogs()).openShareDialog(this.injector, { session: { session_id: session.session_id, display_name: session.display_name } });
+  }
+
+  private async openImport(): Promise<void> {
+    const transfer = await loadTransferDialogs();
+    transfer
+      .openImportDialog(this.injector, { personas: this.state.personas(), defaultPersona: this.state.defaultPersona() })
+      .subscribe((result) => result?.open && void this.switchTo(result.open));
+  }
+
+  private async exportAll(): Promise<void> {
+    try {
+      const name = await (await loadTransferDialogs()).exportAll(this.injector);
+      await this.notify(`Downloaded ${name}.`);
+    } catch (error) {
+      await this.notify(`The export failed: ${problemOf(error).message}`);
+    }
+  }
+
   private async onAccount(action: AccountAction): Promise<void> {
     if (action === 'tokens') (await loadAccountDialogs()).openApiTokensDialog(this.injector);
+    else if (action === 'import') await this.openImport();
+    else if (action === 'export-all') await this.exportAll();
+    else if (action === 'shares') (await loadTransferDialogs()).openShareDialog(this.injector, {});
     else if (action === 'register') this.auth.startRegistration();
     else await this.signOut(action === 'sign-out-everywhere');
   }

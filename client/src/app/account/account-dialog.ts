@@ -2,7 +2,7 @@ import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MAT_DIALOG_DATA, MatDialogModule } from '@angular/material/dialog';
 
-export type AccountAction = 'tokens' | 'register' | 'sign-out' | 'sign-out-everywhere';
+export type AccountAction = 'tokens' | 'import' | 'export-all' | 'shares' | 'register' | 'sign-out' | 'sign-out-everywhere';
 
 export interface AccountDialogData {
   name: string;
@@ -33,6 +33,14 @@ export interface AccountDialogData {
           <button mat-flat-button type="button" [mat-dialog-close]="'register'">Create account</button>
         }
         <button mat-stroked-button type="button" [mat-dialog-close]="'tokens'">API tokens</button>
+      </div>
+      <h3 class="group">Your data</h3>
+      <div class="actions">
+        <button mat-stroked-button type="button" [mat-dialog-close]="'export-all'">Export all sessions</button>
+        <button mat-stroked-button type="button" [mat-dialog-close]="'import'">Import conversations</button>
+        <button mat-stroked-button type="button" [mat-dialog-close]="'shares'">My shared links</button>
+      </div>
+      <div class="actions sign-out">
         @if (data.canSignOut) {
           <button mat-stroked-button type="button" [mat-dialog-close]="'sign-out'">{{ data.guest ? 'Sign out and forget this guest' : 'Sign out' }}</button>
           @if (!data.guest) {
@@ -45,7 +53,7 @@ export interface AccountDialogData {
       <button mat-button type="button" mat-dialog-close>Close</button>
     </mat-dialog-actions>
   `,
-  styles: `.actions { display: flex; flex-direction: column; align-items: stretch; gap: 8px; }`,
+  styles: `.actions { display: flex; flex-direction: column; align-items: stretch; gap: 8px; } .group { font: var(--mat-sys-title-small); margin: 16px 0 8px; } .sign-out { margin-top: 16px; }`,
 })
 export class AccountDialog {
   protected readonly data = inject<AccountDialogData>(MAT_DIALOG_DATA);

@@ -7,7 +7,7 @@ import { Icon } from '../shared/icon';
 import { AuthState } from '../state/auth-state';
 import { SessionState } from '../state/session-state';
 
-/** Product name, who I am (opens the account dialog), the open session, and the New / Sessions / theme controls. */
+/** Product name, who I am (opens the account dialog), the open session, and the New / Sessions / export-and-share / theme controls. */
 @Component({
   selector: 'nono-app-header',
   imports: [MatToolbarModule, MatButtonModule, Icon],
@@ -26,6 +26,7 @@ export class AppHeader {
   readonly newSession = output<void>();
   readonly showSessions = output<void>();
   readonly showSettings = output<void>();
+  readonly showShare = output<void>();
   readonly showAccount = output<void>();
   readonly createAccount = output<void>();
 }
