@@ -74,8 +74,8 @@ describe('screens', () => {
 
     await page.getByRole('button', { name: 'New session' }).click();
     const dialog = page.getByRole('dialog', { name: 'New session' });
-    await dialog.getByRole('button', { name: 'Create Session' }).click();
-    await dialog.getByText('Choose a persona for this session.').waitFor();
+    // The default persona is chosen already.
+    await dialog.getByRole('combobox', { name: 'Persona' }).getByText('Default Assistant').waitFor();
     await dialog.getByRole('combobox', { name: 'Persona' }).click();
     await page.getByRole('option').first().waitFor();
     await settleAnimations(page);
