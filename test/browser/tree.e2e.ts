@@ -16,7 +16,8 @@ describe('conversation tree in the browser', () => {
   let errors: string[];
 
   beforeAll(async () => {
-    [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
+    // No title requests: each scripted reply goes to the answer it is meant for.
+    [stack, browser] = await Promise.all([startStack({ env: { TITLE_MODEL: 'off' } }), launchBrowser()]);
   });
 
   // Each test starts as a new guest with a fresh session.
