@@ -62,6 +62,13 @@ describe.each([
     expect(sse.status).toBe(201);
     expect(eventsOf(sse)[0]).toMatchObject({ event: 'user_message', data: { parent_id: null, sibling_index: 1, sibling_count: 2 } });
     expect(await shown(id)).toEqual(['start over 2/2', 'fresh answer 1/1']);
+    // The versions of a message: its siblings' ids, oldest first, what the arrows switch to.
+    const versions = await h.api().get(`/api/sessions/${id}/messages/${edited.user_message.id}/versions`).set(h.me.auth).expect(200);
+    expect(versions.body).toEqual({ ids: [q2.user_message.id, edited.user_message.id] });
+    const firsts = await h.api().get(`/api/sessions/${id}/messages/${first.user_message.id}/versions`).set(h.me.auth).expect(200);
+    expect(firsts.body.ids).toHaveLength(2);
+    expect(firsts.body.ids[0]).toBe(first.user_message.id);
+    await h.api().get(`/api/sessions/${id}/messages/m_nosuchmessage/versions`).set(h.me.auth).expect(404);
   });
 
   it('regenerate a middle answer: a new version beside it, the old one stays', async () => {
@@ -192,6 +199,7 @@ describe.each([
     await h.api().post(`/api/sessions/${id}/fork`).set(other.auth).send({ message_id: m }).expect(404);
     await h.api().put(`/api/sessions/${id}/messages/${m}/feedback`).set(other.auth).send({ rating: 'up' }).expect(404);
     await h.api().delete(`/api/sessions/${id}/messages/${m}`).set(other.auth).expect(404);
+    await h.api().get(`/api/sessions/${id}/messages/${m}/versions`).set(other.auth).expect(404);
     await h.api().post(`/api/sessions/${id}/regenerate`).set(other.auth).send({ message_id: m }).expect(404);
     await h.api().post(`/api/sessions/${id}/messages`).set(other.auth).send({ content: 'x', parent_id: m }).expect(404);
     expect((await h.history(id)).map((x) => x.id)).toEqual([one.user_message.id, m]);

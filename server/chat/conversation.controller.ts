@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -16,7 +16,7 @@ import { MessageDto } from '../sessions/dto/message.dto';
 import { SessionDto } from '../sessions/dto/session.dto';
 import { SessionIdParam } from '../sessions/session-id';
 import { ConversationService } from './conversation.service';
-import { FeedbackDto, MessageRefDto } from './dto/conversation.dto';
+import { FeedbackDto, MessageRefDto, MessageVersionsDto } from './dto/conversation.dto';
 
 const NOT_FOUND = 'No such session among mine, or no such message in it';
 const BUSY = 'An answer is being generated in this session; stop it or wait until it ends';
@@ -41,6 +41,17 @@ export class ConversationController {
   })
   switchSessionPath(@CurrentUser() me: Identity, @SessionIdParam() id: string, @Body() dto: MessageRefDto): Promise<SessionDto> {
     return this.conversation.switchPath(me.user_id, id, dto.message_id);
+  }
+
+  @Get('messages/:message_id/versions')
+  @ApiParam({ name: 'message_id', description: 'Id of a message of this session (any branch)' })
+  @ApiOperation({
+    summary: 'The versions of a message: ids of the messages with the same parent',
+    description:
+      'Oldest first; the message itself is at its `sibling_index`. Pass one of them to POST .../path to show that version.',
+  })
+  listMessageVersions(@CurrentUser() me: Identity, @SessionIdParam() id: string, @Param('message_id') messageId: string): Promise<MessageVersionsDto> {
+    return this.conversation.versions(me.user_id, id, messageId);
   }
 
   @Post('fork')

@@ -6,7 +6,7 @@ import { SESSION_NOT_FOUND } from '../sessions/session-id';
 import type { StoredSession } from '../sessions/session.model';
 import { messageNotFound, SessionsRepository } from '../sessions/sessions.repository';
 import { SessionsService } from '../sessions/sessions.service';
-import type { FeedbackDto } from './dto/conversation.dto';
+import type { FeedbackDto, MessageVersionsDto } from './dto/conversation.dto';
 import { GenerationsService } from './generations.service';
 
 /** Longest display name a session may have (as on create). */
@@ -32,6 +32,12 @@ export class ConversationService {
   async switchPath(userId: string, sessionId: string, messageId: string): Promise<SessionDto> {
     const session = await this.locked(userId, sessionId, messageId, () => this.store.switchPath(userId, sessionId, messageId));
     return this.changed(userId, session);
+  }
+
+  /** The ids of the message's versions (same parent), oldest first: what the "‹ n/m ›" arrows switch to. */
+  async versions(userId: string, sessionId: string, messageId: string): Promise<MessageVersionsDto> {
+    await this.sessions.getSession(userId, sessionId);
+    return { ids: this.found(await this.store.versionIds(userId, sessionId, checkedId(messageId))) };
   }
 
   /** A new session holding the path down to the message, with the same persona, settings and metadata. */

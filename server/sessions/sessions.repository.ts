@@ -439,6 +439,17 @@ export class SessionsRepository implements MessageStore {
     return node && nodeMessage(node);
   }
 
+  /**
+   * The ids of a message's versions (the messages with the same parent, itself included), oldest
+   * first; null when there is no session, 404 when there is no such message.
+   */
+  async versionIds(userId: string, sessionId: string, messageId: string): Promise<string[] | null> {
+    if (!(await this.find(userId, sessionId))) return null;
+    const message = nodeMessage(await this.requireNode(userId, sessionId, messageId))!;
+    const kids = decodeChildren(await this.redis.hget(this.keys.messageTree(userId, sessionId), childrenField(message.parent_id ?? null)));
+    return kids.includes(messageId) ? kids : [messageId];
+  }
+
   /** The last message of the active path (null when the session is empty or gone). */
   async activeLeafId(userId: string, sessionId: string): Promise<string | null> {
     return (await this.find(userId, sessionId))?.active_leaf_id ?? null;

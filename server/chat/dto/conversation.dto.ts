@@ -39,3 +39,10 @@ export class FeedbackDto {
   @ApiProperty({ required: false, maxLength: MAX_FEEDBACK_COMMENT })
   comment?: string;
 }
+
+/** The versions of a message: the ids of the messages with the same parent, oldest first. */
+export class MessageVersionsDto {
+  /** Ids, oldest first; the message asked about is among them (at its `sibling_index`). */
+  @ApiProperty({ type: [String], example: ['m_3q2Xf0cV8kL1pZ9a', 'm_7hT2bQ9xW4nR6sY1'] })
+  ids: string[];
+}

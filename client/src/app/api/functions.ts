@@ -67,6 +67,8 @@ export type { DeleteSessionMessage$Params as DeleteSessionMessage$Params } from 
 export { deleteSessionMessage as deleteSessionMessage } from './fn/sessions/delete-session-message';
 export type { RateMessage$Params as RateMessage$Params } from './fn/sessions/rate-message';
 export { rateMessage as rateMessage } from './fn/sessions/rate-message';
+export type { ListMessageVersions$Params as ListMessageVersions$Params } from './fn/sessions/list-message-versions';
+export { listMessageVersions as listMessageVersions } from './fn/sessions/list-message-versions';
 export type { SwitchSessionPath$Params as SwitchSessionPath$Params } from './fn/sessions/switch-session-path';
 export { switchSessionPath as switchSessionPath } from './fn/sessions/switch-session-path';
 export type { FollowGeneration$Params as FollowGeneration$Params } from './fn/chat/follow-generation';

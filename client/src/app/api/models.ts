@@ -46,6 +46,7 @@ export type { MessageRefDto } from './models/message-ref-dto';
 export type { MessageRole } from './models/message-role';
 export type { MessageStatus } from './models/message-status';
 export type { MessageUsageDto } from './models/message-usage-dto';
+export type { MessageVersionsDto } from './models/message-versions-dto';
 export type { NumberRangeDto } from './models/number-range-dto';
 export type { OverridableParameter } from './models/overridable-parameter';
 export type { PersonaDto } from './models/persona-dto';

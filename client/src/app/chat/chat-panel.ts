@@ -43,6 +43,12 @@ import { MessageList } from './message-list';
       (loadOlder)="chat.loadOlder()"
       (retry)="chat.retry($event)"
       (regenerate)="chat.regenerate()"
+      (edit)="chat.edit($event.entry, $event.content)"
+      (version)="chat.showVersion($event.entry, $event.step)"
+      (redo)="chat.regenerate($event.id)"
+      (rate)="chat.rate($event.entry, $event.rating, $event.comment)"
+      (fork)="chat.fork($event)"
+      (remove)="chat.deleteMessage($event)"
     />
     <nono-composer
       [streaming]="chat.streaming()"

@@ -17,7 +17,7 @@ import {
 } from '@angular/core';
 import { MatProgressSpinnerModule } from '@angular/material/progress-spinner';
 import { Clock } from '../core/clock';
-import { ChatEntry } from '../state/chat-state';
+import { ChatEntry, Rating } from '../state/chat-state';
 import { SessionState } from '../state/session-state';
 import { MessageItem } from './message-item';
 
@@ -57,6 +57,12 @@ export class MessageList {
   readonly loadOlder = output<void>();
   readonly retry = output<ChatEntry>();
   readonly regenerate = output<void>();
+  readonly edit = output<{ entry: ChatEntry; content: string }>();
+  readonly version = output<{ entry: ChatEntry; step: -1 | 1 }>();
+  readonly redo = output<ChatEntry>();
+  readonly rate = output<{ entry: ChatEntry; rating: Rating; comment?: string }>();
+  readonly fork = output<ChatEntry>();
+  readonly remove = output<ChatEntry>();
 
   protected readonly sessions = inject(SessionState);
   private readonly injector = inject(Injector);

@@ -6,6 +6,7 @@ import { Message, Session } from '../core/api-types';
 import { aMessage, aSession } from '../testing/fixtures';
 import { nextRequest, settle } from '../testing/http';
 import { ChatState } from './chat-state';
+import { LiveEvent, LiveEvents } from './live-events';
 import { SessionState } from './session-state';
 
 /** A fetch answer streaming the given SSE events (or refusing with a JSON error). */
@@ -268,5 +269,93 @@ describe('ChatState', () => {
     expect(resumes).toHaveLength(1);
     expect((resumes[0][1].headers as Record<string, string>)['Last-Event-ID']).toBeUndefined();
     expect(chat.messages().map((m) => m.content)).toEqual(['Still thinking?', 'Yes, done now']);
+  });
+
+  describe('conversation tree', () => {
+    const bodyOf = (call: number) => JSON.parse((fetchMock.mock.calls[call][1] as RequestInit).body as string);
+    async function answerHistory(history: Message[]): Promise<void> {
+      (await nextRequest(http, 'GET', `/api/sessions/${session.session_id}/messages`)).flush({ messages: history, next_cursor: null, total: history.length });
+    }
+
+    it('Retry under an older failed answer redoes that answer (message_id), then shows the server\'s path', async () => {
+      const a = aMessage({ content: 'A' });
+      const failed = aMessage({ role: 'assistant', parent_id: a.id, status: 'failed', error: { status: 502, message: 'failed' } as Message['error'] });
+      const b = aMessage({ content: 'B', parent_id: failed.id });
+      const answerB = aMessage({ role: 'assistant', content: 'answer B', parent_id: b.id });
+      await openSession([a, failed, b, answerB]);
+      const redone = aMessage({ role: 'assistant', content: 'answer A', parent_id: a.id, sibling_index: 1, sibling_count: 2 });
+      fetchMock.mockResolvedValueOnce(sseResponse([['done', redone]]));
+      const retrying = chat.retry(failed);
+      // While it is written, the conversation shows A and the new answer coming.
+      expect(chat.messages().map((m) => m.content)).toEqual(['A']);
+      await answerHistory([a, redone]);
+      await answerRefresh();
+      await retrying;
+      expect(fetchMock.mock.calls[0][0]).toBe(`/api/sessions/${session.session_id}/regenerate`);
+      expect(bodyOf(0)).toEqual({ message_id: failed.id });
+      expect(chat.messages().map((m) => m.content)).toEqual(['A', 'answer A']);
+    });
+
+    it('edit sends the new text as a version beside the message (its parent_id)', async () => {
+      const q1 = aMessage({ content: 'q1' });
+      const a1 = aMessage({ role: 'assistant', parent_id: q1.id });
+      const q2 = aMessage({ content: 'q2', parent_id: a1.id });
+      const a2 = aMessage({ role: 'assistant', parent_id: q2.id });
+      await openSession([q1, a1, q2, a2]);
+      const edited = aMessage({ content: 'q2 edited', parent_id: a1.id, sibling_index: 1, sibling_count: 2 });
+      const answer = aMessage({ role: 'assistant', content: 'new answer', parent_id: edited.id });
+      fetchMock.mockResolvedValueOnce(sseResponse([['user_message', edited], ['done', answer]]));
+      const editing = chat.edit(q2, '  q2 edited ');
+      expect(chat.messages().map((m) => m.content)).toEqual(['q1', a1.content, 'q2 edited']);
+      await answerHistory([q1, a1, edited, answer]);
+      await answerRefresh();
+      await editing;
+      expect(fetchMock.mock.calls[0][0]).toBe(`/api/sessions/${session.session_id}/messages`);
+      expect(bodyOf(0)).toEqual({ content: 'q2 edited', parent_id: a1.id });
+      expect(chat.messages()).toEqual([q1, a1, edited, answer]);
+    });
+
+    it('the version arrows switch the path to the sibling and show the new history', async () => {
+      const first = aMessage({ content: 'v1' });
+      const second = aMessage({ content: 'v2', sibling_index: 1, sibling_count: 2 });
+      await openSession([second]);
+      const switching = chat.showVersion(second, -1);
+      (await nextRequest(http, 'GET', `/api/sessions/${session.session_id}/messages/${second.id}/versions`)).flush({ ids: [first.id, second.id] });
+      const path = await nextRequest(http, 'POST', `/api/sessions/${session.session_id}/path`);
+      expect(path.request.body).toEqual({ message_id: first.id });
+      path.flush(session);
+      await answerHistory([{ ...first, sibling_index: 0, sibling_count: 2 }]);
+      await switching;
+      expect(chat.messages().map((m) => m.content)).toEqual(['v1']);
+    });
+
+    it('rates a message: shown at once, stored with PUT .../feedback', async () => {
+      const answer = aMessage({ role: 'assistant' });
+      await openSession([answer]);
+      const rating = chat.rate(answer, 'up');
+      expect(chat.messages()[0].feedback?.rating).toBe('up');
+      const put = await nextRequest(http, 'PUT', `/api/sessions/${session.session_id}/messages/${answer.id}/feedback`);
+      expect(put.request.body).toEqual({ rating: 'up' });
+      put.flush({ ...answer, feedback: { rating: 'up', updated_at: '2026-01-01T00:00:00.000Z' } });
+      await rating;
+      expect(chat.messages()[0].feedback).toEqual({ rating: 'up', updated_at: '2026-01-01T00:00:00.000Z' });
+    });
+
+    it('a message stored elsewhere in the tree (an edit in another tab) reloads the history', async () => {
+      const q1 = aMessage({ content: 'q1' });
+      const a1 = aMessage({ role: 'assistant', parent_id: q1.id });
+      await openSession([q1, a1]);
+      const emit = (event: LiveEvent) => (TestBed.inject(LiveEvents) as unknown as { listeners: Set<(e: LiveEvent) => void> }).listeners.forEach((l) => l(event));
+      // Below the last message shown: simply added.
+      const q2 = aMessage({ content: 'q2', parent_id: a1.id });
+      emit({ type: 'message.stored', session_id: session.session_id, message: q2 } as LiveEvent);
+      expect(chat.messages()).toEqual([q1, a1, q2]);
+      // A new version of q1: the history is read again.
+      const edit = aMessage({ content: 'q1 edited', parent_id: null, sibling_index: 1, sibling_count: 2 });
+      emit({ type: 'message.stored', session_id: session.session_id, message: edit } as LiveEvent);
+      await answerHistory([edit]);
+      await settle();
+      expect(chat.messages()).toEqual([edit]);
+    });
   });
 });

@@ -6,6 +6,11 @@ import { ChatErrorEvent, Message } from '../core/api-types';
 import { IdentityStore } from '../core/identity-store';
 import { listSessionMessages } from '../api/fn/sessions/list-session-messages';
 import { stopGeneration } from '../api/fn/chat/stop-generation';
+import { deleteSessionMessage } from '../api/fn/sessions/delete-session-message';
+import { forkSession } from '../api/fn/sessions/fork-session';
+import { listMessageVersions } from '../api/fn/sessions/list-message-versions';
+import { rateMessage } from '../api/fn/sessions/rate-message';
+import { switchSessionPath } from '../api/fn/sessions/switch-session-path';
 import { MESSAGE_PAGE_SIZE, SessionState } from './session-state';
 import { LiveEvent, LiveEvents } from './live-events';
 import { getEventStream, postEventStream, SseEvent, StreamRefusedError } from './sse';
@@ -15,6 +20,9 @@ import { getEventStream, postEventStream, SseEvent, StreamRefusedError } from '.
  * message keeps its Idempotency-Key, so resending it can never store it twice.
  */
 export type ChatEntry = Message & { unsent?: boolean; idempotencyKey?: string };
+
+/** Thumbs up or down. */
+export type Rating = 'up' | 'down';
 
 /** Delays between attempts to reattach to an answer after the connection dropped. */
 const REATTACH_RETRY_MS = [250, 500, 1000, 2000, 4000];
@@ -162,25 +170,108 @@ export class ChatState {
     await this.runTurn(sessionId, 'messages', { content: text }, idempotencyKey, local.id);
   }
 
-  /** Replaces the last answer with a new one. */
-  async regenerate(): Promise<void> {
+  /**
+   * A new version of an answer (default: the last one shown). The old version stays: the arrows
+   * under the new one lead back to it.
+   */
+  async regenerate(messageId?: string): Promise<void> {
     const sessionId = this.loadedFor;
     if (!sessionId || this.streaming()) return;
     this.stopLooking();
     if (this.turn) return;
-    const last = this.messagesState().at(-1);
-    if (last?.role === 'assistant') this.messagesState.update((list) => list.slice(0, -1));
-    await this.runTurn(sessionId, 'regenerate', {}, newIdempotencyKey());
+    const list = this.messagesState();
+    const at = messageId === undefined ? list.length - 1 : list.findIndex((m) => m.id === messageId);
+    const target = list[at];
+    if (target?.role === 'assistant') this.messagesState.set(list.slice(0, at));
+    const body = messageId === undefined ? {} : { message_id: messageId };
+    // Redoing an answer higher up leaves the conversation below it on the old version.
+    await this.runTurn(sessionId, 'regenerate', body, newIdempotencyKey(), undefined, target !== undefined && at < list.length - 1);
   }
 
-  /** Tries a failed turn again: resends a message the server never took, otherwise regenerates. */
+  /**
+   * Edit: the new text becomes a new version of the message (a sibling, same parent), answered as a
+   * send is; the old version and what followed it stay, behind the arrows.
+   */
+  async edit(entry: ChatEntry, content: string): Promise<void> {
+    const sessionId = this.loadedFor;
+    const text = content.trim();
+    if (!sessionId || !text || this.streaming() || entry.role !== 'user' || entry.unsent) return;
+    this.stopLooking();
+    if (this.turn) return;
+    const list = this.messagesState();
+    const at = list.findIndex((m) => m.id === entry.id);
+    if (at < 0) return;
+    const idempotencyKey = newIdempotencyKey();
+    const local: ChatEntry = { ...this.blank('user'), content: text, parent_id: entry.parent_id, idempotencyKey };
+    this.messagesState.set([...list.slice(0, at), local]);
+    await this.runTurn(sessionId, 'messages', { content: text, parent_id: entry.parent_id }, idempotencyKey, local.id, true);
+  }
+
+  /** Tries a failed turn again: resends a message the server never took, otherwise redoes that answer. */
   async retry(entry: ChatEntry): Promise<void> {
     if (entry.unsent) {
       this.messagesState.update((list) => list.filter((m) => m.id !== entry.id));
       // The same key: if the server did store it after all, it is not stored twice.
       await this.send(entry.content, entry.idempotencyKey);
+    } else if (entry.role === 'assistant' && !entry.id.startsWith('failed-') && !entry.id.startsWith('local-')) {
+      await this.regenerate(entry.id);
     } else {
       await this.regenerate();
+    }
+  }
+
+  /** Shows the previous (-1) or next (+1) version of a message, with the conversation that follows it. */
+  async showVersion(entry: ChatEntry, step: -1 | 1): Promise<void> {
+    const sessionId = this.loadedFor;
+    if (!sessionId || this.turn) return;
+    try {
+      const { ids } = await this.api.invoke(listMessageVersions, { id: sessionId, message_id: entry.id });
+      const target = ids[ids.indexOf(entry.id) + step];
+      if (!target || this.loadedFor !== sessionId) return;
+      await this.api.invoke(switchSessionPath, { id: sessionId, body: { message_id: target } });
+      await this.refetch(sessionId);
+    } catch (error) {
+      if (this.loadedFor === sessionId) this.noticeState.set(problemOf(error).message);
+    }
+  }
+
+  /** Rates a message (thumbs up or down, with an optional comment); the stored rating replaces the old one. */
+  async rate(entry: ChatEntry, rating: Rating, comment?: string): Promise<void> {
+    const sessionId = this.loadedFor;
+    if (!sessionId) return;
+    const previous = entry.feedback;
+    this.replace(entry.id, (m) => ({ ...m, feedback: { rating, ...(comment ? { comment } : {}), updated_at: new Date().toISOString() } as Message['feedback'] }));
+    try {
+      const stored = await this.api.invoke(rateMessage, { id: sessionId, message_id: entry.id, body: { rating, ...(comment ? { comment } : {}) } });
+      this.replace(entry.id, (m) => ({ ...m, feedback: stored.feedback }));
+    } catch (error) {
+      this.replace(entry.id, (m) => ({ ...m, feedback: previous }));
+      if (this.loadedFor === sessionId) this.noticeState.set(problemOf(error).message);
+    }
+  }
+
+  /** Deletes a message with everything below it (every branch); the history then shows what remains. */
+  async deleteMessage(entry: ChatEntry): Promise<void> {
+    const sessionId = this.loadedFor;
+    if (!sessionId || this.turn) return;
+    try {
+      await this.api.invoke(deleteSessionMessage, { id: sessionId, message_id: entry.id });
+      await this.refetch(sessionId);
+      await this.sessions.refreshCurrent();
+    } catch (error) {
+      if (this.loadedFor === sessionId) this.noticeState.set(problemOf(error).message);
+    }
+  }
+
+  /** A new session holding the conversation down to this message, opened at its own address. */
+  async fork(entry: ChatEntry): Promise<void> {
+    const sessionId = this.loadedFor;
+    if (!sessionId) return;
+    try {
+      const fork = await this.api.invoke(forkSession, { id: sessionId, body: { message_id: entry.id } });
+      await this.sessions.openSession(fork.session_id);
+    } catch (error) {
+      if (this.loadedFor === sessionId) this.noticeState.set(problemOf(error).message);
     }
   }
 
@@ -201,6 +292,7 @@ export class ChatState {
     body: object,
     idempotencyKey: string,
     localUserId?: string,
+    reloadAfter = false,
   ): Promise<void> {
     const turn: ActiveTurn = { sessionId, controller: new AbortController(), localUserId };
     this.turn = turn;
@@ -235,6 +327,8 @@ export class ChatState {
         this.draftState.set(null);
         // The stream ended without a final event (connection cut): the server's history is the truth.
         if (!ended) await this.reloadNewest(sessionId);
+        // A new version higher up: the siblings' counts above changed; the server's path is the truth.
+        else if (reloadAfter) await this.refetch(sessionId);
       }
       await this.sessions.refreshCurrent();
     }
@@ -319,9 +413,13 @@ export class ChatState {
     if (event.type === 'generation.started' && !this.turn) void this.reattach(event.session_id);
     else if (event.type === 'message.stored' && event.message && !this.turn && !this.has(event.message.id)) {
       const message = event.message;
-      this.messagesState.update((list) => [...list, message]);
+      const last = this.messagesState().at(-1);
+      // Below the last message shown: it continues this conversation. Anywhere else (an edit or a
+      // new version in another tab): the path moved, read it again.
+      if ((message.parent_id ?? null) === (last?.id ?? null)) this.messagesState.update((list) => [...list, message]);
+      else void this.refetch(event.session_id);
     } else if (event.type === 'session.updated' && event.changes?.includes('messages') && !this.turn) {
-      void this.reloadNewest(event.session_id);
+      void this.refetch(event.session_id);
     }
   }
 
@@ -368,6 +466,22 @@ export class ChatState {
 
   private noteModelProblem(problem: ProblemInfo): void {
     if (isModelNotConfigured(problem)) this.modelProblemState.set(problem.message);
+  }
+
+  /** Reads the newest page again in place (after the path moved), keeping what is shown until it arrives. */
+  private async refetch(sessionId: string): Promise<void> {
+    try {
+      const page = await this.api.invoke(listSessionMessages, { id: sessionId, limit: MESSAGE_PAGE_SIZE });
+      if (this.loadedFor !== sessionId || this.turn) return;
+      this.messagesState.set(page.messages);
+      this.olderCursor.set(page.next_cursor);
+    } catch (error) {
+      if (this.loadedFor === sessionId) this.noticeState.set(problemOf(error).message);
+    }
+  }
+
+  private replace(messageId: string, change: (message: ChatEntry) => ChatEntry): void {
+    this.messagesState.update((list) => list.map((m) => (m.id === messageId ? change(m) : m)));
   }
 
   private async reloadNewest(sessionId: string): Promise<void> {
