@@ -187,7 +187,8 @@ const CLOSING_BRACE = 0x7d;
 /** messageJson on the entry's UTF-8 bytes: entries in the API shape are returned as they are (no decoding). */
 export function messageJsonBytes(entry: Buffer): Buffer | null {
   if (entry.length === 0) return null; // the head marker
-  if (entry[entry.length - 1] === CLOSING_BRACE && entry.includes(CREATED_AT_TEXT)) return entry;
+  // Searched from the end: created_at follows the content, the long part of an entry.
+  if (entry[entry.length - 1] === CLOSING_BRACE && entry.lastIndexOf(CREATED_AT_TEXT) >= 0) return entry;
   const json = messageJson(entry.toString('utf8'));
   return json === null ? null : Buffer.from(json, 'utf8');
 }

@@ -360,10 +360,15 @@ export class SessionsRepository implements MessageStore {
     const to = before === undefined ? -1 : before - 1;
     const tx = entries.read(this.redis.multi().llen(list), list, from, to);
     this.renewOnRead(tx, userId, id);
-    const results = await this.readBack(tx, userId, id);
-    const session = await this.stateAfter(results, userId, id);
-    if (!session) return null;
-    if (session.active_leaf_id === undefined) {
+    // Only what says the session is there and which shape its history has, not the whole hash.
+    const results = await this.run(tx.hmget(this.keys.session(userId, id), ...PAGE_SESSION_FIELDS));
+    const [created, persona, name, leaf, touched] = results[results.length - 1] as Array<string | null>;
+    if (created === null || persona === null || name === null) {
+      // A read renewing a session that had gone recreated its touched_at: removed again (see stateAfter).
+      if (touched !== null || leaf !== null) await this.stateAfter([await this.redis.hgetall(this.keys.session(userId, id))], userId, id);
+      return null;
+    }
+    if (leaf === null) {
       await this.migrate(userId, id);
       return this.readPage(userId, id, limit, before, entries);
     }
@@ -763,6 +768,12 @@ export class SessionsRepository implements MessageStore {
 }
 
 export type AppendPointResult = AppendPoint;
+
+/**
+ * The session hash fields a page of history needs: those decodeSession requires to see a session,
+ * then the active leaf (absent before the conversation tree: migrated first) and touched_at.
+ */
+const PAGE_SESSION_FIELDS = ['created_at', 'persona', 'display_name', LEAF_FIELD, 'touched_at'] as const;
 
 /** How a page of history is read: as text, or as bytes (see listMessageBuffers). */
 interface PageEntries<Entry extends string | Buffer> {
