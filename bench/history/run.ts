@@ -40,7 +40,11 @@ async function main(): Promise<void> {
     const { auth, userId, sessionId } = await fillHistory(nono.url);
     const key = new RedisKeys({ keyPrefix: 'bench', url: redis.url }).messages(userId, sessionId);
     baseline = await startNode(
-      ['-r', 'ts-node/register/transpile-only', 'bench/history/baseline-server.ts'],
+      // BENCH_PROFILE=<dir>: the baseline's CPU profile too, beside nono-chat's.
+      [
+        ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+        ...['-r', 'ts-node/register/transpile-only', 'bench/history/baseline-server.ts'],
+      ],
       { ...process.env, REDIS_URL: redis.url, HISTORY_KEY: key },
       /^BASELINE_URL=(\S+)/,
       'baseline server',

@@ -322,6 +322,10 @@ export class MemoryRedis extends EventEmitter implements Store {
     return slice(this.read(key, isList) ?? [], start, stop);
   }
 
+  async lrangeBuffer(key: string, start: number, stop: number): Promise<Buffer[]> {
+    return slice(this.read(key, isList) ?? [], start, stop).map((value) => Buffer.from(value));
+  }
+
   async lset(key: string, index: number, value: string | number): Promise<'OK'> {
     const list = this.read(key, isList);
     if (!list) throw new Error('ERR no such key');
@@ -562,7 +566,7 @@ const COMMANDS = [
   'del', 'exists', 'expire', 'pexpire', 'pttl', 'persist', 'type',
   'get', 'set', 'incr', 'incrby',
   'hset', 'hget', 'hmget', 'hgetall', 'hdel', 'hincrby',
-  'rpush', 'rpushx', 'rpop', 'llen', 'lindex', 'lrange', 'ltrim', 'lset',
+  'rpush', 'rpushx', 'rpop', 'llen', 'lindex', 'lrange', 'lrangeBuffer', 'ltrim', 'lset',
   'zadd', 'zrem', 'zcard', 'zrange', 'zrevrange', 'zrevrangebyscore', 'zinter', 'zrangebylex', 'zinterstore', 'zunionstore',
   'xadd', 'xrange', 'xrevrange',
   'releaseLock', 'extendLock', 'renewLock', 'hsetIfField',
@@ -580,7 +584,7 @@ export const WRITES = [
   'rpush', 'rpushx', 'rpop', 'ltrim', 'lset', 'zadd', 'zrem', 'zinterstore', 'zunionstore', 'xadd', 'releaseLock', 'extendLock', 'renewLock', 'hsetIfField',
 ] as const satisfies ReadonlyArray<(typeof COMMANDS)[number]>;
 const READS = [
-  'exists', 'pttl', 'type', 'get', 'hget', 'hmget', 'hgetall', 'llen', 'lindex', 'lrange',
+  'exists', 'pttl', 'type', 'get', 'hget', 'hmget', 'hgetall', 'llen', 'lindex', 'lrange', 'lrangeBuffer',
   'zcard', 'zrange', 'zrevrange', 'zrevrangebyscore', 'zinter', 'zrangebylex', 'xrange', 'xrevrange',
 ] as const satisfies ReadonlyArray<(typeof COMMANDS)[number]>;
 export type WriteCommand = (typeof WRITES)[number];

@@ -70,6 +70,8 @@ export interface ListCommands<Q extends boolean> {
   llen(key: string): Out<Q, number>;
   lindex(key: string, index: number): Out<Q, string | null>;
   lrange(key: string, start: number, stop: number): Out<Q, string[]>;
+  /** LRANGE with the elements as Buffers (no text decoding: for entries sent on as they are). */
+  lrangeBuffer(key: string, start: number, stop: number): Out<Q, Buffer[]>;
   ltrim(key: string, start: number, stop: number): Out<Q, 'OK'>;
   /** Replaces the element at `index` (negative: from the end); an error when the list or index does not exist. */
   lset(key: string, index: number, value: Value): Out<Q, 'OK'>;

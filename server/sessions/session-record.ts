@@ -181,6 +181,18 @@ export function messageJson(entry: string): string | null {
   return message && encodeMessage(message);
 }
 
+const CREATED_AT_TEXT = Buffer.from('"created_at":"');
+const CLOSING_BRACE = 0x7d;
+
+/** messageJson on the entry's UTF-8 bytes: entries in the API shape are returned as they are (no decoding). */
+export function messageJsonBytes(entry: Buffer): Buffer | null {
+  if (entry.length === 0) return null; // the head marker
+  // Searched from the end: created_at follows the content, the long part of an entry.
+  if (entry[entry.length - 1] === CLOSING_BRACE && entry.lastIndexOf(CREATED_AT_TEXT) >= 0) return entry;
+  const json = messageJson(entry.toString('utf8'));
+  return json === null ? null : Buffer.from(json, 'utf8');
+}
+
 export function decodeMessage(text: string): StoredMessage | null {
   if (text === HISTORY_HEAD) return null;
   try {

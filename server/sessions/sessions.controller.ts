@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, Header, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Patch, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -112,9 +113,14 @@ export class SessionsController {
   })
   @ApiOkResponse({ type: MessageListDto })
   @Header('Content-Type', 'application/json; charset=utf-8')
-  listSessionMessages(@CurrentUser() me: Identity, @SessionIdParam() id: string, @Query() query: MessageListQueryDto): Promise<string> {
-    // MessageListDto already as JSON text (see SessionsService.listSessionMessages).
-    return this.sessions.listSessionMessages(me.user_id, id, query);
+  async listSessionMessages(
+    @CurrentUser() me: Identity,
+    @SessionIdParam() id: string,
+    @Query() query: MessageListQueryDto,
+    @Res() res: Response,
+  ): Promise<void> {
+    // MessageListDto already as JSON bytes (see SessionsService.listSessionMessages), sent as they are.
+    res.send(await this.sessions.listSessionMessages(me.user_id, id, query));
   }
 
   @Delete(':id/messages')

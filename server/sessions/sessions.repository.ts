@@ -21,6 +21,7 @@ import {
   HISTORY_HEAD,
   LEAF_FIELD,
   messageJson,
+  messageJsonBytes,
   nodeField,
   nodeMessage,
   NodeRecord,
@@ -70,9 +71,9 @@ export interface SessionPage {
   next: SessionListPosition | null;
 }
 
-export interface MessagePage {
+export interface MessagePage<Entry extends string | Buffer = string> {
   /** Each message as the API's JSON text (MessageDto), oldest first. */
-  messages: string[];
+  messages: Entry[];
   total: number;
   /** List index of the oldest message returned, when older ones exist. */
   nextBefore: number | null;
@@ -337,25 +338,49 @@ export class SessionsRepository implements MessageStore {
   // ---- messages -----------------------------------------------------------------------------
 
   /** A page of history, newest page first, oldest first within the page; null when no session. */
-  async listMessages(userId: string, id: string, limit: number, before?: number): Promise<MessagePage | null> {
+  listMessages(userId: string, id: string, limit: number, before?: number): Promise<MessagePage | null> {
+    return this.readPage(userId, id, limit, before, TEXT_ENTRIES);
+  }
+
+  /** listMessages with each message's JSON as UTF-8 bytes, never decoded: for a response sent as it is. */
+  listMessageBuffers(userId: string, id: string, limit: number, before?: number): Promise<MessagePage<Buffer> | null> {
+    return this.readPage(userId, id, limit, before, BUFFER_ENTRIES);
+  }
+
+  private async readPage<Entry extends string | Buffer>(
+    userId: string,
+    id: string,
+    limit: number,
+    before: number | undefined,
+    entries: PageEntries<Entry>,
+  ): Promise<MessagePage<Entry> | null> {
     const list = this.keys.messages(userId, id);
     // Index 0 is the head marker, so messages live at 1..llen-1 and `before` ≥ 1.
     const from = before === undefined ? -limit : Math.max(1, before - limit);
     const to = before === undefined ? -1 : before - 1;
-    const tx = this.redis.multi().llen(list).lrange(list, from, to);
+    const tx = entries.read(this.redis.multi().llen(list), list, from, to);
     this.renewOnRead(tx, userId, id);
-    const results = await this.readBack(tx, userId, id);
-    const session = await this.stateAfter(results, userId, id);
-    if (!session) return null;
-    if (session.active_leaf_id === undefined) {
-      await this.migrate(userId, id);
-      return this.listMessages(userId, id, limit, before);
+    // Only what says the session is there and which shape its history has, not the whole hash.
+    const results = await this.run(tx.hmget(this.keys.session(userId, id), ...PAGE_SESSION_FIELDS));
+    const [created, persona, name, leaf, touched] = results[results.length - 1] as Array<string | null>;
+    if (created === null || persona === null || name === null) {
+      // A read renewing a session that had gone recreated its touched_at: removed again (see stateAfter).
+      if (touched !== null || leaf !== null) await this.stateAfter([await this.redis.hgetall(this.keys.session(userId, id))], userId, id);
+      return null;
     }
-    const [length, raw] = results as [number, string[]];
+    if (leaf === null) {
+      await this.migrate(userId, id);
+      return this.readPage(userId, id, limit, before, entries);
+    }
+    const [length, raw] = results as [number, Entry[]];
     // The head marker (empty) can only be the list's first entry.
-    const withoutHead = raw.length > 0 && raw[0] === HISTORY_HEAD ? raw.length - 1 : raw.length;
+    const withoutHead = raw.length > 0 && raw[0].length === 0 ? raw.length - 1 : raw.length;
     const start = before === undefined ? length - withoutHead : from;
-    const messages = raw.map(messageJson).filter((json): json is string => json !== null);
+    const messages: Entry[] = [];
+    for (const entry of raw) {
+      const json = entries.json(entry);
+      if (json !== null) messages.push(json);
+    }
     return { messages, total: Math.max(0, length - 1), nextBefore: withoutHead > 0 && start > 1 ? start : null };
   }
 
@@ -754,6 +779,22 @@ export class SessionsRepository implements MessageStore {
 }
 
 export type AppendPointResult = AppendPoint;
+
+/**
+ * The session hash fields a page of history needs: those decodeSession requires to see a session,
+ * then the active leaf (absent before the conversation tree: migrated first) and touched_at.
+ */
+const PAGE_SESSION_FIELDS = ['created_at', 'persona', 'display_name', LEAF_FIELD, 'touched_at'] as const;
+
+/** How a page of history is read: as text, or as bytes (see listMessageBuffers). */
+interface PageEntries<Entry extends string | Buffer> {
+  read(tx: StoreTransaction, list: string, from: number, to: number): StoreTransaction;
+  /** The entry as API JSON, or null for the head marker and unreadable entries. */
+  json(entry: Entry): Entry | null;
+}
+
+const TEXT_ENTRIES: PageEntries<string> = { read: (tx, list, from, to) => tx.lrange(list, from, to), json: messageJson };
+const BUFFER_ENTRIES: PageEntries<Buffer> = { read: (tx, list, from, to) => tx.lrangeBuffer(list, from, to), json: messageJsonBytes };
 
 /** A tree hash read whole: each message's record and each parent's children. */
 function readTree(fields: Record<string, string>): { nodes: Map<string, NodeRecord>; children: Map<string | null, string[]> } {

@@ -23,6 +23,8 @@ import { MessagePage, SessionChanges, SessionsRepository, TooManyTagsError } fro
 export const DEFAULT_PAGE_SIZE = 50;
 /** Sessions a bulk action works on at once. */
 const BULK_CONCURRENCY = 10;
+const MESSAGES_OPEN = Buffer.from('{"messages":[');
+const COMMA = Buffer.from(',');
 
 /** The change each bulk action makes (delete aside). */
 const BULK_CHANGES: Record<Exclude<BulkAction, 'delete'>, (tag: string) => SessionChanges> = {
@@ -226,11 +228,18 @@ export class SessionsService {
    * A page of history as MessageListDto's JSON text: messages are stored as their API JSON, so the
    * page is their texts joined, with no parse and serialize per message (history is the hottest read).
    */
-  async listSessionMessages(userId: string, sessionId: string, query: MessageListQueryDto): Promise<string> {
+  async listSessionMessages(userId: string, sessionId: string, query: MessageListQueryDto): Promise<Buffer> {
     const before = query.before === undefined ? undefined : decodeMessageCursor(query.before);
-    const page = await this.messagePage(userId, sessionId, query.limit ?? DEFAULT_PAGE_SIZE, before);
+    const page = this.found(await this.sessions.listMessageBuffers(userId, sessionId, query.limit ?? DEFAULT_PAGE_SIZE, before));
     const cursor = page.nextBefore === null ? null : encodeMessageCursor(page.nextBefore);
-    return `{"messages":[${page.messages.join(',')}],"next_cursor":${JSON.stringify(cursor)},"total":${page.total}}`;
+    // The stored UTF-8 bytes of each message, copied once into the response: never decoded to text.
+    const parts: Buffer[] = [MESSAGES_OPEN];
+    page.messages.forEach((message, i) => {
+      if (i > 0) parts.push(COMMA);
+      parts.push(message);
+    });
+    parts.push(Buffer.from(`],"next_cursor":${JSON.stringify(cursor)},"total":${page.total}}`));
+    return Buffer.concat(parts);
   }
 
   /** A page of history (messages as API JSON texts), or 404. */
