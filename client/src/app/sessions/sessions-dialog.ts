@@ -13,6 +13,10 @@ import { Clock } from '../core/clock';
 import { SessionState } from '../state/session-state';
 import { SessionListStore } from './session-list-store';
 import { RowMode, SessionRow } from './session-row';
+import { SearchHit, SessionSearch } from './session-search';
+
+/** What the dialog closes with: a session id, or a search result (session and message). */
+export type SessionsDialogResult = string | SearchHit;
 
 /** Rows have a fixed height so the virtual list can place thousands without measuring them. */
 const ROW_HEIGHT = { wide: 76, narrow: 100 };
@@ -22,7 +26,7 @@ const PREFETCH_ROWS = 15;
 /** My sessions; closes with the id of the one to open (the page opens it). */
 @Component({
   selector: 'nono-sessions-dialog',
-  imports: [MatDialogModule, MatButtonModule, MatFormFieldModule, MatInputModule, MatProgressBarModule, ScrollingModule, SessionRow],
+  imports: [MatDialogModule, MatButtonModule, MatFormFieldModule, MatInputModule, MatProgressBarModule, ScrollingModule, SessionRow, SessionSearch],
   providers: [SessionListStore],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './sessions-dialog.html',
@@ -32,7 +36,7 @@ export class SessionsDialog {
   protected readonly store = inject(SessionListStore);
   protected readonly state = inject(SessionState);
   protected readonly now = inject(Clock).now;
-  private readonly dialogRef = inject<MatDialogRef<SessionsDialog, string>>(MatDialogRef);
+  private readonly dialogRef = inject<MatDialogRef<SessionsDialog, SessionsDialogResult>>(MatDialogRef);
   private readonly viewport = viewChild(CdkVirtualScrollViewport);
 
   private readonly narrow = toSignal(
@@ -74,6 +78,10 @@ export class SessionsDialog {
 
   protected open(session: Session): void {
     this.dialogRef.close(session.session_id);
+  }
+
+  protected openHit(hit: SearchHit): void {
+    this.dialogRef.close(hit);
   }
 
   protected onScrolled(): void {
