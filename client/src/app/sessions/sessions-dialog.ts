@@ -4,8 +4,6 @@ import { ChangeDetectionStrategy, Component, computed, inject, signal, viewChild
 import { toSignal } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatDialogModule, MatDialogRef } from '@angular/material/dialog';
-import { MatFormFieldModule } from '@angular/material/form-field';
-import { MatInputModule } from '@angular/material/input';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { map } from 'rxjs';
 import { Session } from '../core/api-types';
@@ -23,10 +21,13 @@ const ROW_HEIGHT = { wide: 76, narrow: 100 };
 /** Load the next page when the last rendered row is this close to the end of what is loaded. */
 const PREFETCH_ROWS = 15;
 
-/** My sessions; closes with the id of the one to open (the page opens it). */
+/**
+ * My sessions; closes with the id of the one to open, or with a search result (the page opens it).
+ * The search box asks the server, so it finds any session, not only the pages loaded here.
+ */
 @Component({
   selector: 'nono-sessions-dialog',
-  imports: [MatDialogModule, MatButtonModule, MatFormFieldModule, MatInputModule, MatProgressBarModule, ScrollingModule, SessionRow, SessionSearch],
+  imports: [MatDialogModule, MatButtonModule, MatProgressBarModule, ScrollingModule, SessionRow, SessionSearch],
   providers: [SessionListStore],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './sessions-dialog.html',
