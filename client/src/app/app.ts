@@ -12,6 +12,8 @@ import { SignIn } from './account/sign-in';
 import { AccountAction } from './account/account-dialog';
 import { AuthState } from './state/auth-state';
 import { SessionState } from './state/session-state';
+import { ChatState } from './state/chat-state';
+import type { SearchHit } from './sessions/session-search';
 
 const loadDialogs = () => import('./sessions/session-dialogs');
 const loadAccountDialogs = () => import('./account/account-dialogs');
@@ -31,6 +33,7 @@ export class App {
   protected readonly auth = inject(AuthState);
   protected readonly layout = inject(Layout);
   private readonly injector = inject(Injector);
+  private readonly chatState = inject(ChatState);
   private readonly chat = viewChild(ChatPanel);
 
   constructor() {
@@ -62,7 +65,10 @@ export class App {
 
   protected async openSessions(): Promise<void> {
     const dialogs = await loadDialogs();
-    dialogs.openSessionsDialog(this.injector).subscribe((sessionId) => sessionId && void this.switchTo(sessionId));
+    dialogs.openSessionsDialog(this.injector).subscribe((result) => {
+      if (typeof result === 'string') void this.switchTo(result);
+      else if (result) void this.openHit(result);
+    });
   }
 
   protected async openSettings(): Promise<void> {
@@ -158,6 +164,12 @@ export class App {
     } catch (error) {
       await this.notify(problemOf(error).message);
     }
+  }
+
+  /** A search result: its session, scrolled to the matching message (older pages load until it is there). */
+  protected async openHit(hit: SearchHit): Promise<void> {
+    await this.switchTo(hit.sessionId);
+    if (hit.messageId && this.state.currentId() === hit.sessionId) await this.chatState.jumpTo(hit.sessionId, hit.messageId);
   }
 
   private async notify(message: string): Promise<void> {

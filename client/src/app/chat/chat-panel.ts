@@ -40,6 +40,7 @@ import { MessageList } from './message-list';
       [hasOlder]="chat.hasOlder()"
       [loadingOlder]="chat.loadingOlder()"
       [canRegenerate]="chat.canRegenerate()"
+      [highlighted]="chat.highlighted()"
       (loadOlder)="chat.loadOlder()"
       (retry)="chat.retry($event)"
       (regenerate)="chat.regenerate()"

@@ -23,6 +23,8 @@ import { MessageUsage } from './message-usage';
     '[class.failed]': 'failed()',
     '[attr.aria-label]': 'label()',
     '[attr.aria-busy]': 'streaming()',
+    '[attr.data-message-id]': 'message().id',
+    '[class.highlighted]': 'highlighted()',
   },
 })
 export class MessageItem {
@@ -30,6 +32,8 @@ export class MessageItem {
   readonly personaName = input('');
   readonly now = input(Date.now());
   readonly streaming = input(false);
+  /** The message a search result jumped to. */
+  readonly highlighted = input(false);
   /** Render markdown only once scrolled near (for messages that open off screen). */
   readonly lazy = input(false);
   readonly canRegenerate = input(false);

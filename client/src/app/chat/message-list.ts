@@ -54,6 +54,8 @@ export class MessageList {
   readonly hasOlder = input(false);
   readonly loadingOlder = input(false);
   readonly canRegenerate = input(false);
+  /** Id of the message to scroll to and mark (a search result). */
+  readonly highlighted = input<string | null>(null);
   readonly loadOlder = output<void>();
   readonly retry = output<ChatEntry>();
   readonly regenerate = output<void>();
@@ -94,6 +96,20 @@ export class MessageList {
     // Without scrolling, a page that arrives (or a tall screen) can leave the top within reach:
     // check again whenever what is rendered changed. Read after rendering, so it reuses the layout
     // the frame needs anyway.
+    // A search result's message: once rendered, scrolled into the middle of the view.
+    let scrolledTo: string | null = null;
+    afterRenderEffect({
+      read: () => {
+        const id = this.highlighted();
+        this.shown();
+        if (!id) scrolledTo = null;
+        if (!id || id === scrolledTo) return;
+        const element = this.scroller().nativeElement.querySelector(`[data-message-id="${CSS.escape(id)}"]`);
+        if (!element) return;
+        scrolledTo = id;
+        element.scrollIntoView({ block: 'center' });
+      },
+    });
     afterRenderEffect({
       read: () => {
         this.shown();

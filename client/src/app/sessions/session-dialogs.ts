@@ -4,7 +4,7 @@ import { MatSnackBar } from '@angular/material/snack-bar';
 import { Observable } from 'rxjs';
 import { NewSession, SessionUpdate } from '../core/api-types';
 import { NewSessionDialog, NewSessionDialogData } from './new-session-dialog';
-import { SessionsDialog } from './sessions-dialog';
+import { SessionsDialog, SessionsDialogResult } from './sessions-dialog';
 import { SessionSettingsDialog, SessionSettingsDialogData } from './session-settings-dialog';
 
 /*
@@ -19,10 +19,10 @@ export function openNewSessionDialog(injector: Injector, data: NewSessionDialogD
     .afterClosed();
 }
 
-export function openSessionsDialog(injector: Injector): Observable<string | undefined> {
+export function openSessionsDialog(injector: Injector): Observable<SessionsDialogResult | undefined> {
   return injector
     .get(MatDialog)
-    .open<SessionsDialog, void, string>(SessionsDialog, {
+    .open<SessionsDialog, void, SessionsDialogResult>(SessionsDialog, {
       width: '760px',
       maxWidth: '100vw',
       height: '80vh',

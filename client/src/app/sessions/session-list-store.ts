@@ -12,8 +12,8 @@ export const SESSION_PAGE_SIZE = 50;
 
 /**
  * My sessions as the Sessions dialog shows them: newest activity first, fetched a page at a time
- * as the list scrolls. Pin, rename and delete update the row in place. The filter applies to the
- * pages already loaded (the API has no search); more pages load as the person scrolls or asks.
+ * as the list scrolls. Pin, rename and delete update the row in place; more pages load as the
+ * person scrolls or asks.
  */
 @Injectable()
 export class SessionListStore {
@@ -25,12 +25,10 @@ export class SessionListStore {
   private readonly startedState = signal(false);
   private readonly loadingState = signal(false);
   private readonly problemState = signal<string | null>(null);
-  private readonly filterState = signal('');
 
   readonly items = this.itemsState.asReadonly();
   readonly loading = this.loadingState.asReadonly();
   readonly problem = this.problemState.asReadonly();
-  readonly filter = this.filterState.asReadonly();
   readonly hasMore = computed(() => !this.startedState() || this.cursor() !== null);
 
   constructor() {
@@ -38,17 +36,8 @@ export class SessionListStore {
     const stop = inject(LiveEvents).on((event) => this.onLiveEvent(event));
     inject(DestroyRef).onDestroy(stop);
   }
-  readonly visible = computed(() => {
-    const query = this.filterState().trim().toLowerCase();
-    if (!query) return this.itemsState();
-    return this.itemsState().filter(
-      (s) => s.display_name.toLowerCase().includes(query) || this.state.personaName(s.persona).toLowerCase().includes(query),
-    );
-  });
-
-  setFilter(query: string): void {
-    this.filterState.set(query);
-  }
+  /** What the list shows (all loaded sessions; finding one among all of them is the search box's job). */
+  readonly visible = this.itemsState.asReadonly();
 
   /** Loads the next page; does nothing while one is loading or when all are loaded. */
   async loadMore(): Promise<void> {

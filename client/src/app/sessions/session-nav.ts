@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, DestroyRef, ElementRef, afterNextRender, computed, inject, output, viewChild } from '@angular/core';
+import { ChangeDetectionStrategy, Component, DestroyRef, ElementRef, afterNextRender, computed, inject, output, signal, viewChild } from '@angular/core';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { Session } from '../core/api-types';
 import { Clock } from '../core/clock';
@@ -6,6 +6,7 @@ import { sessionPath } from '../core/session-url';
 import { DayGroup, dayGroup, exactTime } from '../core/time-format';
 import { SessionState } from '../state/session-state';
 import { SessionListStore } from './session-list-store';
+import { SearchHit, SessionSearch } from './session-search';
 
 /** The next page is asked for when the end of the list comes this close to the visible part. */
 const NEAR_END = '0px 0px 600px 0px';
@@ -23,11 +24,12 @@ interface Group {
  */
 @Component({
   selector: 'nono-session-nav',
-  imports: [MatProgressBarModule],
+  imports: [MatProgressBarModule, SessionSearch],
   providers: [SessionListStore],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    <nav class="nav" #scroller aria-label="Session list">
+    <nono-session-search inputId="side-search" (hit)="hit.emit($event)" (active)="searching.set($event)" />
+    <nav class="nav" #scroller aria-label="Session list" [hidden]="searching()">
       @for (group of groups(); track group.name) {
         <h2 class="group">{{ group.name }}</h2>
         <ul>
@@ -73,6 +75,10 @@ export class SessionNav {
 
   /** A session was chosen (plain click): the page opens it. */
   readonly open = output<string>();
+  /** A search result was chosen: the page opens the session at the message. */
+  readonly hit = output<SearchHit>();
+  /** A query is typed: results take the list's place. */
+  protected readonly searching = signal(false);
 
   /** Loaded sessions, newest activity first (live updates move them), by day. */
   protected readonly groups = computed(() => {

@@ -1,7 +1,6 @@
 import { FocusMonitor } from '@angular/cdk/a11y';
 import { ChangeDetectionStrategy, Component, ElementRef, afterRenderEffect, computed, inject, input, output, viewChild } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
-import { MatTooltipModule } from '@angular/material/tooltip';
 import { Session } from '../core/api-types';
 import { exactTime, relativeTime, timeLeft } from '../core/time-format';
 import { Icon } from '../shared/icon';
@@ -14,7 +13,7 @@ export type RowMode = 'view' | 'rename' | 'confirm-delete';
  */
 @Component({
   selector: 'nono-session-row',
-  imports: [MatButtonModule, MatTooltipModule, Icon],
+  imports: [MatButtonModule, Icon],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './session-row.html',
   styleUrl: './session-row.scss',
@@ -63,7 +62,7 @@ export class SessionRow {
       if (mode === 'view' && this.returnFocusFrom) {
         const target = this.returnFocusFrom === 'rename' ? this.renameButton() : this.deleteButton();
         this.returnFocusFrom = null;
-        // As if by the program, not the keyboard: the button's tooltip stays closed, so the next Esc closes the dialog.
+        // As if by the program, not the keyboard: no keyboard focus ring flashes on a button the person did not tab to.
         if (target) this.focusMonitor.focusVia(target.nativeElement, 'program');
       }
     });

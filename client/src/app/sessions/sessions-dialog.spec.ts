@@ -5,13 +5,12 @@ import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { MatButtonHarness } from '@angular/material/button/testing';
 import { MatDialog } from '@angular/material/dialog';
 import { MatDialogHarness } from '@angular/material/dialog/testing';
-import { MatInputHarness } from '@angular/material/input/testing';
 import { Session } from '../core/api-types';
 import { SessionState } from '../state/session-state';
 import { aSession } from '../testing/fixtures';
 import { nextRequest, settle } from '../testing/http';
 import { PERSONAS, setUpDialogTest } from '../testing/test-setup';
-import { SessionsDialog } from './sessions-dialog';
+import { SessionsDialog, SessionsDialogResult } from './sessions-dialog';
 
 /** SessionState with just what the dialog reads; the list's own calls go to the HTTP mock. */
 class FakeSessionState {
@@ -26,14 +25,14 @@ describe('SessionsDialog', () => {
   let fixture: ComponentFixture<unknown>;
   let http: HttpTestingController;
   let state: FakeSessionState;
-  let result: string | undefined | 'open';
+  let result: SessionsDialogResult | undefined | 'open';
   const current = aSession({ session_id: 's_current', display_name: 'Test Session', message_count: 4 });
   const other = aSession({ session_id: 's_other', display_name: 'Trip planning', persona: 'technical_support', message_count: 1 });
 
   async function open(sessions: Session[] = [current, other], nextCursor: string | null = null): Promise<MatDialogHarness> {
     result = 'open';
     TestBed.inject(MatDialog)
-      .open<SessionsDialog, void, string>(SessionsDialog, { autoFocus: false, height: '600px' })
+      .open<SessionsDialog, void, SessionsDialogResult>(SessionsDialog, { autoFocus: false, height: '600px' })
       .afterClosed()
       .subscribe((value) => (result = value));
     (await nextRequest(http, 'GET', '/api/sessions')).flush({ sessions, count: sessions.length, next_cursor: nextCursor });
@@ -98,13 +97,21 @@ describe('SessionsDialog', () => {
     expect(result).toBe('s_other');
   });
 
-  it('filters the loaded sessions by name or persona', async () => {
-    const dialog = await open();
-    const filter = await dialog.getHarness(MatInputHarness);
-    await filter.setValue('support');
+  it('searches all my sessions on the server and closes with the result chosen', async () => {
+    await open();
+    const box = document.querySelector<HTMLInputElement>('nono-session-search input[type="search"]')!;
+    box.value = 'quince';
+    box.dispatchEvent(new Event('input'));
+    // Past the search box's debounce.
+    await new Promise((resolve) => setTimeout(resolve, 260));
+    const search = await nextRequest(http, 'GET', '/api/search');
+    expect(search.request.params.get('q')).toBe('quince');
+    search.flush({ results: [{ session_id: 's_far', title: 'Orchard', message_id: 'm_9', snippet: 'the <mark>quince</mark> tree' }], next_cursor: null });
+    await settle();
     await fixture.whenStable();
-    expect(rows().map((r) => r.querySelector('.name')?.textContent)).toEqual(['Trip planning']);
-    expect(document.querySelector('.status')?.textContent).toContain('1 of 2 loaded sessions match');
+    document.querySelector<HTMLAnchorElement>('nono-session-search a.result')!.click();
+    await fixture.whenStable();
+    expect(result).toEqual({ sessionId: 's_far', messageId: 'm_9' });
   });
 
   it('pins a session in place', async () => {

@@ -4,8 +4,6 @@ import { ChangeDetectionStrategy, Component, computed, inject, signal, viewChild
 import { toSignal } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatDialogModule, MatDialogRef } from '@angular/material/dialog';
-import { MatFormFieldModule } from '@angular/material/form-field';
-import { MatInputModule } from '@angular/material/input';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { map } from 'rxjs';
 import { Session } from '../core/api-types';
@@ -13,16 +11,23 @@ import { Clock } from '../core/clock';
 import { SessionState } from '../state/session-state';
 import { SessionListStore } from './session-list-store';
 import { RowMode, SessionRow } from './session-row';
+import { SearchHit, SessionSearch } from './session-search';
+
+/** What the dialog closes with: a session id, or a search result (session and message). */
+export type SessionsDialogResult = string | SearchHit;
 
 /** Rows have a fixed height so the virtual list can place thousands without measuring them. */
 const ROW_HEIGHT = { wide: 76, narrow: 100 };
 /** Load the next page when the last rendered row is this close to the end of what is loaded. */
 const PREFETCH_ROWS = 15;
 
-/** My sessions; closes with the id of the one to open (the page opens it). */
+/**
+ * My sessions; closes with the id of the one to open, or with a search result (the page opens it).
+ * The search box asks the server, so it finds any session, not only the pages loaded here.
+ */
 @Component({
   selector: 'nono-sessions-dialog',
-  imports: [MatDialogModule, MatButtonModule, MatFormFieldModule, MatInputModule, MatProgressBarModule, ScrollingModule, SessionRow],
+  imports: [MatDialogModule, MatButtonModule, MatProgressBarModule, ScrollingModule, SessionRow, SessionSearch],
   providers: [SessionListStore],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './sessions-dialog.html',
@@ -32,7 +37,7 @@ export class SessionsDialog {
   protected readonly store = inject(SessionListStore);
   protected readonly state = inject(SessionState);
   protected readonly now = inject(Clock).now;
-  private readonly dialogRef = inject<MatDialogRef<SessionsDialog, string>>(MatDialogRef);
+  private readonly dialogRef = inject<MatDialogRef<SessionsDialog, SessionsDialogResult>>(MatDialogRef);
   private readonly viewport = viewChild(CdkVirtualScrollViewport);
 
   private readonly narrow = toSignal(
@@ -74,6 +79,10 @@ export class SessionsDialog {
 
   protected open(session: Session): void {
     this.dialogRef.close(session.session_id);
+  }
+
+  protected openHit(hit: SearchHit): void {
+    this.dialogRef.close(hit);
   }
 
   protected onScrolled(): void {

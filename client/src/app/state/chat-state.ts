@@ -19,6 +19,11 @@ import { getEventStream, postEventStream, SseEvent, StreamRefusedError } from '.
  * A message as shown: stored ones, plus a sent message the server never took (`unsent`). A sent
  * message keeps its Idempotency-Key, so resending it can never store it twice.
  */
+/** A jump to a search result loads at most this many older pages looking for the message. */
+const JUMP_MAX_PAGES = 40;
+/** How long (in 50 ms turns) a jump waits for a page already being loaded. */
+const JUMP_WAIT_TURNS = 200;
+
 export type ChatEntry = Message & { unsent?: boolean; idempotencyKey?: string };
 
 /** Thumbs up or down. */
@@ -75,6 +80,9 @@ export class ChatState {
   readonly loading = this.loadingState.asReadonly();
   readonly loadingOlder = this.loadingOlderState.asReadonly();
   readonly hasOlder = computed(() => this.olderCursor() !== null);
+  private readonly highlightState = signal<string | null>(null);
+  /** The message a search result pointed at, once it is loaded: the list scrolls to it and marks it. */
+  readonly highlighted = this.highlightState.asReadonly();
   /** "No model configured": the server's sentence naming the setting to add. */
   readonly modelProblem = this.modelProblemState.asReadonly();
   /** A refusal that is not about one message (busy session, session gone, ...). */
@@ -95,6 +103,7 @@ export class ChatState {
   async load(sessionId: string | null): Promise<void> {
     if (sessionId === this.loadedFor) return;
     this.loadedFor = sessionId;
+    this.highlightState.set(null);
     this.turn = null;
     this.draftState.set(null);
     this.messagesState.set([]);
@@ -140,6 +149,27 @@ export class ChatState {
         if (ended) await this.sessions.refreshCurrent();
       }
     }
+  }
+
+  /**
+   * Brings a message of the open session into the loaded history (older pages are loaded until it
+   * is there, at most `maxPages`) and marks it. False, with a notice, when it is not found.
+   */
+  async jumpTo(sessionId: string, messageId: string, maxPages = JUMP_MAX_PAGES): Promise<boolean> {
+    this.highlightState.set(null);
+    await this.load(sessionId);
+    for (let waited = 0; this.loadingState() && waited < JUMP_WAIT_TURNS; waited++) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let page = 0; this.loadedFor === sessionId; page++) {
+      if (this.messagesState().some((m) => m.id === messageId)) {
+        this.highlightState.set(messageId);
+        return true;
+      }
+      if (!this.olderCursor() || page >= maxPages) break;
+      for (let waited = 0; this.loadingOlderState() && waited < JUMP_WAIT_TURNS; waited++) await new Promise((resolve) => setTimeout(resolve, 50));
+      await this.loadOlder();
+    }
+    if (this.loadedFor === sessionId) this.noticeState.set('The matching message is not in this session any more (it may have been edited or cleared).');
+    return false;
   }
 
   async loadOlder(): Promise<void> {
