@@ -16,6 +16,8 @@ import { ParsedQuery, termsOf } from './text-analysis';
 export const WORD_SCORE = 1e14;
 /** Index terms a query's last word (a prefix) expands to at most. */
 export const MAX_PREFIX_TERMS = 32;
+/** Fields written per HSET of a session's term pointers. */
+const HSET_CHUNK = 64;
 /** Candidates read after a cursor beyond those wanted, to step over equal scores. */
 const TIE_SLACK = 16;
 /** Expired sessions checked (and purged from the index) per search at most. */
@@ -89,12 +91,18 @@ export class SearchIndexRepository {
     }
     tx.set(this.keys.searchIndexedUpTo(userId, sessionId), newestId);
     if (newest.size === 0) return;
-    const pointers: Record<string, string> = {};
+    let pointers: Record<string, string> = {};
+    let fields = 0;
     for (const [term, { at, id }] of newest) {
       tx.zadd(this.keys.searchTerm(userId, term), WORD_SCORE + at, sessionId);
       pointers[term] = id;
+      // In chunks: one HSET of many fields into a small (listpack) hash costs quadratic time.
+      if (++fields % HSET_CHUNK === 0) {
+        tx.hset(this.keys.searchSessionTerms(userId, sessionId), pointers);
+        pointers = {};
+      }
     }
-    tx.hset(this.keys.searchSessionTerms(userId, sessionId), pointers);
+    if (fields % HSET_CHUNK !== 0) tx.hset(this.keys.searchSessionTerms(userId, sessionId), pointers);
     tx.zadd(this.keys.searchTerms(userId), ...[...newest.keys()].flatMap((t) => [0, t]));
     tx.zadd(this.keys.searchSessions(userId), now, sessionId);
   }

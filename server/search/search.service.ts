@@ -44,11 +44,14 @@ export class SearchService {
     }
     const after = dto.cursor === undefined ? undefined : decodeSessionCursor(dto.cursor);
     const limit = dto.limit ?? SEARCH_LIMIT_DEFAULT;
-    await Promise.all([
+    const expand = () => (query.prefix === null ? Promise.resolve([]) : this.index.expandPrefix(userId, query.prefix));
+    // The prefix is expanded while pending messages are taken in; again if some were (they may add terms).
+    const [indexed, expanded] = await Promise.all([
       this.catchUp(userId),
+      expand(),
       this.index.sweepExpired(userId).catch((error: unknown) => this.logger.warn(`Search index sweep failed: ${String(error)}`)),
     ]);
-    const expansions = query.prefix === null ? [] : await this.index.expandPrefix(userId, query.prefix);
+    const expansions = indexed > 0 ? await expand() : expanded;
     const wanted = limit + 1; // one extra tells whether another page exists
     const found: Array<{ result: SearchResultDto; candidate: SearchCandidate }> = [];
     let position = after;
@@ -62,8 +65,15 @@ export class SearchService {
       await Promise.all(candidates.filter((_c, i) => details[i].title === null).map((c) => this.index.removeSession(userId, c.id)));
       const alive = candidates.flatMap((c, i) => (details[i].title === null ? [] : [{ candidate: c, title: details[i].title!, messageIds: details[i].messageIds }]));
       const taken = alive.slice(0, wanted - found.length);
-      const results = await Promise.all(taken.map(({ candidate, title, messageIds }) => this.resultFor(userId, candidate, title, messageIds, query)));
-      results.forEach((result, i) => found.push({ result, candidate: taken[i].candidate }));
+      // The messages the index points at, all read in one round trip.
+      const refs = taken.flatMap(({ candidate, messageIds }) =>
+        [...new Set(messageIds.filter((id): id is string => id !== null))].map((messageId) => ({ sessionId: candidate.id, messageId })),
+      );
+      const messages = await this.sessions.findMessages(userId, refs);
+      taken.forEach(({ candidate, title }) => {
+        const own = messages.filter((_m, i) => refs[i].sessionId === candidate.id);
+        found.push({ result: this.resultFor(candidate, title, own, query), candidate });
+      });
       const consumed = taken.length < alive.length ? taken[taken.length - 1].candidate : candidates[candidates.length - 1];
       position = { score: consumed.score, id: consumed.id };
       if (candidates.length < count) break;
@@ -81,9 +91,10 @@ export class SearchService {
    * messages newer than the newest one indexed. When that one is no longer in the history (cleared,
    * or an answer regenerated), the session is indexed again from its title and whole history.
    */
-  async catchUp(userId: string): Promise<void> {
+  async catchUp(userId: string): Promise<number> {
     const pending = await this.index.pendingSessions(userId);
     await Promise.all(pending.map((id) => this.catchUpSession(userId, id)));
+    return pending.length;
   }
 
   private async catchUpSession(userId: string, sessionId: string): Promise<void> {
@@ -110,8 +121,8 @@ export class SearchService {
   }
 
   /** The result for one matching session: its best message of those the index points at, else its title. */
-  private async resultFor(userId: string, candidate: SearchCandidate, title: string, messageIds: Array<string | null>, query: ParsedQuery): Promise<SearchResultDto> {
-    const hit = await this.matchingMessage(userId, candidate.id, messageIds, query);
+  private resultFor(candidate: SearchCandidate, title: string, messages: Array<StoredMessage | null>, query: ParsedQuery): SearchResultDto {
+    const hit = this.bestMessage(messages, query);
     return {
       session_id: candidate.id,
       title,
@@ -124,9 +135,7 @@ export class SearchService {
    * Of the messages the index points at (the newest holding each query term), the one holding the
    * most query words, the newest on a tie; null when none is left (deleted since).
    */
-  private async matchingMessage(userId: string, sessionId: string, messageIds: Array<string | null>, query: ParsedQuery): Promise<MessageHit | null> {
-    const ids = [...new Set(messageIds.filter((id): id is string => id !== null))];
-    const messages = await Promise.all(ids.map((id) => this.sessions.findMessage(userId, sessionId, id)));
+  private bestMessage(messages: Array<StoredMessage | null>, query: ParsedQuery): MessageHit | null {
     let best: MessageHit | null = null;
     for (const message of messages) {
       if (!message?.content) continue;
