@@ -98,6 +98,15 @@ describe.each([
     expect((await x.search(me, 'zanz')).results[0].snippet).toBe('A teacup of <mark>zanzibar</mark> spice');
   });
 
+  it('points at a matching message however far back in a long session', async () => {
+    const texts = ['The axolotl regrows its legs', ...Array.from({ length: 259 }, (_v, i) => `filler line ${i}`)];
+    const long = await x.session(me, 'Long talk', ...texts);
+    const page = await x.search(me, 'axolotl');
+    expect(page.results).toEqual([
+      { session_id: long.id, title: 'Long talk', message_id: long.messageIds[0], snippet: 'The <mark>axolotl</mark> regrows its legs' },
+    ]);
+  });
+
   it('pages with next_cursor, each session once', async () => {
     const made = [];
     for (let i = 0; i < 5; i++) made.push((await x.session(me, `Page ${i}`, `quokka number ${i}`)).id);

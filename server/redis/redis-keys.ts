@@ -110,7 +110,7 @@ export class RedisKeys {
     return `${this.user(userId)}:events`;
   }
 
-  /** ZSET of the ids of the identity's sessions whose text holds `term` (search index). */
+  /** ZSET of the ids of the identity's sessions whose text holds `term`, scored by its last use (search index). */
   searchTerm(userId: string, term: string): string {
     return `${this.user(userId)}:search:t:${term}`;
   }
@@ -120,9 +120,12 @@ export class RedisKeys {
     return `${this.user(userId)}:search:terms`;
   }
 
-  /** ZSET (all scores 0) of the terms of one session's messages, so they can be removed with it. */
+  /**
+   * HASH of the terms of one session's messages → id of its newest message holding each (points a
+   * search result at its message; lists what to remove with the session).
+   */
   searchSessionTerms(userId: string, sessionId: string): string {
-    return `${this.user(userId)}:search:s:${sessionId}`;
+    return `${this.user(userId)}:search:s:${sessionId}:p`;
   }
 
   /** STRING: the terms of one session's title, space-separated (replaced on rename). */

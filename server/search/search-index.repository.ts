@@ -8,13 +8,16 @@ import type { StoredMessage } from '../sessions/session.model';
 import { ParsedQuery, termsOf } from './text-analysis';
 
 /**
- * Score of a session in a term's set. A search adds up, per session, WORD_SCORE for each query
- * word it holds and then its last activity (ms, < 10^13 until the year 2286), so one number sorts
- * by "words matched, then most recent" and stays an exact integer (< 2^53 for up to 900 words).
+ * Score of a session in a term's set: WORD_SCORE plus when the session last used the term (ms,
+ * < 10^13 until the year 2286). A search adds up, per session, the scores of the query words it
+ * holds, so one number sorts by "words matched, then how recently they were used" and stays an
+ * exact integer (< 2^53 for up to 8 words: 8 × (10^14 + 10^13) < 9 × 10^15).
  */
-export const WORD_SCORE = 1e13;
+export const WORD_SCORE = 1e14;
 /** Index terms a query's last word (a prefix) expands to at most. */
-export const MAX_PREFIX_TERMS = 64;
+export const MAX_PREFIX_TERMS = 32;
+/** Fields written per HSET of a session's term pointers. */
+const HSET_CHUNK = 64;
 /** Candidates read after a cursor beyond those wanted, to step over equal scores. */
 const TIE_SLACK = 16;
 /** Expired sessions checked (and purged from the index) per search at most. */
@@ -22,23 +25,36 @@ const SWEEP_BATCH = 20;
 /** Sessions with messages not yet indexed taken in per search at most (the most recently written first). */
 export const PENDING_BATCH = 50;
 
-/** A session matching a search: its id and rank score (words matched × WORD_SCORE + last activity). */
+/** A session matching a search: its id and rank score (sum over matched words of WORD_SCORE + last use). */
 export interface SearchCandidate {
   id: string;
   score: number;
 }
 
+/** What a search reads of a candidate session: its title (null when it has gone) and, per term asked, its newest message holding it. */
+export interface CandidateDetails {
+  title: string | null;
+  messageIds: Array<string | null>;
+}
+
+/** A message taken into the index. */
+export type IndexedMessage = Pick<StoredMessage, 'id' | 'content'> & { created_at?: number };
+
 /**
  * The full-text index of each identity's sessions, in the identity's hash slot and without any
- * Redis module: an inverted index term → ZSET of session ids, the identity's vocabulary (ZSET in
- * byte order, for prefixes), and per session the terms it added (to remove them with it). Which
- * message of a session matches is found at query time by reading that session's newest messages
- * (search.service.ts), so the index holds one entry per distinct word per session, not per message.
+ * Redis module:
+ * - per term, a ZSET of the sessions using it, scored WORD_SCORE + when the session last used it
+ *   (so a one-word search is one ZREVRANGEBYSCORE … LIMIT, whatever the number of sessions);
+ * - per session, a HASH term → id of its newest message holding the term: it points a result at
+ *   its message (read by id from the conversation tree) without reading the session's history,
+ *   and lists what to remove with the session;
+ * - the identity's vocabulary (ZSET in byte order, for prefixes) and its indexed sessions (for the
+ *   expiry sweep).
  *
  * Storing a message marks its session in the identity's "pending" set, in the same MULTI (one
  * small ZADD: the append stays cheap); the next search of that identity takes the session's new
- * messages into the index before it looks anything up, so results always reflect every stored
- * message.
+ * messages into the index before it looks anything up (one write per distinct term of the batch),
+ * so results always reflect every stored message.
  */
 @Injectable()
 export class SearchIndexRepository {
@@ -59,17 +75,40 @@ export class SearchIndexRepository {
     tx.zadd(this.keys.searchPending(userId), now, sessionId);
   }
 
-  /** Queues the index entries of messages of a session, the newest being `newestId`. */
-  indexMessages(tx: StoreTransaction, userId: string, sessionId: string, messages: Array<Pick<StoredMessage, 'content'>>, newestId: string, now = Date.now()): void {
-    const terms = [...new Set(messages.flatMap((m) => termsOf(m.content ?? '')))];
+  /**
+   * Queues the index entries of messages of a session, the newest being `newestId`: per distinct
+   * term, the session in the term's set (scored by the newest message using it) and that message
+   * in the session's term hash.
+   */
+  indexMessages(tx: StoreTransaction, userId: string, sessionId: string, messages: IndexedMessage[], newestId: string, now = Date.now()): void {
+    const newest = new Map<string, { at: number; id: string }>();
+    for (const message of messages) {
+      const at = Number.isFinite(message.created_at) ? Math.min(message.created_at!, now) : now;
+      for (const term of termsOf(message.content ?? '')) {
+        const seen = newest.get(term);
+        if (!seen || at >= seen.at) newest.set(term, { at, id: message.id });
+      }
+    }
     tx.set(this.keys.searchIndexedUpTo(userId, sessionId), newestId);
-    if (terms.length === 0) return;
-    this.addTerms(tx, userId, sessionId, terms, now);
-    tx.zadd(this.keys.searchSessionTerms(userId, sessionId), ...terms.flatMap((t) => [0, t]));
+    if (newest.size === 0) return;
+    let pointers: Record<string, string> = {};
+    let fields = 0;
+    for (const [term, { at, id }] of newest) {
+      tx.zadd(this.keys.searchTerm(userId, term), WORD_SCORE + at, sessionId);
+      pointers[term] = id;
+      // In chunks: one HSET of many fields into a small (listpack) hash costs quadratic time.
+      if (++fields % HSET_CHUNK === 0) {
+        tx.hset(this.keys.searchSessionTerms(userId, sessionId), pointers);
+        pointers = {};
+      }
+    }
+    if (fields % HSET_CHUNK !== 0) tx.hset(this.keys.searchSessionTerms(userId, sessionId), pointers);
+    tx.zadd(this.keys.searchTerms(userId), ...[...newest.keys()].flatMap((t) => [0, t]));
+    tx.zadd(this.keys.searchSessions(userId), now, sessionId);
   }
 
   /** Runs indexMessages. */
-  async storeIndexEntries(userId: string, sessionId: string, messages: Array<Pick<StoredMessage, 'content'>>, newestId: string): Promise<void> {
+  async storeIndexEntries(userId: string, sessionId: string, messages: IndexedMessage[], newestId: string): Promise<void> {
     const tx = this.redis.multi();
     this.indexMessages(tx, userId, sessionId, messages, newestId);
     repliesOf(await tx.exec());
@@ -134,7 +173,7 @@ export class SearchIndexRepository {
   }
 
   private addTerms(tx: StoreTransaction, userId: string, sessionId: string, terms: string[], now: number): void {
-    for (const term of terms) tx.zadd(this.keys.searchTerm(userId, term), WORD_SCORE, sessionId);
+    for (const term of terms) tx.zadd(this.keys.searchTerm(userId, term), WORD_SCORE + now, sessionId);
     tx.zadd(this.keys.searchTerms(userId), ...terms.flatMap((t) => [0, t]));
     tx.zadd(this.keys.searchSessions(userId), now, sessionId);
   }
@@ -144,19 +183,18 @@ export class SearchIndexRepository {
     const [messageTerms, titleTerms] = repliesOf(
       await this.redis
         .multi()
-        .zrange(this.keys.searchSessionTerms(userId, sessionId), 0, -1)
+        .hgetall(this.keys.searchSessionTerms(userId, sessionId))
         .get(this.keys.searchTitleTerms(userId, sessionId))
         .exec(),
-    ) as [string[], string | null];
-    return [...new Set([...messageTerms, ...(titleTerms ?? '').split(' ').filter(Boolean)])];
+    ) as [Record<string, string>, string | null];
+    return [...new Set([...Object.keys(messageTerms), ...(titleTerms ?? '').split(' ').filter(Boolean)])];
   }
 
   /** For each term, whether the session's messages hold it. */
   private async inSessionTerms(userId: string, sessionId: string, terms: string[]): Promise<boolean[]> {
     if (terms.length === 0) return [];
-    const pipe = this.redis.pipeline();
-    for (const t of terms) pipe.zrangebylex(this.keys.searchSessionTerms(userId, sessionId), `[${t}`, `[${t}`, 'LIMIT', 0, 1);
-    return (repliesOf(await pipe.exec()) as string[][]).map((found) => found.length > 0);
+    const found = await this.redis.hmget(this.keys.searchSessionTerms(userId, sessionId), ...terms);
+    return found.map((id) => id !== null);
   }
 
   /** Drops terms no session holds any more from the vocabulary (prefix lookups). */
@@ -178,9 +216,10 @@ export class SearchIndexRepository {
 
   /**
    * Up to `count` sessions holding any of the query's words (the prefix through `expansions`),
-   * best first: most words, then most recent activity; only sessions still in the identity's
-   * session list. One MULTI: union of the words' sets (a prefix's expansions count as one word),
-   * intersected with the session list for recency, read, and the scratch keys deleted.
+   * best first: most words, then most recent use of them. A single word (or a prefix expanding to
+   * one term) is read straight from its set (O(log n + count)); otherwise one MULTI: union of the
+   * words' sets (a prefix's expansions count as one word, its most recent use), read, and the
+   * scratch keys deleted. Sessions that have gone may be among them (the caller checks).
    */
   async candidates(
     userId: string,
@@ -191,24 +230,26 @@ export class SearchIndexRepository {
   ): Promise<SearchCandidate[]> {
     const scratch = (name: string) => this.keys.searchScratch(userId, name);
     const groups = query.words.map((w) => this.keys.searchTerm(userId, w));
-    const tx = this.redis.multi();
-    if (expansions.length === 1) groups.push(this.keys.searchTerm(userId, expansions[0]));
-    else if (expansions.length > 1) {
-      tx.zunionstore(scratch('prefix'), expansions.length, ...expansions.map((t) => this.keys.searchTerm(userId, t)), 'AGGREGATE', 'MAX');
-      groups.push(scratch('prefix'));
+    const read = count + (after ? TIE_SLACK : 0);
+    const max = after ? after.score : '+inf';
+    let flat: string[];
+    if (groups.length + expansions.length === 0) return [];
+    if (groups.length + expansions.length === 1) {
+      const key = groups[0] ?? this.keys.searchTerm(userId, expansions[0]);
+      flat = await this.redis.zrevrangebyscore(key, max, '-inf', 'WITHSCORES', 'LIMIT', 0, read);
+    } else {
+      const tx = this.redis.multi();
+      if (expansions.length === 1) groups.push(this.keys.searchTerm(userId, expansions[0]));
+      else if (expansions.length > 1) {
+        tx.zunionstore(scratch('prefix'), expansions.length, ...expansions.map((t) => this.keys.searchTerm(userId, t)), 'AGGREGATE', 'MAX');
+        groups.push(scratch('prefix'));
+      }
+      const ranked = groups.length === 1 ? groups[0] : scratch('words');
+      if (groups.length > 1) tx.zunionstore(ranked, groups.length, ...groups);
+      tx.zrevrangebyscore(ranked, max, '-inf', 'WITHSCORES', 'LIMIT', 0, read).del(scratch('prefix'), scratch('words'));
+      const replies = repliesOf(await tx.exec());
+      flat = replies[replies.length - 2] as string[];
     }
-    if (groups.length === 0) return [];
-    // A session is in exactly one of the three activity indexes (main, pinned, archived): each is
-    // intersected with the matches (cost ~ the smaller set), and the three results joined.
-    const buckets = [this.keys.sessionIndex(userId), this.keys.pinnedSessionIndex(userId), this.keys.archivedSessionIndex(userId)];
-    const parts = buckets.map((_, i) => scratch(`ranked${i}`));
-    tx.zunionstore(scratch('words'), groups.length, ...groups);
-    buckets.forEach((bucket, i) => tx.zinterstore(parts[i], 2, scratch('words'), bucket));
-    tx.zunionstore(scratch('ranked'), parts.length, ...parts)
-      .zrevrangebyscore(scratch('ranked'), after ? after.score : '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, count + (after ? TIE_SLACK : 0))
-      .del(scratch('prefix'), scratch('words'), scratch('ranked'), ...parts);
-    const replies = repliesOf(await tx.exec());
-    const flat = replies[replies.length - 2] as string[];
     const found: SearchCandidate[] = [];
     for (let i = 0; i < flat.length; i += 2) {
       const candidate = { id: flat[i], score: Number(flat[i + 1]) };
@@ -219,10 +260,26 @@ export class SearchIndexRepository {
 
   /** Each session's title, or null when its hash has gone (expired or deleted). */
   async titles(userId: string, sessionIds: string[]): Promise<Array<string | null>> {
+    return (await this.details(userId, sessionIds, [])).map((d) => d.title);
+  }
+
+  /**
+   * For each session, in one round trip: its title (null when its hash has gone) and, for each of
+   * `terms`, the id of its newest message holding it (null when none does).
+   */
+  async details(userId: string, sessionIds: string[], terms: string[]): Promise<CandidateDetails[]> {
     if (sessionIds.length === 0) return [];
     const pipe = this.redis.pipeline();
-    for (const id of sessionIds) pipe.hmget(this.keys.session(userId, id), 'display_name', 'created_at');
-    return (repliesOf(await pipe.exec()) as Array<Array<string | null>>).map(([name, created]) => (created === null ? null : name));
+    for (const id of sessionIds) {
+      pipe.hmget(this.keys.session(userId, id), 'display_name', 'created_at');
+      if (terms.length > 0) pipe.hmget(this.keys.searchSessionTerms(userId, id), ...terms);
+    }
+    const replies = repliesOf(await pipe.exec()) as Array<Array<string | null>>;
+    const step = terms.length > 0 ? 2 : 1;
+    return sessionIds.map((_id, i) => {
+      const [name, created] = replies[i * step];
+      return { title: created === null ? null : name, messageIds: terms.length > 0 ? replies[i * step + 1] : [] };
+    });
   }
 
   /**

@@ -1,16 +1,14 @@
 import { BadRequestException, Injectable, Logger } from '@nestjs/common';
 import { decodeSessionCursor, encodeSessionCursor } from '../sessions/cursor';
+import { decodeMessage } from '../sessions/session-record';
+import type { StoredMessage } from '../sessions/session.model';
 import { SessionsRepository } from '../sessions/sessions.repository';
 import { SEARCH_LIMIT_DEFAULT, SearchPageDto, SearchQueryDto, SearchResultDto } from './dto/search.dto';
 import { SearchCandidate, SearchIndexRepository } from './search-index.repository';
-import { mayMatch, ParsedQuery, parseQuery, queryWordsFound, snippetOf, wordsOf } from './text-analysis';
+import { ParsedQuery, parseQuery, queryWordsFound, snippetOf, wordsOf } from './text-analysis';
 
 /** Words of a query used at most (the rest are ignored). */
 export const MAX_QUERY_WORDS = 8;
-/** Messages read per page while looking for a session's matching message. */
-const SCAN_PAGE = 50;
-/** Newest messages of a session looked through for the matching one, at most. */
-const SCAN_LIMIT = 200;
 /** Messages read per page while taking a session's new messages into the index. */
 const CATCH_UP_PAGE = 200;
 /** Rounds of "read candidates, drop sessions that have gone, top up" per page. */
@@ -20,13 +18,15 @@ interface MessageHit {
   id: string;
   content: string;
   found: number;
+  at: number;
 }
 
 /**
  * Full-text search of the caller's sessions. Ranking: sessions holding more of the query's words
  * (in their title or any message; the last word as a prefix counts as one word) come first, then
- * those active most recently. For each session the result points at its newest message holding the
- * most query words (looked for among its SCAN_LIMIT newest messages), or at its title.
+ * those that used them most recently. For each session the result points at the message holding
+ * the most query words among the newest message holding each of them (read by id: the index keeps
+ * these pointers), or at its title.
  */
 @Injectable()
 export class SearchService {
@@ -44,26 +44,35 @@ export class SearchService {
     }
     const after = dto.cursor === undefined ? undefined : decodeSessionCursor(dto.cursor);
     const limit = dto.limit ?? SEARCH_LIMIT_DEFAULT;
-    await Promise.all([
+    const expand = () => (query.prefix === null ? Promise.resolve([]) : this.index.expandPrefix(userId, query.prefix));
+    // The prefix is expanded while pending messages are taken in; again if some were (they may add terms).
+    const [indexed, expanded] = await Promise.all([
       this.catchUp(userId),
+      expand(),
       this.index.sweepExpired(userId).catch((error: unknown) => this.logger.warn(`Search index sweep failed: ${String(error)}`)),
     ]);
-    const expansions = query.prefix === null ? [] : await this.index.expandPrefix(userId, query.prefix);
+    const expansions = indexed > 0 ? await expand() : expanded;
     const wanted = limit + 1; // one extra tells whether another page exists
     const found: Array<{ result: SearchResultDto; candidate: SearchCandidate }> = [];
     let position = after;
+    const terms = [...query.words, ...expansions];
     for (let round = 0; round < MAX_ROUNDS && found.length < wanted; round++) {
       const count = wanted - found.length + 4;
       const candidates = await this.index.candidates(userId, query, expansions, count, position);
       if (candidates.length === 0) break;
-      const titles = await this.index.titles(userId, candidates.map((c) => c.id));
+      const details = await this.index.details(userId, candidates.map((c) => c.id), terms);
       // Sessions whose hash has gone (expired) leave the index now.
-      await Promise.all(candidates.filter((_c, i) => titles[i] === null).map((c) => this.index.removeSession(userId, c.id)));
-      const alive = candidates.flatMap((c, i) => (titles[i] === null ? [] : [{ candidate: c, title: titles[i]! }]));
+      await Promise.all(candidates.filter((_c, i) => details[i].title === null).map((c) => this.index.removeSession(userId, c.id)));
+      const alive = candidates.flatMap((c, i) => (details[i].title === null ? [] : [{ candidate: c, title: details[i].title!, messageIds: details[i].messageIds }]));
       const taken = alive.slice(0, wanted - found.length);
-      const results = await Promise.all(taken.map(({ candidate, title }) => this.resultFor(userId, candidate, title, query)));
-      results.forEach((result, i) => {
-        if (result) found.push({ result, candidate: taken[i].candidate });
+      // The messages the index points at, all read in one round trip.
+      const refs = taken.flatMap(({ candidate, messageIds }) =>
+        [...new Set(messageIds.filter((id): id is string => id !== null))].map((messageId) => ({ sessionId: candidate.id, messageId })),
+      );
+      const messages = await this.sessions.findMessages(userId, refs);
+      taken.forEach(({ candidate, title }) => {
+        const own = messages.filter((_m, i) => refs[i].sessionId === candidate.id);
+        found.push({ result: this.resultFor(candidate, title, own, query), candidate });
       });
       const consumed = taken.length < alive.length ? taken[taken.length - 1].candidate : candidates[candidates.length - 1];
       position = { score: consumed.score, id: consumed.id };
@@ -82,23 +91,24 @@ export class SearchService {
    * messages newer than the newest one indexed. When that one is no longer in the history (cleared,
    * or an answer regenerated), the session is indexed again from its title and whole history.
    */
-  async catchUp(userId: string): Promise<void> {
+  async catchUp(userId: string): Promise<number> {
     const pending = await this.index.pendingSessions(userId);
     await Promise.all(pending.map((id) => this.catchUpSession(userId, id)));
+    return pending.length;
   }
 
   private async catchUpSession(userId: string, sessionId: string): Promise<void> {
     const last = await this.index.claimPending(userId, sessionId);
-    const fresh: Array<{ id: string; content: string }> = [];
+    const fresh: Array<{ id: string; content: string; created_at?: number }> = [];
     let before: number | undefined;
     let reachedLast = false;
     do {
       const page = await this.sessions.listMessages(userId, sessionId, CATCH_UP_PAGE, before);
       if (!page) return this.index.removeSession(userId, sessionId); // the session has gone
-      const messages = page.messages.map((json) => JSON.parse(json) as { id: string; content?: string });
+      const messages = page.messages.map((json) => decodeMessage(json)).filter((m): m is StoredMessage => m !== null);
       for (let i = messages.length - 1; i >= 0 && !reachedLast; i--) {
         if (messages[i].id === last) reachedLast = true;
-        else fresh.push({ id: messages[i].id, content: messages[i].content ?? '' });
+        else fresh.push({ id: messages[i].id, content: messages[i].content ?? '', created_at: messages[i].created_at });
       }
       before = page.nextBefore ?? undefined;
     } while (!reachedLast && before !== undefined);
@@ -110,10 +120,9 @@ export class SearchService {
     if (fresh.length > 0) await this.index.storeIndexEntries(userId, sessionId, fresh, fresh[0].id);
   }
 
-  /** The result for one matching session, or null when it has gone meanwhile. */
-  private async resultFor(userId: string, candidate: SearchCandidate, title: string, query: ParsedQuery): Promise<SearchResultDto | null> {
-    const hit = await this.matchingMessage(userId, candidate.id, query);
-    if (hit === undefined) return null;
+  /** The result for one matching session: its best message of those the index points at, else its title. */
+  private resultFor(candidate: SearchCandidate, title: string, messages: Array<StoredMessage | null>, query: ParsedQuery): SearchResultDto {
+    const hit = this.bestMessage(messages, query);
     return {
       session_id: candidate.id,
       title,
@@ -123,24 +132,18 @@ export class SearchService {
   }
 
   /**
-   * The newest message holding the most query words among the session's newest messages; null
-   * when none holds any; undefined when the session has gone.
+   * Of the messages the index points at (the newest holding each query term), the one holding the
+   * most query words, the newest on a tie; null when none is left (deleted since).
    */
-  private async matchingMessage(userId: string, sessionId: string, query: ParsedQuery): Promise<MessageHit | null | undefined> {
-    const all = query.words.length + (query.prefix === null ? 0 : 1);
+  private bestMessage(messages: Array<StoredMessage | null>, query: ParsedQuery): MessageHit | null {
     let best: MessageHit | null = null;
-    let before: number | undefined;
-    for (let scanned = 0; scanned < SCAN_LIMIT; scanned += SCAN_PAGE) {
-      const page = await this.sessions.listMessages(userId, sessionId, SCAN_PAGE, before);
-      if (!page) return undefined;
-      for (let i = page.messages.length - 1; i >= 0; i--) {
-        const { id, content } = JSON.parse(page.messages[i]) as { id: string; content?: string };
-        const found = content && mayMatch(content, query) ? queryWordsFound(wordsOf(content), query) : 0;
-        if (found > (best?.found ?? 0)) best = { id, content: content ?? '', found };
-        if (found === all) return best;
+    for (const message of messages) {
+      if (!message?.content) continue;
+      const found = queryWordsFound(wordsOf(message.content), query);
+      if (found === 0) continue;
+      if (!best || found > best.found || (found === best.found && message.created_at > best.at)) {
+        best = { id: message.id, content: message.content, found, at: message.created_at };
       }
-      if (page.nextBefore === null) break;
-      before = page.nextBefore;
     }
     return best;
   }

@@ -475,6 +475,17 @@ export class SessionsRepository implements MessageStore {
     return kids.includes(messageId) ? kids : [messageId];
   }
 
+  /** Messages by session and id (any branch), in one round trip; null for each one not found. */
+  async findMessages(userId: string, refs: Array<{ sessionId: string; messageId: string }>): Promise<Array<StoredMessage | null>> {
+    if (refs.length === 0) return [];
+    const pipe = this.redis.pipeline();
+    for (const { sessionId, messageId } of refs) pipe.hget(this.keys.messageTree(userId, sessionId), nodeField(messageId));
+    return (repliesOf(await pipe.exec()) as Array<string | null>).map((text) => {
+      const node = decodeNode(text);
+      return node && nodeMessage(node);
+    });
+  }
+
   /** The last message of the active path (null when the session is empty or gone). */
   async activeLeafId(userId: string, sessionId: string): Promise<string | null> {
     return (await this.find(userId, sessionId))?.active_leaf_id ?? null;
