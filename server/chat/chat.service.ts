@@ -1,3 +1,4 @@
+import { isStoreUnavailable, STORE_UNAVAILABLE_MESSAGE } from '../common/all-exceptions.filter';
 import {
   BadRequestException,
   ConflictException,
@@ -6,6 +7,7 @@ import {
   Inject,
   Injectable,
   InternalServerErrorException,
+  ServiceUnavailableException,
   Logger,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
@@ -364,6 +366,11 @@ export class ChatService {
   }
 
   private unexpected(error: unknown): HttpException {
+    // The store went away mid-turn (a failover, a restart): a 503 to retry, as for any other route.
+    if (isStoreUnavailable(error)) {
+      this.logger.warn(`Chat turn failed, store unavailable: ${(error as Error).message}`);
+      return new ServiceUnavailableException(STORE_UNAVAILABLE_MESSAGE);
+    }
     this.logger.error(`Chat turn failed: ${(error as Error)?.stack ?? String(error)}`);
     return new InternalServerErrorException('The answer could not be completed or stored; try again in a moment.');
   }

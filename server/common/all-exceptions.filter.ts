@@ -16,13 +16,16 @@ const STORE_UNAVAILABLE = new RegExp(
   'i',
 );
 
-function isStoreUnavailable(error: unknown): boolean {
+export function isStoreUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   // A failed MULTI (EXECABORT) carries the queued commands' errors; any of them may say why.
   const inner = (error as Error & { previousErrors?: unknown[] }).previousErrors ?? [];
   const text = [error, ...inner].map((e) => (e instanceof Error ? `${e.name} ${e.message}` : String(e))).join(' ');
   return STORE_UNAVAILABLE.test(text);
 }
+
+/** What a person is told when the store cannot be reached. */
+export const STORE_UNAVAILABLE_MESSAGE = 'The session store (Redis) is unavailable right now. Try again in a moment.';
 
 export function requestIdOf(req: Request): string | undefined {
   const id = (req as Request & { id?: unknown }).id;
@@ -74,7 +77,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (isStoreUnavailable(exception)) {
       this.logger.warn(`request ${request_id}: store unavailable: ${(exception as Error).message}`);
-      return errorBody(503, 'The session store (Redis) is unavailable right now. Try again in a moment.', {
+      return errorBody(503, STORE_UNAVAILABLE_MESSAGE, {
         request_id,
       });
     }
