@@ -50,7 +50,7 @@ export const TAG_MAX_LENGTH = 32;
       }
     </mat-dialog-content>
     <mat-dialog-actions align="end">
-      <button mat-button type="button" mat-dialog-close>Cancel</button>
+      <button mat-button type="button" [mat-dialog-close]="undefined">Cancel</button>
       <button mat-flat-button type="button" (click)="save(field.value)">Save</button>
     </mat-dialog-actions>
   `,
