@@ -4,7 +4,7 @@
  * several sessions archived or deleted at once from the Sessions dialog.
  */
 import { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { launchBrowser, newPage, openApp, openSessions } from './support/browser';
+import { launchBrowser, newPage, openApp, openSessions, screenshotPath, settleAnimations } from './support/browser';
 import { startStack, Stack } from './support/stack';
 
 declare const document: any;
@@ -139,12 +139,16 @@ describe('organizing sessions', () => {
     expect(headings[0]).toBe('Pinned');
     expect(headings.slice(1)).not.toContain('Pinned');
     expect((await navNames(page))[0]).toBe('Gamma');
+    await settleAnimations(page);
+    await page.screenshot({ path: screenshotPath('desktop-organize-panel') });
   });
 
   it('archives three sessions at once from the Sessions dialog', async () => {
     const dialog = await openSessions(page);
     for (const name of ['Delta', 'Epsilon', 'Zeta']) await dialog.getByRole('checkbox', { name: `Select ${name}` }).check();
     const bar = dialog.getByRole('toolbar', { name: 'Actions on 3 sessions' });
+    await settleAnimations(page);
+    await page.screenshot({ path: screenshotPath('desktop-organize-bulk') });
     await bar.getByRole('button', { name: 'Archive', exact: true }).click();
     await dialog.getByText('Archived: 3 sessions.').waitFor();
     const rows = dialog.locator('nono-session-row .name');
@@ -177,7 +181,12 @@ describe('organizing sessions', () => {
     for (const name of ['Delta', 'Epsilon', 'Zeta']) {
       expect((await call(stack.url, token, 'GET', `/api/sessions/${ids.get(name)}`)).status).toBe(404);
     }
+    await page.setViewportSize({ width: 480, height: 800 });
+    await settleAnimations(page);
+    await page.screenshot({ path: screenshotPath('phone-organize-dialog') });
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
+    await page.screenshot({ path: screenshotPath('phone-organize-header') });
+    await page.setViewportSize({ width: 1280, height: 800 });
   });
 });

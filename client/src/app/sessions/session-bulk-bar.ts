@@ -51,10 +51,11 @@ export interface BulkRequest {
   styles: `
     :host { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; padding: 6px 8px; border-radius: 12px; background: var(--mat-sys-surface-container-high); }
     .count { font-weight: 500; margin-right: 4px; }
+    button { --mat-button-outlined-container-height: 32px; --mat-button-text-container-height: 32px; --mat-button-filled-container-height: 32px; padding: 0 12px; }
     .question { flex: 1 1 auto; }
     .tagging { display: inline-flex; gap: 4px; align-items: center; }
     .tag-input {
-      width: 90px; font: inherit; padding: 6px 8px; border-radius: 8px;
+      width: 90px; font: inherit; padding: 5px 8px; border-radius: 8px;
       border: 1px solid var(--mat-sys-outline-variant); background: var(--mat-sys-surface); color: var(--mat-sys-on-surface);
     }
     .danger { --mat-button-filled-container-color: var(--mat-sys-error); --mat-button-filled-label-text-color: var(--mat-sys-on-error); }

@@ -59,8 +59,8 @@ import { SessionListStore } from './session-list-store';
       border: 1px solid var(--mat-sys-outline-variant);
       background: var(--mat-sys-surface); color: var(--mat-sys-on-surface);
     }
-    select { min-width: 0; flex: 1 1 90px; max-width: 160px; padding: 0 6px; }
-    button { display: inline-flex; align-items: center; gap: 4px; padding: 0 8px; cursor: pointer; }
+    select { min-width: 0; flex: 1 1 60px; max-width: 180px; padding: 0 4px; }
+    button { flex: none; display: inline-flex; align-items: center; gap: 4px; padding: 0 6px; cursor: pointer; }
     button nono-icon { width: 18px; height: 18px; }
     .archive.on { background: var(--mat-sys-secondary-container); color: var(--mat-sys-on-secondary-container); border-color: transparent; }
     .clear { padding: 0 4px; }
