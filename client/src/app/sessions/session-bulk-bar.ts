@@ -1,5 +1,6 @@
 import { ChangeDetectionStrategy, Component, input, output, signal } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
+import { Icon } from '../shared/icon';
 import { BulkAction, normalizeTag } from './session-list-store';
 
 export interface BulkRequest {
@@ -13,7 +14,7 @@ export interface BulkRequest {
  */
 @Component({
   selector: 'nono-session-bulk-bar',
-  imports: [MatButtonModule],
+  imports: [MatButtonModule, Icon],
   changeDetection: ChangeDetectionStrategy.OnPush,
   host: { role: 'toolbar', '[attr.aria-label]': '"Actions on " + selectedText()' },
   template: `
@@ -45,7 +46,7 @@ export interface BulkRequest {
         <button mat-stroked-button type="button" [disabled]="busy() || !validTag()" (click)="tagWith('untag', tag)">Untag</button>
       </span>
       <button mat-stroked-button type="button" class="delete" [disabled]="busy()" (click)="confirming.set(true)">Delete…</button>
-      <button mat-button type="button" (click)="clear.emit()">Clear selection</button>
+      <button type="button" class="clear" (click)="clear.emit()" aria-label="Clear selection" title="Clear selection"><nono-icon name="close" /></button>
     }
   `,
   styles: `
@@ -60,6 +61,8 @@ export interface BulkRequest {
     }
     .danger { --mat-button-filled-container-color: var(--mat-sys-error); --mat-button-filled-label-text-color: var(--mat-sys-on-error); }
     .delete { color: var(--mat-sys-error); }
+    .clear { display: inline-flex; margin-left: auto; padding: 4px; border: none; border-radius: 50%; background: none; color: inherit; cursor: pointer; }
+    .clear nono-icon { width: 20px; height: 20px; }
   `,
 })
 export class SessionBulkBar {
