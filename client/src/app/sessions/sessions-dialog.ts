@@ -19,7 +19,7 @@ import { SearchHit, SessionSearch } from './session-search';
 export type SessionsDialogResult = string | SearchHit;
 
 /** Rows have a fixed height so the virtual list can place thousands without measuring them. */
-const ROW_HEIGHT = { wide: 76, narrow: 100 };
+const ROW_HEIGHT = { wide: 76, narrow: 112 };
 /** Load the next page when the last rendered row is this close to the end of what is loaded. */
 const PREFETCH_ROWS = 15;
 
