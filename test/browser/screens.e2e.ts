@@ -139,7 +139,8 @@ describe('screens', () => {
     const { page } = await newPage(context);
     await openApp(page, stack.url);
     const reached = new Set<string>();
-    for (let i = 0; i < 12; i++) {
+    // Header controls, then the side panel (search, filters, the one session), then the message box.
+    for (let i = 0; i < 20; i++) {
       await page.keyboard.press('Tab');
       reached.add(await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.id ?? ''));
     }

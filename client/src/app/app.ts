@@ -80,6 +80,34 @@ export class App {
       .subscribe((update) => update && void this.saveSettings(update));
   }
 
+  protected async openTags(): Promise<void> {
+    const session = this.state.current();
+    if (!session) return;
+    const dialogs = await loadDialogs();
+    dialogs.openTagEditorDialog(this.injector, { name: session.display_name, tags: session.tags }).subscribe((tags) => tags && void this.saveTags(tags));
+  }
+
+  private async saveTags(tags: string[]): Promise<void> {
+    try {
+      await this.state.updateCurrent({ tags });
+    } catch (error) {
+      await this.notify(`The tags were not saved: ${problemOf(error).message}`);
+    }
+  }
+
+  /** Archiving keeps the session open here; it only leaves the session list. */
+  protected async toggleArchived(): Promise<void> {
+    const session = this.state.current();
+    if (!session) return;
+    const archived = !session.archived;
+    try {
+      await this.state.updateCurrent({ archived });
+      await this.notify(archived ? 'Archived: the session left the list. Find it under Archived.' : 'Unarchived: the session is back in the list.');
+    } catch (error) {
+      await this.notify(`${archived ? 'Archiving' : 'Unarchiving'} failed: ${problemOf(error).message}`);
+    }
+  }
+
   private async saveSettings(update: SessionUpdate): Promise<void> {
     try {
       const updated = await this.state.updateCurrent(update);

@@ -26,6 +26,8 @@ export class AppHeader {
   readonly newSession = output<void>();
   readonly showSessions = output<void>();
   readonly showSettings = output<void>();
+  readonly editTags = output<void>();
+  readonly toggleArchived = output<void>();
   readonly showShare = output<void>();
   readonly showAccount = output<void>();
   readonly createAccount = output<void>();

@@ -6,6 +6,7 @@ import { NewSession, SessionUpdate } from '../core/api-types';
 import { NewSessionDialog, NewSessionDialogData } from './new-session-dialog';
 import { SessionsDialog, SessionsDialogResult } from './sessions-dialog';
 import { SessionSettingsDialog, SessionSettingsDialogData } from './session-settings-dialog';
+import { TagEditorDialog, TagEditorDialogData } from './tag-editor-dialog';
 
 /*
  * The dialogs and notices, loaded on first use: forms, select, virtual scrolling and the overlay
@@ -36,6 +37,13 @@ export function openSessionSettingsDialog(injector: Injector, data: SessionSetti
   return injector
     .get(MatDialog)
     .open<SessionSettingsDialog, SessionSettingsDialogData, SessionUpdate>(SessionSettingsDialog, { data, width: '520px', maxWidth: 'calc(100vw - 24px)' })
+    .afterClosed();
+}
+
+export function openTagEditorDialog(injector: Injector, data: TagEditorDialogData): Observable<string[] | undefined> {
+  return injector
+    .get(MatDialog)
+    .open<TagEditorDialog, TagEditorDialogData, string[]>(TagEditorDialog, { data, width: '440px', maxWidth: 'calc(100vw - 24px)', autoFocus: 'input' })
     .afterClosed();
 }
 

@@ -10,6 +10,7 @@ import { SessionNav } from './session-nav';
 
 class FakeSessionState {
   currentId = () => 's_today';
+  personas = () => PERSONAS;
   personaName = (key: string) => PERSONAS.find((p) => p.key === key)?.name ?? key;
   sessionUpdated = vi.fn();
   sessionDeleted = vi.fn(async () => undefined);
@@ -29,7 +30,7 @@ describe('SessionNav', () => {
 
   const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000).toISOString();
 
-  async function render(nextCursor: string | null = null) {
+  async function render(nextCursor: string | null = null, extra: ReturnType<typeof aSession>[] = []) {
     const fixture = TestBed.createComponent(SessionNav);
     const opened: string[] = [];
     fixture.componentInstance.open.subscribe((id) => opened.push(id));
@@ -41,6 +42,7 @@ describe('SessionNav', () => {
       aSession({ session_id: 's_yesterday', display_name: 'From yesterday', last_activity: new Date(midnight - 3600_000).toISOString() }),
       aSession({ session_id: 's_week', display_name: 'Earlier this week', last_activity: new Date(midnight - 3 * 86400_000).toISOString() }),
     ];
+    sessions.push(...extra);
     (await nextRequest(http, 'GET', '/api/sessions')).flush({ sessions, count: sessions.length, next_cursor: nextCursor });
     await settle();
     await fixture.whenStable();
@@ -78,5 +80,47 @@ describe('SessionNav', () => {
     await fixture.whenStable();
     expect(element.textContent).toContain('More');
     expect(element.querySelector('button.more')).toBeNull();
+  });
+  it('lists pinned sessions first, in their own group, and shows tags', async () => {
+    const pinned = aSession({ session_id: 's_pinned', display_name: 'Kept', pinned: true, tags: ['work'], last_activity: hoursAgo(24 * 40) });
+    const { element } = await render(null, [pinned]);
+    expect(Array.from(element.querySelectorAll('h2')).map((h) => h.textContent)).toEqual(['Pinned', 'Today', 'Yesterday', 'Previous 7 days', 'Older']);
+    expect(element.querySelector('a .name')?.textContent).toBe('Kept');
+    expect(element.querySelector('a nono-tag-chips')?.textContent).toContain('#work');
+  });
+
+  it('shows the archive on the server\'s terms and unarchives from there', async () => {
+    const { element, fixture } = await render();
+    Array.from(element.querySelectorAll<HTMLButtonElement>('nono-session-filters button')).find((b) => b.textContent?.trim() === 'Archived')!.click();
+    const archive = await nextRequest(http, 'GET', '/api/sessions');
+    expect(archive.request.params.get('archived')).toBe('true');
+    const archived = aSession({ session_id: 's_archived', display_name: 'Put away', archived: true });
+    archive.flush({ sessions: [archived], count: 1, next_cursor: null });
+    await settle();
+    await fixture.whenStable();
+    expect(element.querySelector('nav')?.getAttribute('aria-label')).toBe('Archived sessions');
+    expect(Array.from(element.querySelectorAll('a .name')).map((a) => a.textContent)).toEqual(['Put away']);
+    element.querySelector<HTMLButtonElement>('button[aria-label="Unarchive Put away"]')!.click();
+    const patch = await nextRequest(http, 'PATCH', '/api/sessions/s_archived');
+    expect(patch.request.body).toEqual({ archived: false });
+    patch.flush({ ...archived, archived: false });
+    await settle();
+    await fixture.whenStable();
+    expect(element.querySelectorAll('a').length).toBe(0);
+    expect(element.querySelector('.empty')?.textContent).toBe('No archived sessions.');
+  });
+
+  it('filters by tag on the server', async () => {
+    const tagged = aSession({ session_id: 's_tagged', display_name: 'Tagged', tags: ['work'] });
+    const { element, fixture } = await render(null, [tagged]);
+    const select = element.querySelector<HTMLSelectElement>('select[aria-label="Filter by tag"]')!;
+    select.value = 'work';
+    select.dispatchEvent(new Event('change'));
+    const filtered = await nextRequest(http, 'GET', '/api/sessions');
+    expect(filtered.request.params.get('tag')).toBe('work');
+    filtered.flush({ sessions: [tagged], count: 1, next_cursor: null });
+    await settle();
+    await fixture.whenStable();
+    expect(Array.from(element.querySelectorAll('a .name')).map((a) => a.textContent)).toEqual(['Tagged']);
   });
 });

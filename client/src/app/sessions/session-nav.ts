@@ -7,12 +7,15 @@ import { DayGroup, dayGroup, exactTime } from '../core/time-format';
 import { SessionState } from '../state/session-state';
 import { SessionListStore } from './session-list-store';
 import { SearchHit, SessionSearch } from './session-search';
+import { SessionFilters } from './session-filters';
+import { TagChips } from './tag-chips';
+import { Icon } from '../shared/icon';
 
 /** The next page is asked for when the end of the list comes this close to the visible part. */
 const NEAR_END = '0px 0px 600px 0px';
 
 interface Group {
-  name: DayGroup;
+  name: DayGroup | 'Pinned';
   sessions: Session[];
 }
 
@@ -24,17 +27,18 @@ interface Group {
  */
 @Component({
   selector: 'nono-session-nav',
-  imports: [MatProgressBarModule, SessionSearch],
+  imports: [MatProgressBarModule, SessionSearch, SessionFilters, TagChips, Icon],
   providers: [SessionListStore],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <nono-session-search inputId="side-search" (hit)="hit.emit($event)" (active)="searching.set($event)" />
-    <nav class="nav" #scroller aria-label="Session list" [hidden]="searching()">
+    <nono-session-filters idPrefix="side-filter" [hidden]="searching()" />
+    <nav class="nav" #scroller [attr.aria-label]="store.filter().archived ? 'Archived sessions' : 'Session list'" [hidden]="searching()">
       @for (group of groups(); track group.name) {
         <h2 class="group">{{ group.name }}</h2>
         <ul>
           @for (session of group.sessions; track session.session_id) {
-            <li>
+            <li [class.archived]="session.archived">
               <a
                 class="entry"
                 [href]="path(session)"
@@ -44,8 +48,22 @@ interface Group {
                 (click)="onClick($event, session)"
               >
                 <span class="name">{{ session.display_name }}</span>
-                <span class="persona">{{ state.personaName(session.persona) }}</span>
+                <span class="meta">
+                  <span class="persona">{{ state.personaName(session.persona) }}</span>
+                  <nono-tag-chips [tags]="session.tags" />
+                </span>
               </a>
+              @if (session.archived) {
+                <button
+                  type="button"
+                  class="unarchive"
+                  (click)="store.setArchived(session, false)"
+                  [attr.aria-label]="'Unarchive ' + session.display_name"
+                  title="Unarchive: back to the session list"
+                >
+                  <nono-icon name="unarchive" />
+                </button>
+              }
             </li>
           }
         </ul>
@@ -59,7 +77,7 @@ interface Group {
         } @else if (store.hasMore()) {
           <button type="button" class="more" (click)="store.loadMore()">Load more</button>
         } @else if (store.items().length === 0) {
-          <p class="empty">No sessions yet.</p>
+          <p class="empty">{{ emptyText() }}</p>
         }
       </div>
     </nav>
@@ -80,18 +98,27 @@ export class SessionNav {
   /** A query is typed: results take the list's place. */
   protected readonly searching = signal(false);
 
-  /** Loaded sessions, newest activity first (live updates move them), by day. */
+  /** Loaded sessions, newest activity first (live updates move them): pinned ones first, the others by day. */
   protected readonly groups = computed(() => {
     const now = this.now();
     const sorted = [...this.store.items()].sort((a, b) => Date.parse(b.last_activity) - Date.parse(a.last_activity));
-    const groups = new Map<DayGroup, Session[]>();
+    const groups = new Map<Group['name'], Session[]>();
+    const pinned = sorted.filter((s) => s.pinned);
+    if (pinned.length > 0) groups.set('Pinned', pinned);
     for (const session of sorted) {
+      if (session.pinned) continue;
       const name = dayGroup(session.last_activity, now);
       const list = groups.get(name);
       if (list) list.push(session);
       else groups.set(name, [session]);
     }
     return Array.from(groups, ([name, sessions]): Group => ({ name, sessions }));
+  });
+
+  protected readonly emptyText = computed(() => {
+    const filter = this.store.filter();
+    if (filter.tag !== null || filter.persona !== null) return 'No sessions match.';
+    return filter.archived ? 'No archived sessions.' : 'No sessions yet.';
   });
 
   constructor() {

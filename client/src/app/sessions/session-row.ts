@@ -4,6 +4,7 @@ import { MatButtonModule } from '@angular/material/button';
 import { Session } from '../core/api-types';
 import { exactTime, relativeTime, timeLeft } from '../core/time-format';
 import { Icon } from '../shared/icon';
+import { TagChips } from './tag-chips';
 
 export type RowMode = 'view' | 'rename' | 'confirm-delete';
 
@@ -13,11 +14,11 @@ export type RowMode = 'view' | 'rename' | 'confirm-delete';
  */
 @Component({
   selector: 'nono-session-row',
-  imports: [MatButtonModule, Icon],
+  imports: [MatButtonModule, Icon, TagChips],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './session-row.html',
   styleUrl: './session-row.scss',
-  host: { '[class.current]': 'current()', '[class.pinned]': 'session().pinned' },
+  host: { '[class.current]': 'current()', '[class.pinned]': 'session().pinned', '[class.selected]': 'selected()' },
 })
 export class SessionRow {
   readonly session = input.required<Session>();
@@ -25,9 +26,14 @@ export class SessionRow {
   readonly current = input(false);
   readonly now = input(Date.now());
   readonly mode = input<RowMode>('view');
+  /** Ticked for a bulk action. */
+  readonly selected = input(false);
 
   readonly open = output<Session>();
   readonly togglePin = output<Session>();
+  readonly selectedChange = output<boolean>();
+  /** Archive, or unarchive an archived session. */
+  readonly archive = output<Session>();
   readonly modeChange = output<RowMode>();
   readonly rename = output<string>();
   readonly remove = output<Session>();

@@ -10,11 +10,12 @@ import { SessionState } from '../state/session-state';
 import { aSession } from '../testing/fixtures';
 import { nextRequest, settle } from '../testing/http';
 import { PERSONAS, setUpDialogTest } from '../testing/test-setup';
-import { SessionsDialog, SessionsDialogResult } from './sessions-dialog';
+import { SessionsDialog, SessionsDialogResult, describeBulk } from './sessions-dialog';
 
 /** SessionState with just what the dialog reads; the list's own calls go to the HTTP mock. */
 class FakeSessionState {
   currentId = () => 's_current';
+  personas = () => PERSONAS;
   personaName = (key: string) => PERSONAS.find((p) => p.key === key)?.name ?? key;
   sessionUpdated = vi.fn();
   sessionDeleted = vi.fn(async () => undefined);
@@ -200,5 +201,138 @@ describe('SessionsDialog', () => {
     await fixture.whenStable();
     expect(rows()).toHaveLength(2);
     expect(document.querySelector('.status')?.textContent).toContain('2 sessions.');
+  });
+  async function render(): Promise<void> {
+    await settle();
+    await fixture.whenStable();
+  }
+
+  function check(label: string): void {
+    const box = document.querySelector<HTMLInputElement>(`input[type="checkbox"][aria-label="${label}"]`);
+    if (!box) throw new Error(`No checkbox ${label}`);
+    box.checked = true;
+    box.dispatchEvent(new Event('change'));
+  }
+
+  function bar(): HTMLElement {
+    const found = document.querySelector<HTMLElement>('nono-session-bulk-bar');
+    if (!found) throw new Error('No bulk bar');
+    return found;
+  }
+
+  function choose(label: string, value: string): void {
+    const select = document.querySelector<HTMLSelectElement>(`mat-dialog-container select[aria-label="${label}"]`)!;
+    select.value = value;
+    select.dispatchEvent(new Event('change'));
+  }
+
+  it('shows tags on the rows and filters by tag and persona on the server', async () => {
+    await open([current, { ...other, tags: ['trip', 'family'] }]);
+    expect(row('Trip planning').querySelector('nono-tag-chips')?.textContent).toContain('#trip');
+    expect(Array.from(document.querySelectorAll<HTMLOptionElement>('select[aria-label="Filter by tag"] option')).map((o) => o.value)).toEqual(['', 'family', 'trip']);
+    choose('Filter by tag', 'trip');
+    const byTag = await nextRequest(http, 'GET', '/api/sessions');
+    expect(byTag.request.params.get('tag')).toBe('trip');
+    expect(byTag.request.params.has('archived')).toBe(false);
+    byTag.flush({ sessions: [{ ...other, tags: ['trip'] }], count: 1, next_cursor: null });
+    await render();
+    expect(rows()).toHaveLength(1);
+    choose('Filter by persona', 'technical_support');
+    const both = await nextRequest(http, 'GET', '/api/sessions');
+    expect(both.request.params.get('tag')).toBe('trip');
+    expect(both.request.params.get('persona')).toBe('technical_support');
+    both.flush({ sessions: [], count: 0, next_cursor: null });
+    await render();
+    expect(document.querySelector('.status')?.textContent).toContain('No sessions match.');
+  });
+
+  it('archives a session from its row: it leaves the list; the archive view lists it and unarchives it', async () => {
+    await open();
+    button(row('Trip planning'), 'Archive Trip planning').click();
+    const patch = await nextRequest(http, 'PATCH', '/api/sessions/s_other');
+    expect(patch.request.body).toEqual({ archived: true });
+    patch.flush({ ...other, archived: true });
+    await render();
+    expect(rows()).toHaveLength(1);
+
+    button(document.querySelector('nono-session-filters')!, 'Archived').click();
+    const archive = await nextRequest(http, 'GET', '/api/sessions');
+    expect(archive.request.params.get('archived')).toBe('true');
+    archive.flush({ sessions: [{ ...other, archived: true }], count: 1, next_cursor: null });
+    await render();
+    expect(document.querySelector('[role="list"]')?.getAttribute('aria-label')).toBe('Archived sessions');
+    button(row('Trip planning'), 'Unarchive Trip planning').click();
+    const back = await nextRequest(http, 'PATCH', '/api/sessions/s_other');
+    expect(back.request.body).toEqual({ archived: false });
+    back.flush({ ...other, archived: false });
+    await render();
+    expect(rows()).toHaveLength(0);
+  });
+
+  it('archives the selected sessions in one request and names the ones not found', async () => {
+    const third = aSession({ session_id: 's_third', display_name: 'Recipes' });
+    await open([current, other, third]);
+    check('Select Trip planning');
+    check('Select Recipes');
+    await render();
+    expect(bar().getAttribute('aria-label')).toBe('Actions on 2 sessions');
+    button(bar(), 'Archive').click();
+    const bulk = await nextRequest(http, 'POST', '/api/sessions/bulk');
+    expect(bulk.request.body).toEqual({ ids: ['s_other', 's_third'], action: 'archive' });
+    bulk.flush({ results: [{ session_id: 's_other', status: 'ok' }, { session_id: 's_third', status: 'not_found' }] });
+    await render();
+    expect(rows().map((r) => r.querySelector('.name')?.textContent)).toEqual(['Test Session', 'Recipes']);
+    expect(document.querySelector('.report')?.textContent).toBe('Archived: 1 session. Not found (deleted or expired meanwhile): s_third.');
+    expect(document.querySelector('nono-session-bulk-bar')).toBeNull();
+  });
+
+  it('tags the selected sessions with the label typed', async () => {
+    await open();
+    check('Select Test Session');
+    check('Select Trip planning');
+    await render();
+    const field = bar().querySelector<HTMLInputElement>('input')!;
+    field.value = ' Work ';
+    field.dispatchEvent(new Event('input'));
+    await render();
+    button(bar(), 'Tag').click();
+    const bulk = await nextRequest(http, 'POST', '/api/sessions/bulk');
+    expect(bulk.request.body).toEqual({ ids: ['s_current', 's_other'], action: 'tag', tag: 'work' });
+    bulk.flush({ results: [{ session_id: 's_current', status: 'ok' }, { session_id: 's_other', status: 'ok' }] });
+    await render();
+    expect(row('Trip planning').querySelector('nono-tag-chips')?.textContent).toContain('#work');
+    expect(document.querySelector('.report')?.textContent).toBe('Tagged #work: 2 sessions.');
+  });
+
+  it('deletes the selected sessions only after a confirmation', async () => {
+    await open();
+    const all = document.querySelector<HTMLInputElement>('.select-all input')!;
+    all.checked = true;
+    all.dispatchEvent(new Event('change'));
+    await render();
+    button(bar(), 'Delete…').click();
+    await render();
+    expect(bar().textContent).toContain('Delete 2 sessions and all their messages?');
+    button(bar(), 'Cancel').click();
+    await render();
+    http.expectNone('/api/sessions/bulk');
+    button(bar(), 'Delete…').click();
+    await render();
+    button(bar(), 'Delete').click();
+    const bulk = await nextRequest(http, 'POST', '/api/sessions/bulk');
+    expect(bulk.request.body).toEqual({ ids: ['s_current', 's_other'], action: 'delete' });
+    bulk.flush({ results: [{ session_id: 's_current', status: 'ok' }, { session_id: 's_other', status: 'ok' }] });
+    await render();
+    expect(rows()).toHaveLength(0);
+    expect(state.sessionDeleted).toHaveBeenCalledWith('s_current');
+  });
+});
+
+describe('describeBulk', () => {
+  it('says what was done and lists what was not found or refused', () => {
+    expect(describeBulk({ action: 'pin' }, { done: 3, notFound: [], refused: [] })).toBe('Pinned: 3 sessions.');
+    expect(describeBulk({ action: 'tag', tag: 'x' }, { done: 0, notFound: ['s_a'], refused: ['s_b'] })).toBe(
+      'Tagged #x: 0 sessions. Not found (deleted or expired meanwhile): s_a. Not tagged, already at 10 tags: s_b.',
+    );
   });
 });

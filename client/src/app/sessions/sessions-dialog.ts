@@ -1,6 +1,6 @@
 import { BreakpointObserver } from '@angular/cdk/layout';
 import { CdkVirtualScrollViewport, ScrollingModule } from '@angular/cdk/scrolling';
-import { ChangeDetectionStrategy, Component, computed, inject, signal, viewChild } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, effect, inject, signal, untracked, viewChild } from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatDialogModule, MatDialogRef } from '@angular/material/dialog';
@@ -9,7 +9,9 @@ import { map } from 'rxjs';
 import { Session } from '../core/api-types';
 import { Clock } from '../core/clock';
 import { SessionState } from '../state/session-state';
-import { SessionListStore } from './session-list-store';
+import { BulkOutcome, SessionListStore } from './session-list-store';
+import { BulkRequest, SessionBulkBar } from './session-bulk-bar';
+import { SessionFilters } from './session-filters';
 import { RowMode, SessionRow } from './session-row';
 import { SearchHit, SessionSearch } from './session-search';
 
@@ -17,7 +19,7 @@ import { SearchHit, SessionSearch } from './session-search';
 export type SessionsDialogResult = string | SearchHit;
 
 /** Rows have a fixed height so the virtual list can place thousands without measuring them. */
-const ROW_HEIGHT = { wide: 76, narrow: 100 };
+const ROW_HEIGHT = { wide: 76, narrow: 112 };
 /** Load the next page when the last rendered row is this close to the end of what is loaded. */
 const PREFETCH_ROWS = 15;
 
@@ -27,7 +29,7 @@ const PREFETCH_ROWS = 15;
  */
 @Component({
   selector: 'nono-sessions-dialog',
-  imports: [MatDialogModule, MatButtonModule, MatProgressBarModule, ScrollingModule, SessionRow, SessionSearch],
+  imports: [MatDialogModule, MatButtonModule, MatProgressBarModule, ScrollingModule, SessionRow, SessionSearch, SessionFilters, SessionBulkBar],
   providers: [SessionListStore],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './sessions-dialog.html',
@@ -52,8 +54,59 @@ export class SessionsDialog {
 
   protected readonly trackById = (_: number, session: Session) => session.session_id;
 
+  /** Sessions ticked for a bulk action, by id (kept while rows scroll out of view). */
+  protected readonly selected = signal<ReadonlySet<string>>(new Set());
+  protected readonly allSelected = computed(() => {
+    const items = this.store.visible();
+    const selected = this.selected();
+    return items.length > 0 && items.every((s) => selected.has(s.session_id));
+  });
+  protected readonly bulkBusy = signal(false);
+  /** What the last bulk action did, in words. */
+  protected readonly bulkReport = signal<string | null>(null);
+
   constructor() {
     void this.store.loadMore();
+    // Another filter shows other sessions: the selection starts over.
+    effect(() => {
+      this.store.filter();
+      untracked(() => {
+        this.selected.set(new Set());
+        this.bulkReport.set(null);
+      });
+    });
+  }
+
+  protected isSelected(session: Session): boolean {
+    return this.selected().has(session.session_id);
+  }
+
+  protected toggleSelected(session: Session, on: boolean): void {
+    this.selected.update((ids) => {
+      const next = new Set(ids);
+      if (on) next.add(session.session_id);
+      else next.delete(session.session_id);
+      return next;
+    });
+  }
+
+  protected toggleAll(on: boolean): void {
+    this.selected.set(on ? new Set(this.store.visible().map((s) => s.session_id)) : new Set());
+  }
+
+  protected async bulk(request: BulkRequest): Promise<void> {
+    const ids = [...this.selected()];
+    if (ids.length === 0) return;
+    this.bulkBusy.set(true);
+    this.bulkReport.set(null);
+    try {
+      const outcome = await this.store.bulk(ids, request.action, request.tag);
+      if (!outcome) return;
+      this.selected.set(new Set());
+      this.bulkReport.set(describeBulk(request, outcome));
+    } finally {
+      this.bulkBusy.set(false);
+    }
   }
 
   protected modeOf(session: Session): RowMode {
@@ -85,8 +138,35 @@ export class SessionsDialog {
     this.dialogRef.close(hit);
   }
 
+  protected async setArchived(session: Session, archived: boolean): Promise<void> {
+    await this.store.setArchived(session, archived);
+  }
+
   protected onScrolled(): void {
     const end = this.viewport()?.getRenderedRange().end ?? 0;
     if (end >= this.store.visible().length - PREFETCH_ROWS) void this.store.loadMore();
   }
+}
+
+const DONE: Record<BulkRequest['action'], string> = {
+  archive: 'Archived',
+  unarchive: 'Unarchived',
+  delete: 'Deleted',
+  tag: 'Tagged',
+  untag: 'Untagged',
+  pin: 'Pinned',
+  unpin: 'Unpinned',
+};
+
+function sessions(n: number): string {
+  return `${n} session${n === 1 ? '' : 's'}`;
+}
+
+/** "Archived 3 sessions. Not found (deleted meanwhile?): s_…" */
+export function describeBulk(request: BulkRequest, outcome: BulkOutcome): string {
+  const tag = request.tag ? ` #${request.tag}` : '';
+  const parts = [`${DONE[request.action]}${tag}: ${sessions(outcome.done)}.`];
+  if (outcome.notFound.length > 0) parts.push(`Not found (deleted or expired meanwhile): ${outcome.notFound.join(', ')}.`);
+  if (outcome.refused.length > 0) parts.push(`Not tagged, already at 10 tags: ${outcome.refused.join(', ')}.`);
+  return parts.join(' ');
 }

@@ -1,0 +1,71 @@
+import { provideHttpClient } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { provideZonelessChangeDetection } from '@angular/core';
+import { TestBed } from '@angular/core/testing';
+import { LiveEvent, LiveEventListener, LiveEvents } from '../state/live-events';
+import { SessionState } from '../state/session-state';
+import { aSession } from '../testing/fixtures';
+import { nextRequest, settle } from '../testing/http';
+import { NO_FILTER, SessionListStore, matchesFilter } from './session-list-store';
+
+describe('matchesFilter', () => {
+  it('keeps archived sessions out of the main list and applies tag and persona', () => {
+    const session = aSession({ tags: ['work'], persona: 'default' });
+    expect(matchesFilter(session, NO_FILTER)).toBe(true);
+    expect(matchesFilter({ ...session, archived: true }, NO_FILTER)).toBe(false);
+    expect(matchesFilter({ ...session, archived: true }, { ...NO_FILTER, archived: true })).toBe(true);
+    expect(matchesFilter(session, { ...NO_FILTER, tag: 'work', persona: 'default' })).toBe(true);
+    expect(matchesFilter(session, { ...NO_FILTER, tag: 'home' })).toBe(false);
+    expect(matchesFilter(session, { ...NO_FILTER, persona: 'technical_support' })).toBe(false);
+  });
+});
+
+describe('SessionListStore', () => {
+  let http: HttpTestingController;
+  let store: SessionListStore;
+  let emit: LiveEventListener;
+
+  beforeEach(() => {
+    TestBed.configureTestingModule({
+      providers: [
+        provideZonelessChangeDetection(),
+        provideHttpClient(),
+        provideHttpClientTesting(),
+        SessionListStore,
+        { provide: SessionState, useValue: { currentId: () => null, sessionUpdated: vi.fn(), sessionDeleted: vi.fn() } },
+        { provide: LiveEvents, useValue: { on: (listener: LiveEventListener) => ((emit = listener), () => undefined) } },
+      ],
+    });
+    http = TestBed.inject(HttpTestingController);
+    store = TestBed.inject(SessionListStore);
+  });
+
+  afterEach(() => http.verify());
+
+  const updated = (session: ReturnType<typeof aSession>): LiveEvent => ({ type: 'session.updated', session_id: session.session_id, session });
+
+  it('drops a session archived elsewhere from the main list and takes it back when unarchived', async () => {
+    const kept = aSession({ display_name: 'Kept' });
+    const moved = aSession({ display_name: 'Moved' });
+    void store.loadMore();
+    (await nextRequest(http, 'GET', '/api/sessions')).flush({ sessions: [kept, moved], count: 2, next_cursor: null });
+    await settle();
+    emit(updated({ ...moved, archived: true }));
+    expect(store.items().map((s) => s.display_name)).toEqual(['Kept']);
+    emit(updated({ ...moved, archived: false }));
+    expect(store.items().map((s) => s.display_name)).toEqual(['Moved', 'Kept']);
+  });
+
+  it('drops a page asked for under a filter that has since changed', async () => {
+    void store.loadMore();
+    const stale = await nextRequest(http, 'GET', '/api/sessions');
+    void store.setFilter({ tag: ' Work ' });
+    const fresh = http.match((r) => r.url === '/api/sessions' && r.params.get('tag') === 'work');
+    expect(fresh).toHaveLength(1);
+    stale.flush({ sessions: [aSession({ display_name: 'Untagged' })], count: 1, next_cursor: null });
+    fresh[0].flush({ sessions: [aSession({ display_name: 'Tagged', tags: ['work'] })], count: 1, next_cursor: null });
+    await settle();
+    expect(store.items().map((s) => s.display_name)).toEqual(['Tagged']);
+    expect(store.knownTags()).toEqual(['work']);
+  });
+});
