@@ -169,30 +169,6 @@ export function decodeMessages(raw: string[]): StoredMessage[] {
   return out;
 }
 
-/**
- * A stored entry as the API's JSON text (MessageDto), or null for the head marker and unreadable
- * entries. Entries stored in the API shape are returned as they are (no parse); older ones, with
- * created_at in ms, are converted.
- */
-export function messageJson(entry: string): string | null {
-  // `"created_at":"` cannot occur inside a JSON string value (its quotes would be escaped).
-  if (entry.includes('"created_at":"') && entry.endsWith('}')) return entry;
-  const message = decodeMessage(entry);
-  return message && encodeMessage(message);
-}
-
-const CREATED_AT_TEXT = Buffer.from('"created_at":"');
-const CLOSING_BRACE = 0x7d;
-
-/** messageJson on the entry's UTF-8 bytes: entries in the API shape are returned as they are (no decoding). */
-export function messageJsonBytes(entry: Buffer): Buffer | null {
-  if (entry.length === 0) return null; // the head marker
-  // Searched from the end: created_at follows the content, the long part of an entry.
-  if (entry[entry.length - 1] === CLOSING_BRACE && entry.lastIndexOf(CREATED_AT_TEXT) >= 0) return entry;
-  const json = messageJson(entry.toString('utf8'));
-  return json === null ? null : Buffer.from(json, 'utf8');
-}
-
 export function decodeMessage(text: string): StoredMessage | null {
   if (text === HISTORY_HEAD) return null;
   try {

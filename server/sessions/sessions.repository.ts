@@ -20,8 +20,6 @@ import {
   entryId,
   HISTORY_HEAD,
   LEAF_FIELD,
-  messageJson,
-  messageJsonBytes,
   nodeField,
   nodeMessage,
   NodeRecord,
@@ -352,13 +350,13 @@ export class SessionsRepository implements MessageStore {
     id: string,
     limit: number,
     before: number | undefined,
-    entries: PageEntries<Entry>,
+    read: PageRead<Entry>,
   ): Promise<MessagePage<Entry> | null> {
     const list = this.keys.messages(userId, id);
     // Index 0 is the head marker, so messages live at 1..llen-1 and `before` ≥ 1.
     const from = before === undefined ? -limit : Math.max(1, before - limit);
     const to = before === undefined ? -1 : before - 1;
-    const tx = entries.read(this.redis.multi().llen(list), list, from, to);
+    const tx = read(this.redis.multi().llen(list), list, from, to);
     this.renewOnRead(tx, userId, id);
     // Only what says the session is there and which shape its history has, not the whole hash.
     const results = await this.run(tx.hmget(this.keys.session(userId, id), ...PAGE_SESSION_FIELDS));
@@ -370,18 +368,15 @@ export class SessionsRepository implements MessageStore {
     }
     if (leaf === null) {
       await this.migrate(userId, id);
-      return this.readPage(userId, id, limit, before, entries);
+      return this.readPage(userId, id, limit, before, read);
     }
     const [length, raw] = results as [number, Entry[]];
-    // The head marker (empty) can only be the list's first entry.
-    const withoutHead = raw.length > 0 && raw[0].length === 0 ? raw.length - 1 : raw.length;
-    const start = before === undefined ? length - withoutHead : from;
-    const messages: Entry[] = [];
-    for (const entry of raw) {
-      const json = entries.json(entry);
-      if (json !== null) messages.push(json);
-    }
-    return { messages, total: Math.max(0, length - 1), nextBefore: withoutHead > 0 && start > 1 ? start : null };
+    // The head marker (empty) can only be the list's first entry. Every other entry of a session
+    // in the tree shape (`leaf` set) was written as API JSON (by append, a version change or the
+    // migration above), so the page is the entries as they are.
+    const messages = raw.length > 0 && raw[0].length === 0 ? raw.slice(1) : raw;
+    const start = before === undefined ? length - messages.length : from;
+    return { messages, total: Math.max(0, length - 1), nextBefore: messages.length > 0 && start > 1 ? start : null };
   }
 
   /**
@@ -798,14 +793,10 @@ export type AppendPointResult = AppendPoint;
 const PAGE_SESSION_FIELDS = ['created_at', 'persona', 'display_name', LEAF_FIELD, 'touched_at'] as const;
 
 /** How a page of history is read: as text, or as bytes (see listMessageBuffers). */
-interface PageEntries<Entry extends string | Buffer> {
-  read(tx: StoreTransaction, list: string, from: number, to: number): StoreTransaction;
-  /** The entry as API JSON, or null for the head marker and unreadable entries. */
-  json(entry: Entry): Entry | null;
-}
+type PageRead<Entry extends string | Buffer> = (tx: StoreTransaction, list: string, from: number, to: number) => StoreTransaction;
 
-const TEXT_ENTRIES: PageEntries<string> = { read: (tx, list, from, to) => tx.lrange(list, from, to), json: messageJson };
-const BUFFER_ENTRIES: PageEntries<Buffer> = { read: (tx, list, from, to) => tx.lrangeBuffer(list, from, to), json: messageJsonBytes };
+const TEXT_ENTRIES: PageRead<string> = (tx, list, from, to) => tx.lrange(list, from, to);
+const BUFFER_ENTRIES: PageRead<Buffer> = (tx, list, from, to) => tx.lrangeBuffer(list, from, to);
 
 /** A tree hash read whole: each message's record and each parent's children. */
 function readTree(fields: Record<string, string>): { nodes: Map<string, NodeRecord>; children: Map<string | null, string[]> } {

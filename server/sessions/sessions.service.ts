@@ -23,8 +23,8 @@ import { MessagePage, SessionChanges, SessionsRepository, TooManyTagsError } fro
 export const DEFAULT_PAGE_SIZE = 50;
 /** Sessions a bulk action works on at once. */
 const BULK_CONCURRENCY = 10;
-const MESSAGES_OPEN = Buffer.from('{"messages":[');
-const COMMA = Buffer.from(',');
+const MESSAGES_OPEN = '{"messages":[';
+const COMMA = 0x2c;
 
 /** The change each bulk action makes (delete aside). */
 const BULK_CHANGES: Record<Exclude<BulkAction, 'delete'>, (tag: string) => SessionChanges> = {
@@ -232,14 +232,7 @@ export class SessionsService {
     const before = query.before === undefined ? undefined : decodeMessageCursor(query.before);
     const page = this.found(await this.sessions.listMessageBuffers(userId, sessionId, query.limit ?? DEFAULT_PAGE_SIZE, before));
     const cursor = page.nextBefore === null ? null : encodeMessageCursor(page.nextBefore);
-    // The stored UTF-8 bytes of each message, copied once into the response: never decoded to text.
-    const parts: Buffer[] = [MESSAGES_OPEN];
-    page.messages.forEach((message, i) => {
-      if (i > 0) parts.push(COMMA);
-      parts.push(message);
-    });
-    parts.push(Buffer.from(`],"next_cursor":${JSON.stringify(cursor)},"total":${page.total}}`));
-    return Buffer.concat(parts);
+    return joinPage(page.messages, `],"next_cursor":${JSON.stringify(cursor)},"total":${page.total}}`);
   }
 
   /** A page of history (messages as API JSON texts), or 404. */
@@ -263,4 +256,21 @@ export class SessionsService {
     if (!found) throw new NotFoundException(SESSION_NOT_FOUND);
     return found;
   }
+}
+
+/**
+ * `{"messages":[` + the stored UTF-8 bytes of each message, comma-separated + `tail`, copied once
+ * into one Buffer of the exact size: the messages are never decoded to text nor encoded again.
+ */
+function joinPage(messages: Buffer[], tail: string): Buffer {
+  let size = MESSAGES_OPEN.length + Math.max(0, messages.length - 1) + Buffer.byteLength(tail);
+  for (const message of messages) size += message.length;
+  const body = Buffer.allocUnsafe(size);
+  let at = body.write(MESSAGES_OPEN, 0);
+  messages.forEach((message, i) => {
+    if (i > 0) body[at++] = COMMA;
+    at += message.copy(body, at);
+  });
+  body.write(tail, at);
+  return body;
 }
