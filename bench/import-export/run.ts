@@ -50,6 +50,17 @@ function rssMb(pid: number): number {
   return match ? Number(match[1]) / 1024 : NaN;
 }
 
+/**
+ * CPU seconds (user + system) a process has used so far (Linux: /proc). On a shared machine wall
+ * time follows the load; messages per CPU second of the server and of redis-server do not as much.
+ */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 per second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** Starts measuring a new peak (writing 5 to clear_refs resets VmHWM to the current RSS). */
 function resetPeak(pid: number): void {
   writeFileSync(`/proc/${pid}/clear_refs`, '5');
@@ -120,28 +131,37 @@ async function main(): Promise<void> {
       const { auth } = await guestIdentity(nono.url);
       resetPeak(pid);
       let started = performance.now();
+      const [serverCpu, redisCpu] = [cpuSeconds(pid), cpuSeconds(redis.pid)];
       const report = await postFile(nono.url, file.path, auth);
       const importSeconds = (performance.now() - started) / 1000;
       const importRss = peakRssMb(pid);
+      const importServerCpu = cpuSeconds(pid) - serverCpu;
+      const importRedisCpu = cpuSeconds(redis.pid) - redisCpu;
       if (report.imported !== file.conversations) throw new Error(`imported ${report.imported} of ${file.conversations} conversations`);
       resetPeak(pid);
       started = performance.now();
+      const exportCpuBefore = cpuSeconds(pid);
       const exported = await readExport(nono.url, auth);
       const exportSeconds = (performance.now() - started) / 1000;
       const exportRss = peakRssMb(pid);
+      const exportServerCpu = cpuSeconds(pid) - exportCpuBefore;
       if (exported.sessions !== file.conversations) throw new Error(`exported ${exported.sessions} of ${file.conversations} sessions`);
       rows.push({
         baseline: file.messages / baseline,
         import: file.messages / importSeconds,
         stored: report.messages / importSeconds,
+        importCpu: file.messages / importServerCpu,
+        importRedisCpu: file.messages / importRedisCpu,
         importRss,
         export: report.messages / exportSeconds,
+        exportCpu: report.messages / exportServerCpu,
         exportRss,
         importSeconds,
         exportSeconds,
       });
       process.stdout.write(
-        `run ${run}: import ${importSeconds.toFixed(1)} s (${report.messages} stored), peak RSS ${importRss.toFixed(0)} MB; ` +
+        `run ${run}: import ${importSeconds.toFixed(1)} s (${report.messages} stored; CPU: server ${importServerCpu.toFixed(1)} s, redis ${importRedisCpu.toFixed(1)} s), ` +
+          `peak RSS ${importRss.toFixed(0)} MB; load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}; ` +
           `export ${exportSeconds.toFixed(1)} s (${(exported.bytes / MB).toFixed(0)} MB), peak RSS ${exportRss.toFixed(0)} MB\n`,
       );
       await redis.client.flushall();
@@ -160,8 +180,11 @@ async function main(): Promise<void> {
         ['baseline: parse only, messages/s', ...rate('baseline')],
         ['import, messages read/s', ...rate('import')],
         ['import, messages stored/s', ...rate('stored')],
+        ['import, messages per server CPU second', ...rate('importCpu')],
+        ['import, messages per redis-server CPU second', ...rate('importRedisCpu')],
         ['import, server peak RSS', ...mb('importRss')],
         ['export, messages/s', ...rate('export')],
+        ['export, messages per server CPU second', ...rate('exportCpu')],
         ['export, server peak RSS', ...mb('exportRss')],
       ]) +
       `\nimport / baseline: ${(median(col('import')) / median(col('baseline'))).toFixed(2)}` +

@@ -58,15 +58,27 @@ export class QuotaService {
     }
   }
 
+  /** How many more sessions the identity may have now (Infinity while the quota is off). */
+  async sessionsLeft(userId: string): Promise<number> {
+    const max = this.config.maxSessionsPerIdentity;
+    if (max === 0) return Infinity;
+    return Math.max(0, max - (await this.repository.sessionCount(userId, max)));
+  }
+
+  /** Why no further session can be made, for an identity holding `count`. */
+  sessionLimitMessage(count: number): string {
+    return (
+      `Session limit reached: you have ${count} sessions and one identity may keep ${this.config.maxSessionsPerIdentity} (MAX_SESSIONS_PER_IDENTITY). ` +
+      'Delete sessions you no longer need, then create a new one.'
+    );
+  }
+
   private async checkSessions(userId: string): Promise<void> {
     const max = this.config.maxSessionsPerIdentity;
     if (max === 0) return;
     const count = await this.repository.sessionCount(userId, max);
     if (count < max) return;
-    throw new ForbiddenException(
-      `Session limit reached: you have ${count} sessions and one identity may keep ${max} (MAX_SESSIONS_PER_IDENTITY). ` +
-        'Delete sessions you no longer need, then create a new one.',
-    );
+    throw new ForbiddenException(this.sessionLimitMessage(count));
   }
 
   private async checkMessages(userId: string, sessionId: string | undefined): Promise<void> {

@@ -191,7 +191,13 @@ export const childrenField = (parentId: string | null): string => `c:${parentId 
 
 /** A message record in the tree hash: its depth, then its API JSON without the sibling fields. */
 export function encodeNode(message: StoredMessage, depth: number): string {
-  return `${depth}|${JSON.stringify(mapMessage({ ...message, sibling_index: undefined, sibling_count: undefined }))}`;
+  return `${depth}|${nodeJson(message)}`;
+}
+
+/** The part of a message's node record after its depth: its API JSON without the sibling fields. */
+export function nodeJson(message: StoredMessage): string {
+  const plain = message.sibling_index === undefined && message.sibling_count === undefined ? message : { ...message, sibling_index: undefined, sibling_count: undefined };
+  return JSON.stringify(mapMessage(plain));
 }
 
 export interface NodeRecord {

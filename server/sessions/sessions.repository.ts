@@ -21,6 +21,7 @@ import {
   HISTORY_HEAD,
   LEAF_FIELD,
   nodeField,
+  nodeJson,
   nodeMessage,
   NodeRecord,
   pathEntry,
@@ -36,6 +37,8 @@ const MAX_RENEWALS_REMEMBERED = 10_000;
 
 /** title_source absent: the name was chosen ('user'). */
 export type NewSession = Pick<SessionFields, 'display_name' | 'persona' | 'metadata'> & Partial<Pick<SessionFields, 'settings' | 'title_source'>>;
+/** A new session made with its tags and pin already set (import). */
+export type ImportedSession = NewSession & Partial<Pick<SessionFields, 'tags' | 'pinned'>>;
 export type SessionChanges = Partial<Pick<SessionFields, 'display_name' | 'persona' | 'metadata' | 'pinned' | 'settings' | 'archived' | 'tags'>> & {
   /** Tags added to (or removed from) those the session has, as one change. */
   addTag?: string;
@@ -141,17 +144,34 @@ export class SessionsRepository implements MessageStore {
     path: string[],
     leaf: string | null,
   ): Promise<StoredSession> {
+    const tx = this.redis.multi();
+    const session = this.queueCreate(tx, userId, input, now, treeFields, path, leaf);
+    await this.run(tx);
+    return session;
+  }
+
+  /** Queues creating a session (with its tree, path, tags and pin) in `tx`; the session as it will be stored. */
+  private queueCreate(
+    tx: StoreTransaction,
+    userId: string,
+    input: ImportedSession,
+    now: number,
+    treeFields: Record<string, string>,
+    path: string[],
+    leaf: string | null,
+  ): StoredSession {
     const id = newSessionId();
+    const { tags = [], pinned = false, ...chosen } = input;
     const fields: SessionFields = {
       title_source: 'user',
       settings: {},
-      ...input,
+      ...chosen,
       created_at: now,
       last_activity: now,
       message_count: path.length,
-      pinned: false,
+      pinned,
       archived: false,
-      tags: [],
+      tags,
       touched_at: now,
     };
     const [hash, list, names, tree] = [
@@ -161,18 +181,19 @@ export class SessionsRepository implements MessageStore {
       this.keys.messageTree(userId, id),
     ];
     const encoded = { ...encodeSessionFields(fields), [LEAF_FIELD]: leaf ?? '' };
-    const tx = this.redis.multi()
-      .hset(hash, encoded)
-      .rpush(list, HISTORY_HEAD, ...path)
-      .hset(tree, treeFields)
-      .zadd(this.keys.sessionIndex(userId), now, id)
-      .zadd(this.keys.sessionPersona(userId, input.persona), 0, id)
-      .hset(names, input.display_name, id);
-    this.search.addTitle(tx, userId, id, input.display_name, now);
+    tx.hset(hash, encoded).rpush(list, HISTORY_HEAD, ...path).hset(tree, treeFields);
+    if (pinned) this.index.place(tx, userId, id, 'pinned', now);
+    else tx.zadd(this.keys.sessionIndex(userId), now, id);
+    tx.zadd(this.keys.sessionPersona(userId, fields.persona), 0, id).hset(names, fields.display_name, id);
+    for (const tag of tags) tx.zadd(this.keys.sessionTag(userId, tag), 0, id);
+    this.search.addTitle(tx, userId, id, fields.display_name, now);
     // A session made with messages (import, fork): they are indexed with the next search.
     if (path.length > 0) this.search.addMessage(tx, userId, id, { content: '' }, now);
-    if (this.ttl > 0) tx.expire(hash, this.ttl).expire(list, this.ttl).expire(tree, this.ttl).expire(names, this.ttl);
-    await this.run(tx);
+    if (this.ttl > 0) {
+      // A pinned session keeps no TTL (as update() PERSISTs it).
+      if (!pinned) tx.expire(hash, this.ttl).expire(list, this.ttl).expire(tree, this.ttl);
+      tx.expire(names, this.ttl);
+    }
     return decodeSession(userId, id, encoded, this.ttl * 1000)!;
   }
 
@@ -181,37 +202,55 @@ export class SessionsRepository implements MessageStore {
    * parent_id (null or absent: a first message); the active path ends at `activeLeafId` (null: the
    * newest leaf, following the newest child from the top). One round trip.
    */
-  async importTree(userId: string, input: NewSession, messages: StoredMessage[], activeLeafId: string | null, now = Date.now()): Promise<StoredSession> {
-    const byId = new Map<string, { message: StoredMessage; depth: number }>();
+  async importTree(userId: string, input: ImportedSession, messages: StoredMessage[], activeLeafId: string | null, now = Date.now()): Promise<StoredSession> {
+    const tx = this.redis.multi();
+    const session = this.queueImportTree(tx, userId, input, messages, activeLeafId, now);
+    await this.run(tx);
+    return session;
+  }
+
+  /**
+   * importTree queued in the caller's MULTI, which runs it (with anything else that must happen
+   * with it or not at all, e.g. an import's record); the session as it will be stored.
+   */
+  queueImportTree(tx: StoreTransaction, userId: string, input: ImportedSession, messages: StoredMessage[], activeLeafId: string | null, now = Date.now()): StoredSession {
+    const byId = new Map<string, { parent: string | null; depth: number; json: string }>();
     const children = new Map<string | null, string[]>([[null, []]]);
+    const treeFields: Record<string, string> = {};
     for (const message of messages) {
       if (byId.has(message.id)) throw new Error(`importTree: message ${message.id} appears twice`);
       const parent = message.parent_id ?? null;
       const parentDepth = parent === null ? 0 : byId.get(parent)?.depth;
       if (parentDepth === undefined) throw new Error(`importTree: the parent of ${message.id} must come before it`);
-      byId.set(message.id, { message: { ...message, parent_id: parent }, depth: parentDepth + 1 });
-      children.set(parent, [...(children.get(parent) ?? []), message.id]);
-    }
-    const treeFields: Record<string, string> = {};
-    const jsons = new Map<string, string>();
-    for (const [id, { message, depth }] of byId) {
-      const record = encodeNode(message, depth);
-      treeFields[nodeField(id)] = record;
-      jsons.set(id, record.slice(record.indexOf('|') + 1));
+      const json = nodeJson(message.parent_id === parent ? message : { ...message, parent_id: parent });
+      treeFields[nodeField(message.id)] = `${parentDepth + 1}|${json}`; // encodeNode, with the JSON kept for the path
+      byId.set(message.id, { parent, depth: parentDepth + 1, json });
+      const siblings = children.get(parent);
+      if (siblings) siblings.push(message.id);
+      else children.set(parent, [message.id]);
     }
     for (const [parent, ids] of children) treeFields[childrenField(parent)] = JSON.stringify(ids);
     let leaf = activeLeafId !== null && byId.has(activeLeafId) ? activeLeafId : null;
     if (leaf === null) {
       for (let kids = children.get(null)!; kids.length > 0; kids = children.get(leaf) ?? []) leaf = kids[kids.length - 1];
     }
-    const ids: string[] = [];
-    for (let id = leaf; id !== null; id = byId.get(id)!.message.parent_id ?? null) ids.push(id);
-    ids.reverse();
-    const path = ids.map((id) => {
-      const kids = children.get(byId.get(id)!.message.parent_id ?? null)!;
-      return pathEntry(jsons.get(id)!, kids.indexOf(id), kids.length);
-    });
-    return this.createWith(userId, input, now, treeFields, path, leaf);
+    const path: string[] = [];
+    for (let id = leaf; id !== null; ) {
+      const node = byId.get(id)!;
+      const kids = children.get(node.parent)!;
+      path.push(pathEntry(node.json, kids.indexOf(id), kids.length));
+      id = node.parent;
+    }
+    path.reverse();
+    return this.queueCreate(tx, userId, input, now, treeFields, path, leaf);
+  }
+
+  /** For each id, whether the session is still stored (no TTL renewal: nothing is read). One round trip. */
+  async existing(userId: string, ids: string[]): Promise<boolean[]> {
+    if (ids.length === 0) return [];
+    const pipe = this.redis.pipeline();
+    for (const id of ids) pipe.exists(this.keys.session(userId, id));
+    return (repliesOf(await pipe.exec()) as number[]).map((n) => n === 1);
   }
 
   /** The session, renewing its TTL (a read is activity), or null. One round trip. */

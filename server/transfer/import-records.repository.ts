@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 import { RedisKeys } from '../redis/redis-keys';
-import type { Store } from '../redis/store';
+import type { Store, StoreTransaction } from '../redis/store';
 
 /**
  * What each identity has imported: source key (format, the conversation's id there, a hash of
@@ -14,12 +14,14 @@ export class ImportRecordsRepository {
     private readonly keys: RedisKeys,
   ) {}
 
-  find(userId: string, sourceKey: string): Promise<string | null> {
-    return this.redis.hget(this.keys.imports(userId), sourceKey);
+  /** The sessions these conversations became, where imported before (null otherwise). One round trip. */
+  async findMany(userId: string, sourceKeys: string[]): Promise<Array<string | null>> {
+    return sourceKeys.length === 0 ? [] : this.redis.hmget(this.keys.imports(userId), ...sourceKeys);
   }
 
-  async record(userId: string, sourceKey: string, sessionId: string): Promise<void> {
-    await this.redis.hset(this.keys.imports(userId), sourceKey, sessionId);
+  /** Records what a conversation became, queued in the caller's MULTI: stored with the session or not at all. */
+  queueRecord(tx: StoreTransaction, userId: string, sourceKey: string, sessionId: string): void {
+    tx.hset(this.keys.imports(userId), sourceKey, sessionId);
   }
 
   async forget(userId: string, sourceKeys: string[]): Promise<void> {

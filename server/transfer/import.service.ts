@@ -1,4 +1,4 @@
-import { BadRequestException, ForbiddenException, HttpException, Inject, Injectable, PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
+import { BadRequestException, HttpException, Inject, Injectable, PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { appConfig, AppConfig, limitsConfig, LimitsConfig } from '../config/config';
@@ -14,12 +14,24 @@ import { TransferStore } from './transfer-store';
 /** The tag every imported session carries. */
 export const IMPORTED_TAG = 'imported';
 
+/** Conversations per batch: their look-ups share one round trip, and their MULTIs are sent together. */
+const BATCH_CONVERSATIONS = 64;
 /**
- * Conversations stored at once. Each takes a few round trips to the store; overlapping them keeps
- * an import from waiting on latency. (The session quota is checked per conversation, so an import
- * can pass MAX_SESSIONS_PER_IDENTITY by at most this many minus one.)
+ * A batch is also sent once its conversations reach this many bytes of the file. Small batches keep
+ * what is held while the store answers small (and short-lived, so the garbage collector keeps the
+ * heap small too); a round trip per 256 KB costs little next to parsing them.
  */
-const IMPORT_CONCURRENCY = 8;
+const BATCH_BYTES = 256 * 1024;
+/**
+ * Batches sent and not yet answered, counting the newest: the next batch is read while the one
+ * before it is stored. Beyond that, reading waits: the request stream stays paused and TCP holds
+ * the sender back, so memory does not follow the file however fast it arrives.
+ */
+const BATCHES_IN_FLIGHT = 2;
+/** The report lists the file's first conversations, then skipped ones, up to twice this many rows. */
+const REPORT_ROWS = 100;
+/** Sessions removed at once when a malformed file is undone. */
+const UNDO_CONCURRENCY = 16;
 
 /** No single conversation may be larger: it is parsed in one piece. */
 export const MAX_CONVERSATION_BYTES = 64 * 1024 * 1024;
@@ -31,20 +43,35 @@ export interface ImportBody {
   contentType: string | undefined;
 }
 
-/** What this import has created so far, to undo if the file turns out malformed. */
-interface Undo {
+/** A conversation read from the file, waiting in a batch. */
+interface ReadConversation {
+  tree: ConversationTree;
+  index: number;
+  sourceKey: string;
+}
+
+/** One request's import: who, with what persona, and what it has created so far (to undo if the file turns out malformed). */
+interface ImportRun {
+  userId: string;
+  persona: string | undefined;
+  /** Sessions stored, and the source keys recorded for them (or attempted). */
   sessions: Array<{ id: string; name: string }>;
   records: string[];
   /** Source keys of this file's conversations so far (a conversation twice in one file is stored once). */
   keys: Set<string>;
+  /** How many sessions the identity could still make when the import began (session quota on). */
+  room?: Promise<number>;
+  /** Sessions this import has claimed of that room. */
+  claimed: number;
 }
 
 /**
  * Imports a file of conversations (this server's JSON/NDJSON export, ChatGPT's or Claude's
- * conversations.json) as it streams in: each conversation is parsed, converted to a tree and
- * stored before the next is read, so memory stays bounded by the largest conversation. A
- * conversation already imported (same source and content) is skipped. A file that turns out
- * malformed or truncated is refused with a 400 naming the first problem, and whatever this
+ * conversations.json) as it streams in: each conversation is parsed and converted to a tree, and
+ * conversations are stored in batches (one look-up round trip and one round trip of MULTIs per
+ * batch, a MULTI per conversation) while the next batch is read; memory stays bounded by a few
+ * batches. A conversation already imported (same source and content) is skipped. A file that turns
+ * out malformed or truncated is refused with a 400 naming the first problem, and whatever this
  * request had stored is removed again.
  */
 @Injectable()
@@ -65,15 +92,25 @@ export class ImportService {
     if (/^multipart\//i.test(body.contentType ?? '')) {
       throw new UnsupportedMediaTypeException('Send the file itself as the request body (e.g. Content-Type: application/json), not in a multipart form.');
     }
-    const report: ImportReportDto = { format: '', imported: 0, skipped: 0, messages: 0, conversations: [] };
-    const undo: Undo = { sessions: [], records: [], keys: new Set() };
+    const report: ImportReportDto = { format: '', imported: 0, skipped: 0, messages: 0, conversations: [], unlisted: 0 };
+    const run: ImportRun = { userId, persona, sessions: [], records: [], keys: new Set(), claimed: 0 };
     const formats = new Set<string>();
     const splitter = new JsonElementSplitter(MAX_CONVERSATION_BYTES);
     let received = 0;
-    // Conversations being stored while the next ones are read: their round trips to the store overlap.
-    const pending: Array<Promise<ImportedConversationDto>> = [];
+    let batch: ReadConversation[] = [];
+    let batchBytes = 0;
+    // Batches being stored while the next is read, oldest first (reported in file order).
+    const inFlight: Array<Promise<ImportedConversationDto[]>> = [];
+    const send = () => {
+      if (batch.length === 0) return;
+      const stored = this.storeBatch(run, batch);
+      stored.catch(() => undefined); // awaited below, in order; never an unhandled rejection meanwhile
+      inFlight.push(stored);
+      batch = [];
+      batchBytes = 0;
+    };
     const settle = async (atMost: number) => {
-      while (pending.length > atMost) report.conversations.push(await pending[0]), pending.shift();
+      while (inFlight.length > atMost) addToReport(report, await inFlight[0]), inFlight.shift();
     };
     try {
       // Not destroyed when a problem stops the loop: the rest is drained, so the 400 reaches the client.
@@ -83,56 +120,85 @@ export class ImportService {
         for (const element of splitter.push(chunk)) {
           const tree = toConversationTree(parseElement(element), element.index);
           formats.add(tree.source);
-          const outcome = this.importOne(userId, tree, element.index, persona, undo);
-          outcome.catch(() => undefined); // awaited below, in order; never an unhandled rejection meanwhile
-          pending.push(outcome);
-          await settle(IMPORT_CONCURRENCY - 1);
+          batch.push({ tree, index: element.index, sourceKey: sourceKeyOf(tree) });
+          batchBytes += element.text.length;
+          if (batch.length >= BATCH_CONVERSATIONS || batchBytes >= BATCH_BYTES) {
+            send();
+            await settle(BATCHES_IN_FLIGHT - 1);
+          }
         }
       }
       splitter.end();
+      send();
       await settle(0);
     } catch (error) {
       body.stream.resume();
-      await Promise.allSettled(pending);
-      await this.undo(userId, undo);
+      await Promise.allSettled(inFlight);
+      await this.undo(run);
       if (error instanceof ImportFormatError) throw new BadRequestException(`${error.message} Nothing was imported.`);
       throw error;
-    }
-    for (const c of report.conversations) {
-      if (c.outcome === 'imported') {
-        report.imported++;
-        report.messages += c.messages;
-      } else report.skipped++;
     }
     report.format = formats.size === 1 ? [...formats][0] : formats.size === 0 ? 'none' : 'mixed';
     return report;
   }
 
-  private async importOne(userId: string, tree: ConversationTree, index: number, persona: string | undefined, undo: Undo): Promise<ImportedConversationDto> {
-    const sourceKey = sourceKeyOf(tree);
-    const base = { position: index + 1, title: tree.title, source: tree.source };
-    const skipped = (reason: string): ImportedConversationDto => ({ ...base, outcome: 'skipped', session_id: null, messages: 0, omitted: 0, reason });
-    if (undo.keys.has(sourceKey)) return skipped('The same conversation appears earlier in this file.');
-    undo.keys.add(sourceKey);
-    const earlier = await this.records.find(userId, sourceKey);
-    if (earlier !== null && (await this.store.hasSession(userId, earlier))) {
-      return { ...base, outcome: 'skipped', session_id: earlier, messages: 0, omitted: 0, reason: `Already imported as session ${earlier}.` };
-    }
+  /**
+   * Stores a batch: one round trip finds which conversations were imported before, then each new
+   * one is written in its own MULTI together with its import record, all MULTIs sent at once.
+   * Throws when any conversation could not be stored (after removing what it had left).
+   */
+  private async storeBatch(run: ImportRun, batch: ReadConversation[]): Promise<ImportedConversationDto[]> {
+    const outcomes: ImportedConversationDto[] = new Array(batch.length);
+    // Decided in file order, before the first await: batches are started in order.
+    const fresh: number[] = [];
+    batch.forEach((c, i) => {
+      if (run.keys.has(c.sourceKey)) outcomes[i] = skipped(c, 'The same conversation appears earlier in this file.');
+      else run.keys.add(c.sourceKey), fresh.push(i);
+    });
+    const earlier = await this.records.findMany(run.userId, fresh.map((i) => batch[i].sourceKey));
+    const earlierIds = earlier.filter((id): id is string => id !== null);
+    const alive = await this.store.sessionsExist(run.userId, earlierIds);
+    const kept = new Set(earlierIds.filter((_id, k) => alive[k]));
+    const toWrite: number[] = [];
     const maxMessages = this.limits.maxMessagesPerSession;
-    if (maxMessages > 0 && activePath(tree).length > maxMessages) {
-      return skipped(`It has more messages than a session may hold (MAX_MESSAGES_PER_SESSION=${maxMessages}).`);
-    }
-    try {
-      await this.quotas.check('sessions_per_identity', userId, undefined);
-    } catch (error) {
-      if (error instanceof ForbiddenException) return skipped(error.message);
-      throw error;
-    }
-    const written = await this.store.writeSessionTree(userId, tree, { persona: persona ?? this.personaFor(tree), tags: [IMPORTED_TAG] });
-    undo.sessions.push({ id: written.session.id, name: written.session.display_name });
-    await this.records.record(userId, sourceKey, written.session.id);
-    undo.records.push(sourceKey);
-    return { ...base, outcome: 'imported', session_id: written.session.id, messages: written.stored, omitted: written.omitted, reason: null };
+    fresh.forEach((i, k) => {
+      const id = earlier[k];
+      if (id !== null && kept.has(id)) outcomes[i] = { ...skipped(batch[i], `Already imported as session ${id}.`), session_id: id };
+      else if (maxMessages > 0 && activePath(batch[i].tree).length > maxMessages) {
+        outcomes[i] = skipped(batch[i], `It has more messages than a session may hold (MAX_MESSAGES_PER_SESSION=${maxMessages}).`);
+      } else toWrite.push(i);
+    });
+    const allowed = await this.claimRoom(run, toWrite.length);
+    for (const i of toWrite.slice(allowed)) outcomes[i] = skipped(batch[i], this.quotas.sessionLimitMessage(this.limits.maxSessionsPerIdentity));
+    const writing = toWrite.slice(0, allowed);
+    run.records.push(...writing.map((i) => batch[i].sourceKey));
+    const written = await this.store.writeSessionTrees(
+      run.userId,
+      writing.map((i) => ({
+        tree: batch[i].tree,
+        options: { persona: run.persona ?? this.personaFor(batch[i].tree), tags: [IMPORTED_TAG] },
+        alsoWrite: (tx, sessionId) => this.records.queueRecord(tx, run.userId, batch[i].sourceKey, sessionId),
+      })),
+    );
+    let failure: Error | undefined;
+    written.forEach((result, k) => {
+      if ('error' in result) return void (failure ??= result.error);
+      run.sessions.push({ id: result.session.id, name: result.session.display_name });
+      const c = batch[writing[k]];
+      outcomes[writing[k]] = { ...row(c), outcome: 'imported', session_id: result.session.id, messages: result.stored, omitted: result.omitted, reason: null };
+    });
+    if (failure) throw failure;
+    return outcomes;
+  }
+
+  /** How many of `wanted` new sessions the session quota still allows this import (all while it is off). */
+  private async claimRoom(run: ImportRun, wanted: number): Promise<number> {
+    if (wanted === 0 || this.limits.maxSessionsPerIdentity === 0) return wanted;
+    run.room ??= this.quotas.sessionsLeft(run.userId);
+    const left = (await run.room) - run.claimed;
+    const allowed = Math.max(0, Math.min(wanted, left));
+    run.claimed += allowed;
+    return allowed;
   }
 
   /** An export of this server keeps its persona where it exists here; anything else gets the default. */
@@ -140,13 +206,36 @@ export class ImportService {
     return tree.persona !== undefined && this.personas.find(tree.persona) ? tree.persona : this.personas.defaultKey();
   }
 
-  private async undo(userId: string, undo: Undo): Promise<void> {
-    await this.records.forget(userId, undo.records);
-    for (const session of undo.sessions) await this.store.deleteSession(userId, session.id, session.name);
+  private async undo(run: ImportRun): Promise<void> {
+    await this.records.forget(run.userId, run.records);
+    for (let i = 0; i < run.sessions.length; i += UNDO_CONCURRENCY) {
+      await Promise.all(run.sessions.slice(i, i + UNDO_CONCURRENCY).map((s) => this.store.deleteSession(run.userId, s.id, s.name)));
+    }
   }
 
   private tooLarge(): HttpException {
     return new PayloadTooLargeException(`The file is larger than the ${this.app.importMaxBytes}-byte import limit (IMPORT_MAX_BYTES). Nothing was imported.`);
+  }
+}
+
+function row(c: ReadConversation): Pick<ImportedConversationDto, 'position' | 'title' | 'source'> {
+  return { position: c.index + 1, title: c.tree.title, source: c.tree.source };
+}
+
+function skipped(c: ReadConversation, reason: string): ImportedConversationDto {
+  return { ...row(c), outcome: 'skipped', session_id: null, messages: 0, omitted: 0, reason };
+}
+
+/** Counts a batch's outcomes; lists the file's first conversations, then skipped ones (see REPORT_ROWS). */
+function addToReport(report: ImportReportDto, outcomes: ImportedConversationDto[]): void {
+  for (const c of outcomes) {
+    if (c.outcome === 'imported') {
+      report.imported++;
+      report.messages += c.messages;
+    } else report.skipped++;
+    const listed = report.conversations.length;
+    if (listed < REPORT_ROWS || (c.outcome === 'skipped' && listed < 2 * REPORT_ROWS)) report.conversations.push(c);
+    else report.unlisted++;
   }
 }
 

@@ -126,17 +126,17 @@ export class JsonElementSplitter {
     if (this.mode === 'array') throw new ImportFormatError(`The file ends before the closing "]" of its conversations array, after ${this.count} conversations: it is truncated.`);
   }
 
-  private keep(part: Buffer): void {
+  /** Keeps part of an element that continues in the next chunk: a copy, so the chunk's memory is free to go. */
+  private keep(part: Buffer, copy = true): void {
     this.partsBytes += part.length;
     if (this.partsBytes > this.maxElementBytes) {
       throw new ImportFormatError(`Conversation ${this.count + 1} (at byte ${this.elementOffset}) is larger than ${this.maxElementBytes} bytes; no conversation may be.`);
     }
-    // A copy: the chunk's memory is then free to go.
-    this.parts.push(Buffer.from(part));
+    this.parts.push(copy ? Buffer.from(part) : part);
   }
 
   private finish(tail: Buffer): JsonElement {
-    this.keep(tail);
+    this.keep(tail, false); // the element is parsed before the chunk goes
     const text = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.partsBytes);
     this.parts = [];
     this.partsBytes = 0;

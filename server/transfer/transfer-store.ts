@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 import { RedisKeys } from '../redis/redis-keys';
-import type { Store } from '../redis/store';
+import { repliesOf, Store, StoreReplies, StoreTransaction } from '../redis/store';
 import { newMessageId } from '../chat/message-id';
 import type { SessionSettings } from '../personas/persona-overrides';
 import type { StoredMessage, StoredSession } from '../sessions/session.model';
 import { MAX_TAGS } from '../sessions/session-validation';
-import { SessionChanges, SessionsRepository } from '../sessions/sessions.repository';
+import { SessionsRepository } from '../sessions/sessions.repository';
 import { activePath, ConversationTree, TreeMessage } from './conversation-tree';
 
 export interface WriteOptions {
@@ -14,6 +14,13 @@ export interface WriteOptions {
   persona: string;
   /** Added to the tree's own tags. */
   tags: string[];
+}
+
+export interface TreeToWrite {
+  tree: ConversationTree;
+  options: WriteOptions;
+  /** Queues more writes into the session's MULTI (stored with it or not at all), given its new id. */
+  alsoWrite?: (tx: StoreTransaction, sessionId: string) => void;
 }
 
 export interface WrittenSession {
@@ -30,7 +37,7 @@ const USABLE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /**
  * The one place import, export and share links read and write sessions: a session reads as its
  * whole conversation tree (every branch, each message with its parent, the active leaf), and a tree
- * is written in one round trip as a new session (SessionsRepository.importTree). Sessions hold the
+ * is written in one MULTI as a new session (SessionsRepository.queueImportTree), many trees per round trip. Sessions hold the
  * person's and the model's messages; system and tool messages of imported conversations are left
  * out (their children move up to their parent) and counted as omitted.
  */
@@ -66,25 +73,50 @@ export class TransferStore {
     return { session, tree };
   }
 
-  /** A new session of the caller holding the tree; all or nothing (a failed write removes the session again). */
+  /** A new session of the caller holding the tree; all or nothing (one MULTI). */
   async writeSessionTree(userId: string, tree: ConversationTree, options: WriteOptions): Promise<WrittenSession> {
-    const tags = [...new Set([...tree.tags, ...options.tags])].slice(0, MAX_TAGS);
-    const { messages, leaf } = sessionMessages(tree);
-    const session = await this.sessions.importTree(
-      userId,
-      { display_name: tree.title, persona: options.persona, metadata: tree.metadata, settings: importedSettings(tree.settings) },
-      messages,
-      leaf,
+    const [outcome] = await this.writeSessionTrees(userId, [{ tree, options }]);
+    if ('error' in outcome) throw outcome.error;
+    return outcome;
+  }
+
+  /**
+   * New sessions of the caller, one per tree, each in its own MULTI (with what `alsoWrite` queues
+   * there): a session is stored whole or not at all. The MULTIs are sent together without waiting
+   * for each other's replies, so a batch costs about one round trip however many trees it holds.
+   * Each tree's outcome, in order: the session written, or why not (a MULTI that failed part-way
+   * is removed again, so nothing of it stays).
+   */
+  async writeSessionTrees(userId: string, items: TreeToWrite[]): Promise<Array<WrittenSession | { error: Error }>> {
+    const sent = items.map(({ tree, options, alsoWrite }): { written: WrittenSession; replies: Promise<StoreReplies> } | { error: Error } => {
+      try {
+        const tags = [...new Set([...tree.tags, ...options.tags])].slice(0, MAX_TAGS);
+        const { messages, leaf } = sessionMessages(tree);
+        const tx = this.redis.multi();
+        const input = { display_name: tree.title, persona: options.persona, metadata: tree.metadata, settings: importedSettings(tree.settings), tags, pinned: tree.pinned };
+        const session = this.sessions.queueImportTree(tx, userId, input, messages, leaf);
+        alsoWrite?.(tx, session.id);
+        const written: WrittenSession = { session, stored: messages.length, omitted: tree.messages.length - messages.length };
+        return { written, replies: tx.exec() };
+      } catch (error) {
+        return { error: error as Error }; // refused before anything was sent
+      }
+    });
+    return Promise.all(
+      sent.map(async (item) => {
+        if ('error' in item) return item;
+
+        const { written, replies } = item;
+        try {
+          repliesOf(await replies);
+          return written;
+        } catch (error) {
+          // A command that failed inside EXEC does not undo the others: remove what did get stored.
+          await this.deleteSession(userId, written.session.id, written.session.display_name).catch(() => undefined);
+          return { error: error as Error };
+        }
+      }),
     );
-    try {
-      const changes: SessionChanges = { tags };
-      if (tree.pinned) changes.pinned = true;
-      const latest = (await this.sessions.update(userId, session.id, changes)) ?? session;
-      return { session: latest, stored: messages.length, omitted: tree.messages.length - messages.length };
-    } catch (error) {
-      await this.deleteSession(userId, session.id, session.display_name).catch(() => undefined);
-      throw error;
-    }
   }
 
   /**
@@ -97,9 +129,9 @@ export class TransferStore {
     if ((await this.redis.hget(names, name)) === id) await this.redis.hdel(names, name);
   }
 
-  /** Whether the caller still has the session (an imported one may have expired or been deleted). */
-  async hasSession(userId: string, id: string): Promise<boolean> {
-    return (await this.sessions.find(userId, id)) !== null;
+  /** For each id, whether the caller still has the session (an imported one may have expired or been deleted). One round trip. */
+  sessionsExist(userId: string, ids: string[]): Promise<boolean[]> {
+    return this.sessions.existing(userId, ids);
   }
 }
 

@@ -43,7 +43,10 @@ export class ImportedConversationDto {
   reason: string | null;
 }
 
-/** The outcome of an import: counts, then every conversation of the file in order. */
+/**
+ * The outcome of an import: counts, then conversations of the file in order: the first 100
+ * whatever their outcome, and after them the first 100 skipped ones (a large file's report stays small).
+ */
 export class ImportReportDto {
   /** ChatGPT, Claude or nono (this server's export); "mixed" when the file held several. */
   format: string;
@@ -59,4 +62,8 @@ export class ImportReportDto {
   messages: number;
 
   conversations: ImportedConversationDto[];
+
+  /** Conversations of the file not listed in `conversations` (counted above). */
+  @ApiProperty({ type: 'integer', minimum: 0 })
+  unlisted: number;
 }

@@ -50,6 +50,7 @@ const REPORT: ImportReportDto = {
   imported: 1,
   skipped: 1,
   messages: 4,
+  unlisted: 0,
   conversations: [
     { position: 0, title: 'Reverse a list', source: 'chatgpt', outcome: 'imported', session_id: 's_new', messages: 4, omitted: 1, reason: null },
     { position: 1, title: 'Translations', source: 'chatgpt', outcome: 'skipped', session_id: 's_old', messages: 0, omitted: 0, reason: 'imported before' },
@@ -122,12 +123,24 @@ describe('ImportDialog', () => {
     expect(text).toContain('Skipped: imported before');
     expect(text).toContain('1 part left out');
     expect(root().querySelectorAll('tbody tr').length).toBe(2);
+    expect(text).not.toContain('not listed');
 
     button('Open Reverse a list').click();
     await settle();
     expect(closed).toEqual({ open: 's_new', imported: 1 });
     // The first test of the file also pays for setting up Material on a loaded machine.
   }, 20_000);
+
+  it('says how many conversations a large report leaves unlisted', async () => {
+    await open();
+    await pick('conversations.json');
+    button('Import').click();
+    await fixture.whenStable();
+    FakeXhr.last!.respond(200, { ...REPORT, imported: 301, unlisted: 300 });
+    await settle();
+    await fixture.whenStable();
+    expect(root().textContent).toContain('300 more conversations not listed');
+  });
 
   it('says why nothing was imported when the server refuses the file, and lets me try again', async () => {
     await open();

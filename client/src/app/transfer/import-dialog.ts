@@ -67,6 +67,9 @@ type Phase = 'choose' | 'uploading' | 'reading' | 'done';
             }
           </tbody>
         </table>
+        @if (report.unlisted > 0) {
+          <p class="unlisted">{{ report.unlisted }} more conversation{{ report.unlisted === 1 ? '' : 's' }} not listed (counted above).</p>
+        }
       } @else {
         <p>A nono-chat export (JSON or NDJSON), ChatGPT's <code>conversations.json</code> or Claude's export. Conversations imported before are skipped.</p>
         <div class="file">

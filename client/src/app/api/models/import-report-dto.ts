@@ -16,4 +16,9 @@ export interface ImportReportDto {
    */
   messages: number;
   skipped: number;
+
+  /**
+   * Conversations of the file not listed in `conversations` (counted above).
+   */
+  unlisted: number;
 }
