@@ -74,10 +74,11 @@ function startupSteps(t: LoadTimings, painted: number, fcp: number): Record<stri
     if (t.marks[name] !== undefined) steps[label] = t.marks[name];
   }
   for (const [label, pattern] of API_STEPS) {
-    const calls = before.filter((r) => pattern.test(r.path));
-    if (calls.length) {
-      steps[`${label}: sent`] = Math.min(...calls.map((r) => r.start));
-      steps[`${label}: answered`] = Math.max(...calls.map((r) => r.end));
+    // The first call of its kind: later ones (a refresh after the page is up) are not start-up.
+    const first = before.filter((r) => pattern.test(r.path)).sort((a, b) => a.start - b.start)[0];
+    if (first) {
+      steps[`${label}: sent`] = first.start;
+      steps[`${label}: answered`] = first.end;
     }
   }
   if (lazyJs.length) steps[`lazy scripts (${lazyJs.length}) received`] = Math.max(...lazyJs.map((r) => r.end));
