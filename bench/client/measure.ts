@@ -142,6 +142,9 @@ export async function measureFirstPaint(browser: Browser, url: string, seeded: S
     };
   } finally {
     await context.close();
+    // What the page still had going (idle work, requests the server is answering) ends before the
+    // next measurement starts: in an A/B run, neither build pays for the other's leftovers.
+    await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
 

@@ -26,8 +26,10 @@ import { markStartup } from '../core/perf-marks';
 const EAGER_NEWEST = 8;
 /** When a conversation opens, the first frame shows only the newest messages (a screenful and some)... */
 const FIRST_FRAME = 10;
-/** ...and the rest of the loaded page is added above them this many at a time, when the browser is idle. */
+/** ...and the rest of the loaded page is added above them this many at a time, when the browser is idle... */
 const REVEAL_BATCH = 10;
+/** ...starting once the first frames are out (the person is reading the newest ones meanwhile). */
+const REVEAL_AFTER_MS = 300;
 
 /** How far above the visible top older messages are requested, so scrolling up does not stall. */
 const NEAR_TOP_PX = 1200;
@@ -153,8 +155,9 @@ export class MessageList {
       this.head.update((head) => Math.max(0, head - REVEAL_BATCH));
       if (this.head() > 0) next = afterNextRender(() => (handle = whenIdle(step)), { injector: this.injector });
     };
-    handle = whenIdle(step);
+    const start = setTimeout(() => (handle = whenIdle(step)), REVEAL_AFTER_MS);
     return () => {
+      clearTimeout(start);
       cancelIdle(handle);
       next?.destroy();
     };
