@@ -15,6 +15,81 @@ export interface PaintSample {
   firstContentfulPaint: number;
   largestContentfulPaint: number;
   messagesInDom: number;
+  /** Where the time went: named steps of the load, ms from navigation start (see startupSteps). */
+  steps: Record<string, number>;
+}
+
+/** What the page reports about its own load: navigation and resource timing, and the app's `nono:` marks. */
+interface LoadTimings {
+  htmlEnd: number;
+  domInteractive: number;
+  marks: Record<string, number>;
+  resources: { path: string; start: number; end: number }[];
+}
+
+function collectTimings(): LoadTimings {
+  const nav = performance.getEntriesByType('navigation')[0];
+  const marks: Record<string, number> = {};
+  for (const mark of performance.getEntriesByType('mark')) if (mark.name.startsWith('nono:')) marks[mark.name.slice(5)] = mark.startTime;
+  const resources = performance
+    .getEntriesByType('resource')
+    .map((r: any) => ({ path: new URL(r.name).pathname, start: r.startTime, end: r.responseEnd }));
+  return { htmlEnd: nav.responseEnd, domInteractive: nav.domInteractive, marks, resources };
+}
+
+/** Start-up API calls, by the path they ask for. */
+const API_STEPS: [string, RegExp][] = [
+  ['GET /api/auth/config', /^\/api\/auth\/config$/],
+  ['GET /api/me', /^\/api\/me$/],
+  ['GET /api/personas', /^\/api\/personas$/],
+  ['GET /api/sessions/{id}', /^\/api\/sessions\/[^/]+$/],
+  ['GET /api/sessions/{id}/messages', /^\/api\/sessions\/[^/]+\/messages$/],
+];
+
+/**
+ * The load as named steps (ms from navigation start; `a → b` rows give the start and end of a
+ * request): document, scripts, the app's own marks, each start-up API call, fonts, paints.
+ * Only what happened before the newest messages were painted counts.
+ */
+function startupSteps(t: LoadTimings, painted: number, fcp: number): Record<string, number> {
+  const steps: Record<string, number> = {};
+  const before = t.resources.filter((r) => r.start < painted);
+  const mainAt = t.marks['main'] ?? painted;
+  const initialJs = before.filter((r) => r.path.endsWith('.js') && r.start < mainAt);
+  const lazyJs = before.filter((r) => r.path.endsWith('.js') && r.start >= mainAt);
+  const fonts = before.filter((r) => /\.(woff2?|ttf|otf)$/.test(r.path));
+  const css = before.filter((r) => r.path.endsWith('.css'));
+  steps['HTML received'] = t.htmlEnd;
+  if (css.length) steps['stylesheet received'] = Math.max(...css.map((r) => r.end));
+  if (initialJs.length) {
+    steps['initial scripts: last request sent'] = Math.max(...initialJs.map((r) => r.start));
+    steps['initial scripts: last received'] = Math.max(...initialJs.map((r) => r.end));
+  }
+  steps['first contentful paint'] = fcp;
+  for (const [name, label] of [
+    ['main', 'app code evaluated (mark main)'],
+    ['requests', 'start-up requests sent (mark requests)'],
+    ['bootstrapped', 'app bootstrapped (mark bootstrapped)'],
+  ]) {
+    if (t.marks[name] !== undefined) steps[label] = t.marks[name];
+  }
+  for (const [label, pattern] of API_STEPS) {
+    // The first call of its kind: later ones (a refresh after the page is up) are not start-up.
+    const first = before.filter((r) => pattern.test(r.path)).sort((a, b) => a.start - b.start)[0];
+    if (first) {
+      steps[`${label}: sent`] = first.start;
+      steps[`${label}: answered`] = first.end;
+    }
+  }
+  if (lazyJs.length) steps[`lazy scripts (${lazyJs.length}) received`] = Math.max(...lazyJs.map((r) => r.end));
+  if (fonts.length) {
+    steps[`fonts (${fonts.length}): first sent`] = Math.min(...fonts.map((r) => r.start));
+    steps[`fonts: last received`] = Math.max(...fonts.map((r) => r.end));
+  }
+  if (t.marks['history'] !== undefined) steps['history page in the state (mark history)'] = t.marks['history'];
+  if (t.marks['messages-rendered'] !== undefined) steps['messages in the DOM (mark messages-rendered)'] = t.marks['messages-rendered'];
+  steps['newest messages painted'] = painted;
+  return steps;
 }
 
 /**
@@ -57,9 +132,19 @@ export async function measureFirstPaint(browser: Browser, url: string, seeded: S
     await page.waitForFunction(() => window.__paintProbe?.painted !== undefined, null, { timeout: 20_000 });
     await page.waitForTimeout(100);
     const probe = await page.evaluate(() => window.__paintProbe);
-    return { messagesPainted: probe.painted, firstContentfulPaint: probe.fcp, largestContentfulPaint: probe.lcp, messagesInDom: probe.count };
+    const timings = await page.evaluate(collectTimings);
+    return {
+      messagesPainted: probe.painted,
+      firstContentfulPaint: probe.fcp,
+      largestContentfulPaint: probe.lcp,
+      messagesInDom: probe.count,
+      steps: startupSteps(timings, probe.painted, probe.fcp),
+    };
   } finally {
     await context.close();
+    // What the page still had going (idle work, requests the server is answering) ends before the
+    // next measurement starts: in an A/B run, neither build pays for the other's leftovers.
+    await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
 
@@ -101,7 +186,7 @@ export async function measureScrolling(page: Page, total: number): Promise<Scrol
     await page.waitForTimeout(30);
     if (Date.now() - started > 120_000) {
       const state = await page.evaluate(() => ({
-        spinner: !!document.querySelector('.older mat-spinner'),
+        loading: !!document.querySelector('.older mat-progress-bar'),
         button: !!document.querySelector('.load-older'),
         scroll: document.querySelector('nono-message-list .scroller').scrollTop,
         height: document.querySelector('nono-message-list .scroller').scrollHeight,

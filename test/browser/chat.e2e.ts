@@ -147,6 +147,9 @@ describe('chat in the browser', () => {
     }
     await page.reload();
     await page.locator('nono-message.user', { hasText: 'question 59' }).waitFor();
+    // The newest messages paint first; the rest of the first page is added above them right after.
+    await page.waitForFunction(() => document.querySelectorAll('nono-message').length === 50);
+    await page.waitForTimeout(200);
     expect(await messages(page).count()).toBe(50);
     expect(await page.locator('nono-message.user', { hasText: /^question 0$/ }).count()).toBe(0);
 

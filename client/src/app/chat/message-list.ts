@@ -15,16 +15,21 @@ import {
   output,
   viewChild,
 } from '@angular/core';
-import { MatProgressSpinnerModule } from '@angular/material/progress-spinner';
+import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { Clock } from '../core/clock';
 import { ChatEntry, Rating } from '../state/chat-state';
 import { SessionState } from '../state/session-state';
 import { MessageItem } from './message-item';
+import { markStartup } from '../core/perf-marks';
 
 /** The newest messages render their markdown at once; older ones when scrolled near (they open off screen). */
 const EAGER_NEWEST = 8;
-/** When a conversation opens, the first frame shows only the newest messages; the rest of the page follows a frame later. */
-const FIRST_FRAME = 16;
+/** When a conversation opens, the first frame shows only the newest messages (a screenful and some)... */
+const FIRST_FRAME = 10;
+/** ...and the rest of the loaded page is added above them this many at a time, when the browser is idle... */
+const REVEAL_BATCH = 10;
+/** ...starting once the first frames are out (the person is reading the newest ones meanwhile). */
+const REVEAL_AFTER_MS = 300;
 
 /** How far above the visible top older messages are requested, so scrolling up does not stall. */
 const NEAR_TOP_PX = 1200;
@@ -37,14 +42,14 @@ const NEAR_TOP_PX = 1200;
  */
 @Component({
   selector: 'nono-message-list',
-  imports: [MessageItem, MatProgressSpinnerModule],
+  imports: [MessageItem, MatProgressBarModule],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './message-list.html',
   styleUrl: './message-list.scss',
 })
 export class MessageList {
   readonly messages = input.required<ChatEntry[]>();
-  /** Index of the first message rendered: > 0 only in the first frame of a freshly opened conversation. */
+  /** Index of the first message rendered: > 0 only while a freshly opened conversation is still being added. */
   private readonly head = signal(0);
   protected readonly shown = computed(() => {
     const head = this.head();
@@ -76,20 +81,44 @@ export class MessageList {
   constructor() {
     const destroyRef = inject(DestroyRef);
     // A conversation that opens with a full page paints its newest messages first; the older part
-    // of the page is added above them (out of view) right after.
+    // of the page is added above them (out of view) in idle moments after that first paint, so
+    // neither the first paint nor the frames right after it wait for messages nobody sees yet.
     let previousLength = 0;
+    let cancelReveal = () => {};
     effect(() => {
       const length = this.messages().length;
-      const opened = previousLength === 0 && length > FIRST_FRAME;
+      const opened = previousLength === 0 && length > 0;
       previousLength = length;
-      if (!opened) return;
-      untracked(() => this.head.set(length - FIRST_FRAME));
-      afterNextRender(() => setTimeout(() => this.head.set(0)), { injector: this.injector });
+      cancelReveal();
+      if (!opened) {
+        // Any other change (a send, a reload, another session): everything, as it is.
+        untracked(() => this.head.set(0));
+        return;
+      }
+      const split = length > FIRST_FRAME;
+      untracked(() => this.head.set(split ? length - FIRST_FRAME : 0));
+      const firstRender = afterNextRender(
+        () => {
+          markStartup('messages-rendered');
+          if (split) cancelReveal = this.revealOlder();
+        },
+        { injector: this.injector },
+      );
+      cancelReveal = () => firstRender.destroy();
     });
-    // Near the top, ask for the older page. A native listener: scrolling must not run change detection.
+    destroyRef.onDestroy(() => cancelReveal());
+    // A search result's message may be among those not added yet.
+    effect(() => {
+      if (this.highlighted()) untracked(() => this.head.set(0));
+    });
+    // Near the top, ask for the older page (or add the rest of this one at once). A native
+    // listener: scrolling must not run change detection.
     afterNextRender(() => {
       const scroller = this.scroller().nativeElement;
-      const onScroll = () => this.loadOlderIfNearTop();
+      const onScroll = () => {
+        if (this.head() > 0 && this.nearTop()) this.head.set(0);
+        else this.loadOlderIfNearTop();
+      };
       scroller.addEventListener('scroll', onScroll, { passive: true });
       destroyRef.onDestroy(() => scroller.removeEventListener('scroll', onScroll));
     });
@@ -118,6 +147,22 @@ export class MessageList {
     });
   }
 
+  /** Adds the messages above the first frame, a batch per idle moment; returns a cancel function. */
+  private revealOlder(): () => void {
+    let handle = 0;
+    let next: { destroy(): void } | null = null;
+    const step = () => {
+      this.head.update((head) => Math.max(0, head - REVEAL_BATCH));
+      if (this.head() > 0) next = afterNextRender(() => (handle = whenIdle(step)), { injector: this.injector });
+    };
+    const start = setTimeout(() => (handle = whenIdle(step)), REVEAL_AFTER_MS);
+    return () => {
+      clearTimeout(start);
+      cancelIdle(handle);
+      next?.destroy();
+    };
+  }
+
   private loadOlderIfNearTop(): void {
     if (this.hasOlder() && !this.loadingOlder() && this.head() === 0 && this.nearTop()) this.loadOlder.emit();
   }
@@ -132,4 +177,14 @@ export class MessageList {
   scrollToNewest(): void {
     this.scroller().nativeElement.scrollTop = 0;
   }
+}
+
+/** Runs `task` when the browser has nothing more urgent (at the latest after a second). */
+function whenIdle(task: () => void): number {
+  return typeof requestIdleCallback === 'function' ? requestIdleCallback(task, { timeout: 1000 }) : (setTimeout(task, 50) as unknown as number);
+}
+
+function cancelIdle(handle: number): void {
+  if (typeof cancelIdleCallback === 'function') cancelIdleCallback(handle);
+  else clearTimeout(handle);
 }

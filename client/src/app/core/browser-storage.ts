@@ -1,3 +1,5 @@
+import type { Identity } from './api-types';
+
 type StorageName = 'localStorage' | 'sessionStorage';
 
 /**
@@ -36,3 +38,15 @@ export const STORAGE_KEYS = {
   session: 'nono.session',
   theme: 'nono.theme',
 } as const;
+
+/** The identity kept in this browser, if it is one (anything else there is ignored). */
+export function storedIdentity(): Identity | null {
+  const raw = browserStorage.get(STORAGE_KEYS.identity);
+  if (!raw) return null;
+  try {
+    const parsed = JSON.parse(raw) as Partial<Identity>;
+    return typeof parsed.user_id === 'string' && typeof parsed.token === 'string' ? { user_id: parsed.user_id, token: parsed.token } : null;
+  } catch {
+    return null;
+  }
+}

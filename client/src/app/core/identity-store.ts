@@ -1,6 +1,6 @@
 import { Injectable, computed, signal } from '@angular/core';
 import { Identity } from './api-types';
-import { browserStorage, STORAGE_KEYS } from './browser-storage';
+import { browserStorage, STORAGE_KEYS, storedIdentity } from './browser-storage';
 
 /** Shown when the server refuses the identity this browser had (e.g. its data was reset). */
 export const IDENTITY_LOST_MESSAGE = 'This server no longer knows your identity — it may have been reset.';
@@ -8,7 +8,7 @@ export const IDENTITY_LOST_MESSAGE = 'This server no longer knows your identity 
 /** The guest identity kept in the browser; the auth interceptor reads the token from here. */
 @Injectable({ providedIn: 'root' })
 export class IdentityStore {
-  private readonly identityState = signal<Identity | null>(readStored());
+  private readonly identityState = signal<Identity | null>(storedIdentity());
   private readonly lostState = signal(false);
 
   readonly identity = this.identityState.asReadonly();
@@ -35,18 +35,5 @@ export class IdentityStore {
     this.lostState.set(false);
     this.identityState.set(identity);
     browserStorage.set(STORAGE_KEYS.identity, identity ? JSON.stringify(identity) : null);
-  }
-}
-
-function readStored(): Identity | null {
-  const raw = browserStorage.get(STORAGE_KEYS.identity);
-  if (!raw) return null;
-  try {
-    const parsed = JSON.parse(raw) as Partial<Identity>;
-    return typeof parsed.user_id === 'string' && typeof parsed.token === 'string'
-      ? { user_id: parsed.user_id, token: parsed.token }
-      : null;
-  } catch {
-    return null;
   }
 }

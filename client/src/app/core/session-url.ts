@@ -1,22 +1,9 @@
 import { Injectable } from '@angular/core';
+import { sessionIdIn, sessionPath } from './session-path';
 
-const SESSION_PATH = /^\/s\/([^/]+)\/?$/;
+export { sessionIdIn, sessionPath } from './session-path';
+
 const TITLE = 'nono-chat';
-
-/** The session id in a path like `/s/{id}`; null for any other path. */
-export function sessionIdIn(path: string): string | null {
-  const match = SESSION_PATH.exec(path);
-  if (!match) return null;
-  try {
-    return decodeURIComponent(match[1]);
-  } catch {
-    return null;
-  }
-}
-
-export function sessionPath(sessionId: string): string {
-  return `/s/${encodeURIComponent(sessionId)}`;
-}
 
 /** How opening a session changes the browser history. */
 export type HistoryMode = 'push' | 'replace' | 'none';

@@ -13,6 +13,7 @@ import { rateMessage } from '../api/fn/sessions/rate-message';
 import { switchSessionPath } from '../api/fn/sessions/switch-session-path';
 import { MESSAGE_PAGE_SIZE, SessionState } from './session-state';
 import { LiveEvent, LiveEvents } from './live-events';
+import { markStartup } from '../core/perf-marks';
 import { getEventStream, postEventStream, SseEvent, StreamRefusedError } from './sse';
 
 /**
@@ -112,6 +113,7 @@ export class ChatState {
     if (!sessionId) return;
     const prefetched = this.sessions.takePrefetchedHistory(sessionId);
     if (prefetched) {
+      markStartup('history');
       this.messagesState.set(prefetched.messages);
       this.olderCursor.set(prefetched.next_cursor);
       void this.reattach(sessionId);
@@ -121,6 +123,7 @@ export class ChatState {
     try {
       const page = await this.api.invoke(listSessionMessages, { id: sessionId, limit: MESSAGE_PAGE_SIZE });
       if (this.loadedFor !== sessionId) return;
+      markStartup('history');
       this.messagesState.set(page.messages);
       this.olderCursor.set(page.next_cursor);
       void this.reattach(sessionId);

@@ -16,6 +16,8 @@ import { listSessionMessages } from '../api/fn/sessions/list-session-messages';
 import { updateSession } from '../api/fn/sessions/update-session';
 import { getHealth } from '../api/fn/health/get-health';
 import { LiveEvents } from './live-events';
+import { markStartup } from '../core/perf-marks';
+import { forgetSentAhead, MESSAGE_PAGE_SIZE } from '../core/start-requests';
 
 /**
  * 'lost': the server refused the stored guest identity; the person chooses what happens next.
@@ -23,8 +25,7 @@ import { LiveEvents } from './live-events';
  */
 export type StartPhase = 'starting' | 'ready' | 'failed' | 'lost' | 'signed-out';
 
-/** Newest page first; older pages as the person scrolls up. */
-export const MESSAGE_PAGE_SIZE = 50;
+export { MESSAGE_PAGE_SIZE } from '../core/start-requests';
 
 /** Said when a link or back/forward names a session that is gone or not mine. */
 export const SESSION_GONE = 'That session no longer exists (it may have expired or been deleted).';
@@ -114,6 +115,8 @@ export class SessionState {
     } catch (error) {
       this.problemState.set(problemOf(error).message);
       this.phaseState.set('failed');
+    } finally {
+      forgetSentAhead();
     }
   }
 
@@ -230,6 +233,7 @@ export class SessionState {
   /** The session named by the address bar, else this tab's last one, and the first requests to reopen it. */
   private askResume(): ResumeAnswers {
     const sessionId = this.url.current() ?? tabStorage.get(STORAGE_KEYS.session);
+    markStartup('requests');
     const answers = Promise.allSettled([
       this.api.invoke(getCurrentIdentity),
       this.loadPersonas(),
