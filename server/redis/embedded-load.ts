@@ -84,7 +84,8 @@ function logGenerations(dir: string): number[] {
 
 /** The snapshot's log generation, from its header record (undefined when it is not one). */
 function snapshotGeneration(header: StoreRecord | undefined): number | undefined {
-  const log = (header?.args[0] as { log?: unknown } | undefined)?.log;
+  const fields = header?.args[0];
+  const log = fields instanceof Map ? (fields.get('log') as unknown) : (fields as { log?: unknown } | undefined)?.log;
   return header?.command === SNAPSHOT_HEADER && Number.isInteger(log) && (log as number) >= 0 ? (log as number) : undefined;
 }
 

@@ -251,15 +251,14 @@ export class MemoryRedis extends EventEmitter implements Store {
 
   // ---- hashes -------------------------------------------------------------------------------
 
-  async hset(key: string, ...args: Array<string | number | Record<string, string | number>>): Promise<number> {
-    const pairs = typeof args[0] === 'object' ? Object.entries(args[0]) : [[args[0], args[1]]];
+  /** HSET key field value, or key and the fields as an object or a Map (as ioredis takes them). */
+  async hset(key: string, ...args: Array<string | number | Record<string, string | number> | Map<string, string | number>>): Promise<number> {
+    const first = args[0];
+    const pairs = first instanceof Map ? first : typeof first === 'object' ? Object.entries(first) : [[first, args[1]]];
     const hash = this.readOrCreate(key, isHash, () => new Map<string, string>());
-    let added = 0;
-    for (const [field, value] of pairs) {
-      if (!hash.has(String(field))) added++;
-      hash.set(String(field), String(value));
-    }
-    return added;
+    const before = hash.size;
+    for (const [field, value] of pairs) hash.set(String(field), String(value));
+    return hash.size - before;
   }
 
   async hget(key: string, field: string): Promise<string | null> {
