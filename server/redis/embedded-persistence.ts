@@ -17,7 +17,12 @@ export interface PersistenceLogger {
 
 export interface PersistenceOptions {
   logger: PersistenceLogger;
-  /** The log is compacted into a snapshot once it is larger than this and than the snapshot. */
+  /**
+   * The log is compacted into a snapshot once it is larger than this and than the snapshot
+   * (default 64 MB, Redis' `auto-aof-rewrite-min-size`): each rewrite re-encodes all the data, so
+   * small stores are not rewritten every few megabytes, and a start never replays more than this
+   * or one snapshot's worth of log.
+   */
   compactMinBytes?: number;
   /** How often written records are fsynced (Redis' `appendfsync everysec`). */
   fsyncIntervalMs?: number;
@@ -71,7 +76,7 @@ export class EmbeddedPersistence {
     this.fd = openSync(logFile(dir, this.generation), 'a');
     this.written = statSync(logFile(dir, this.generation)).size;
     if (this.written === 0) this.written = writeMagic(this.fd);
-    this.compactMinBytes = options.compactMinBytes ?? 8 * 1024 * 1024;
+    this.compactMinBytes = options.compactMinBytes ?? 64 * 1024 * 1024;
     this.db.onWrite = (command, args) => this.append(command, args);
     this.db.onTransaction = (phase) => this.transaction(phase);
     this.timer = setInterval(() => this.tick(), options.fsyncIntervalMs ?? 1000);

@@ -88,7 +88,7 @@ export class RecordWriter {
     this.buf[this.used++] = name.length;
     // Command names are short and ASCII: a loop beats a call into Buffer#write.
     for (let i = 0; i < name.length; i++) this.buf[this.used++] = name.charCodeAt(i);
-    this.buf.writeUInt32LE(args.length, this.used);
+    putU32(this.buf, this.used, args.length);
     this.used += 4;
     for (const arg of args) this.value(arg);
     this.count++;
@@ -102,9 +102,9 @@ export class RecordWriter {
       this.used = start;
       return false;
     }
-    this.buf.writeUInt32LE(this.count, start + HEAD + 8);
-    this.buf.writeUInt32LE(this.used - start - HEAD, start);
-    this.buf.writeUInt32LE(crc32(this.buf.subarray(start + HEAD, this.used)), start + 4);
+    putU32(this.buf, start + HEAD + 8, this.count);
+    putU32(this.buf, start, this.used - start - HEAD);
+    putU32(this.buf, start + 4, crc32(this.buf.subarray(start + HEAD, this.used)));
     return true;
   }
 
@@ -159,13 +159,13 @@ export class RecordWriter {
         buf[at + i] = code;
       }
       if (i === length) {
-        buf.writeUInt32LE(length, this.used);
+        putU32(buf, this.used, length);
         this.used = at + length;
         return;
       }
     }
     const bytes = buf.write(text, at); // UTF-8
-    buf.writeUInt32LE(bytes, this.used);
+    putU32(buf, this.used, bytes);
     this.used = at + bytes;
   }
 
@@ -182,7 +182,7 @@ export class RecordWriter {
     else if (arg === null) this.buf[this.used++] = 0x7a; // z
     else if (arg instanceof Map) {
       this.buf[this.used++] = 0x6f; // o
-      this.buf.writeUInt32LE(arg.size, this.used);
+      putU32(this.buf, this.used, arg.size);
       this.used += 4;
       for (const [key, value] of arg as Map<unknown, unknown>) {
         this.string(String(key));
@@ -191,7 +191,7 @@ export class RecordWriter {
     } else if (isPlainObject(arg)) {
       const keys = Object.keys(arg);
       this.buf[this.used++] = 0x6f; // o
-      this.buf.writeUInt32LE(keys.length, this.used);
+      putU32(this.buf, this.used, keys.length);
       this.used += 4;
       for (const key of keys) {
         this.string(key);
@@ -202,6 +202,14 @@ export class RecordWriter {
       this.string(JSON.stringify(arg) ?? 'null');
     }
   }
+}
+
+/** Buffer#writeUInt32LE without its argument checks (the writer reserved the room). */
+function putU32(buf: Buffer, at: number, value: number): void {
+  buf[at] = value;
+  buf[at + 1] = value >>> 8;
+  buf[at + 2] = value >>> 16;
+  buf[at + 3] = value >>> 24;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
