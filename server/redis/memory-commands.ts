@@ -27,6 +27,7 @@ import {
  */
 export class MemoryCommands {
   constructor(readonly db: Database) {}
+
   // ---- keyspace -----------------------------------------------------------------------------
 
   private entry(key: string): Entry | undefined {
@@ -438,9 +439,8 @@ export class MemoryCommands {
 
   /** XREVRANGE key end start COUNT n: newest first. */
   xrevrange(key: string, end: string, start: string, _count: 'COUNT', count: number): Array<[string, string[]]> {
-    return (this.xrange(key, start, end, 'COUNT', Infinity)).reverse().slice(0, count);
+    return this.xrange(key, start, end, 'COUNT', Infinity).reverse().slice(0, count);
   }
-
 }
 
 /** A stream range bound: `-`, `+`, `id`, `(id` (exclusive); an id without seq takes `missingSeq`. */
