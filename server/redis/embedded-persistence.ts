@@ -57,6 +57,8 @@ export class EmbeddedPersistence {
   private unsynced = false;
   private writeFailing = false;
   private compacting?: Promise<void>;
+  /** The once-a-second fsync while it runs (the file is closed only after it). */
+  private syncing?: Promise<void>;
   private readonly timer: NodeJS.Timeout;
   private readonly compactMinBytes: number;
   private closed = false;
@@ -171,10 +173,13 @@ export class EmbeddedPersistence {
   private tick(): void {
     this.flush();
     this.pending.shrink();
-    if (this.unsynced) {
+    // One fsync at a time: a slow disk makes the next one wait for its tick.
+    if (this.unsynced && !this.syncing) {
       this.unsynced = false;
-      const fd = this.fd;
-      fsync(fd, (error) => error && this.logger.error(`fsync of ${this.currentLog()} failed: ${error.message}`));
+      const file = this.currentLog();
+      this.syncing = fsyncAsync(this.fd)
+        .catch((error: Error) => this.logger.error(`fsync of ${file} failed: ${error.message}`))
+        .finally(() => (this.syncing = undefined));
     }
     if (this.shouldCompact()) void this.compact();
   }
@@ -220,6 +225,7 @@ export class EmbeddedPersistence {
     this.generation = next;
     this.logBytes = 0;
     this.written = header;
+    await this.syncing; // an fsync of `previous` still running must end before it is closed
     await fsyncAsync(previous)
       .catch((error: Error) => this.logger.error(`fsync of ${logFile(this.dir, next - 1)} failed: ${error.message}`))
       .finally(() => closeSync(previous));
@@ -243,6 +249,7 @@ export class EmbeddedPersistence {
     this.closed = true;
     clearInterval(this.timer);
     await this.compacting;
+    await this.syncing;
     this.flush();
     this.db.onWrite = undefined;
     this.db.onTransaction = undefined;
