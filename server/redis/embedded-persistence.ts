@@ -52,7 +52,8 @@ export class EmbeddedPersistence {
   /** Bytes in the current log file (where a failed write is cut back to). */
   private written: number;
   private snapshotBytes: number;
-  private readonly pending = new RecordWriter();
+  /** Room for what is written at once, so a busy store does not grow the buffer again every second. */
+  private readonly pending = new RecordWriter(WRITE_AT_BYTES + (WRITE_AT_BYTES >> 2));
   private flushScheduled = false;
   private unsynced = false;
   private writeFailing = false;

@@ -144,10 +144,12 @@ export class RecordWriter {
     return out;
   }
 
-  private string(text: string): void {
+  /** A string, after a tag byte when `tag` is given. */
+  private string(text: string, tag?: number): void {
     const length = text.length;
-    this.reserve(4 + length * 3);
+    this.reserve(5 + length * 3);
     const buf = this.buf;
+    if (tag !== undefined) buf[this.used++] = tag;
     const at = this.used + 4;
     // Keys, fields, ids and numbers are short and ASCII: copying them in a loop costs less than the
     // call into Buffer#write, which pays off for longer text.
@@ -170,11 +172,12 @@ export class RecordWriter {
   }
 
   private value(arg: unknown): void {
-    this.reserve(9);
     if (typeof arg === 'string') {
-      this.buf[this.used++] = 0x73; // s
-      this.string(arg);
-    } else if (typeof arg === 'number') {
+      this.string(arg, 0x73); // s
+      return;
+    }
+    this.reserve(9);
+    if (typeof arg === 'number') {
       this.buf[this.used++] = 0x6e; // n
       this.buf.writeDoubleLE(arg, this.used);
       this.used += 8;
