@@ -2,7 +2,7 @@
  * The embedded store with persistence (DATA_DIR) vs. without (memory only) vs. Redis on this
  * machine, through the SessionsRepository the app uses (no HTTP, so the store's share of the cost
  * is what shows). Five rounds, the three stores in rotating order each round, so machine noise
- * hits all of them alike; prints medians and min–max of the rate (wall clock) and of this
+ * hits all of them alike, each after a full garbage collection (the npm script passes --expose-gc); prints medians and min–max of the rate (wall clock) and of this
  * process's CPU time per append (user + system, so the log's write() calls count; steadier than the
  * rate on a busy machine; for Redis it leaves out the Redis server's own CPU). Then the start-up cost of 100,000 stored
  * messages: the store's load alone (log only, and after compaction into a snapshot), the compaction, and the whole
@@ -95,6 +95,9 @@ interface Result {
 }
 
 async function measure(kind: Kind, redisUrl: string, round: number): Promise<Result> {
+  // The data an in-process store left behind is garbage now: collect it here, not during the next
+  // store's measurement (which would charge whichever store happens to come next).
+  global.gc?.();
   const opened = await open(kind, redisUrl, round);
   const repo = new SessionsRepository(opened.store, new RedisKeys({ keyPrefix: `bench${round}` }), sessionsSettings(3600));
   const user = `u_${round}`;
