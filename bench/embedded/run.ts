@@ -2,10 +2,10 @@
  * The embedded store with persistence (DATA_DIR) vs. without (memory only) vs. Redis on this
  * machine, through the SessionsRepository the app uses (no HTTP, so the store's share of the cost
  * is what shows). Five rounds, the three stores in rotating order each round, so machine noise
- * hits all of them alike; prints medians and min–max of the rate (wall clock) and of this
+ * hits all of them alike, each after a full garbage collection (the npm script passes --expose-gc); prints medians and min–max of the rate (wall clock) and of this
  * process's CPU time per append (user + system, so the log's write() calls count; steadier than the
  * rate on a busy machine; for Redis it leaves out the Redis server's own CPU). Then the start-up cost of 100,000 stored
- * messages: the store's load alone (log only, and after compaction into a snapshot), and the whole
+ * messages: the store's load alone (log only, and after compaction into a snapshot), the compaction, and the whole
  * server (dist/server/main.js, when built) until /health/live answers.
  *
  *   npm run bench:embedded
@@ -95,6 +95,9 @@ interface Result {
 }
 
 async function measure(kind: Kind, redisUrl: string, round: number): Promise<Result> {
+  // The data an in-process store left behind is garbage now: collect it here, not during the next
+  // store's measurement (which would charge whichever store happens to come next).
+  global.gc?.();
   const opened = await open(kind, redisUrl, round);
   const repo = new SessionsRepository(opened.store, new RedisKeys({ keyPrefix: `bench${round}` }), sessionsSettings(3600));
   const user = `u_${round}`;
@@ -146,6 +149,7 @@ async function throughput(redisUrl: string): Promise<void> {
   log(`\nThroughput: ${SESSIONS} sessions at once, ${APPENDS} appends (1 message, ~${CONTENT.length} chars) then ${READS} pages of 50, ${ROUNDS} rounds`);
   log(table(rows));
   log(`Persistence, round by round against memory: appends/s ${pct(paired)}, CPU per append ${pct(pairedCpu)}`);
+  log('(A round logs ~20 MB, below the 64 MB at which a log is first compacted: the compaction is timed on its own below.)');
 }
 
 /** A DATA_DIR holding STORED messages (as the app writes them, two per append), log only. */
@@ -160,16 +164,33 @@ async function fill(dir: string): Promise<void> {
 
 const bytesIn = (dir: string) => readdirSync(dir).reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
 
+const cpuMs = (used: NodeJS.CpuUsage) => (used.user + used.system) / 1000;
+
 async function timeLoads(dir: string, label: string): Promise<void> {
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < LOAD_ROUNDS; i++) {
     const started = performance.now();
-    const p = EmbeddedPersistence.open(dir, { logger: quiet });
+    const before = process.cpuUsage();
+    const p = EmbeddedPersistence.open(dir, { logger: quiet, compactMinBytes: Number.MAX_SAFE_INTEGER });
+    cpu.push(cpuMs(process.cpuUsage(before)));
     times.push(performance.now() - started);
     if (i === 0) log(`  ${label}: ${(bytesIn(dir) / 1e6).toFixed(1)} MB on disk, loaded ${p.summary}`);
     await p.close();
   }
-  log(`  ${label}: store load median ${median(times).toFixed(0)} ms (${times.map((t) => t.toFixed(0)).join(', ')})`);
+  const list = (xs: number[]) => xs.map((t) => t.toFixed(0)).join(', ');
+  log(`  ${label}: store load median ${median(times).toFixed(0)} ms (${list(times)}); CPU median ${median(cpu).toFixed(0)} ms (${list(cpu)})`);
+}
+
+/** The compaction that turns the log into a snapshot (the store goes on serving meanwhile). */
+async function timeCompaction(dir: string): Promise<void> {
+  const p = EmbeddedPersistence.open(dir, { logger: quiet, compactMinBytes: Number.MAX_SAFE_INTEGER });
+  const started = performance.now();
+  const before = process.cpuUsage();
+  await p.compact();
+  const used = cpuMs(process.cpuUsage(before));
+  log(`  compaction into a snapshot: ${(performance.now() - started).toFixed(0)} ms, ${used.toFixed(0)} ms CPU of this process (encoding, writes, fsync)`);
+  await p.close();
 }
 
 async function timeServerStarts(dir: string): Promise<void> {
@@ -198,10 +219,11 @@ async function startup(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'nono-bench-100k-'));
   log(`\nStart-up with ${STORED} messages (20 sessions)`);
   await fill(dir);
+  // The slowest start for this many messages: a snapshot holds the same data in fewer bytes and
+  // records than the log it replaces, so a start after kill -9 (snapshot + the log since) lies
+  // between this and the next one.
   await timeLoads(dir, 'log only (no compaction yet)');
-  const p = EmbeddedPersistence.open(dir, { logger: quiet });
-  await p.compact();
-  await p.close();
+  await timeCompaction(dir);
   await timeLoads(dir, 'after compaction (snapshot)');
   await timeServerStarts(dir);
   rmSync(dir, { recursive: true, force: true });

@@ -137,6 +137,28 @@ describe('the embedded store on disk', () => {
     expect(message).toMatch(/Kept the \d+ records before it; moved the rest \(20 bytes, 1 records\) to .*damaged-/);
   });
 
+  it('reads a log of many megabytes, records across read chunks and one larger than a chunk, up to a torn last one', async () => {
+    const now = Date.now();
+    const text = (n: number, c: string) => `${c}é`.repeat(n);
+    const records: Rec[] = [];
+    for (let i = 0; i < 3000; i++) records.push([now, 'rpush', ['list', text(1000, String(i % 10))]]);
+    records.push([now, 'hset', ['big', new Map([['field', text(3_000_000, 'x')]])]]);
+    records.push([now, 'set', ['after', 'yes']]);
+    const whole = logBytes('binary', records);
+    const torn = recordBytes('binary', [now, 'set', ['late', text(2_000_000, 'y')]]);
+    writeFileSync(logOf(), Buffer.concat([whole, torn.subarray(0, 1_500_000)]));
+
+    const p = open();
+    expect(await p.store.llen('list')).toBe(3000);
+    expect(await p.store.lindex('list', 2999)).toBe(text(1000, '9'));
+    expect(await p.store.hget('big', 'field')).toBe(text(3_000_000, 'x'));
+    expect(await p.store.get('after')).toBe('yes');
+    expect(await p.store.exists('late')).toBe(0);
+    await p.close();
+    expect(statSync(logOf()).size).toBe(whole.length);
+    expect(logger.lines.join('\n')).toContain(`damaged at byte ${whole.length} of ${whole.length + 1_500_000} (the last record is incomplete)`);
+  });
+
   it.each(['binary', 'json'] as const)('stops at a record whose checksum fails: earlier records kept, the rest moved aside (%s log)', async (format) => {
     const now = Date.now();
     const good = logBytes(format, [[now, 'set', ['a', '1']]]);

@@ -17,7 +17,12 @@ export interface PersistenceLogger {
 
 export interface PersistenceOptions {
   logger: PersistenceLogger;
-  /** The log is compacted into a snapshot once it is larger than this and than the snapshot. */
+  /**
+   * The log is compacted into a snapshot once it is larger than this and than the snapshot
+   * (default 64 MB, Redis' `auto-aof-rewrite-min-size`): each rewrite re-encodes all the data, so
+   * small stores are not rewritten every few megabytes, and a start never replays more than this
+   * or one snapshot's worth of log.
+   */
   compactMinBytes?: number;
   /** How often written records are fsynced (Redis' `appendfsync everysec`). */
   fsyncIntervalMs?: number;
@@ -47,11 +52,14 @@ export class EmbeddedPersistence {
   /** Bytes in the current log file (where a failed write is cut back to). */
   private written: number;
   private snapshotBytes: number;
-  private readonly pending = new RecordWriter();
+  /** Room for what is written at once, so a busy store does not grow the buffer again every second. */
+  private readonly pending = new RecordWriter(WRITE_AT_BYTES + (WRITE_AT_BYTES >> 2));
   private flushScheduled = false;
   private unsynced = false;
   private writeFailing = false;
   private compacting?: Promise<void>;
+  /** The once-a-second fsync while it runs (the file is closed only after it). */
+  private syncing?: Promise<void>;
   private readonly timer: NodeJS.Timeout;
   private readonly compactMinBytes: number;
   private closed = false;
@@ -71,7 +79,7 @@ export class EmbeddedPersistence {
     this.fd = openSync(logFile(dir, this.generation), 'a');
     this.written = statSync(logFile(dir, this.generation)).size;
     if (this.written === 0) this.written = writeMagic(this.fd);
-    this.compactMinBytes = options.compactMinBytes ?? 8 * 1024 * 1024;
+    this.compactMinBytes = options.compactMinBytes ?? 64 * 1024 * 1024;
     this.db.onWrite = (command, args) => this.append(command, args);
     this.db.onTransaction = (phase) => this.transaction(phase);
     this.timer = setInterval(() => this.tick(), options.fsyncIntervalMs ?? 1000);
@@ -166,10 +174,13 @@ export class EmbeddedPersistence {
   private tick(): void {
     this.flush();
     this.pending.shrink();
-    if (this.unsynced) {
+    // One fsync at a time: a slow disk makes the next one wait for its tick.
+    if (this.unsynced && !this.syncing) {
       this.unsynced = false;
-      const fd = this.fd;
-      fsync(fd, (error) => error && this.logger.error(`fsync of ${this.currentLog()} failed: ${error.message}`));
+      const file = this.currentLog();
+      this.syncing = fsyncAsync(this.fd)
+        .catch((error: Error) => this.logger.error(`fsync of ${file} failed: ${error.message}`))
+        .finally(() => (this.syncing = undefined));
     }
     if (this.shouldCompact()) void this.compact();
   }
@@ -215,6 +226,7 @@ export class EmbeddedPersistence {
     this.generation = next;
     this.logBytes = 0;
     this.written = header;
+    await this.syncing; // an fsync of `previous` still running must end before it is closed
     await fsyncAsync(previous)
       .catch((error: Error) => this.logger.error(`fsync of ${logFile(this.dir, next - 1)} failed: ${error.message}`))
       .finally(() => closeSync(previous));
@@ -238,6 +250,7 @@ export class EmbeddedPersistence {
     this.closed = true;
     clearInterval(this.timer);
     await this.compacting;
+    await this.syncing;
     this.flush();
     this.db.onWrite = undefined;
     this.db.onTransaction = undefined;

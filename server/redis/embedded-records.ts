@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 
 /**
@@ -11,6 +11,8 @@ import { crc32 } from 'node:zlib';
  *     command = u8 name length | name (ASCII) | u32 LE argument count | argument*
  *     argument = tag u8, then: 's' u32 length + UTF-8 | 'n' f64 | 'u' (undefined) | 'z' (null)
  *              | 'o' u32 entry count + (u32 length + UTF-8 key, argument)* | 'j' u32 length + JSON
+ *
+ * An 'o' argument is written from a plain object or a Map and read back as a Map.
  *
  * A frame holds one transaction (MULTI … EXEC) or one command, so a torn or damaged tail never keeps
  * half of a transaction; the checksum catches a torn or damaged frame.
@@ -31,6 +33,9 @@ export type FileFormat = 'binary' | 'json';
 
 /** Frame header: body length and checksum. */
 const HEAD = 8;
+
+/** Strings up to this length are copied byte by byte when they are ASCII. */
+const SHORT_STRING = 64;
 
 /**
  * Encodes frames into one growing buffer, for the log (flushed and cleared as it goes) and the
@@ -83,7 +88,7 @@ export class RecordWriter {
     this.buf[this.used++] = name.length;
     // Command names are short and ASCII: a loop beats a call into Buffer#write.
     for (let i = 0; i < name.length; i++) this.buf[this.used++] = name.charCodeAt(i);
-    this.buf.writeUInt32LE(args.length, this.used);
+    putU32(this.buf, this.used, args.length);
     this.used += 4;
     for (const arg of args) this.value(arg);
     this.count++;
@@ -97,9 +102,9 @@ export class RecordWriter {
       this.used = start;
       return false;
     }
-    this.buf.writeUInt32LE(this.count, start + HEAD + 8);
-    this.buf.writeUInt32LE(this.used - start - HEAD, start);
-    this.buf.writeUInt32LE(crc32(this.buf.subarray(start + HEAD, this.used)), start + 4);
+    putU32(this.buf, start + HEAD + 8, this.count);
+    putU32(this.buf, start, this.used - start - HEAD);
+    putU32(this.buf, start + 4, crc32(this.buf.subarray(start + HEAD, this.used)));
     return true;
   }
 
@@ -139,38 +144,75 @@ export class RecordWriter {
     return out;
   }
 
-  private string(text: string): void {
-    this.reserve(4 + text.length * 3);
-    const bytes = this.buf.write(text, this.used + 4); // UTF-8
-    this.buf.writeUInt32LE(bytes, this.used);
-    this.used += 4 + bytes;
+  /** A string, after a tag byte when `tag` is given. */
+  private string(text: string, tag?: number): void {
+    const length = text.length;
+    this.reserve(5 + length * 3);
+    const buf = this.buf;
+    if (tag !== undefined) buf[this.used++] = tag;
+    const at = this.used + 4;
+    // Keys, fields, ids and numbers are short and ASCII: copying them in a loop costs less than the
+    // call into Buffer#write, which pays off for longer text.
+    if (length <= SHORT_STRING) {
+      let i = 0;
+      for (; i < length; i++) {
+        const code = text.charCodeAt(i);
+        if (code >= 0x80) break;
+        buf[at + i] = code;
+      }
+      if (i === length) {
+        putU32(buf, this.used, length);
+        this.used = at + length;
+        return;
+      }
+    }
+    const bytes = buf.write(text, at); // UTF-8
+    putU32(buf, this.used, bytes);
+    this.used = at + bytes;
   }
 
   private value(arg: unknown): void {
-    this.reserve(9);
     if (typeof arg === 'string') {
-      this.buf[this.used++] = 0x73; // s
-      this.string(arg);
-    } else if (typeof arg === 'number') {
+      this.string(arg, 0x73); // s
+      return;
+    }
+    this.reserve(9);
+    if (typeof arg === 'number') {
       this.buf[this.used++] = 0x6e; // n
       this.buf.writeDoubleLE(arg, this.used);
       this.used += 8;
     } else if (arg === undefined) this.buf[this.used++] = 0x75; // u
     else if (arg === null) this.buf[this.used++] = 0x7a; // z
-    else if (isPlainObject(arg)) {
-      const entries = Object.entries(arg);
+    else if (arg instanceof Map) {
       this.buf[this.used++] = 0x6f; // o
-      this.buf.writeUInt32LE(entries.length, this.used);
+      putU32(this.buf, this.used, arg.size);
       this.used += 4;
-      for (const [key, value] of entries) {
-        this.string(key);
+      for (const [key, value] of arg as Map<unknown, unknown>) {
+        this.string(String(key));
         this.value(value);
+      }
+    } else if (isPlainObject(arg)) {
+      const keys = Object.keys(arg);
+      this.buf[this.used++] = 0x6f; // o
+      putU32(this.buf, this.used, keys.length);
+      this.used += 4;
+      for (const key of keys) {
+        this.string(key);
+        this.value(arg[key]);
       }
     } else {
       this.buf[this.used++] = 0x6a; // j
       this.string(JSON.stringify(arg) ?? 'null');
     }
   }
+}
+
+/** Buffer#writeUInt32LE without its argument checks (the writer reserved the room). */
+function putU32(buf: Buffer, at: number, value: number): void {
+  buf[at] = value;
+  buf[at + 1] = value >>> 8;
+  buf[at + 2] = value >>> 16;
+  buf[at + 3] = value >>> 24;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -182,7 +224,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 /** A binary file's frames from `offset` on, decoded; stops at the first damaged or unfinished one. */
 class FrameReader {
   private at = 0;
-  constructor(private readonly buf: Buffer) {}
+  private buf: Buffer = Buffer.alloc(0);
 
   private need(bytes: number, end: number): void {
     if (this.at + bytes > end) throw new RangeError('runs past its frame');
@@ -223,12 +265,13 @@ class FrameReader {
       case 0x7a:
         return null;
       case 0x6f: {
-        const object: Record<string, unknown> = {};
+        // A Map, not an object: every hash field name (a message id…) would be a new object shape.
+        const map = new Map<string, unknown>();
         for (let n = this.u32(end); n > 0; n--) {
           const key = this.string(end);
-          object[key] = this.value(end);
+          map.set(key, this.value(end));
         }
-        return object;
+        return map;
       }
       case 0x6a:
         return JSON.parse(this.string(end)) as unknown;
@@ -238,7 +281,8 @@ class FrameReader {
   }
 
   /** The frame's records, or why it is not one. */
-  frame(start: number, end: number, isCommand: (name: string) => boolean, into: StoreRecord[]): string | undefined {
+  frame(buf: Buffer, start: number, end: number, isCommand: (name: string) => boolean, into: StoreRecord[]): string | undefined {
+    this.buf = buf;
     this.at = start;
     const added = into.length;
     try {
@@ -293,19 +337,62 @@ export interface FileRead extends ReadResult {
   fileSize: number;
 }
 
-function readBinary(bytes: Buffer, isCommand: (name: string) => boolean, visit: RecordVisitor): ReadResult {
+/** How much of a file is read at a time (a buffer reused throughout; a larger frame grows it). */
+const READ_CHUNK = 4 << 20;
+
+/**
+ * The first `size` bytes of a file, read front to back into one reused buffer: a large log or
+ * snapshot never sits in memory whole, and no memory is newly touched per megabyte read.
+ */
+class ChunkedFile {
+  buf = Buffer.allocUnsafe(READ_CHUNK);
+  /** The file offset of buf[0]. */
+  start = 0;
+  private filled = 0;
+
+  constructor(
+    private readonly fd: number,
+    readonly size: number,
+  ) {}
+
+  /**
+   * Makes the file's bytes [offset, offset + length) available at buf[offset - start]; false when
+   * the file ends before. Bytes before `offset` are given up.
+   */
+  has(offset: number, length: number): boolean {
+    if (offset + length > this.size) return false;
+    if (offset + length <= this.start + this.filled) return true;
+    const keep = this.start + this.filled - offset;
+    const target = length > this.buf.length ? Buffer.allocUnsafe(Math.max(length, this.buf.length * 2)) : this.buf;
+    this.buf.copy(target, 0, offset - this.start, this.start + this.filled);
+    this.buf = target;
+    this.start = offset;
+    this.filled = keep;
+    while (this.filled < length) {
+      const want = Math.min(this.buf.length - this.filled, this.size - this.start - this.filled);
+      const read = readSync(this.fd, this.buf, this.filled, want, this.start + this.filled);
+      if (read === 0) return false; // cut shorter while being read
+      this.filled += read;
+    }
+    return true;
+  }
+}
+
+function readBinary(file: ChunkedFile, isCommand: (name: string) => boolean, visit: RecordVisitor): ReadResult {
   let count = 0;
-  const reader = new FrameReader(bytes);
+  const reader = new FrameReader();
   let offset = MAGIC.length;
   const stop = (reason: string): ReadResult => ({ count, size: offset, damage: { offset, reason }, format: 'binary' });
-  while (offset < bytes.length) {
-    if (offset + HEAD > bytes.length) return stop('the last record is incomplete');
-    const length = bytes.readUInt32LE(offset);
+  while (offset < file.size) {
+    if (!file.has(offset, HEAD)) return stop('the last record is incomplete');
+    const length = file.buf.readUInt32LE(offset - file.start);
+    const crc = file.buf.readUInt32LE(offset - file.start + 4);
     const start = offset + HEAD;
-    if (start + length > bytes.length) return stop('the last record is incomplete');
-    if (crc32(bytes.subarray(start, start + length)) !== bytes.readUInt32LE(offset + 4)) return stop('checksum mismatch');
+    if (!file.has(start, length)) return stop('the last record is incomplete');
+    const at = start - file.start;
+    if (crc32(file.buf.subarray(at, at + length)) !== crc) return stop('checksum mismatch');
     const records: StoreRecord[] = [];
-    const problem = reader.frame(start, start + length, isCommand, records) ?? visit(records);
+    const problem = reader.frame(file.buf, at, at + length, isCommand, records) ?? visit(records);
     if (problem) return stop(problem);
     count += records.length;
     offset = start + length;
@@ -346,24 +433,32 @@ function readJsonLines(bytes: Buffer, isCommand: (name: string) => boolean, visi
   return { count, size: offset, format: 'json' };
 }
 
-/** Which format `bytes` (a whole file) is in, or undefined when it is too short to tell. */
-export function formatOf(bytes: Buffer): FileFormat | undefined {
+/** Which format a file starting with `bytes` is in (of `size` bytes in all), or undefined when it is too short to tell. */
+export function formatOf(bytes: Buffer, size = bytes.length): FileFormat | undefined {
   const head = Math.min(bytes.length, MAGIC.length);
-  if (bytes.subarray(0, head).equals(MAGIC.subarray(0, head))) return bytes.length >= MAGIC.length || bytes.length === 0 ? 'binary' : undefined;
+  if (bytes.subarray(0, head).equals(MAGIC.subarray(0, head))) return size >= MAGIC.length || size === 0 ? 'binary' : undefined;
   return 'json';
 }
 
-/** Visits every record up to the first damaged or unfinished one, in either format, as it is decoded. */
+/**
+ * Visits every record up to the first damaged or unfinished one, in either format, as it is
+ * decoded. A binary file is read a chunk at a time.
+ */
 export function readRecords(file: string, isCommand: (name: string) => boolean, visit: RecordVisitor): FileRead {
-  const bytes = readFileSync(file);
-  return { ...readBytes(bytes, isCommand, visit), fileSize: bytes.length };
-}
-
-export function readBytes(bytes: Buffer, isCommand: (name: string) => boolean, visit: RecordVisitor): ReadResult {
-  const format = formatOf(bytes);
-  if (bytes.length === 0) return { count: 0, size: 0, format: 'binary' };
-  if (format === undefined) return { count: 0, size: 0, damage: { offset: 0, reason: 'the file header is incomplete' }, format: 'binary' };
-  return format === 'binary' ? readBinary(bytes, isCommand, visit) : readJsonLines(bytes, isCommand, visit);
+  const fd = openSync(file, 'r');
+  try {
+    const fileSize = fstatSync(fd).size;
+    const chunks = new ChunkedFile(fd, fileSize);
+    chunks.has(0, Math.min(fileSize, MAGIC.length));
+    const format = formatOf(chunks.buf.subarray(0, Math.min(fileSize, MAGIC.length)), fileSize);
+    if (fileSize === 0) return { count: 0, size: 0, format: 'binary', fileSize };
+    if (format === undefined) return { count: 0, size: 0, damage: { offset: 0, reason: 'the file header is incomplete' }, format: 'binary', fileSize };
+    // The JSON-lines format is only ever read once (to be continued in a binary log): read whole.
+    const read = format === 'binary' ? readBinary(chunks, isCommand, visit) : readJsonLines(readFileSync(fd), isCommand, visit);
+    return { ...read, fileSize };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** How many records (or what is left of them) a damaged tail holds. */

@@ -4,8 +4,8 @@ import { RecordWriter } from './embedded-records';
 /** The first record of a snapshot: which log generation continues it. */
 export const SNAPSHOT_HEADER = '#snapshot';
 
-/** Values per RPUSH record, so a long history never makes one huge record or call. */
-const LIST_CHUNK = 1000;
+/** Values per RPUSH (fields per HSET) record, so a long history never makes one huge record or call. */
+const CHUNK_VALUES = 1000;
 
 /** Bytes per chunk handed to the writer (requests are served between chunks). */
 const CHUNK_BYTES = 1 << 20;
@@ -49,11 +49,15 @@ export function* snapshotChunks(copies: Copy[], time: number, nextLog: number): 
   out.record(time, SNAPSHOT_HEADER, [{ log: nextLog }]);
   for (const { key, expiresAt, kind, value } of copies) {
     if (kind === 'string') out.record(time, 'set', [key, value]);
-    else if (kind === 'hash') out.record(time, 'hset', [key, Object.fromEntries(value as Map<string, string>)]);
-    else if (kind === 'list') {
+    else if (kind === 'hash') {
+      for (const fields of mapChunks(value as Map<string, string>)) {
+        out.record(time, 'hset', [key, fields]);
+        if (out.size >= CHUNK_BYTES) yield out.take();
+      }
+    } else if (kind === 'list') {
       const list = value as string[];
-      for (let i = 0; i < list.length; i += LIST_CHUNK) {
-        out.record(time, 'rpush', [key, ...list.slice(i, i + LIST_CHUNK)]);
+      for (let i = 0; i < list.length; i += CHUNK_VALUES) {
+        out.record(time, 'rpush', [key, ...list.slice(i, i + CHUNK_VALUES)]);
         if (out.size >= CHUNK_BYTES) yield out.take();
       }
     } else for (const [member, score] of value as Map<string, number>) out.record(time, 'zadd', [key, score, member]);
@@ -61,4 +65,21 @@ export function* snapshotChunks(copies: Copy[], time: number, nextLog: number): 
     if (out.size >= CHUNK_BYTES) yield out.take();
   }
   yield out.take();
+}
+
+/** A hash's fields, CHUNK_VALUES at a time (the whole Map when it is small). */
+function* mapChunks(hash: Map<string, string>): Generator<Map<string, string>> {
+  if (hash.size <= CHUNK_VALUES) {
+    yield hash;
+    return;
+  }
+  let chunk = new Map<string, string>();
+  for (const [field, value] of hash) {
+    chunk.set(field, value);
+    if (chunk.size === CHUNK_VALUES) {
+      yield chunk;
+      chunk = new Map();
+    }
+  }
+  if (chunk.size > 0) yield chunk;
 }

@@ -10,7 +10,7 @@ import type {} from './store-scripts';
  * them at the end of this file), so repositories never know which one they got.
  *
  * To use another command: declare it in its data type's group below (the shape ioredis gives it),
- * then implement it in memory-redis.ts and list it there in WRITES (the embedded store's disk log
+ * then implement it in memory-commands.ts, list it in memory-redis.ts in WRITES (the embedded store's disk log
  * records and replays these) or READS (the compiler lists what is missing), and cover it in
  * test/store-contract.spec.ts, which runs against both stores.
  */
