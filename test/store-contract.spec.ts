@@ -635,6 +635,15 @@ describe.each(stores)('store commands for counters and sorted sets: %s', (_name,
     expect(await store.client.zcard(`${prefix}:none`)).toBe(0);
   });
 
+  it('ZMSCORE gives each member\'s score, null for a missing member or key', async () => {
+    const key = `${prefix}:{t}:zms`;
+    await store.client.zadd(key, 1.5, 'a', 100000000000000, 'b');
+    expect(await store.client.zmscore(key, 'b', 'x', 'a')).toEqual(['100000000000000', null, '1.5']);
+    expect(await store.client.zmscore(`${prefix}:{t}:zms-none`, 'a')).toEqual([null]);
+    const replies = await store.client.multi().zmscore(key, 'a').exec();
+    expect(replies).toEqual([[null, ['1.5']]]);
+  });
+
   it('ZADD XX moves the score of a member already there, never adds one or creates the key', async () => {
     const key = `${prefix}:{t}:zxx`;
     await store.client.zadd(key, 1, 'a');

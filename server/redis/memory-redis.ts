@@ -378,6 +378,14 @@ export class MemoryRedis extends EventEmitter implements Store {
     return this.read(key, isSortedSet)?.scores.size ?? 0;
   }
 
+  async zmscore(key: string, ...members: string[]): Promise<Array<string | null>> {
+    const set = this.read(key, isSortedSet);
+    return members.map((member) => {
+      const score = set?.scores.get(member);
+      return score === undefined ? null : String(score);
+    });
+  }
+
   async zrange(key: string, start: number, stop: number): Promise<string[]> {
     return slice((this.read(key, isSortedSet)?.descending() ?? []).reverse(), start, stop).map(([member]) => member);
   }
@@ -567,7 +575,7 @@ const COMMANDS = [
   'get', 'set', 'incr', 'incrby',
   'hset', 'hget', 'hmget', 'hgetall', 'hdel', 'hincrby',
   'rpush', 'rpushx', 'rpop', 'llen', 'lindex', 'lrange', 'lrangeBuffer', 'ltrim', 'lset',
-  'zadd', 'zrem', 'zcard', 'zrange', 'zrevrange', 'zrevrangebyscore', 'zinter', 'zrangebylex', 'zinterstore', 'zunionstore',
+  'zadd', 'zrem', 'zcard', 'zmscore', 'zrange', 'zrevrange', 'zrevrangebyscore', 'zinter', 'zrangebylex', 'zinterstore', 'zunionstore',
   'xadd', 'xrange', 'xrevrange',
   'releaseLock', 'extendLock', 'renewLock', 'hsetIfField',
 ] as const satisfies ReadonlyArray<keyof StoreCommands<false>>;
@@ -585,7 +593,7 @@ export const WRITES = [
 ] as const satisfies ReadonlyArray<(typeof COMMANDS)[number]>;
 const READS = [
   'exists', 'pttl', 'type', 'get', 'hget', 'hmget', 'hgetall', 'llen', 'lindex', 'lrange', 'lrangeBuffer',
-  'zcard', 'zrange', 'zrevrange', 'zrevrangebyscore', 'zinter', 'zrangebylex', 'xrange', 'xrevrange',
+  'zcard', 'zmscore', 'zrange', 'zrevrange', 'zrevrangebyscore', 'zinter', 'zrangebylex', 'xrange', 'xrevrange',
 ] as const satisfies ReadonlyArray<(typeof COMMANDS)[number]>;
 export type WriteCommand = (typeof WRITES)[number];
 const allCommandsSorted: Exclude<(typeof COMMANDS)[number], WriteCommand | (typeof READS)[number]> extends never ? true : never = true;

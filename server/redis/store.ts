@@ -85,6 +85,8 @@ export interface SortedSetCommands<Q extends boolean> {
   zadd(key: string, ...scoreMembers: Value[]): Out<Q, number>;
   zrem(key: string, ...members: string[]): Out<Q, number>;
   zcard(key: string): Out<Q, number>;
+  /** Each member's score (as ioredis gives it, a string), null where the member or the key is missing. */
+  zmscore(key: string, ...members: string[]): Out<Q, Array<string | null>>;
   /** Lowest score first. */
   zrange(key: string, start: number, stop: number): Out<Q, string[]>;
   zrevrange(key: string, start: number, stop: number): Out<Q, string[]>;

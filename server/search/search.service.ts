@@ -60,15 +60,13 @@ export class SearchService {
       const count = wanted - found.length + 4;
       const candidates = await this.index.candidates(userId, query, expansions, count, position);
       if (candidates.length === 0) break;
-      const details = await this.index.details(userId, candidates.map((c) => c.id), terms);
+      const details = await this.index.details(userId, candidates, terms);
       // Sessions whose hash has gone (expired) leave the index now.
       await Promise.all(candidates.filter((_c, i) => details[i].title === null).map((c) => this.index.removeSession(userId, c.id)));
       const alive = candidates.flatMap((c, i) => (details[i].title === null ? [] : [{ candidate: c, title: details[i].title!, messageIds: details[i].messageIds }]));
       const taken = alive.slice(0, wanted - found.length);
       // The messages the index points at, all read in one round trip.
-      const refs = taken.flatMap(({ candidate, messageIds }) =>
-        [...new Set(messageIds.filter((id): id is string => id !== null))].map((messageId) => ({ sessionId: candidate.id, messageId })),
-      );
+      const refs = taken.flatMap(({ candidate, messageIds }) => messageIds.map((messageId) => ({ sessionId: candidate.id, messageId })));
       const messages = await this.sessions.findMessages(userId, refs);
       taken.forEach(({ candidate, title }) => {
         const own = messages.filter((_m, i) => refs[i].sessionId === candidate.id);
@@ -98,7 +96,7 @@ export class SearchService {
   }
 
   private async catchUpSession(userId: string, sessionId: string): Promise<void> {
-    const last = await this.index.claimPending(userId, sessionId);
+    const { last, words } = await this.index.claimPending(userId, sessionId);
     const fresh: Array<{ id: string; content: string; created_at?: number }> = [];
     let before: number | undefined;
     let reachedLast = false;
@@ -112,12 +110,13 @@ export class SearchService {
       }
       before = page.nextBefore ?? undefined;
     } while (!reachedLast && before !== undefined);
-    if (last !== null && !reachedLast) {
+    const reindexed = last !== null && !reachedLast;
+    if (reindexed) {
       const [title] = await this.index.titles(userId, [sessionId]);
       if (title === null) return this.index.removeSession(userId, sessionId);
       await this.index.clearSession(userId, sessionId, title);
     }
-    if (fresh.length > 0) await this.index.storeIndexEntries(userId, sessionId, fresh, fresh[0].id);
+    if (fresh.length > 0) await this.index.storeIndexEntries(userId, sessionId, fresh, fresh[0].id, reindexed ? null : words);
   }
 
   /** The result for one matching session: its best message of those the index points at, else its title. */
