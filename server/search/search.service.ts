@@ -5,7 +5,7 @@ import type { StoredMessage } from '../sessions/session.model';
 import { SessionsRepository } from '../sessions/sessions.repository';
 import { SEARCH_LIMIT_DEFAULT, SearchPageDto, SearchQueryDto, SearchResultDto } from './dto/search.dto';
 import { SearchCandidate, SearchIndexRepository } from './search-index.repository';
-import { ParsedQuery, parseQuery, queryWordsFound, snippetOf, wordsOf } from './text-analysis';
+import { mayMatch, ParsedQuery, parseQuery, queryWordsFound, snippetOf, Word, wordsOf } from './text-analysis';
 
 /** Words of a query used at most (the rest are ignored). */
 export const MAX_QUERY_WORDS = 8;
@@ -17,6 +17,7 @@ const MAX_ROUNDS = 3;
 interface MessageHit {
   id: string;
   content: string;
+  words: Word[];
   found: number;
   at: number;
 }
@@ -126,7 +127,7 @@ export class SearchService {
       session_id: candidate.id,
       title,
       message_id: hit?.id ?? null,
-      snippet: hit ? snippetOf(hit.content, query) : snippetOf(title, query, 200),
+      snippet: hit ? snippetOf(hit.content, query, undefined, hit.words) : snippetOf(title, query, 200),
     };
   }
 
@@ -137,11 +138,13 @@ export class SearchService {
   private bestMessage(messages: Array<StoredMessage | null>, query: ParsedQuery): MessageHit | null {
     let best: MessageHit | null = null;
     for (const message of messages) {
-      if (!message?.content) continue;
-      const found = queryWordsFound(wordsOf(message.content), query);
+      // The cheap test first: messages written in the same millisecond as a match may hold none.
+      if (!message?.content || (messages.length > 1 && !mayMatch(message.content, query))) continue;
+      const words = wordsOf(message.content);
+      const found = queryWordsFound(words, query);
       if (found === 0) continue;
       if (!best || found > best.found || (found === best.found && message.created_at > best.at)) {
-        best = { id: message.id, content: message.content, found, at: message.created_at };
+        best = { id: message.id, content: message.content, words, found, at: message.created_at };
       }
     }
     return best;
