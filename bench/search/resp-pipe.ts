@@ -62,6 +62,21 @@ export class RespPipe {
     return this.command(['DEL', ...keys]);
   }
 
+  /** What the store's indexTerms script does, as plain commands (the same data). */
+  indexTerms(vocabulary: string, words: string, sessions: string, termPrefix: string, sessionId: string, now: number, ...groups: Value[]): this {
+    const terms: string[] = [];
+    for (let i = 0; i < groups.length; ) {
+      const [score, count] = [groups[i], Number(groups[i + 1])];
+      for (const term of groups.slice(i + 2, i + 2 + count).map(String)) {
+        this.zadd(termPrefix + term, score, sessionId);
+        terms.push(term);
+      }
+      i += 2 + count;
+    }
+    if (terms.length > 0) this.zadd(vocabulary, ...terms.flatMap((t) => [0, t])).rpush(words, ...terms);
+    return this.zadd(sessions, now, sessionId);
+  }
+
   /** Sends what is queued once a megabyte or so is, waiting while redis-cli has not taken the last. */
   async flush(force = false): Promise<void> {
     if (this.size < 1 << 20 && !force) return;

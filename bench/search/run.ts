@@ -21,6 +21,7 @@ import type Redis from 'ioredis';
 import { sessionsSettings } from '../../server/config/config';
 import { RedisKeys } from '../../server/redis/redis-keys';
 import type { Store, StoreTransaction } from '../../server/redis/store';
+import { defineStoreScripts } from '../../server/redis/store-scripts';
 import { SearchIndexRepository } from '../../server/search/search-index.repository';
 import { SearchService } from '../../server/search/search.service';
 import { foldWord, MAX_TERM_LENGTH, mayMatch, parseQuery, queryWordsFound, termsOf, wordsOf } from '../../server/search/text-analysis';
@@ -248,6 +249,7 @@ async function fill(client: Redis, port: number, index: SearchIndexRepository): 
 async function main(): Promise<void> {
   const redis = await openRedis();
   const client = redis.client;
+  defineStoreScripts(client);
   const store = client as unknown as Store;
   const settings = sessionsSettings(0);
   const index = new SearchIndexRepository(store, keys, settings);

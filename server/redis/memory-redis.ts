@@ -509,6 +509,25 @@ export class MemoryRedis extends EventEmitter implements Store {
     return 1;
   }
 
+  /** The search index's bulk write (store.ts); the ZADDs and RPUSH it makes are not logged on their own. */
+  async indexTerms(vocabulary: string, words: string, sessions: string, termPrefix: string, sessionId: string, now: number, ...groups: Array<string | number>): Promise<number> {
+    const terms: string[] = [];
+    for (let i = 0; i < groups.length; ) {
+      const [score, count] = [Number(groups[i]), Number(groups[i + 1])];
+      for (const term of groups.slice(i + 2, i + 2 + count).map(String)) {
+        void this.zadd(termPrefix + term, score, sessionId);
+        terms.push(term);
+      }
+      i += 2 + count;
+    }
+    if (terms.length > 0) {
+      void this.zadd(vocabulary, ...terms.flatMap((t) => [0, t]));
+      void this.rpush(words, ...terms);
+    }
+    void this.zadd(sessions, Number(now), sessionId);
+    return terms.length;
+  }
+
   // ---- streams ------------------------------------------------------------------------------
 
   /** XADD key MAXLEN ~ n id field value [field value ...]; trims exactly (Redis' `~` may keep more). */
@@ -577,7 +596,7 @@ const COMMANDS = [
   'rpush', 'rpushx', 'rpop', 'llen', 'lindex', 'lrange', 'lrangeBuffer', 'ltrim', 'lset',
   'zadd', 'zrem', 'zcard', 'zmscore', 'zrange', 'zrevrange', 'zrevrangebyscore', 'zinter', 'zrangebylex', 'zinterstore', 'zunionstore',
   'xadd', 'xrange', 'xrevrange',
-  'releaseLock', 'extendLock', 'renewLock', 'hsetIfField',
+  'releaseLock', 'extendLock', 'renewLock', 'hsetIfField', 'indexTerms',
 ] as const satisfies ReadonlyArray<keyof StoreCommands<false>>;
 const allCommandsListed: Exclude<keyof StoreCommands<false>, (typeof COMMANDS)[number]> extends never ? true : never = true;
 void allCommandsListed;
@@ -589,7 +608,7 @@ void allCommandsListed;
  */
 export const WRITES = [
   'del', 'expire', 'pexpire', 'persist', 'set', 'incr', 'incrby', 'hset', 'hdel', 'hincrby',
-  'rpush', 'rpushx', 'rpop', 'ltrim', 'lset', 'zadd', 'zrem', 'zinterstore', 'zunionstore', 'xadd', 'releaseLock', 'extendLock', 'renewLock', 'hsetIfField',
+  'rpush', 'rpushx', 'rpop', 'ltrim', 'lset', 'zadd', 'zrem', 'zinterstore', 'zunionstore', 'xadd', 'releaseLock', 'extendLock', 'renewLock', 'hsetIfField', 'indexTerms',
 ] as const satisfies ReadonlyArray<(typeof COMMANDS)[number]>;
 const READS = [
   'exists', 'pttl', 'type', 'get', 'hget', 'hmget', 'hgetall', 'llen', 'lindex', 'lrange', 'lrangeBuffer',

@@ -62,8 +62,9 @@ export interface PendingClaim {
  *   its terms, what to remove with the session;
  * - the identity's vocabulary (ZSET in byte order, for prefixes) and its indexed sessions (for the
  *   expiry sweep).
- * Indexing a message costs one ZADD per distinct term (per batch of messages of a session), one
- * member in the session's time set and its terms pushed on the session's list.
+ * Indexing a batch of messages of a session costs one ZADD per distinct term, inside one script
+ * call that receives only the terms (not a key name per term), and one member per message in the
+ * session's time set.
  *
  * Storing a message marks its session in the identity's "pending" set, in the same MULTI (one
  * small ZADD: the append stays cheap); the next search of that identity takes the session's new
@@ -121,11 +122,16 @@ export class SearchIndexRepository {
       if (kept.length > 0) tx.rpush(wordsKey, ...kept);
     }
     if (newest.size === 0) return;
-    for (const [term, at] of newest) tx.zadd(this.keys.searchTerm(userId, term), WORD_SCORE + at, sessionId);
+    // The terms grouped by the time of their newest message, so that each score is sent once.
+    const byTime = new Map<number, string[]>();
+    for (const [term, at] of newest) {
+      const group = byTime.get(at);
+      if (group) group.push(term);
+      else byTime.set(at, [term]);
+    }
+    const groups = [...byTime].flatMap(([at, terms]) => [WORD_SCORE + at, terms.length, ...terms]);
     tx.zadd(this.keys.searchSessionTimes(userId, sessionId), ...times);
-    tx.rpush(wordsKey, ...newest.keys());
-    tx.zadd(this.keys.searchTerms(userId), ...[...newest.keys()].flatMap((t) => [0, t]));
-    tx.zadd(this.keys.searchSessions(userId), now, sessionId);
+    tx.indexTerms(this.keys.searchTerms(userId), wordsKey, this.keys.searchSessions(userId), this.keys.searchTerm(userId, ''), sessionId, now, ...groups);
   }
 
   /** Runs indexMessages. */
