@@ -26,6 +26,8 @@ const SWEEP_BATCH = 20;
 export const PENDING_BATCH = 50;
 /** Length of a session's term list past which its repeats are folded away when it is next indexed. */
 export const WORDS_COMPACT_AT = 4096;
+/** Members read per set at most by one multi-word search (pages very deep into very common words stop there). */
+const MAX_THRESHOLD_READ = 50_000;
 /** Messages written in the same millisecond looked at per term of a result at most. */
 const SAME_TIME_MESSAGES = 4;
 
@@ -253,13 +255,15 @@ export class SearchIndexRepository {
 
   /**
    * Up to `count` sessions holding any of the query's words (the prefix through `expansions`),
-   * best first: most words, then most recent use of them. Sessions that have gone may be among
-   * them (the caller checks).
+   * best first: most words, then most recent use of them (the sum over the query's words of
+   * WORD_SCORE + last use; a prefix counts once, its most recently used expansion). Sessions that
+   * have gone may be among them (the caller checks).
    * - One word or only a prefix: the top of each term's set, merged (O(terms × (log n + count))).
-   * - Several: first the sessions holding all of them (ZINTERSTORE: the smallest set's size times
-   *   the number of words; a prefix is intersected expansion by expansion, so only the sessions
-   *   holding the other words are looked at), and only when those are too few to fill the page,
-   *   the union of the words' sets. Either way one MULTI that deletes its scratch keys.
+   * - Several: the threshold algorithm (Fagin): the words' sets are read best first in growing
+   *   batches, each session seen gets its exact sum (ZMSCORE on every set), and reading stops once
+   *   the `count`-th best sum is at least what a session not seen yet could still reach. Sessions use
+   *   their words around the same time, so a batch or two usually settles it: no set is combined
+   *   or stored whole, however common the words.
    */
   async candidates(
     userId: string,
@@ -272,82 +276,95 @@ export class SearchIndexRepository {
     const prefix = expansions.map((t) => this.keys.searchTerm(userId, t));
     if (words.length + prefix.length === 0) return [];
     const read = count + (after ? TIE_SLACK : 0);
+    const beyond = (c: SearchCandidate) => !after || c.score < after.score || (c.score === after.score && c.id < after.id);
     const max = after ? after.score : '+inf';
-    const keep = (flat: string[]) => {
-      const found: SearchCandidate[] = [];
-      for (let i = 0; i < flat.length; i += 2) {
-        const candidate = { id: flat[i], score: Number(flat[i + 1]) };
-        if (!after || candidate.score < after.score || candidate.id < after.id) found.push(candidate);
-      }
-      return found;
-    };
     if (words.length === 0 || (words.length === 1 && prefix.length === 0)) {
-      return this.topOfEach(words.length > 0 ? words : prefix, max, read, keep, count);
+      return (await this.topOfEach(words.length > 0 ? words : prefix, max, read)).filter(beyond).slice(0, count);
     }
-    const all = keep(await this.combined(userId, 'inter', words, prefix, max, read));
-    if (all.length >= count || query.words.length === 0) return all.slice(0, count);
-    return keep(await this.combined(userId, 'union', words, prefix, max, read)).slice(0, count);
+    return this.threshold(words, prefix, count, beyond, max);
   }
 
   /** The best `read` sessions of several sets (a session's best score of them), merged here. */
-  private async topOfEach(
-    sets: string[],
-    max: number | string,
-    read: number,
-    keep: (flat: string[]) => SearchCandidate[],
-    count: number,
-  ): Promise<SearchCandidate[]> {
+  private async topOfEach(sets: string[], max: number | string, read: number): Promise<SearchCandidate[]> {
     const pipe = this.redis.pipeline();
     for (const key of sets) pipe.zrevrangebyscore(key, max, '-inf', 'WITHSCORES', 'LIMIT', 0, read);
     const best = new Map<string, number>();
     for (const flat of repliesOf(await pipe.exec()) as string[][]) {
-      for (const { id, score } of keep(flat)) if ((best.get(id) ?? -Infinity) < score) best.set(id, score);
+      for (let i = 0; i < flat.length; i += 2) {
+        const score = Number(flat[i + 1]);
+        if ((best.get(flat[i]) ?? -Infinity) < score) best.set(flat[i], score);
+      }
     }
-    // Highest score first, then as ZREVRANGEBYSCORE orders equal scores (members in reverse byte order).
-    return [...best]
-      .map(([id, score]) => ({ id, score }))
-      .sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
-      .slice(0, count);
+    return [...best].map(([id, score]) => ({ id, score })).sort(byRank);
   }
 
   /**
-   * The top `read` sessions (flat: member, score, …) holding all (inter) or any (union) of the
-   * words, a prefix's expansions counting as one word (its most recent use), scores summed.
+   * Sessions ranked by the sum of their scores in `words`' sets plus their best score in
+   * `prefix`' sets (missing = 0), the best `count` of those `beyond` the cursor, by the threshold
+   * algorithm (see candidates). Only the words' sets are read in order; a prefix bounds what a
+   * session not seen yet could reach by its expansions' best scores, and once the words' sets are
+   * read to their end, the sessions holding only the prefix are read from the top of its sets.
    */
-  private async combined(
-    userId: string,
-    how: 'inter' | 'union',
+  private async threshold(
     words: string[],
     prefix: string[],
+    count: number,
+    beyond: (c: SearchCandidate) => boolean,
     max: number | string,
-    read: number,
-  ): Promise<string[]> {
-    const scratch = (name: string) => this.keys.searchScratch(userId, name);
-    const ranked = scratch(how);
-    const used = [ranked];
-    const tx = this.redis.multi();
-    if (prefix.length <= 1) {
-      const sets = [...words, ...prefix];
-      if (how === 'inter') tx.zinterstore(ranked, sets.length, ...sets);
-      else tx.zunionstore(ranked, sets.length, ...sets);
-    } else if (how === 'inter') {
-      // All the words and one expansion, per expansion; then the best of those per session.
-      const parts = prefix.map((key, i) => {
-        const part = scratch(`p${i}`);
-        tx.zinterstore(part, words.length + 1, ...words, key);
-        return part;
+  ): Promise<SearchCandidate[]> {
+    const sets = [...words, ...prefix];
+    // Per word set: the lowest score read so far (an unseen member scores at most that), how many
+    // members at that score were read, and whether the set is read to its end.
+    const frontier = words.map(() => ({ score: Infinity, atScore: 0, done: false }));
+    const seen = new Map<string, number>();
+    const ranked = () => [...seen].map(([id, score]) => ({ id, score })).filter(beyond).sort(byRank);
+    let prefixTop = 0;
+    let batch = Math.max(2 * count, 50);
+    for (let read = 0; read < MAX_THRESHOLD_READ; read += batch, batch *= 2) {
+      const pipe = this.redis.pipeline();
+      words.forEach((key, i) => {
+        const f = frontier[i];
+        if (!f.done) pipe.zrevrangebyscore(key, f.score === Infinity ? '+inf' : f.score, '-inf', 'WITHSCORES', 'LIMIT', f.atScore, batch);
       });
-      tx.zunionstore(ranked, parts.length, ...parts, 'AGGREGATE', 'MAX');
-      used.push(...parts);
-    } else {
-      const either = scratch('prefix');
-      tx.zunionstore(either, prefix.length, ...prefix, 'AGGREGATE', 'MAX');
-      tx.zunionstore(ranked, words.length + 1, ...words, either);
-      used.push(either);
+      if (read === 0) for (const key of prefix) pipe.zrevrangebyscore(key, '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, 1);
+      const replies = repliesOf(await pipe.exec()) as string[][];
+      const fresh = new Set<string>();
+      let next = 0;
+      for (const f of frontier) {
+        if (f.done) continue;
+        const flat = replies[next++];
+        if (flat.length < 2 * batch) f.done = true;
+        for (let j = 0; j < flat.length; j += 2) {
+          const score = Number(flat[j + 1]);
+          f.atScore = score === f.score ? f.atScore + 1 : 1;
+          f.score = score;
+          if (!seen.has(flat[j])) fresh.add(flat[j]);
+        }
+      }
+      if (read === 0) for (const flat of replies.slice(next)) prefixTop = Math.max(prefixTop, Number(flat[1] ?? 0));
+      await this.scoreAll(sets, words.length, [...fresh], seen);
+      const best = ranked();
+      if (frontier.every((f) => f.done)) {
+        if (prefix.length === 0 || (best.length >= count && best[count - 1].score >= prefixTop)) return best.slice(0, count);
+        // Every session holding a word is seen: the others hold only the prefix, scored by it alone.
+        for (const c of await this.topOfEach(prefix, max, count + TIE_SLACK)) if (!seen.has(c.id)) seen.set(c.id, c.score);
+        return ranked().slice(0, count);
+      }
+      // What a session not seen yet could reach: in no word set above that set's frontier, and the prefix at its best.
+      const bound = frontier.reduce((sum, f) => sum + (f.done ? 0 : f.score), 0) + prefixTop;
+      if (best.length >= count && best[count - 1].score >= bound) return best.slice(0, count);
     }
-    tx.zrevrangebyscore(ranked, max, '-inf', 'WITHSCORES', 'LIMIT', 0, read).del(...used);
-    const replies = repliesOf(await tx.exec());
-    return replies[replies.length - 2] as string[];
+    // Very deep pages of very common words: the best of what was read.
+    return ranked().slice(0, count);
+  }
+
+  /** Records each session's exact rank score (ZMSCORE on every set). */
+  private async scoreAll(sets: string[], words: number, ids: string[], into: Map<string, number>): Promise<void> {
+    if (ids.length === 0) return;
+    const pipe = this.redis.pipeline();
+    for (const key of sets) pipe.zmscore(key, ...ids);
+    const columns = repliesOf(await pipe.exec()) as Array<Array<string | null>>;
+    ids.forEach((id, j) => into.set(id, sumOf(columns.map((column) => column[j]), words)));
   }
 
   /** Each session's title, or null when its hash has gone (expired or deleted). */
@@ -361,23 +378,26 @@ export class SearchIndexRepository {
 
   /**
    * For each candidate: its title (null when its hash has gone) and the ids of its newest messages
-   * holding any of `terms` (the newest per term). The time a term's score holds (the candidate's
+   * holding a query word (the newest per word; for the prefix, the newest holding any expansion). The time a term's score holds (the candidate's
    * own score when the query has a single term, else read with ZMSCORE) finds the message in the
    * session's time set. Two round trips, however many terms and candidates.
    */
-  async details(userId: string, candidates: SearchCandidate[], terms: string[]): Promise<CandidateDetails[]> {
+  async details(userId: string, candidates: SearchCandidate[], words: string[], expansions: string[]): Promise<CandidateDetails[]> {
     if (candidates.length === 0) return [];
     const ids = candidates.map((c) => c.id);
+    const terms = [...words, ...expansions];
     const pipe = this.redis.pipeline();
     for (const id of ids) pipe.hmget(this.keys.session(userId, id), 'display_name', 'created_at');
     if (terms.length > 1) for (const term of terms) pipe.zmscore(this.keys.searchTerm(userId, term), ...ids);
     const replies = repliesOf(await pipe.exec()) as Array<Array<string | null>>;
     const titles = replies.slice(0, ids.length).map(([name, created]) => (created === null ? null : name));
-    // Per candidate, the distinct times at which it last used a term of the query.
+    // Per candidate, the distinct times at which it last used a word of the query (the prefix: its most recent expansion).
     const times = ids.map((_id, i) => {
       const scores = terms.length > 1 ? replies.slice(ids.length).map((column) => column[i]) : [String(candidates[i].score)];
-      const found = scores.filter((s): s is string => s !== null).map((s) => Number(s) - WORD_SCORE);
-      return [...new Set(found)];
+      const found = scores.slice(0, terms.length > 1 ? words.length : scores.length).filter((s): s is string => s !== null).map(Number);
+      const prefix = scores.slice(words.length).filter((s): s is string => s !== null).map(Number);
+      if (terms.length > 1 && prefix.length > 0) found.push(Math.max(...prefix));
+      return [...new Set(found.map((score) => score - WORD_SCORE))];
     });
     const lookup = this.redis.pipeline();
     ids.forEach((id, i) => {
@@ -417,4 +437,21 @@ export class SearchIndexRepository {
 /** When a message was written, as the index records it (never in the future). */
 function messageTime(message: IndexedMessage, now: number): number {
   return Number.isFinite(message.created_at) ? Math.min(message.created_at!, now) : now;
+}
+
+/** Highest score first, then as ZREVRANGEBYSCORE orders equal scores (members in reverse byte order). */
+function byRank(a: SearchCandidate, b: SearchCandidate): number {
+  return b.score - a.score || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+}
+
+/** A session's rank score from its scores in the words' sets, then in the prefix's (null: not there). */
+function sumOf(scores: Array<string | null>, words: number): number {
+  let sum = 0;
+  let best = 0;
+  scores.forEach((s, i) => {
+    if (s === null) return;
+    if (i < words) sum += Number(s);
+    else best = Math.max(best, Number(s));
+  });
+  return sum + best;
 }

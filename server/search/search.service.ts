@@ -56,12 +56,11 @@ export class SearchService {
     const wanted = limit + 1; // one extra tells whether another page exists
     const found: Array<{ result: SearchResultDto; candidate: SearchCandidate }> = [];
     let position = after;
-    const terms = [...query.words, ...expansions];
     for (let round = 0; round < MAX_ROUNDS && found.length < wanted; round++) {
       const count = wanted - found.length + 4;
       const candidates = await this.index.candidates(userId, query, expansions, count, position);
       if (candidates.length === 0) break;
-      const details = await this.index.details(userId, candidates, terms);
+      const details = await this.index.details(userId, candidates, query.words, expansions);
       // Sessions whose hash has gone (expired) leave the index now.
       await Promise.all(candidates.filter((_c, i) => details[i].title === null).map((c) => this.index.removeSession(userId, c.id)));
       const alive = candidates.flatMap((c, i) => (details[i].title === null ? [] : [{ candidate: c, title: details[i].title!, messageIds: details[i].messageIds }]));
