@@ -279,23 +279,47 @@ export class SearchIndexRepository {
     const beyond = (c: SearchCandidate) => !after || c.score < after.score || (c.score === after.score && c.id < after.id);
     const max = after ? after.score : '+inf';
     if (words.length === 0 || (words.length === 1 && prefix.length === 0)) {
-      return (await this.topOfEach(words.length > 0 ? words : prefix, max, read)).filter(beyond).slice(0, count);
+      return this.topOfEach(words.length > 0 ? words : prefix, max, read, count, beyond);
     }
     return this.threshold(words, prefix, count, beyond, max);
   }
 
-  /** The best `read` sessions of several sets (a session's best score of them), merged here. */
-  private async topOfEach(sets: string[], max: number | string, read: number): Promise<SearchCandidate[]> {
-    const pipe = this.redis.pipeline();
-    for (const key of sets) pipe.zrevrangebyscore(key, max, '-inf', 'WITHSCORES', 'LIMIT', 0, read);
-    const best = new Map<string, number>();
-    for (const flat of repliesOf(await pipe.exec()) as string[][]) {
-      for (let i = 0; i < flat.length; i += 2) {
-        const score = Number(flat[i + 1]);
-        if ((best.get(flat[i]) ?? -Infinity) < score) best.set(flat[i], score);
+  /**
+   * The best `count` sessions `beyond` the cursor of several sets (a session's best score of
+   * them), merged here from the top `read` of each below `max`. Below a cursor, a session may also
+   * hold a better score in another set (it was on an earlier page): its best is read (ZMSCORE) and
+   * the reads go deeper while such sessions leave the page short.
+   */
+  private async topOfEach(
+    sets: string[],
+    max: number | string,
+    read: number,
+    count: number,
+    beyond: (c: SearchCandidate) => boolean,
+  ): Promise<SearchCandidate[]> {
+    for (;;) {
+      const pipe = this.redis.pipeline();
+      for (const key of sets) pipe.zrevrangebyscore(key, max, '-inf', 'WITHSCORES', 'LIMIT', 0, read);
+      const replies = repliesOf(await pipe.exec()) as string[][];
+      const best = new Map<string, number>();
+      for (const flat of replies) {
+        for (let i = 0; i < flat.length; i += 2) {
+          const score = Number(flat[i + 1]);
+          if ((best.get(flat[i]) ?? -Infinity) < score) best.set(flat[i], score);
+        }
       }
+      if (sets.length > 1 && max !== '+inf' && best.size > 0) {
+        const ids = [...best.keys()];
+        const check = this.redis.pipeline();
+        for (const key of sets) check.zmscore(key, ...ids);
+        const columns = repliesOf(await check.exec()) as Array<Array<string | null>>;
+        ids.forEach((id, j) => best.set(id, Math.max(...columns.map((column) => Number(column[j] ?? -Infinity)))));
+      }
+      const found = [...best].map(([id, score]) => ({ id, score })).filter(beyond).sort(byRank);
+      const exhausted = replies.every((flat) => flat.length < 2 * read);
+      if (found.length >= count || exhausted || read >= MAX_THRESHOLD_READ) return found.slice(0, count);
+      read *= 4;
     }
-    return [...best].map(([id, score]) => ({ id, score })).sort(byRank);
   }
 
   /**
@@ -347,7 +371,8 @@ export class SearchIndexRepository {
       if (frontier.every((f) => f.done)) {
         if (prefix.length === 0 || (best.length >= count && best[count - 1].score >= prefixTop)) return best.slice(0, count);
         // Every session holding a word is seen: the others hold only the prefix, scored by it alone.
-        for (const c of await this.topOfEach(prefix, max, count + TIE_SLACK)) if (!seen.has(c.id)) seen.set(c.id, c.score);
+        const notSeen = (c: SearchCandidate) => !seen.has(c.id) && beyond(c);
+        for (const c of await this.topOfEach(prefix, max, count + TIE_SLACK, count, notSeen)) seen.set(c.id, c.score);
         return ranked().slice(0, count);
       }
       // What a session not seen yet could reach: in no word set above that set's frontier, and the prefix at its best.
