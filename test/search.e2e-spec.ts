@@ -202,7 +202,8 @@ describe.each([
     expect((await x.search(me, 'meadow')).results).toEqual([]);
     const redis = t.app.get<Store>(REDIS_CLIENT);
     const prefix = `${t.prefix}:{u:${me.user_id}}:search`;
-    expect(await redis.exists(`${prefix}:s:${lapsed.id}`, `${prefix}:s:${lapsed.id}:title`, `${prefix}:t:meadow`)).toBe(0);
+    const own = `${prefix}:s:${lapsed.id}`;
+    expect(await redis.exists(`${own}:title`, `${own}:w`, `${own}:m`, `${own}:last`, `${prefix}:t:meadow`)).toBe(0);
     expect(await redis.zrange(`${prefix}:t:capybara`, 0, -1)).toEqual([pinned.id]);
     expect(await redis.zrangebylex(`${prefix}:terms`, '[meadow', '[meadow', 'LIMIT', 0, 1)).toEqual([]);
     void store;

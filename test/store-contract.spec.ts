@@ -635,6 +635,32 @@ describe.each(stores)('store commands for counters and sorted sets: %s', (_name,
     expect(await store.client.zcard(`${prefix}:none`)).toBe(0);
   });
 
+  it('ZMSCORE gives each member\'s score, null for a missing member or key', async () => {
+    const key = `${prefix}:{t}:zms`;
+    await store.client.zadd(key, 1.5, 'a', 100000000000000, 'b');
+    expect(await store.client.zmscore(key, 'b', 'x', 'a')).toEqual(['100000000000000', null, '1.5']);
+    expect(await store.client.zmscore(`${prefix}:{t}:zms-none`, 'a')).toEqual([null]);
+    const replies = await store.client.multi().zmscore(key, 'a').exec();
+    expect(replies).toEqual([[null, ['1.5']]]);
+  });
+
+  it('indexTerms adds the session to each term\'s set with its group\'s score, the terms to the vocabulary and list', async () => {
+    const k = (name: string) => `${prefix}:{t}:${name}`;
+    const args = [k('vocab'), k('words'), k('sessions'), k('term:'), 's1', 5] as const;
+    expect(await store.client.indexTerms(...args, 100, 2, 'tea', 'cup', 200, 1, 'pot')).toBe(3);
+    expect(await store.client.zrevrangebyscore(k('term:tea'), '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, 10)).toEqual(['s1', '100']);
+    expect(await store.client.zrevrangebyscore(k('term:pot'), '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, 10)).toEqual(['s1', '200']);
+    expect(await store.client.zrangebylex(k('vocab'), '-', '+', 'LIMIT', 0, 10)).toEqual(['cup', 'pot', 'tea']);
+    expect(await store.client.lrange(k('words'), 0, -1)).toEqual(['tea', 'cup', 'pot']);
+    expect(await store.client.zmscore(k('sessions'), 's1')).toEqual(['5']);
+    // In a transaction, and a new score replacing the old one.
+    const replies = await store.client.multi().indexTerms(k('vocab'), k('words'), k('sessions'), k('term:'), 's2', 6, 300, 1, 'tea').exec();
+    expect(replies).toEqual([[null, 1]]);
+    expect(await store.client.zrevrangebyscore(k('term:tea'), '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, 10)).toEqual(['s2', '300', 's1', '100']);
+    expect(await store.client.indexTerms(k('vocab'), k('words'), k('sessions'), k('term:'), 's3', 7)).toBe(0);
+    expect(await store.client.zcard(k('sessions'))).toBe(3);
+  });
+
   it('ZADD XX moves the score of a member already there, never adds one or creates the key', async () => {
     const key = `${prefix}:{t}:zxx`;
     await store.client.zadd(key, 1, 'a');

@@ -21,6 +21,8 @@ export function rng(seed: number): () => number {
 
 export class Corpus {
   readonly vocabulary: string[];
+  /** The words the last message() was made of, in order (for working out its terms without segmenting it). */
+  lastWords: string[] = [];
   private readonly random: () => number;
 
   constructor(size = 30_000, seed = 42) {
@@ -46,7 +48,12 @@ export class Corpus {
   message(): string {
     const n = 8 + Math.floor(this.random() * 53);
     const words: string[] = [];
-    for (let i = 0; i < n; i++) words.push(this.pick() + (this.random() < 0.08 ? '.' : this.random() < 0.05 ? ',' : ''));
+    const picked: string[] = [];
+    for (let i = 0; i < n; i++) {
+      picked.push(this.pick());
+      words.push(picked[i] + (this.random() < 0.08 ? '.' : this.random() < 0.05 ? ',' : ''));
+    }
+    this.lastWords = picked;
     return words.join(' ');
   }
 

@@ -277,6 +277,14 @@ export class MemoryCommands {
     return this.read(key, isSortedSet)?.scores.size ?? 0;
   }
 
+  zmscore(key: string, ...members: string[]): Array<string | null> {
+    const set = this.read(key, isSortedSet);
+    return members.map((member) => {
+      const score = set?.scores.get(member);
+      return score === undefined ? null : String(score);
+    });
+  }
+
   zrange(key: string, start: number, stop: number): string[] {
     return slice((this.read(key, isSortedSet)?.descending() ?? []).reverse(), start, stop).map(([member]) => member);
   }
@@ -403,6 +411,25 @@ export class MemoryCommands {
   // ---- streams ------------------------------------------------------------------------------
 
   /** XADD key MAXLEN ~ n id field value [field value ...]; trims exactly (Redis' `~` may keep more). */
+  /** The search index's bulk write (store.ts); the ZADDs and RPUSH it makes are not logged on their own. */
+  indexTerms(vocabulary: string, words: string, sessions: string, termPrefix: string, sessionId: string, now: number, ...groups: Array<string | number>): number {
+    const terms: string[] = [];
+    for (let i = 0; i < groups.length; ) {
+      const [score, count] = [Number(groups[i]), Number(groups[i + 1])];
+      for (const term of groups.slice(i + 2, i + 2 + count).map(String)) {
+        this.zadd(termPrefix + term, score, sessionId);
+        terms.push(term);
+      }
+      i += 2 + count;
+    }
+    if (terms.length > 0) {
+      this.zadd(vocabulary, ...terms.flatMap((t) => [0, t]));
+      this.rpush(words, ...terms);
+    }
+    this.zadd(sessions, Number(now), sessionId);
+    return terms.length;
+  }
+
   xadd(key: string, _maxLen: 'MAXLEN', _approx: '~', threshold: number, id: string, ...fieldValues: string[]): string {
     const log = this.readOrCreate(key, isStream, () => new StreamLog());
     let next: StreamId;

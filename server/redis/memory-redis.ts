@@ -130,9 +130,9 @@ const COMMANDS = [
   'get', 'set', 'incr', 'incrby',
   'hset', 'hget', 'hmget', 'hgetall', 'hdel', 'hincrby',
   'rpush', 'rpushx', 'rpop', 'llen', 'lindex', 'lrange', 'lrangeBuffer', 'ltrim', 'lset',
-  'zadd', 'zrem', 'zcard', 'zrange', 'zrevrange', 'zrevrangebyscore', 'zinter', 'zrangebylex', 'zinterstore', 'zunionstore',
+  'zadd', 'zrem', 'zcard', 'zmscore', 'zrange', 'zrevrange', 'zrevrangebyscore', 'zinter', 'zrangebylex', 'zinterstore', 'zunionstore',
   'xadd', 'xrange', 'xrevrange',
-  'releaseLock', 'extendLock', 'renewLock', 'hsetIfField',
+  'releaseLock', 'extendLock', 'renewLock', 'hsetIfField', 'indexTerms',
 ] as const satisfies ReadonlyArray<keyof StoreCommands<false> & keyof MemoryCommands>;
 const allCommandsListed: Exclude<keyof StoreCommands<false>, (typeof COMMANDS)[number]> extends never ? true : never = true;
 void allCommandsListed;
@@ -144,11 +144,11 @@ void allCommandsListed;
  */
 export const WRITES = [
   'del', 'expire', 'pexpire', 'persist', 'set', 'incr', 'incrby', 'hset', 'hdel', 'hincrby',
-  'rpush', 'rpushx', 'rpop', 'ltrim', 'lset', 'zadd', 'zrem', 'zinterstore', 'zunionstore', 'xadd', 'releaseLock', 'extendLock', 'renewLock', 'hsetIfField',
+  'rpush', 'rpushx', 'rpop', 'ltrim', 'lset', 'zadd', 'zrem', 'zinterstore', 'zunionstore', 'xadd', 'releaseLock', 'extendLock', 'renewLock', 'hsetIfField', 'indexTerms',
 ] as const satisfies ReadonlyArray<(typeof COMMANDS)[number]>;
 const READS = [
   'exists', 'pttl', 'type', 'get', 'hget', 'hmget', 'hgetall', 'llen', 'lindex', 'lrange', 'lrangeBuffer',
-  'zcard', 'zrange', 'zrevrange', 'zrevrangebyscore', 'zinter', 'zrangebylex', 'xrange', 'xrevrange',
+  'zcard', 'zmscore', 'zrange', 'zrevrange', 'zrevrangebyscore', 'zinter', 'zrangebylex', 'xrange', 'xrevrange',
 ] as const satisfies ReadonlyArray<(typeof COMMANDS)[number]>;
 export type WriteCommand = (typeof WRITES)[number];
 const allCommandsSorted: Exclude<(typeof COMMANDS)[number], WriteCommand | (typeof READS)[number]> extends never ? true : never = true;

@@ -121,10 +121,23 @@ export class RedisKeys {
   }
 
   /**
-   * HASH of the terms of one session's messages → id of its newest message holding each (points a
-   * search result at its message; lists what to remove with the session).
+   * LIST of the terms of one session's messages (each batch taken into the index pushes its
+   * distinct terms; repeats are folded away now and then): what to remove with the session.
    */
-  searchSessionTerms(userId: string, sessionId: string): string {
+  searchSessionWords(userId: string, sessionId: string): string {
+    return `${this.user(userId)}:search:s:${sessionId}:w`;
+  }
+
+  /**
+   * ZSET message id → when the message was written (ms), for one session's indexed messages: a
+   * term's score says when the session last used it, this finds the message.
+   */
+  searchSessionTimes(userId: string, sessionId: string): string {
+    return `${this.user(userId)}:search:s:${sessionId}:m`;
+  }
+
+  /** HASH term → message id of an index written by earlier versions (only deleted now). */
+  searchLegacyPointers(userId: string, sessionId: string): string {
     return `${this.user(userId)}:search:s:${sessionId}:p`;
   }
 

@@ -29,6 +29,23 @@ const SCRIPTS = {
       "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then " +
       "redis.call('HSET', KEYS[1], unpack(ARGV, 3)) return 1 end return 0",
   },
+  indexTerms: {
+    numberOfKeys: 3,
+    lua:
+      'local prefix, sid, i, n, terms = ARGV[1], ARGV[2], 4, #ARGV, {} ' +
+      'while i <= n do ' +
+      '  local score, last = ARGV[i], i + 1 + tonumber(ARGV[i + 1]) ' +
+      "  for j = i + 2, last do redis.call('ZADD', prefix .. ARGV[j], score, sid) terms[#terms + 1] = ARGV[j] end " +
+      '  i = last + 1 ' +
+      'end ' +
+      'for k = 1, #terms, 1000 do ' +
+      '  local chunk, scored = {}, {} ' +
+      '  for j = k, math.min(k + 999, #terms) do chunk[#chunk + 1] = terms[j] scored[#scored + 1] = 0 scored[#scored + 1] = terms[j] end ' +
+      "  redis.call('ZADD', KEYS[1], unpack(scored)) redis.call('RPUSH', KEYS[2], unpack(chunk)) " +
+      'end ' +
+      "redis.call('ZADD', KEYS[3], ARGV[3], sid) " +
+      'return #terms',
+  },
 } as const;
 
 // The commands defineCommand adds, as ioredis' typings expect them to be declared.
@@ -38,6 +55,7 @@ declare module 'ioredis' {
     extendLock(key: string, token: string, milliseconds: number): Result<number, Context>;
     renewLock(key: string, token: string, milliseconds: number): Result<number, Context>;
     hsetIfField(key: string, field: string, expected: string, ...fieldValues: string[]): Result<number, Context>;
+    indexTerms(vocabulary: string, words: string, sessions: string, termPrefix: string, sessionId: string, now: number, ...groups: Array<string | number>): Result<number, Context>;
   }
 }
 

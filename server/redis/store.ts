@@ -85,6 +85,8 @@ export interface SortedSetCommands<Q extends boolean> {
   zadd(key: string, ...scoreMembers: Value[]): Out<Q, number>;
   zrem(key: string, ...members: string[]): Out<Q, number>;
   zcard(key: string): Out<Q, number>;
+  /** Each member's score (as ioredis gives it, a string), null where the member or the key is missing. */
+  zmscore(key: string, ...members: string[]): Out<Q, Array<string | null>>;
   /** Lowest score first. */
   zrange(key: string, start: number, stop: number): Out<Q, string[]>;
   zrevrange(key: string, start: number, stop: number): Out<Q, string[]>;
@@ -148,6 +150,18 @@ export interface LockCommands<Q extends boolean> {
   hsetIfField(key: string, field: string, expected: string, ...fieldValues: string[]): Out<Q, number>;
 }
 
+/** Writes of the search index that would otherwise repeat long key names per term. */
+export interface SearchIndexCommands<Q extends boolean> {
+  /**
+   * Adds `sessionId` to the sorted set `termPrefix + term` of each term in `groups` (score, count,
+   * that many terms; score, count, terms; …), the terms to the sorted set `vocabulary` (score 0)
+   * and pushed on the list `words`, and `sessionId` to the sorted set `sessions` with score `now`:
+   * the number of terms. One command however many terms (a Lua script on Redis; all the keys it
+   * derives share the declared keys' hash slot).
+   */
+  indexTerms(vocabulary: string, words: string, sessions: string, termPrefix: string, sessionId: string, now: number, ...groups: Value[]): Out<Q, number>;
+}
+
 /** Every data command, callable directly on the store or queued in a transaction. */
 export interface StoreCommands<Q extends boolean>
   extends KeyCommands<Q>,
@@ -157,7 +171,8 @@ export interface StoreCommands<Q extends boolean>
     ListCommands<Q>,
     SortedSetCommands<Q>,
     StreamCommands<Q>,
-    LockCommands<Q> {}
+    LockCommands<Q>,
+    SearchIndexCommands<Q> {}
 
 /** A reply per queued command, in order: [error, reply]. Null when the transaction was aborted. */
 export type StoreReplies = Array<[error: Error | null, reply: unknown]> | null;

@@ -5,7 +5,7 @@ import type { StoredMessage } from '../sessions/session.model';
 import { SessionsRepository } from '../sessions/sessions.repository';
 import { SEARCH_LIMIT_DEFAULT, SearchPageDto, SearchQueryDto, SearchResultDto } from './dto/search.dto';
 import { SearchCandidate, SearchIndexRepository } from './search-index.repository';
-import { ParsedQuery, parseQuery, queryWordsFound, snippetOf, wordsOf } from './text-analysis';
+import { mayMatch, ParsedQuery, parseQuery, queryWordsFound, snippetOf, Word, wordsOf } from './text-analysis';
 
 /** Words of a query used at most (the rest are ignored). */
 export const MAX_QUERY_WORDS = 8;
@@ -17,6 +17,7 @@ const MAX_ROUNDS = 3;
 interface MessageHit {
   id: string;
   content: string;
+  words: Word[];
   found: number;
   at: number;
 }
@@ -55,20 +56,17 @@ export class SearchService {
     const wanted = limit + 1; // one extra tells whether another page exists
     const found: Array<{ result: SearchResultDto; candidate: SearchCandidate }> = [];
     let position = after;
-    const terms = [...query.words, ...expansions];
     for (let round = 0; round < MAX_ROUNDS && found.length < wanted; round++) {
       const count = wanted - found.length + 4;
       const candidates = await this.index.candidates(userId, query, expansions, count, position);
       if (candidates.length === 0) break;
-      const details = await this.index.details(userId, candidates.map((c) => c.id), terms);
+      const details = await this.index.details(userId, candidates, query.words, expansions);
       // Sessions whose hash has gone (expired) leave the index now.
       await Promise.all(candidates.filter((_c, i) => details[i].title === null).map((c) => this.index.removeSession(userId, c.id)));
       const alive = candidates.flatMap((c, i) => (details[i].title === null ? [] : [{ candidate: c, title: details[i].title!, messageIds: details[i].messageIds }]));
       const taken = alive.slice(0, wanted - found.length);
       // The messages the index points at, all read in one round trip.
-      const refs = taken.flatMap(({ candidate, messageIds }) =>
-        [...new Set(messageIds.filter((id): id is string => id !== null))].map((messageId) => ({ sessionId: candidate.id, messageId })),
-      );
+      const refs = taken.flatMap(({ candidate, messageIds }) => messageIds.map((messageId) => ({ sessionId: candidate.id, messageId })));
       const messages = await this.sessions.findMessages(userId, refs);
       taken.forEach(({ candidate, title }) => {
         const own = messages.filter((_m, i) => refs[i].sessionId === candidate.id);
@@ -98,7 +96,7 @@ export class SearchService {
   }
 
   private async catchUpSession(userId: string, sessionId: string): Promise<void> {
-    const last = await this.index.claimPending(userId, sessionId);
+    const { last, words } = await this.index.claimPending(userId, sessionId);
     const fresh: Array<{ id: string; content: string; created_at?: number }> = [];
     let before: number | undefined;
     let reachedLast = false;
@@ -112,12 +110,13 @@ export class SearchService {
       }
       before = page.nextBefore ?? undefined;
     } while (!reachedLast && before !== undefined);
-    if (last !== null && !reachedLast) {
+    const reindexed = last !== null && !reachedLast;
+    if (reindexed) {
       const [title] = await this.index.titles(userId, [sessionId]);
       if (title === null) return this.index.removeSession(userId, sessionId);
       await this.index.clearSession(userId, sessionId, title);
     }
-    if (fresh.length > 0) await this.index.storeIndexEntries(userId, sessionId, fresh, fresh[0].id);
+    if (fresh.length > 0) await this.index.storeIndexEntries(userId, sessionId, fresh, fresh[0].id, reindexed ? null : words);
   }
 
   /** The result for one matching session: its best message of those the index points at, else its title. */
@@ -127,7 +126,7 @@ export class SearchService {
       session_id: candidate.id,
       title,
       message_id: hit?.id ?? null,
-      snippet: hit ? snippetOf(hit.content, query) : snippetOf(title, query, 200),
+      snippet: hit ? snippetOf(hit.content, query, undefined, hit.words) : snippetOf(title, query, 200),
     };
   }
 
@@ -138,11 +137,13 @@ export class SearchService {
   private bestMessage(messages: Array<StoredMessage | null>, query: ParsedQuery): MessageHit | null {
     let best: MessageHit | null = null;
     for (const message of messages) {
-      if (!message?.content) continue;
-      const found = queryWordsFound(wordsOf(message.content), query);
+      // The cheap test first: messages written in the same millisecond as a match may hold none.
+      if (!message?.content || (messages.length > 1 && !mayMatch(message.content, query))) continue;
+      const words = wordsOf(message.content);
+      const found = queryWordsFound(words, query);
       if (found === 0) continue;
       if (!best || found > best.found || (found === best.found && message.created_at > best.at)) {
-        best = { id: message.id, content: message.content, found, at: message.created_at };
+        best = { id: message.id, content: message.content, words, found, at: message.created_at };
       }
     }
     return best;

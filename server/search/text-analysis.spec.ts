@@ -1,4 +1,4 @@
-import { foldWord, matchesQuery, mayMatch, parseQuery, queryWordsFound, snippetOf, termsOf, wordsOf } from './text-analysis';
+import { foldWord, matchesQuery, mayMatch, parseQuery, queryWordsFound, segmenterWords, snippetOf, termsOf, wordSegments, wordsOf } from './text-analysis';
 
 describe('search text analysis', () => {
   it('folds case, accents and compatibility forms; keeps Japanese voiced kana', () => {
@@ -59,5 +59,16 @@ describe('search text analysis', () => {
     expect(snippet).toContain('the <mark>café</mark> is here');
     expect(snippet.length).toBeLessThan(200);
     expect(snippetOf('no match\n\nat   all', query)).toBe('no match at all');
+  });
+
+  it('finds the same words as Intl.Segmenter, on the fast path for spaced scripts and around runs of other scripts', () => {
+    const texts = [
+      "don't stop, e.g. this", '3.14 and 1,000 and 1;2 and a,b a;b a:b 1:2 a.1 1.a 1.2.3 a...b', 'snake_case _x x_ __ a__b a_1_b',
+      'Crème brûlée, élève! Straße Brücke l\'été', 'Ὀδυσσεύς и Москва', "it's 5 o'clock 22:30 3'000 a·b", 'ﬁne ½ ² x² ǅemal n°5 …',
+      'URL https://example.com/a_b?c=d a.b@c.de', "x'y' 'quoted' ‘single’ “double” a' 'a 1'", 'C++ and C# --flag=value I.B.M.',
+      '東京の天気は晴れです。', 'abc東京 def', 'Tokyo（東京）は大きい', '123東京', 'カタカナ_abc', 'e\u0301cole 東京', 'a東b',
+      '会議: 10:30 資料', 'emoji 😀 ok', '한국어 텍스트', 'ราคา 100 บาท', 'עברית שלום', 'مرحبا بالعالم', 'tab\there  many   spaces.And,punct;here:ok',
+    ];
+    for (const text of texts) expect([text, wordSegments(text)]).toEqual([text, segmenterWords(text)]);
   });
 });
