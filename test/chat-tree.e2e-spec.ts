@@ -141,6 +141,25 @@ describe.each([
     await h.api().put(`/api/sessions/${id}/messages/m_unknown/feedback`).set(h.me.auth).send({ rating: 'up' }).expect(404);
   });
 
+  it('feedback removed: 204, gone from the history, again 204; unknown session or message → 404', async () => {
+    const id = await h.newSession();
+    const one = await send(id, 'q1');
+    const url = `/api/sessions/${id}/messages/${one.assistant_message.id}/feedback`;
+    await h.api().put(url).set(h.me.auth).send({ rating: 'up', comment: 'good' }).expect(200);
+    await h.api().delete(url).set(h.me.auth).expect(204);
+    const [question, answer] = await h.history(id);
+    expect(answer.id).toBe(one.assistant_message.id);
+    expect(answer).not.toHaveProperty('feedback');
+    expect(question).not.toHaveProperty('feedback');
+    // Nothing to remove is not an error; rating again works.
+    await h.api().delete(url).set(h.me.auth).expect(204);
+    await h.api().put(url).set(h.me.auth).send({ rating: 'down' }).expect(200);
+    expect((await h.history(id))[1].feedback).toMatchObject({ rating: 'down' });
+    await h.api().delete(`/api/sessions/${id}/messages/m_unknown/feedback`).set(h.me.auth).expect(404);
+    await h.api().delete(`/api/sessions/s_nosuchsession/messages/${one.assistant_message.id}/feedback`).set(h.me.auth).expect(404);
+    expect((await h.history(id))[1].feedback).toMatchObject({ rating: 'down' });
+  });
+
   it('delete a message: its subtree goes, the path falls back to the newest remaining version', async () => {
     const id = await h.newSession();
     const one = await send(id, 'q1');
@@ -198,6 +217,10 @@ describe.each([
     await h.api().post(`/api/sessions/${id}/path`).set(other.auth).send({ message_id: m }).expect(404);
     await h.api().post(`/api/sessions/${id}/fork`).set(other.auth).send({ message_id: m }).expect(404);
     await h.api().put(`/api/sessions/${id}/messages/${m}/feedback`).set(other.auth).send({ rating: 'up' }).expect(404);
+    await h.api().put(`/api/sessions/${id}/messages/${m}/feedback`).set(h.me.auth).send({ rating: 'up' }).expect(200);
+    await h.api().delete(`/api/sessions/${id}/messages/${m}/feedback`).set(other.auth).expect(404);
+    expect((await h.history(id))[1].feedback).toMatchObject({ rating: 'up' });
+    await h.api().delete(`/api/sessions/${id}/messages/${m}/feedback`).set(h.me.auth).expect(204);
     await h.api().delete(`/api/sessions/${id}/messages/${m}`).set(other.auth).expect(404);
     await h.api().get(`/api/sessions/${id}/messages/${m}/versions`).set(other.auth).expect(404);
     await h.api().post(`/api/sessions/${id}/regenerate`).set(other.auth).send({ message_id: m }).expect(404);

@@ -264,6 +264,54 @@ describe('organizing sessions: tags, archive, filters, bulk (real Redis)', () =>
     });
   });
 
+  describe('GET /api/tags', () => {
+    const tags = async (who: Guest) => (await api().get('/api/tags').set(who.auth).expect(200)).body.tags as Array<{ tag: string; count: number }>;
+
+    it('counts my tags after tag, untag, bulk, archive and delete; most used first, then by name', async () => {
+      const me = await newGuest(t.url);
+      expect(await tags(me)).toEqual([]);
+      const [a, b, c] = [await create(me), await create(me), await create(me)];
+      await patch(me, a, { tags: ['Work', 'home'] }).expect(200);
+      await patch(me, b, { tags: ['work'] }).expect(200);
+      expect(await tags(me)).toEqual([
+        { tag: 'work', count: 2 },
+        { tag: 'home', count: 1 },
+      ]);
+      await bulk(me, { ids: [a, b, c], action: 'tag', tag: 'trip' }).expect(200);
+      await bulk(me, { ids: [a, c], action: 'untag', tag: 'work' }).expect(200);
+      expect(await tags(me)).toEqual([
+        { tag: 'trip', count: 3 },
+        { tag: 'home', count: 1 },
+        { tag: 'work', count: 1 },
+      ]);
+      // Archived sessions still count; replacing the tags moves the counts.
+      await patch(me, b, { archived: true }).expect(200);
+      await patch(me, a, { tags: ['trip'] }).expect(200);
+      expect(await tags(me)).toEqual([
+        { tag: 'trip', count: 3 },
+        { tag: 'work', count: 1 },
+      ]);
+      await api().delete(`/api/sessions/${b}`).set(me.auth).expect(204);
+      expect(await tags(me)).toEqual([{ tag: 'trip', count: 2 }]);
+      await bulk(me, { ids: [a, c], action: 'delete' }).expect(200);
+      expect(await tags(me)).toEqual([]);
+      // A tag given again after it went away is listed again.
+      await patch(me, await create(me), { tags: ['work'] }).expect(200);
+      expect(await tags(me)).toEqual([{ tag: 'work', count: 1 }]);
+    });
+
+    it('another identity sees none of my tags, and its own only', async () => {
+      const me = await newGuest(t.url);
+      const them = await newGuest(t.url);
+      await patch(me, await create(me), { tags: ['secret'] }).expect(200);
+      expect(await tags(them)).toEqual([]);
+      await patch(them, await create(them), { tags: ['theirs'] }).expect(200);
+      expect(await tags(them)).toEqual([{ tag: 'theirs', count: 1 }]);
+      expect(await tags(me)).toEqual([{ tag: 'secret', count: 1 }]);
+      await api().get('/api/tags').expect(401);
+    });
+  });
+
   it('another identity\'s token gets 404 when tagging or archiving, and changes nothing', async () => {
     const me = await newGuest(t.url);
     const them = await newGuest(t.url);
@@ -274,5 +322,36 @@ describe('organizing sessions: tags, archive, filters, bulk (real Redis)', () =>
     expect((await api().get(`/api/sessions/${id}`).set(me.auth).expect(200)).body).toMatchObject({ tags: [], archived: false, pinned: false, title_source: 'default' });
     expect((await listAll(them, { tag: 'x' })).ids).toEqual([]);
     expect((await listAll(them, { archived: 'true' })).ids).toEqual([]);
+  });
+});
+
+describe.each([
+  ['Redis', {}],
+  ['embedded store', { REDIS_URL: undefined }],
+])('tag counts after expiry (%s, SESSION_TTL_SECONDS=1)', (_store, env: Record<string, string | undefined>) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ SESSION_TTL_SECONDS: '1', ...env });
+  });
+  afterAll(() => t.close());
+
+  it('an expired session no longer counts; a pinned one does', async () => {
+    const me = await newGuest(t.url);
+    const make = async (body: Record<string, unknown>) => {
+      const id = (await request(t.url).post('/api/sessions').set(me.auth).send({}).expect(201)).body.session_id as string;
+      await request(t.url).patch(`/api/sessions/${id}`).set(me.auth).send(body).expect(200);
+      return id;
+    };
+    await make({ tags: ['lapsed', 'shared'] });
+    const kept = await make({ tags: ['shared'], pinned: true });
+    const tags = async () => (await request(t.url).get('/api/tags').set(me.auth).expect(200)).body.tags;
+    expect(await tags()).toEqual([
+      { tag: 'shared', count: 2 },
+      { tag: 'lapsed', count: 1 },
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 2200));
+    expect(await tags()).toEqual([{ tag: 'shared', count: 1 }]);
+    const listed = await request(t.url).get('/api/sessions').query({ tag: 'shared' }).set(me.auth).expect(200);
+    expect(listed.body.sessions.map((s: { session_id: string }) => s.session_id)).toEqual([kept]);
   });
 });

@@ -80,6 +80,17 @@ export class ConversationController {
     return this.conversation.setFeedback(me.user_id, id, messageId, dto);
   }
 
+  @Delete('messages/:message_id/feedback')
+  @HttpCode(204)
+  @ApiParam({ name: 'message_id', description: 'Id of a message of this session (any branch)' })
+  @ApiOperation({
+    summary: 'Remove my rating of a message',
+    description: 'The message no longer carries `feedback`. Also 204 when it had none.',
+  })
+  clearMessageRating(@CurrentUser() me: Identity, @SessionIdParam() id: string, @Param('message_id') messageId: string): Promise<void> {
+    return this.conversation.clearFeedback(me.user_id, id, messageId);
+  }
+
   @Delete('messages/:message_id')
   @ApiParam({ name: 'message_id', description: 'Id of a message of this session (any branch)' })
   @ApiConflictResponse({ type: ErrorBody, description: BUSY })

@@ -60,6 +60,13 @@ export class ConversationService {
     return message;
   }
 
+  /** Removes the message's rating, if it had one (404 for an unknown session or message). */
+  async clearFeedback(userId: string, sessionId: string, messageId: string): Promise<void> {
+    const session = await this.sessions.getSession(userId, sessionId);
+    this.found(await this.store.setFeedback(userId, sessionId, checkedId(messageId), null));
+    this.changed(userId, session);
+  }
+
   /** Removes the message and everything below it; returns the session (its active path may have moved up). */
   async deleteMessage(userId: string, sessionId: string, messageId: string): Promise<SessionDto> {
     const session = await this.locked(userId, sessionId, messageId, () => this.store.deleteMessage(userId, sessionId, messageId));

@@ -44,6 +44,16 @@ export class RedisKeys {
     return `${this.user(userId)}:tag:${encodeURIComponent(tag)}`;
   }
 
+  /** ZSET (scores 0) of the tag names the identity's sessions carry: how GET /api/tags finds each sessionTag set. */
+  tagNames(userId: string): string {
+    return `${this.user(userId)}:tags`;
+  }
+
+  /** ZSET id of each of the identity's sessions that has tags → when it was last known to exist (ms): finds expired ones to purge from the tag sets. */
+  taggedSessions(userId: string): string {
+    return `${this.user(userId)}:tags:sessions`;
+  }
+
   /** ZSET (scores 0) of the ids of the identity's sessions with a persona: a list filter, checked against each session's hash. */
   sessionPersona(userId: string, persona: string): string {
     return `${this.user(userId)}:persona:${encodeURIComponent(persona)}`;

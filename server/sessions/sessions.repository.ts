@@ -30,6 +30,7 @@ import {
 } from './session-record';
 import { bucketOf, MAIN_LIST, SessionFilter, SessionIndex } from './session-index';
 import { MAX_TAGS } from './session-validation';
+import { SessionTags, TagCount } from './session-tags';
 import { SearchIndexRepository } from '../search/search-index.repository';
 
 /** Sessions whose last renewal is remembered; the least recently renewed are forgotten first (and renew once more). */
@@ -113,6 +114,7 @@ export interface MessagePage<Entry extends string | Buffer = string> {
 export class SessionsRepository implements MessageStore {
   private readonly ttl: number;
   private readonly index: SessionIndex;
+  private readonly tags: SessionTags;
   /** Reads renew a session's TTL at most once per this interval; writes always renew. */
   private readonly readRenewIntervalMs: number;
   /** When this process last renewed each session's TTL (hash key → ms). */
@@ -127,6 +129,7 @@ export class SessionsRepository implements MessageStore {
     this.ttl = config.ttlSeconds;
     this.readRenewIntervalMs = config.readRenewIntervalMs;
     this.index = new SessionIndex(redis, keys, this.ttl * 1000);
+    this.tags = new SessionTags(redis, keys, this.ttl * 1000);
   }
 
   // ---- sessions -----------------------------------------------------------------------------
@@ -186,6 +189,7 @@ export class SessionsRepository implements MessageStore {
     else tx.zadd(this.keys.sessionIndex(userId), now, id);
     tx.zadd(this.keys.sessionPersona(userId, fields.persona), 0, id).hset(names, fields.display_name, id);
     for (const tag of tags) tx.zadd(this.keys.sessionTag(userId, tag), 0, id);
+    this.tags.retag(tx, userId, id, [], tags, now);
     this.search.addTitle(tx, userId, id, fields.display_name, now);
     // A session made with messages (import, fork): they are indexed with the next search.
     if (path.length > 0) this.search.addMessage(tx, userId, id, { content: '' }, now);
@@ -307,6 +311,7 @@ export class SessionsRepository implements MessageStore {
     }
     for (const tag of before.tags) if (!after.tags.includes(tag)) tx.zrem(this.keys.sessionTag(userId, tag), id);
     for (const tag of after.tags) if (!before.tags.includes(tag)) tx.zadd(this.keys.sessionTag(userId, tag), 0, id);
+    if (after.tags !== before.tags) this.tags.retag(tx, userId, id, before.tags, after.tags);
     // Also when unchanged: a session from before the buckets, pinned in the main index, moves.
     if (after.pinned !== before.pinned || after.archived !== before.archived || bucketOf(after) !== 'main') {
       this.index.place(tx, userId, id, bucketOf(after), before.last_activity);
@@ -335,7 +340,11 @@ export class SessionsRepository implements MessageStore {
     const [values, deleted] = await this.run(this.index.forget(tx, userId, id));
     const session = decodeSession(userId, id, { display_name: '', ...indexedHash(values as Array<string | null>) }, 0);
     // The filter sets it was in, known from the hash read in the same MULTI.
-    if (session) await this.run(this.index.forget(this.redis.multi(), userId, id, session));
+    if (session) {
+      const forget = this.index.forget(this.redis.multi(), userId, id, session);
+      this.tags.forget(forget, userId, id);
+      await this.run(forget);
+    }
     await this.search.removeSession(userId, id);
     return deleted === 1;
   }
@@ -365,6 +374,11 @@ export class SessionsRepository implements MessageStore {
    */
   list(userId: string, limit: number, after?: SessionListPosition, filter: SessionFilter = MAIN_LIST): Promise<SessionPage> {
     return this.index.page(userId, limit, after, filter);
+  }
+
+  /** The tags of the identity's sessions (archived ones included) with how many carry each; see SessionTags. */
+  tagCounts(userId: string): Promise<TagCount[]> {
+    return this.tags.counts(userId);
   }
 
   /** The newest session named `name` (v0 API lookups by display name), or null. */

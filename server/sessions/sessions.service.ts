@@ -17,6 +17,7 @@ import {
 } from './dto/session.dto';
 import { isSessionId, SESSION_NOT_FOUND } from './session-id';
 import type { SessionFilter } from './session-index';
+import type { TagListDto } from './dto/tag.dto';
 import type { StoredSession } from './session.model';
 import { MessagePage, SessionChanges, SessionsRepository, TooManyTagsError } from './sessions.repository';
 
@@ -100,6 +101,10 @@ export class SessionsService {
       count: page.sessions.length,
       next_cursor: page.next ? encodeSessionCursor(page.next) : null,
     };
+  }
+
+  async listTags(userId: string): Promise<TagListDto> {
+    return { tags: await this.sessions.tagCounts(userId) };
   }
 
   async updateSession(userId: string, sessionId: string, dto: SessionUpdateDto): Promise<SessionUpdatedDto> {

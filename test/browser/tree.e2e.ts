@@ -116,7 +116,7 @@ describe('conversation tree in the browser', () => {
     expect(await messages(page).count()).toBe(4);
   });
 
-  it('feedback: thumbs up, then down; the rating is stored', async () => {
+  it('feedback: thumbs up, then down; the rating is stored; pressing it again removes it', async () => {
     await turn('Rate me', 'An answer to rate');
     const rated = answer('An answer to rate');
     const up = rated.getByRole('button', { name: 'Good answer' });
@@ -141,6 +141,15 @@ describe('conversation tree in the browser', () => {
     const reloaded = answer('An answer to rate');
     expect(await reloaded.getByRole('button', { name: 'Bad answer' }).getAttribute('aria-pressed')).toBe('true');
     expect(await reloaded.getByRole('button', { name: 'Good answer' }).getAttribute('aria-pressed')).toBe('false');
+
+    // The thumb that is on, pressed again, removes the rating.
+    await reloaded.getByRole('button', { name: 'Bad answer' }).click();
+    await page.waitForFunction(() => document.querySelector('nono-message.assistant button[aria-label="Bad answer"]')?.getAttribute('aria-pressed') === 'false');
+    await page.reload();
+    await answer('An answer to rate').waitFor();
+    for (const name of ['Good answer', 'Bad answer']) {
+      expect(await answer('An answer to rate').getByRole('button', { name }).getAttribute('aria-pressed')).toBe('false');
+    }
   });
 
   it('fork opens a new session at its address; delete removes a message with what follows', async () => {

@@ -67,10 +67,14 @@ export type { DeleteSessionMessage$Params as DeleteSessionMessage$Params } from 
 export { deleteSessionMessage as deleteSessionMessage } from './fn/sessions/delete-session-message';
 export type { RateMessage$Params as RateMessage$Params } from './fn/sessions/rate-message';
 export { rateMessage as rateMessage } from './fn/sessions/rate-message';
+export type { ClearMessageRating$Params as ClearMessageRating$Params } from './fn/sessions/clear-message-rating';
+export { clearMessageRating as clearMessageRating } from './fn/sessions/clear-message-rating';
 export type { ListMessageVersions$Params as ListMessageVersions$Params } from './fn/sessions/list-message-versions';
 export { listMessageVersions as listMessageVersions } from './fn/sessions/list-message-versions';
 export type { SwitchSessionPath$Params as SwitchSessionPath$Params } from './fn/sessions/switch-session-path';
 export { switchSessionPath as switchSessionPath } from './fn/sessions/switch-session-path';
+export type { ListTags$Params as ListTags$Params } from './fn/sessions/list-tags';
+export { listTags as listTags } from './fn/sessions/list-tags';
 export type { FollowGeneration$Params as FollowGeneration$Params } from './fn/chat/follow-generation';
 export { followGeneration as followGeneration } from './fn/chat/follow-generation';
 export type { SendMessage$Json$Params as SendMessage$Json$Params } from './fn/chat/send-message-json';

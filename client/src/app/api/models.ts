@@ -77,4 +77,6 @@ export type { SharedMessageDto } from './models/shared-message-dto';
 export type { ShareDto } from './models/share-dto';
 export type { ShareListDto } from './models/share-list-dto';
 export type { SignedInDto } from './models/signed-in-dto';
+export type { TagCountDto } from './models/tag-count-dto';
+export type { TagListDto } from './models/tag-list-dto';
 export type { TitleSource } from './models/title-source';

@@ -70,10 +70,13 @@ describe('MessageItem: versions and actions', () => {
     expect(button('Good answer')!.getAttribute('aria-pressed')).toBe('true');
     expect(button('Bad answer')!.getAttribute('aria-pressed')).toBe('false');
     expect(button('Edit message')).toBeNull();
-    const ratings: string[] = [];
+    const ratings: Array<string | null> = [];
     fixture.componentInstance.rate.subscribe((r) => ratings.push(r.rating));
     button('Bad answer')!.click();
     expect(ratings).toEqual(['down']);
+    // The thumb already on, pressed again: the rating is removed.
+    button('Good answer')!.click();
+    expect(ratings).toEqual(['down', null]);
 
     const removed: string[] = [];
     fixture.componentInstance.remove.subscribe((m) => removed.push(m.id));

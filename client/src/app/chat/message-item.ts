@@ -49,7 +49,8 @@ export class MessageItem {
   readonly version = output<-1 | 1>();
   /** Regenerate this answer (not the last one: that has its own button). */
   readonly redo = output<ChatEntry>();
-  readonly rate = output<{ entry: ChatEntry; rating: Rating; comment?: string }>();
+  /** A new rating, or null: the rating shown was pressed again and is removed. */
+  readonly rate = output<{ entry: ChatEntry; rating: Rating | null; comment?: string }>();
   readonly fork = output<ChatEntry>();
   readonly remove = output<ChatEntry>();
 
@@ -110,10 +111,11 @@ export class MessageItem {
     else afterNextRender(() => this.editButton()?.nativeElement.focus(), { injector: this.injector });
   }
 
-  /** A thumb: stored at once; a comment can follow (or be skipped). */
+  /** A thumb: stored at once; a comment can follow (or be skipped). The thumb already on removes the rating. */
   protected rateAs(rating: Rating): void {
     if (this.rating() === rating) {
       this.commenting.set(false);
+      this.rate.emit({ entry: this.message(), rating: null });
       return;
     }
     this.rate.emit({ entry: this.message(), rating });

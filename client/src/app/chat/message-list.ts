@@ -67,7 +67,8 @@ export class MessageList {
   readonly edit = output<{ entry: ChatEntry; content: string }>();
   readonly version = output<{ entry: ChatEntry; step: -1 | 1 }>();
   readonly redo = output<ChatEntry>();
-  readonly rate = output<{ entry: ChatEntry; rating: Rating; comment?: string }>();
+  /** A new rating of a message, or null to remove it. */
+  readonly rate = output<{ entry: ChatEntry; rating: Rating | null; comment?: string }>();
   readonly fork = output<ChatEntry>();
   readonly remove = output<ChatEntry>();
 

@@ -5,7 +5,8 @@ import { SessionListStore } from './session-list-store';
 
 /**
  * Tag and persona filters and the archive switch over a session list; the server filters, so they
- * find sessions beyond the pages loaded. Native selects keep the side panel light.
+ * find sessions beyond the pages loaded. The tag choices (all my tags, with counts) are asked for
+ * when the person reaches for the tag select. Native selects keep the side panel light.
  */
 @Component({
   selector: 'nono-session-filters',
@@ -17,11 +18,13 @@ import { SessionListStore } from './session-list-store';
         class="tag"
         [id]="idPrefix() + '-tag'"
         aria-label="Filter by tag"
+        (focus)="store.loadTags()"
+        (pointerenter)="store.loadTags()"
         (change)="store.setFilter({ tag: $any($event.target).value || null })"
       >
         <option value="" [selected]="store.filter().tag === null">All tags</option>
-        @for (tag of store.knownTags(); track tag) {
-          <option [value]="tag" [selected]="store.filter().tag === tag">#{{ tag }}</option>
+        @for (option of store.tagOptions(); track option.tag) {
+          <option [value]="option.tag" [selected]="store.filter().tag === option.tag">#{{ option.tag }}{{ option.count === null ? '' : ' (' + option.count + ')' }}</option>
         }
       </select>
       <select

@@ -66,6 +66,31 @@ describe('SessionListStore', () => {
     fresh[0].flush({ sessions: [aSession({ display_name: 'Tagged', tags: ['work'] })], count: 1, next_cursor: null });
     await settle();
     expect(store.items().map((s) => s.display_name)).toEqual(['Tagged']);
-    expect(store.knownTags()).toEqual(['work']);
+    expect(store.tagOptions()).toEqual([{ tag: 'work', count: null }]);
+  });
+
+  it('offers all my tags with their counts from the server, then tags seen only on loaded sessions', async () => {
+    void store.loadMore();
+    (await nextRequest(http, 'GET', '/api/sessions')).flush({ sessions: [aSession({ tags: ['zebra', 'work'] })], count: 1, next_cursor: null });
+    await settle();
+    expect(store.tagOptions()).toEqual([
+      { tag: 'work', count: null },
+      { tag: 'zebra', count: null },
+    ]);
+    // One request while one is in flight.
+    void store.loadTags();
+    void store.loadTags();
+    (await nextRequest(http, 'GET', '/api/tags')).flush({ tags: [{ tag: 'trip', count: 7 }, { tag: 'work', count: 2 }] });
+    await settle();
+    expect(store.tagOptions()).toEqual([
+      { tag: 'trip', count: 7 },
+      { tag: 'work', count: 2 },
+      { tag: 'zebra', count: null },
+    ]);
+    // A failed refresh keeps what was known.
+    void store.loadTags();
+    (await nextRequest(http, 'GET', '/api/tags')).flush(null, { status: 503, statusText: 'Service Unavailable' });
+    await settle();
+    expect(store.tagOptions().map((t) => t.tag)).toEqual(['trip', 'work', 'zebra']);
   });
 });

@@ -5,8 +5,10 @@ import { Session, SessionUpdate } from '../core/api-types';
 import { bulkUpdateSessions } from '../api/fn/sessions/bulk-update-sessions';
 import { deleteSession } from '../api/fn/sessions/delete-session';
 import { listSessions } from '../api/fn/sessions/list-sessions';
+import { listTags } from '../api/fn/sessions/list-tags';
 import { updateSession } from '../api/fn/sessions/update-session';
 import type { SessionBulkAction } from '../api/models/session-bulk-action';
+import type { TagCountDto } from '../api/models/tag-count-dto';
 import { LiveEvent, LiveEvents } from '../state/live-events';
 import { SessionState } from '../state/session-state';
 
@@ -25,6 +27,12 @@ export interface SessionFilter {
 }
 
 export const NO_FILTER: SessionFilter = { tag: null, persona: null, archived: false };
+
+/** A tag the filter offers: with how many of my sessions carry it, when the server said so. */
+export interface TagOption {
+  tag: string;
+  count: number | null;
+}
 
 /** What a bulk action did: ids it could not find among mine, and the ones refused (too many tags). */
 export interface BulkOutcome {
@@ -62,6 +70,9 @@ export class SessionListStore {
   private readonly loadingState = signal(false);
   private readonly problemState = signal<string | null>(null);
   private readonly filterState = signal<SessionFilter>(NO_FILTER);
+  /** My tags with their counts, from the server (null until asked). */
+  private readonly tagCountsState = signal<TagCountDto[] | null>(null);
+  private tagsRequest: Promise<void> | null = null;
   /** Bumped when the filter changes, so that a page asked for under the old one is dropped. */
   private generation = 0;
 
@@ -74,12 +85,18 @@ export class SessionListStore {
     return filter.tag !== null || filter.persona !== null || filter.archived;
   });
   readonly hasMore = computed(() => !this.startedState() || this.cursor() !== null);
-  /** Tags seen on the loaded sessions (and the one filtered on), for the tag filter to offer. */
-  readonly knownTags = computed(() => {
-    const tags = new Set(this.itemsState().flatMap((s) => s.tags));
+  /**
+   * The tags the tag filter offers: all of mine as the server counts them (most used first), then
+   * any seen on loaded sessions or filtered on that the last count did not include.
+   */
+  readonly tagOptions = computed<TagOption[]>(() => {
+    const counted: TagOption[] = (this.tagCountsState() ?? []).map(({ tag, count }) => ({ tag, count }));
+    const listed = new Set(counted.map((t) => t.tag));
+    const seen = new Set(this.itemsState().flatMap((s) => s.tags));
     const current = this.filterState().tag;
-    if (current) tags.add(current);
-    return [...tags].sort();
+    if (current) seen.add(current);
+    const extra = [...seen].filter((tag) => !listed.has(tag)).sort();
+    return [...counted, ...extra.map((tag) => ({ tag, count: null }))];
   });
 
   constructor() {
@@ -123,6 +140,21 @@ export class SessionListStore {
     } finally {
       if (generation === this.generation) this.loadingState.set(false);
     }
+  }
+
+  /**
+   * Asks the server for my tags and their counts (GET /api/tags), one request at a time. On
+   * failure the filter keeps offering the tags seen on loaded sessions.
+   */
+  loadTags(): Promise<void> {
+    this.tagsRequest ??= this.api
+      .invoke(listTags)
+      .then(
+        ({ tags }) => this.tagCountsState.set(tags),
+        () => undefined,
+      )
+      .finally(() => (this.tagsRequest = null));
+    return this.tagsRequest;
   }
 
   async togglePin(session: Session): Promise<void> {

@@ -246,6 +246,25 @@ describe('SessionsDialog', () => {
     expect(document.querySelector('.status')?.textContent).toContain('No sessions match.');
   });
 
+  it('the tag filter offers all my tags with counts, asked for when the select gets focus', async () => {
+    await open([current, { ...other, tags: ['trip'] }]);
+    const select = document.querySelector<HTMLSelectElement>('select[aria-label="Filter by tag"]')!;
+    select.dispatchEvent(new Event('focus'));
+    (await nextRequest(http, 'GET', '/api/tags')).flush({ tags: [{ tag: 'work', count: 12 }, { tag: 'trip', count: 3 }] });
+    await render();
+    const options = Array.from(select.querySelectorAll('option')).map((o) => [o.value, o.textContent?.trim()]);
+    expect(options).toEqual([
+      ['', 'All tags'],
+      ['work', '#work (12)'],
+      ['trip', '#trip (3)'],
+    ]);
+    choose('Filter by tag', 'work');
+    const byTag = await nextRequest(http, 'GET', '/api/sessions');
+    expect(byTag.request.params.get('tag')).toBe('work');
+    byTag.flush({ sessions: [], count: 0, next_cursor: null });
+    await render();
+  });
+
   it('archives a session from its row: it leaves the list; the archive view lists it and unarchives it', async () => {
     await open();
     button(row('Trip planning'), 'Archive Trip planning').click();

@@ -4,7 +4,7 @@ import { provideZonelessChangeDetection } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { Message, Session } from '../core/api-types';
 import { aMessage, aSession } from '../testing/fixtures';
-import { nextRequest, settle } from '../testing/http';
+import { errorBody, nextRequest, settle } from '../testing/http';
 import { ChatState } from './chat-state';
 import { LiveEvent, LiveEvents } from './live-events';
 import { SessionState } from './session-state';
@@ -339,6 +339,26 @@ describe('ChatState', () => {
       put.flush({ ...answer, feedback: { rating: 'up', updated_at: '2026-01-01T00:00:00.000Z' } });
       await rating;
       expect(chat.messages()[0].feedback).toEqual({ rating: 'up', updated_at: '2026-01-01T00:00:00.000Z' });
+    });
+
+    it('removes a rating: gone at once, DELETE .../feedback; put back when the server refuses', async () => {
+      const answer = aMessage({ role: 'assistant', feedback: { rating: 'down', updated_at: '2026-01-01T00:00:00.000Z' } });
+      await openSession([answer]);
+      const url = `/api/sessions/${session.session_id}/messages/${answer.id}/feedback`;
+      const removing = chat.rate(answer, null);
+      expect(chat.messages()[0].feedback).toBeUndefined();
+      (await nextRequest(http, 'DELETE', url)).flush(null, { status: 204, statusText: 'No Content' });
+      await removing;
+      expect(chat.messages()[0].feedback).toBeUndefined();
+
+      const refused = chat.rate(chat.messages()[0], 'up');
+      (await nextRequest(http, 'PUT', url)).flush({ ...answer, feedback: { rating: 'up', updated_at: '2026-01-02T00:00:00.000Z' } });
+      await refused;
+      const failing = chat.rate(chat.messages()[0], null);
+      const { body, init } = errorBody(404, 'No such session');
+      (await nextRequest(http, 'DELETE', url)).flush(body, init);
+      await failing;
+      expect(chat.messages()[0].feedback?.rating).toBe('up');
     });
 
     it('a message stored elsewhere in the tree (an edit in another tab) reloads the history', async () => {

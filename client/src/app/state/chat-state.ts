@@ -6,6 +6,7 @@ import { ChatErrorEvent, Message } from '../core/api-types';
 import { IdentityStore } from '../core/identity-store';
 import { listSessionMessages } from '../api/fn/sessions/list-session-messages';
 import { stopGeneration } from '../api/fn/chat/stop-generation';
+import { clearMessageRating } from '../api/fn/sessions/clear-message-rating';
 import { deleteSessionMessage } from '../api/fn/sessions/delete-session-message';
 import { forkSession } from '../api/fn/sessions/fork-session';
 import { listMessageVersions } from '../api/fn/sessions/list-message-versions';
@@ -268,13 +269,21 @@ export class ChatState {
     }
   }
 
-  /** Rates a message (thumbs up or down, with an optional comment); the stored rating replaces the old one. */
-  async rate(entry: ChatEntry, rating: Rating, comment?: string): Promise<void> {
+  /**
+   * Rates a message (thumbs up or down, with an optional comment); the stored rating replaces the
+   * old one. A null rating removes it. Shown at once, put back when the server refuses.
+   */
+  async rate(entry: ChatEntry, rating: Rating | null, comment?: string): Promise<void> {
     const sessionId = this.loadedFor;
     if (!sessionId) return;
     const previous = entry.feedback;
-    this.replace(entry.id, (m) => ({ ...m, feedback: { rating, ...(comment ? { comment } : {}), updated_at: new Date().toISOString() } as Message['feedback'] }));
+    const shown = rating === null ? undefined : ({ rating, ...(comment ? { comment } : {}), updated_at: new Date().toISOString() } as Message['feedback']);
+    this.replace(entry.id, (m) => ({ ...m, feedback: shown }));
     try {
+      if (rating === null) {
+        await this.api.invoke(clearMessageRating, { id: sessionId, message_id: entry.id });
+        return;
+      }
       const stored = await this.api.invoke(rateMessage, { id: sessionId, message_id: entry.id, body: { rating, ...(comment ? { comment } : {}) } });
       this.replace(entry.id, (m) => ({ ...m, feedback: stored.feedback }));
     } catch (error) {
