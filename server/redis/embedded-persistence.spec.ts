@@ -32,8 +32,7 @@ class Lines implements PersistenceLogger {
 
 let dir: string;
 let logger: Lines;
-// Records written at the end of each event-loop turn, so a test can look at the file right after one.
-const open = (options = {}) => EmbeddedPersistence.open(dir, { logger, writeDelayMs: 0, ...options });
+const open = (options = {}) => EmbeddedPersistence.open(dir, { logger, ...options });
 const logOf = (generation = 0) => join(dir, `appendonly.${generation}.log`);
 
 beforeEach(() => {
@@ -85,24 +84,6 @@ describe('the embedded store on disk', () => {
     await writeSample(first);
     await new Promise((r) => setImmediate(r));
     // No close(): as after kill -9, only the file is left (the lock of this same process is taken over).
-    const copy = mkdtempSync(join(tmpdir(), 'nono-copy-'));
-    for (const name of readdirSync(dir)) if (name !== 'lock') writeFileSync(join(copy, name), readFileSync(join(dir, name)));
-    await first.close();
-    rmSync(dir, { recursive: true });
-    dir = copy;
-    const second = open();
-    await expectSample(second);
-    await second.close();
-  });
-
-  it('by default gathers records for a few milliseconds and then writes them (writeDelayMs)', async () => {
-    const first = open({ writeDelayMs: 10 });
-    const sizeOf = () => readdirSync(dir).filter((n) => n.startsWith('appendonly.')).reduce((sum, n) => sum + statSync(join(dir, n)).size, 0);
-    const empty = sizeOf();
-    await writeSample(first);
-    // A timer set later than the write's fires after it: by then the records are in the file.
-    await new Promise((r) => setTimeout(r, 50));
-    expect(sizeOf()).toBeGreaterThan(empty);
     const copy = mkdtempSync(join(tmpdir(), 'nono-copy-'));
     for (const name of readdirSync(dir)) if (name !== 'lock') writeFileSync(join(copy, name), readFileSync(join(dir, name)));
     await first.close();

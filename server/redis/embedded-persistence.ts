@@ -26,26 +26,21 @@ export interface PersistenceOptions {
   compactMinBytes?: number;
   /** How often written records are fsynced (Redis' `appendfsync everysec`). */
   fsyncIntervalMs?: number;
-  /**
-   * How long records gather before they are written to the log (default 10 ms: one write a few
-   * dozen transactions rather than one each turn); 0 = at the end of the event-loop turn.
-   */
-  writeDelayMs?: number;
 }
 
 const fsyncAsync = promisify(fsync);
 
-/** Pending bytes that are written at once rather than after writeDelayMs. */
+/** Pending bytes that are written at once rather than at the end of the event-loop turn. */
 const WRITE_AT_BYTES = 1 << 20;
 
 /**
  * Keeps the embedded store's data in a directory: every write command is appended to a log
  * (`appendonly.<n>.log`, embedded-records.ts: one record per transaction or command, encoded into
- * one buffer; the records of the next 10 ms (writeDelayMs) written together, or sooner once a
+ * one buffer; all records of an event-loop turn written together at its end, or sooner once a
  * megabyte is pending; fsynced once a second) and from time to time the live data is rewritten as
  * `snapshot.db` and the log started afresh. On open, the snapshot and the logs after it are
  * replayed (embedded-load.ts). Clean shutdown (close()) writes and fsyncs everything; after kill -9
- * at most the writes of the last 10 ms can be missing, after a power loss the last second.
+ * at most the writes of the last event-loop turn can be missing, after a power loss the last second.
  */
 export class EmbeddedPersistence {
   readonly store: MemoryRedis;
@@ -60,7 +55,6 @@ export class EmbeddedPersistence {
   /** Room for what is written at once, so a busy store does not grow the buffer again every second. */
   private readonly pending = new RecordWriter(WRITE_AT_BYTES + (WRITE_AT_BYTES >> 2));
   private flushScheduled = false;
-  private readonly writeDelayMs: number;
   private unsynced = false;
   private writeFailing = false;
   private compacting?: Promise<void>;
@@ -86,7 +80,6 @@ export class EmbeddedPersistence {
     this.written = statSync(logFile(dir, this.generation)).size;
     if (this.written === 0) this.written = writeMagic(this.fd);
     this.compactMinBytes = options.compactMinBytes ?? 64 * 1024 * 1024;
-    this.writeDelayMs = options.writeDelayMs ?? 10;
     this.db.onWrite = (command, args) => this.append(command, args);
     this.db.onTransaction = (phase) => this.transaction(phase);
     this.timer = setInterval(() => this.tick(), options.fsyncIntervalMs ?? 1000);
@@ -139,8 +132,7 @@ export class EmbeddedPersistence {
     if (this.pending.size >= WRITE_AT_BYTES && !this.writeFailing) this.flush();
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    if (this.writeDelayMs > 0) setTimeout(() => this.flush(), this.writeDelayMs).unref();
-    else setImmediate(() => this.flush());
+    setImmediate(() => this.flush());
   }
 
   /** Writes pending records to the log (into the OS; the fsync follows within a second). */
