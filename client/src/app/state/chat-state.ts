@@ -125,7 +125,10 @@ export class ChatState {
       const page = await this.api.invoke(listSessionMessages, { id: sessionId, limit: MESSAGE_PAGE_SIZE });
       if (this.loadedFor !== sessionId) return;
       markStartup('history');
-      this.messagesState.set(page.messages);
+      // A message sent while the page was on its way (e.g. the first one of a new session, even one
+      // the server refused) stays, below what was loaded.
+      const meanwhile = this.messagesState();
+      this.messagesState.set(meanwhile.length === 0 ? page.messages : [...page.messages.filter((m) => !meanwhile.some((x) => x.id === m.id)), ...meanwhile]);
       this.olderCursor.set(page.next_cursor);
       void this.reattach(sessionId);
     } catch (error) {
