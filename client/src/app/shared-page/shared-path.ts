@@ -1,12 +1,8 @@
+import { idInPath } from '../core/session-path';
+
 const SHARED_PATH = /^\/shared\/([^/]+)\/?$/;
 
 /** The share id in a path like `/shared/{id}`; null for any other path. */
 export function sharedIdIn(path: string): string | null {
-  const match = SHARED_PATH.exec(path);
-  if (!match) return null;
-  try {
-    return decodeURIComponent(match[1]);
-  } catch {
-    return null;
-  }
+  return idInPath(SHARED_PATH, path);
 }
