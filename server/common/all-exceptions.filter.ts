@@ -4,7 +4,10 @@ import { errorBody, ErrorBody } from './error-body';
 
 /**
  * Errors the Redis client raises while the store is unreachable, or while a Cluster or Sentinel
- * failover is under way (a master gone, its slots not yet served, a demoted master refusing writes).
+ * failover is under way (a master gone, its slots not yet served, a demoted master refusing writes,
+ * a slot's new owner named by a MOVED or ASK redirection the client does not follow by itself — it
+ * only follows them for single commands and for transactions, not for a pipeline of writes, whose
+ * redirected commands were not applied).
  */
 const STORE_UNAVAILABLE = new RegExp(
   [
@@ -12,6 +15,7 @@ const STORE_UNAVAILABLE = new RegExp(
     'Command timed out|ENOTFOUND|EHOSTUNREACH',
     'CLUSTERDOWN|TRYAGAIN|Too many Cluster redirections|Failed to refresh slots cache|None of startup nodes is available',
     "Cluster isn't ready|ClusterAllFailedError|All sentinels are unreachable|MASTERDOWN|READONLY|LOADING",
+    '\\b(?:MOVED|ASK) \\d+ \\S+:\\d+',
   ].join('|'),
   'i',
 );
