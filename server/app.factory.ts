@@ -10,6 +10,8 @@ import { assignRequestId } from './common/request-id';
 import { securityHeaders } from './common/security-headers';
 import { apiValidationPipe } from './common/validation';
 import { Env, parseEnv } from './config/env';
+import type { EmbeddedPersistence } from './redis/embedded-persistence';
+import { EMBEDDED_PERSISTENCE } from './redis/redis.constants';
 import { setupOpenApi } from './openapi/openapi';
 import { FEATURE_MODULES } from './features';
 import { RAW_BODY_ROUTES } from './transfer/transfer.module';
@@ -34,7 +36,10 @@ export function configureApp(app: INestApplication, env: Env): void {
   // its log line, and a parsed JSON body when it has one.
   const logRequest = requestLogger(logger);
   const parseBody = jsonBodyParser(env.bodyLimitBytes);
+  const persistence = embeddedPersistence(app);
   app.use((req: Request, res: Response, next: NextFunction) => {
+    // With the embedded store's DATA_DIR: what a reply acknowledges is in the log before it leaves.
+    persistence?.writeBeforeReplies(res);
     assignRequestId(req, res);
     logRequest(req, res);
     if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return next();
@@ -49,6 +54,15 @@ export function configureApp(app: INestApplication, env: Env): void {
     new NestLogger('Client').warn(
       `No web client at ${clientRoot(env)} (run "npm run build:client" or set CLIENT_DIR): serving the API only.`,
     );
+  }
+}
+
+/** The embedded store's files, when the app keeps them (DATA_DIR without REDIS_URL). */
+function embeddedPersistence(app: INestApplication): EmbeddedPersistence | null {
+  try {
+    return app.get<EmbeddedPersistence | null>(EMBEDDED_PERSISTENCE, { strict: false });
+  } catch {
+    return null; // an app without the store's module (none of the product's)
   }
 }
 

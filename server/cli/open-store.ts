@@ -56,8 +56,9 @@ export async function openConfiguredStore(env: Env, access: StoreAccess = 'read'
 
 /**
  * The embedded store's DATA_DIR. Reading (a backup) needs no lock and changes no file, so it works
- * while the server runs: the server writes every record to the log at the end of the event-loop
- * turn it happened in, and the files are read as they are at that moment. Writing (a restore) takes
+ * while the server runs: the server writes what a reply acknowledges to the log before the reply
+ * leaves (other records at the end of their event-loop turn), so a backup started after a reply
+ * holds what it acknowledged; the files are read as they are at that moment. Writing (a restore) takes
  * the directory's lock like a server start, so it refuses while a server holds it: that server
  * would neither see the restored data nor keep it.
  */

@@ -1,4 +1,6 @@
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedPersistence, PersistenceLogger } from './embedded-persistence';
@@ -92,6 +94,53 @@ describe('the embedded store on disk', () => {
     const second = open();
     await expectSample(second);
     await second.close();
+  });
+
+  it('writes what a reply acknowledges to the log before the reply leaves (writeBeforeReplies): its status, body and streamed parts', async () => {
+    const p = open();
+    /** Whether the files, read as a backup reads them, hold `key` right now. */
+    const onDisk = async (key: string) => {
+      const copy = new MemoryRedis(readDataDir(dir, logger).db);
+      try {
+        return (await copy.get(key)) !== null;
+      } finally {
+        await copy.quit();
+      }
+    };
+    const seen: Array<[string, boolean]> = [];
+    const server = createServer((req, res) => {
+      p.writeBeforeReplies(res);
+      void (async () => {
+        if (req.url === '/stream') {
+          await p.store.set('first', '1');
+          res.write('first\n'); // headers and the first part go out here
+          seen.push(['first', await onDisk('first')]);
+          await p.store.set('second', '2');
+          res.end('second\n');
+          seen.push(['second', await onDisk('second')]);
+          return;
+        }
+        await p.store.set('created', 'yes');
+        // Within the same turn as the write, so the end-of-turn write has not run yet.
+        res.statusCode = 201;
+        res.end('done');
+        seen.push(['created', await onDisk('created')]);
+      })();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      expect((await fetch(`${url}/create`)).status).toBe(201);
+      expect(await (await fetch(`${url}/stream`)).text()).toBe('first\nsecond\n');
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+    expect(seen).toEqual([
+      ['created', true],
+      ['first', true],
+      ['second', true],
+    ]);
+    await p.close();
   });
 
   it.each(['binary', 'json'] as const)('keeps TTLs as absolute times: time spent stopped counts, and what expired stays gone (%s log)', async (format) => {

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { closeSync, fsync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, statSync, writeSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -39,8 +40,13 @@ const WRITE_AT_BYTES = 1 << 20;
  * one buffer; all records of an event-loop turn written together at its end, or sooner once a
  * megabyte is pending; fsynced once a second) and from time to time the live data is rewritten as
  * `snapshot.db` and the log started afresh. On open, the snapshot and the logs after it are
- * replayed (embedded-load.ts). Clean shutdown (close()) writes and fsyncs everything; after kill -9
- * at most the writes of the last event-loop turn can be missing, after a power loss the last second.
+ * replayed (embedded-load.ts). Clean shutdown (close()) writes and fsyncs everything.
+ *
+ * What a reply acknowledges is in the log before the reply leaves (writeBeforeReplies, as Redis
+ * writes its AOF buffer before it answers): kill -9 loses no acknowledged write, and a backup
+ * started after a reply, which reads the files of the running server, holds what it acknowledged.
+ * Writes no reply waits for (background work) can be missing after kill -9 by the last event-loop
+ * turn's; after a power loss the last second's.
  */
 export class EmbeddedPersistence {
   readonly store: MemoryRedis;
@@ -133,6 +139,33 @@ export class EmbeddedPersistence {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => this.flush());
+  }
+
+  /**
+   * Makes `res` write the pending records to the log before any of its bytes are sent (status line
+   * and headers included), so a client never learns of a write the files do not hold yet. Costs a
+   * size check per reply when nothing is pending; while writing fails, the once-a-second retry is
+   * left to do it (the reply is not held back: the data is in memory, as the error log says).
+   */
+  writeBeforeReplies(res: ServerResponse): void {
+    const { writeHead, write, end } = res;
+    const persistence = this;
+    const before = () => {
+      if (persistence.pending.size > 0 && !persistence.writeFailing) persistence.flush();
+    };
+    // Node sends the headers of a reply without an explicit writeHead through this.writeHead too.
+    res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+      before();
+      return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+    } as ServerResponse['writeHead'];
+    res.write = function (this: ServerResponse, ...args: unknown[]) {
+      before();
+      return (write as (...a: unknown[]) => boolean).apply(this, args);
+    } as ServerResponse['write'];
+    res.end = function (this: ServerResponse, ...args: unknown[]) {
+      before();
+      return (end as (...a: unknown[]) => ServerResponse).apply(this, args);
+    } as ServerResponse['end'];
   }
 
   /** Writes pending records to the log (into the OS; the fsync follows within a second). */
