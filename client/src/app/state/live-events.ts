@@ -2,7 +2,7 @@ import { Injectable, effect, inject, signal, untracked } from '@angular/core';
 import { ApiConfiguration } from '../api/api-configuration';
 import { Message, Session } from '../core/api-types';
 import { IdentityStore } from '../core/identity-store';
-import { getEventStream, SseEvent, StreamRefusedError } from './sse';
+import { SseEvent, StreamRefusedError } from './sse-types';
 
 /** What GET /api/events announces (LiveEventDto). */
 export interface LiveEvent {
@@ -66,6 +66,7 @@ export class LiveEvents {
   private async run(token: string, controller: AbortController): Promise<void> {
     for (let attempt = 0; !controller.signal.aborted; attempt++) {
       try {
+        const { getEventStream } = await import('./sse');
         await getEventStream(`${this.config.rootUrl}/api/events`, token, controller.signal, (event) => {
           attempt = 0;
           this.dispatch(event);
