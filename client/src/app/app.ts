@@ -46,12 +46,13 @@ export class App {
       if (this.auth.signIn()) void loadDialogs().then((dialogs) => dialogs.closeAllDialogs(this.injector));
     });
     // The first screen (the conversation, a sign-in form, a problem) is painted: the frame after
-    // the first render once start-up has settled. What waited for it (FirstPaint) runs then.
+    // the first render once start-up has settled. What waited for it (FirstPaint) runs in the next
+    // idle moment, not in the task right after that frame.
     let settled = false;
     effect(() => {
       if (this.state.phase() === 'starting' || settled) return;
       settled = true;
-      afterNextRender(() => requestAnimationFrame(() => setTimeout(() => this.firstPaint.done(), 0)), { injector: this.injector });
+      afterNextRender(() => requestAnimationFrame(() => whenIdle(() => this.firstPaint.done())), { injector: this.injector });
     });
     // Once the conversation is on screen, ask whether chat can answer at all (a banner says so before anyone writes).
     let modelChecked = false;
@@ -213,4 +214,10 @@ export class App {
   private async notify(message: string): Promise<void> {
     (await loadDialogs()).notify(this.injector, message);
   }
+}
+
+/** Runs `task` when the browser has nothing more urgent (at the latest after half a second). */
+function whenIdle(task: () => void): void {
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(task, { timeout: 500 });
+  else setTimeout(task, 0);
 }

@@ -15,7 +15,7 @@ import { switchSessionPath } from '../api/fn/sessions/switch-session-path';
 import { MESSAGE_PAGE_SIZE, SessionState } from './session-state';
 import { LiveEvent, LiveEvents } from './live-events';
 import { markStartup } from '../core/perf-marks';
-import { SseEvent, StreamRefusedError } from './sse-types';
+import { isStreamRefused, SseEvent } from './sse-types';
 import { FirstPaint } from '../core/first-paint';
 
 /** The streaming code (and its parser) loads on first use, not with the app. */
@@ -359,7 +359,7 @@ export class ChatState {
       }, { 'Idempotency-Key': idempotencyKey });
     } catch (error) {
       // Streams go through fetch, not the interceptor: a refused token is noted here.
-      if (error instanceof StreamRefusedError && error.status === 401 && token) this.identity.markLost(token);
+      if (isStreamRefused(error) && error.status === 401 && token) this.identity.markLost(token);
       // Refused before the answer started (nothing received yet): say why.
       if (this.turn === turn && !turn.accepted) {
         this.refused(turn, error);
@@ -440,8 +440,8 @@ export class ChatState {
         if (ended) return true;
       } catch (error) {
         if (turn.controller.signal.aborted) return ended;
-        if (error instanceof StreamRefusedError && error.status === 401 && token) this.identity.markLost(token);
-        if (error instanceof StreamRefusedError && error.status < 500) return false;
+        if (isStreamRefused(error) && error.status === 401 && token) this.identity.markLost(token);
+        if (isStreamRefused(error) && error.status < 500) return false;
       }
       if (turn.lookingOnly && turn.lastEventId !== undefined) turn.lookingOnly = false;
       if (attempt < retries) await new Promise((resolve) => setTimeout(resolve, REATTACH_RETRY_MS[attempt]));
@@ -477,7 +477,7 @@ export class ChatState {
   /** The server refused before streaming, or the connection failed. */
   private refused(turn: ActiveTurn, error: unknown): void {
     const problem: ProblemInfo =
-      error instanceof StreamRefusedError ? { status: error.status, message: error.message } : problemOf(error);
+      isStreamRefused(error) ? { status: error.status, message: error.message } : problemOf(error);
     if (turn.controller.signal.aborted) return;
     this.noteModelProblem(problem);
     if (turn.localUserId) {

@@ -1,4 +1,5 @@
 // Kept apart from sse.ts (and its parser), which loads on first use: the app's start-up does not stream.
+// Types and checks only: nothing here is shared at run time with sse.ts.
 
 export interface SseEvent {
   /** The `event:` field, "message" when absent. */
@@ -8,19 +9,10 @@ export interface SseEvent {
   id?: string;
 }
 
-/** A stream request the server refused before streaming (409 busy, 503 no model, 404 gone, ...). */
-export class StreamRefusedError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'StreamRefusedError';
-  }
-}
-
 /**
- * Incremental parser for the text/event-stream format: feed chunks as they arrive, get the
- * events they complete. eventsource-parser does the parsing (CR, LF and CRLF line ends, also
- * split across chunks; comments; ids); this only collects its callbacks into a return value.
+ * A stream request the server refused before streaming (sse.ts throws it as StreamRefusedError).
+ * Told by its name, so the app need not load the streaming code to recognise it.
  */
+export function isStreamRefused(error: unknown): error is Error & { status: number } {
+  return error instanceof Error && error.name === 'StreamRefusedError' && typeof (error as { status?: unknown }).status === 'number';
+}

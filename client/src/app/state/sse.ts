@@ -1,9 +1,19 @@
 import { createParser } from 'eventsource-parser';
 import { ApiErrorBody } from '../core/api-types';
-import { SseEvent, StreamRefusedError } from './sse-types';
+import type { SseEvent } from './sse-types';
 
-export { StreamRefusedError } from './sse-types';
 export type { SseEvent } from './sse-types';
+
+/** A stream request the server refused before streaming (409 busy, 503 no model, 404 gone, ...). */
+export class StreamRefusedError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StreamRefusedError';
+  }
+}
 
 export class SseParser {
   private completed: SseEvent[] = [];
