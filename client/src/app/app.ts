@@ -13,6 +13,7 @@ import { AccountAction } from './account/account-dialog';
 import { AuthState } from './state/auth-state';
 import { SessionState } from './state/session-state';
 import { ChatState } from './state/chat-state';
+import { FirstPaint } from './core/first-paint';
 import type { SearchHit } from './sessions/session-search';
 
 const loadDialogs = () => import('./sessions/session-dialogs');
@@ -35,6 +36,7 @@ export class App {
   private readonly injector = inject(Injector);
   private readonly chatState = inject(ChatState);
   private readonly chat = viewChild(ChatPanel);
+  protected readonly firstPaint = inject(FirstPaint);
 
   constructor() {
     void this.state.start();
@@ -43,12 +45,21 @@ export class App {
     effect(() => {
       if (this.auth.signIn()) void loadDialogs().then((dialogs) => dialogs.closeAllDialogs(this.injector));
     });
-    // Once the conversation is up, ask whether chat can answer at all (a banner says so before anyone writes).
+    // The first screen (the conversation, a sign-in form, a problem) is painted: the frame after
+    // the first render once start-up has settled. What waited for it (FirstPaint) runs in the next
+    // idle moment, not in the task right after that frame.
+    let settled = false;
+    effect(() => {
+      if (this.state.phase() === 'starting' || settled) return;
+      settled = true;
+      afterNextRender(() => requestAnimationFrame(() => whenIdle(() => this.firstPaint.done())), { injector: this.injector });
+    });
+    // Once the conversation is on screen, ask whether chat can answer at all (a banner says so before anyone writes).
     let modelChecked = false;
     effect(() => {
       if (this.state.phase() !== 'ready' || modelChecked) return;
       modelChecked = true;
-      setTimeout(() => void this.state.checkModel(), 0);
+      this.firstPaint.then(() => void this.state.checkModel());
     });
     // A link or back/forward to a session that is gone: say so (the app opened another one).
     effect(() => {
@@ -203,4 +214,10 @@ export class App {
   private async notify(message: string): Promise<void> {
     (await loadDialogs()).notify(this.injector, message);
   }
+}
+
+/** Runs `task` when the browser has nothing more urgent (at the latest after half a second). */
+function whenIdle(task: () => void): void {
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(task, { timeout: 500 });
+  else setTimeout(task, 0);
 }

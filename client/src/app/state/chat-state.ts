@@ -15,7 +15,11 @@ import { switchSessionPath } from '../api/fn/sessions/switch-session-path';
 import { MESSAGE_PAGE_SIZE, SessionState } from './session-state';
 import { LiveEvent, LiveEvents } from './live-events';
 import { markStartup } from '../core/perf-marks';
-import { getEventStream, postEventStream, SseEvent, StreamRefusedError } from './sse';
+import { isStreamRefused, SseEvent } from './sse-types';
+import { FirstPaint } from '../core/first-paint';
+
+/** The streaming code (and its parser) loads on first use, not with the app. */
+const loadSse = () => import('./sse');
 
 /**
  * A message as shown: stored ones, plus a sent message the server never took (`unsent`). A sent
@@ -61,6 +65,7 @@ export class ChatState {
   private readonly identity = inject(IdentityStore);
   private readonly sessions = inject(SessionState);
   private readonly live = inject(LiveEvents);
+  private readonly firstPaint = inject(FirstPaint);
 
   private readonly messagesState = signal<ChatEntry[]>([]);
   private readonly draftState = signal<ChatEntry | null>(null);
@@ -117,7 +122,8 @@ export class ChatState {
       markStartup('history');
       this.messagesState.set(prefetched.messages);
       this.olderCursor.set(prefetched.next_cursor);
-      void this.reattach(sessionId);
+      // At start-up, whether an answer is still being written is asked once the history is painted.
+      this.firstPaint.then(() => void this.reattach(sessionId));
       return;
     }
     this.loadingState.set(true);
@@ -348,12 +354,12 @@ export class ChatState {
     let ended = false;
     const token = this.identity.token();
     try {
-      await postEventStream(url, token, body, turn.controller.signal, (event) => {
+      await (await loadSse()).postEventStream(url, token, body, turn.controller.signal, (event) => {
         if (this.turn === turn) ended = this.apply(turn, event) || ended;
       }, { 'Idempotency-Key': idempotencyKey });
     } catch (error) {
       // Streams go through fetch, not the interceptor: a refused token is noted here.
-      if (error instanceof StreamRefusedError && error.status === 401 && token) this.identity.markLost(token);
+      if (isStreamRefused(error) && error.status === 401 && token) this.identity.markLost(token);
       // Refused before the answer started (nothing received yet): say why.
       if (this.turn === turn && !turn.accepted) {
         this.refused(turn, error);
@@ -427,15 +433,15 @@ export class ChatState {
       const headers: Record<string, string> = turn.lastEventId ? { 'Last-Event-ID': turn.lastEventId } : {};
       const token = this.identity.token();
       try {
-        const running = await getEventStream(url, token, turn.controller.signal, (event) => {
+        const running = await (await loadSse()).getEventStream(url, token, turn.controller.signal, (event) => {
           if (this.turn === turn) ended = this.apply(turn, event) || ended;
         }, headers);
         if (!running) return false;
         if (ended) return true;
       } catch (error) {
         if (turn.controller.signal.aborted) return ended;
-        if (error instanceof StreamRefusedError && error.status === 401 && token) this.identity.markLost(token);
-        if (error instanceof StreamRefusedError && error.status < 500) return false;
+        if (isStreamRefused(error) && error.status === 401 && token) this.identity.markLost(token);
+        if (isStreamRefused(error) && error.status < 500) return false;
       }
       if (turn.lookingOnly && turn.lastEventId !== undefined) turn.lookingOnly = false;
       if (attempt < retries) await new Promise((resolve) => setTimeout(resolve, REATTACH_RETRY_MS[attempt]));
@@ -471,7 +477,7 @@ export class ChatState {
   /** The server refused before streaming, or the connection failed. */
   private refused(turn: ActiveTurn, error: unknown): void {
     const problem: ProblemInfo =
-      error instanceof StreamRefusedError ? { status: error.status, message: error.message } : problemOf(error);
+      isStreamRefused(error) ? { status: error.status, message: error.message } : problemOf(error);
     if (turn.controller.signal.aborted) return;
     this.noteModelProblem(problem);
     if (turn.localUserId) {

@@ -2,7 +2,7 @@ import { Injectable, effect, inject, signal, untracked } from '@angular/core';
 import { ApiConfiguration } from '../api/api-configuration';
 import { Message, Session } from '../core/api-types';
 import { IdentityStore } from '../core/identity-store';
-import { getEventStream, SseEvent, StreamRefusedError } from './sse';
+import { isStreamRefused, SseEvent } from './sse-types';
 
 /** What GET /api/events announces (LiveEventDto). */
 export interface LiveEvent {
@@ -66,13 +66,14 @@ export class LiveEvents {
   private async run(token: string, controller: AbortController): Promise<void> {
     for (let attempt = 0; !controller.signal.aborted; attempt++) {
       try {
+        const { getEventStream } = await import('./sse');
         await getEventStream(`${this.config.rootUrl}/api/events`, token, controller.signal, (event) => {
           attempt = 0;
           this.dispatch(event);
         });
       } catch (error) {
         // A refused token is noted (the app then asks what to do); anything else is tried again below.
-        if (error instanceof StreamRefusedError && error.status === 401) return this.identity.markLost(token);
+        if (isStreamRefused(error) && error.status === 401) return this.identity.markLost(token);
       }
       if (controller.signal.aborted) return;
       await new Promise((resolve) => setTimeout(resolve, RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]));

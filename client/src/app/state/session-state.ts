@@ -17,6 +17,7 @@ import { updateSession } from '../api/fn/sessions/update-session';
 import { getHealth } from '../api/fn/health/get-health';
 import { LiveEvents } from './live-events';
 import { markStartup } from '../core/perf-marks';
+import { FirstPaint } from '../core/first-paint';
 import { forgetSentAhead, MESSAGE_PAGE_SIZE } from '../core/start-requests';
 
 /**
@@ -50,6 +51,7 @@ export class SessionState {
   private readonly live = inject(LiveEvents);
   private readonly auth = inject(AuthState);
   private readonly url = inject(SessionUrl);
+  private readonly firstPaint = inject(FirstPaint);
 
   private readonly personasState = signal<Persona[]>([]);
   private readonly defaultPersonaState = signal('');
@@ -111,7 +113,8 @@ export class SessionState {
       }
       if (!reopened) await this.startFresh();
       this.phaseState.set('ready');
-      this.live.enable();
+      // The stream waits for the conversation to be on screen: it only matters after that.
+      this.firstPaint.then(() => this.live.enable());
     } catch (error) {
       this.problemState.set(problemOf(error).message);
       this.phaseState.set('failed');

@@ -1,13 +1,8 @@
 import { createParser } from 'eventsource-parser';
 import { ApiErrorBody } from '../core/api-types';
+import type { SseEvent } from './sse-types';
 
-export interface SseEvent {
-  /** The `event:` field, "message" when absent. */
-  event: string;
-  data: string;
-  /** The event's `id:` (the server's stream entry id), for Last-Event-ID when reattaching. */
-  id?: string;
-}
+export type { SseEvent } from './sse-types';
 
 /** A stream request the server refused before streaming (409 busy, 503 no model, 404 gone, ...). */
 export class StreamRefusedError extends Error {
@@ -20,11 +15,6 @@ export class StreamRefusedError extends Error {
   }
 }
 
-/**
- * Incremental parser for the text/event-stream format: feed chunks as they arrive, get the
- * events they complete. eventsource-parser does the parsing (CR, LF and CRLF line ends, also
- * split across chunks; comments; ids); this only collects its callbacks into a return value.
- */
 export class SseParser {
   private completed: SseEvent[] = [];
   private readonly parser = createParser({
