@@ -152,6 +152,26 @@ describe.each([
     expect(x.ids(await x.search(me, 'eggs'))).toEqual([renamed.id]);
   });
 
+  it('keeps a word of the old title its messages use too, after a rename and after more messages', async () => {
+    const talk = await x.session(me, 'Ocelot habits', 'The ocelot hunts at night');
+    expect(x.ids(await x.search(me, 'ocelot'))).toEqual([talk.id]);
+    await h.api().patch(`/api/sessions/${talk.id}`).set(me.auth).send({ display_name: 'Night cats' }).expect(200);
+    expect((await x.search(me, 'ocelot')).results).toEqual([
+      { session_id: talk.id, title: 'Night cats', message_id: talk.messageIds[0], snippet: 'The <mark>ocelot</mark> hunts at night' },
+    ]);
+    expect((await x.search(me, 'habits')).results).toEqual([]);
+    // Words the session holds already, and a new one, in a later batch.
+    const more = await h.t.app.get(SessionsRepository).appendMessages(me.user_id, talk.id, [
+      { id: `m_${randomUUID()}`, role: 'user', content: 'Does the ocelot swim? Margay too?', created_at: Date.now() },
+    ]);
+    expect(more.message_count).toBe(2);
+    const page = await x.search(me, 'ocelot margay ');
+    expect(page.results).toEqual([expect.objectContaining({ session_id: talk.id, snippet: 'Does the <mark>ocelot</mark> swim? <mark>Margay</mark> too?' })]);
+    await h.api().delete(`/api/sessions/${talk.id}`).set(me.auth).expect(204);
+    expect((await x.search(me, 'ocelot')).results).toEqual([]);
+    expect((await x.search(me, 'margay')).results).toEqual([]);
+  });
+
   it('indexes messages stored by a chat turn (the question and the answer)', async () => {
     const id = await h.newSession();
     h.fake.script({ text: 'Marmalade is made from oranges.' });

@@ -119,9 +119,9 @@ export class SearchIndexRepository {
     tx.set(this.keys.searchIndexedUpTo(userId, sessionId), newestId);
     const wordsKey = this.keys.searchSessionWords(userId, sessionId);
     if (words !== null) {
+      // Its terms once each; indexTerms pushes only the terms new to the session after them.
       tx.del(wordsKey);
-      const kept = words.filter((w) => !newest.has(w));
-      if (kept.length > 0) tx.rpush(wordsKey, ...kept);
+      if (words.length > 0) tx.rpush(wordsKey, ...words);
     }
     if (newest.size === 0) return;
     // The terms grouped by the time of their newest message, so that each score is sent once.
@@ -133,7 +133,7 @@ export class SearchIndexRepository {
     }
     const groups = [...byTime].flatMap(([at, terms]) => [WORD_SCORE + at, terms.length, ...terms]);
     tx.zadd(this.keys.searchSessionTimes(userId, sessionId), ...times);
-    tx.indexTerms(this.keys.searchTerms(userId), wordsKey, this.keys.searchSessions(userId), this.keys.searchTerm(userId, ''), sessionId, now, ...groups);
+    tx.indexTerms(this.keys.searchTerms(userId), wordsKey, this.keys.searchSessions(userId), this.keys.searchTitleTerms(userId, sessionId), this.keys.searchTerm(userId, ''), sessionId, now, ...groups);
   }
 
   /** Runs indexMessages. */
