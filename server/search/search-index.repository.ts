@@ -24,8 +24,12 @@ const TIE_SLACK = 16;
 const SWEEP_BATCH = 20;
 /** Sessions with messages not yet indexed taken in per search at most (the most recently written first). */
 export const PENDING_BATCH = 50;
-/** Length of a session's term list past which its repeats are folded away when it is next indexed. */
-export const WORDS_COMPACT_AT = 4096;
+/**
+ * How much older than a new use of a term a session's score in the term's set may be before it is
+ * written again: a term a session uses again within this is not written at all (its score, the
+ * last use, is then up to this much early; ranking by recency is that coarse among such sessions).
+ */
+export const RESCORE_WINDOW_MS = 60 * 60_000;
 /** Members read per set at most by one multi-word search (pages very deep into very common words stop there). */
 const MAX_THRESHOLD_READ = 50_000;
 /** Messages written in the same millisecond looked at per term of a result at most. */
@@ -50,8 +54,6 @@ export type IndexedMessage = Pick<StoredMessage, 'id' | 'content'> & { created_a
 export interface PendingClaim {
   /** Id of the newest message already indexed, or null. */
   last: string | null;
-  /** The session's term list when it is due to be folded (repeats removed), else null. */
-  words: string[] | null;
 }
 
 /**
@@ -66,7 +68,18 @@ export interface PendingClaim {
  *   expiry sweep).
  * Indexing a batch of messages of a session costs one ZADD per distinct term, inside one script
  * call that receives only the terms (not a key name per term), and one member per message in the
- * session's time set.
+ * session's time set. Only the terms new to the session go on its list (no repeats, so no list
+ * grows with the session's length) and only those are looked up in the vocabulary (ZMSCORE), which
+ * takes the ones new to the identity.
+ *
+ * Write cost (bench/search/README.md has the figures): the per-term ZADD is the bulk of it, about
+ * 1–2 µs of Redis CPU each (a command run from Lua: its arguments converted, its key looked up,
+ * its set changed), and a message brings some 20 terms its batch did not hold, each updated on
+ * every batch that uses it again (the score is the term's last use in the session, what ranking and
+ * the result's message rest on). That is one to two times the append's own Redis time: any layout
+ * with a key per term written per (session, term) stays above a third of the append's; getting
+ * below it means writing per session (one multi-member command per batch) and finding the
+ * sessions of a term at search time, which the README discusses.
  *
  * Storing a message marks its session in the identity's "pending" set, in the same MULTI (one
  * small ZADD: the append stays cheap); the next search of that identity takes the session's new
@@ -94,9 +107,9 @@ export class SearchIndexRepository {
 
   /**
    * Queues the index entries of messages of a session, the newest being `newestId`: per distinct
-   * term, the session in the term's set (scored by the newest message using it); each message in
-   * the session's time set; the terms on the session's list (replacing it by `words`, the list
-   * with its repeats removed, when given).
+   * term, the session in the term's set (scored by the newest message using it) unless the
+   * session's uses show a score no more than RESCORE_WINDOW_MS older there; each message in the
+   * session's time set.
    */
   indexMessages(
     tx: StoreTransaction,
@@ -105,7 +118,6 @@ export class SearchIndexRepository {
     messages: IndexedMessage[],
     newestId: string,
     now = Date.now(),
-    words: string[] | null = null,
   ): void {
     const newest = new Map<string, number>();
     const times: Value[] = [];
@@ -117,12 +129,6 @@ export class SearchIndexRepository {
       for (const term of terms) if ((newest.get(term) ?? -1) <= at) newest.set(term, at);
     }
     tx.set(this.keys.searchIndexedUpTo(userId, sessionId), newestId);
-    const wordsKey = this.keys.searchSessionWords(userId, sessionId);
-    if (words !== null) {
-      // Its terms once each; indexTerms pushes only the terms new to the session after them.
-      tx.del(wordsKey);
-      if (words.length > 0) tx.rpush(wordsKey, ...words);
-    }
     if (newest.size === 0) return;
     // The terms grouped by the time of their newest message, so that each score is sent once.
     const byTime = new Map<number, string[]>();
@@ -133,13 +139,14 @@ export class SearchIndexRepository {
     }
     const groups = [...byTime].flatMap(([at, terms]) => [WORD_SCORE + at, terms.length, ...terms]);
     tx.zadd(this.keys.searchSessionTimes(userId, sessionId), ...times);
-    tx.indexTerms(this.keys.searchTerms(userId), wordsKey, this.keys.searchSessions(userId), this.keys.searchTitleTerms(userId, sessionId), this.keys.searchTerm(userId, ''), sessionId, now, ...groups);
+    const uses = this.keys.searchSessionUses(userId, sessionId);
+    tx.indexTerms(this.keys.searchTerms(userId), uses, this.keys.searchSessions(userId), this.keys.searchTerm(userId, ''), sessionId, now, RESCORE_WINDOW_MS, ...groups);
   }
 
   /** Runs indexMessages. */
-  async storeIndexEntries(userId: string, sessionId: string, messages: IndexedMessage[], newestId: string, words: string[] | null = null): Promise<void> {
+  async storeIndexEntries(userId: string, sessionId: string, messages: IndexedMessage[], newestId: string): Promise<void> {
     const tx = this.redis.multi();
-    this.indexMessages(tx, userId, sessionId, messages, newestId, Date.now(), words);
+    this.indexMessages(tx, userId, sessionId, messages, newestId, Date.now());
     repliesOf(await tx.exec());
   }
 
@@ -151,16 +158,13 @@ export class SearchIndexRepository {
 
   /**
    * Takes a session off the pending set before its messages are read (a message stored meanwhile
-   * marks it again): the newest message already indexed, and the session's terms when their list
-   * has grown long enough to fold its repeats.
+   * marks it again): the newest message already indexed.
    */
   async claimPending(userId: string, sessionId: string): Promise<PendingClaim> {
-    const wordsKey = this.keys.searchSessionWords(userId, sessionId);
-    const [, last, length] = repliesOf(
-      await this.redis.multi().zrem(this.keys.searchPending(userId), sessionId).get(this.keys.searchIndexedUpTo(userId, sessionId)).llen(wordsKey).exec(),
-    ) as [number, string | null, number];
-    const words = length > WORDS_COMPACT_AT ? [...new Set(await this.redis.lrange(wordsKey, 0, -1))] : null;
-    return { last, words };
+    const [, last] = repliesOf(
+      await this.redis.multi().zrem(this.keys.searchPending(userId), sessionId).get(this.keys.searchIndexedUpTo(userId, sessionId)).exec(),
+    ) as [number, string | null];
+    return { last };
   }
 
   /** Queues the index entries of a new session's title. */
@@ -191,6 +195,7 @@ export class SearchIndexRepository {
     const tx = this.redis.multi();
     for (const term of terms) tx.zrem(this.keys.searchTerm(userId, term), sessionId);
     tx.del(
+      this.keys.searchSessionUses(userId, sessionId),
       this.keys.searchSessionWords(userId, sessionId),
       this.keys.searchSessionTimes(userId, sessionId),
       this.keys.searchTitleTerms(userId, sessionId),
@@ -216,24 +221,32 @@ export class SearchIndexRepository {
     tx.zadd(this.keys.searchSessions(userId), now, sessionId);
   }
 
-  /** Terms the session's messages and title put in the index. */
+  /** Terms the session's messages and title put in the index (message terms: its uses, and the list earlier versions kept). */
   private async indexedTerms(userId: string, sessionId: string): Promise<string[]> {
-    const [messageTerms, titleTerms, legacy] = repliesOf(
+    const [uses, listed, titleTerms, legacy] = repliesOf(
       await this.redis
         .multi()
+        .hgetall(this.keys.searchSessionUses(userId, sessionId))
         .lrange(this.keys.searchSessionWords(userId, sessionId), 0, -1)
         .get(this.keys.searchTitleTerms(userId, sessionId))
         .hgetall(this.keys.searchLegacyPointers(userId, sessionId))
         .exec(),
-    ) as [string[], string | null, Record<string, string>];
-    return [...new Set([...messageTerms, ...Object.keys(legacy), ...(titleTerms ?? '').split(' ').filter(Boolean)])];
+    ) as [Record<string, string>, string[], string | null, Record<string, string>];
+    return [...new Set([...Object.keys(uses), ...listed, ...Object.keys(legacy), ...(titleTerms ?? '').split(' ').filter(Boolean)])];
   }
 
-  /** For each term, whether the session's messages hold it. */
+  /** For each term, whether the session's messages hold it (its uses, or the list earlier versions kept). */
   private async inSessionTerms(userId: string, sessionId: string, terms: string[]): Promise<boolean[]> {
     if (terms.length === 0) return [];
-    const held = new Set(await this.redis.lrange(this.keys.searchSessionWords(userId, sessionId), 0, -1));
-    return terms.map((t) => held.has(t));
+    const [uses, listed] = repliesOf(
+      await this.redis
+        .multi()
+        .hmget(this.keys.searchSessionUses(userId, sessionId), ...terms)
+        .lrange(this.keys.searchSessionWords(userId, sessionId), 0, -1)
+        .exec(),
+    ) as [Array<string | null>, string[]];
+    const held = new Set(listed);
+    return terms.map((t, i) => uses[i] !== null || held.has(t));
   }
 
   /** Drops terms no session holds any more from the vocabulary (prefix lookups). */
