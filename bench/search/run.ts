@@ -11,7 +11,10 @@
  *   - the same queries as a full scan of the identity's messages (the baseline), and the ratio
  *   - index write cost per appended message: extra Redis CPU time (INFO cpu, main thread) and bytes
  *     sent (total_net_input_bytes), with and without the index (target ≤ 30 %); and the deferred
- *     part, paid by the identity's next search (taking the new messages into the index)
+ *     part, paid by the identity's next search (taking the new messages into the index). The append
+ *     is chat's own message-store transactions (see appendCost); measured in new sessions of a new
+ *     identity, in the big identity's long sessions last written a day ago, and in the same
+ *     sessions again at once (bench/search/README.md)
  *   - memory per indexed message (used_memory with and without the index entries)
  * SCALE (default 0.1) scales the number of sessions of the big identity; the measures are taken RUNS
  * times (default 3) over the same data, and their median and spread printed.
@@ -113,7 +116,9 @@ function indexSession(index: SearchIndexRepository, pipe: Pipe, userId: string, 
 /** Writes the big identity's sessions (with or without index entries) as bulk writes. */
 async function writeMine(port: number, index: SearchIndexRepository, what: 'data' | 'index'): Promise<void> {
   const corpus = new Corpus(); // same seed: the same texts in both passes
-  const base = Date.now() - SESSIONS * 1000;
+  // Written a day (and a second per session) ago: older than the index's rescore window, as a
+  // conversation resumed another day.
+  const base = Date.now() - 86_400_000 - SESSIONS * 1000;
   const pipe = new RespPipe(port);
   for (let i = 0; i < SESSIONS; i++) {
     const id = sessionId(0, i);
@@ -222,13 +227,14 @@ async function newSessions(client: Redis, label: string): Promise<{ userId: stri
 }
 
 /**
- * WRITE_SESSIONS of the big identity's sessions (each with its history and index entries): the
- * sessions with index get the even ones, those without the odd ones, so that no message stored
- * without the index is ever taken in by a catch-up measured with it.
+ * WRITE_SESSIONS of the big identity's sessions (each with its history and index entries), group
+ * `group` of them (a group not written since the fill, while SESSIONS ≥ 2 × WRITE_SESSIONS × the
+ * groups used; SCALE ≥ 0.06 at RUNS=3): the sessions with index get even numbers, those without odd
+ * ones, so that no message stored without the index is ever taken in by a catch-up measured with it.
  */
-function bigSessions(withIndex: boolean): string[] {
+function bigSessions(withIndex: boolean, group: number): string[] {
   const count = Math.min(WRITE_SESSIONS, Math.floor(SESSIONS / 2));
-  return Array.from({ length: count }, (_, i) => sessionId(0, 2 * i + (withIndex ? 0 : 1)));
+  return Array.from({ length: count }, (_, i) => sessionId(0, (2 * (group * count + i) + (withIndex ? 0 : 1)) % SESSIONS));
 }
 
 /** The baseline: every message of the identity read and matched, best 20 sessions kept. */
@@ -266,7 +272,7 @@ async function openRedis(): Promise<{ client: Redis; port: number; stop(): Promi
 
 /** Fills the Redis (unless it holds this SCALE's data already): memory before and after each part, and how long each took. */
 async function fill(client: Redis, port: number, index: SearchIndexRepository): Promise<Record<string, number>> {
-  const marker = `bench:filled:${SCALE}`;
+  const marker = `bench:filled:${SCALE}:v2`;
   const known = await client.hgetall(marker);
   if (known.mem2) {
     console.log(`reusing the data filled before on port ${port}`);
@@ -357,14 +363,19 @@ async function main(): Promise<void> {
       // Write cost, alternating the two repositories so drift hits both: in new sessions of a new
       // identity (every term new to the session and many to the identity), and in the big
       // identity's long sessions (its vocabulary known, most words of a message known to its session).
-      const writes: Record<'fresh' | 'big', WriteFigures> = { fresh: emptyFigures(), big: emptyFigures() };
+      const writes: Record<'fresh' | 'big' | 'again', WriteFigures> = { fresh: emptyFigures(), big: emptyFigures(), again: emptyFigures() };
       for (let round = 0; round < 2; round++) {
         const without = await newSessions(client, `${nonce}n${run}${round}`);
         writes.fresh.without.push(await appendCost(client, withoutIndexRepo, without.userId, without.ids, corpus));
         const withIndex = await newSessions(client, `${nonce}y${run}${round}`);
         writes.fresh.with.push(await appendCost(client, withIndexRepo, withIndex.userId, withIndex.ids, corpus, search));
-        writes.big.without.push(await appendCost(client, withoutIndexRepo, ME, bigSessions(false), corpus));
-        writes.big.with.push(await appendCost(client, withIndexRepo, ME, bigSessions(true), corpus, search));
+        // Long sessions last written a day ago (every word they hold already is written again
+        // once), then the same sessions again at once (their words' uses are recent).
+        const group = run * 2 + round;
+        writes.big.without.push(await appendCost(client, withoutIndexRepo, ME, bigSessions(false, group), corpus));
+        writes.big.with.push(await appendCost(client, withIndexRepo, ME, bigSessions(true, group), corpus, search));
+        writes.again.without.push(await appendCost(client, withoutIndexRepo, ME, bigSessions(false, group), corpus));
+        writes.again.with.push(await appendCost(client, withIndexRepo, ME, bigSessions(true, group), corpus, search));
       }
 
       // Queries: common, middling and rare words, two words, prefixes while typing, accents and case, Japanese.
@@ -411,11 +422,12 @@ async function main(): Promise<void> {
         ['full scan (baseline), median of 3 queries', `${scanMedian.toFixed(0)} ms`, ''],
         ['full scan / search p50', `${(scanMedian / p50).toFixed(0)}×`, ''],
         ...writeRows(writes.fresh, 'new identity, new sessions'),
-        ...writeRows(writes.big, 'big identity, its long sessions'),
+        ...writeRows(writes.big, 'big identity, long sessions resumed a day later'),
+        ...writeRows(writes.again, 'big identity, the same sessions again at once'),
         ['memory per message: data / index', `${((mem1 - mem0) / total).toFixed(0)} B / ${((mem2 - mem1) / total).toFixed(0)} B`, ''],
       ]));
       const summary = { scale: SCALE, messages: total, p50, p99, scanMedian, ratio: scanMedian / p50,
-        ...writeSummary(writes.fresh, ''), ...writeSummary(writes.big, 'big'),
+        ...writeSummary(writes.fresh, ''), ...writeSummary(writes.big, 'big'), ...writeSummary(writes.again, 'again'),
         dataBytesPerMessage: (mem1 - mem0) / total, indexBytesPerMessage: (mem2 - mem1) / total };
       console.log(JSON.stringify(summary));
       runs.push(summary);
@@ -434,11 +446,16 @@ async function main(): Promise<void> {
       ['new identity: deferred indexing Redis µs / bytes per message', `${spread('catchUpUsec')} / ${spread('catchUpBytes', 0)}`, ''],
       ['new identity: index write cost / append, Redis µs %', spread('indexUsecPct', 0), '≤ 30'],
       ['new identity: index write cost / append, bytes %', spread('indexBytesPct', 0), '≤ 30'],
-      ['big identity: append Redis µs/message, no index → index', `${spread('bigNUsec')} → ${spread('bigWUsec')}`, ''],
-      ['big identity: append bytes/message, no index → index', `${spread('bigNBytes', 0)} → ${spread('bigWBytes', 0)}`, ''],
-      ['big identity: deferred indexing Redis µs / bytes per message', `${spread('bigCatchUpUsec')} / ${spread('bigCatchUpBytes', 0)}`, ''],
-      ['big identity: index write cost / append, Redis µs %', spread('bigIndexUsecPct', 0), '≤ 30'],
-      ['big identity: index write cost / append, bytes %', spread('bigIndexBytesPct', 0), '≤ 30'],
+      ['big identity, resumed: append Redis µs/message, no index → index', `${spread('bigNUsec')} → ${spread('bigWUsec')}`, ''],
+      ['big identity, resumed: append bytes/message, no index → index', `${spread('bigNBytes', 0)} → ${spread('bigWBytes', 0)}`, ''],
+      ['big identity, resumed: deferred indexing Redis µs / bytes per message', `${spread('bigCatchUpUsec')} / ${spread('bigCatchUpBytes', 0)}`, ''],
+      ['big identity, resumed: index write cost / append, Redis µs %', spread('bigIndexUsecPct', 0), '≤ 30'],
+      ['big identity, resumed: index write cost / append, bytes %', spread('bigIndexBytesPct', 0), '≤ 30'],
+      ['big identity, again: append Redis µs/message, no index → index', `${spread('againNUsec')} → ${spread('againWUsec')}`, ''],
+      ['big identity, again: append bytes/message, no index → index', `${spread('againNBytes', 0)} → ${spread('againWBytes', 0)}`, ''],
+      ['big identity, again: deferred indexing Redis µs / bytes per message', `${spread('againCatchUpUsec')} / ${spread('againCatchUpBytes', 0)}`, ''],
+      ['big identity, again: index write cost / append, Redis µs %', spread('againIndexUsecPct', 0), '≤ 30'],
+      ['big identity, again: index write cost / append, bytes %', spread('againIndexBytesPct', 0), '≤ 30'],
       ['memory B/message: data', spread('dataBytesPerMessage', 0), ''],
       ['memory B/message: index', spread('indexBytesPerMessage', 0), ''],
     ]));

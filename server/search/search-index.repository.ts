@@ -62,24 +62,30 @@ export interface PendingClaim {
  * - per term, a ZSET of the sessions using it, scored WORD_SCORE + when the session last used it
  *   (so a one-word search is one ZREVRANGEBYSCORE … LIMIT, whatever the number of sessions);
  * - per session, a ZSET of its indexed messages scored by when they were written: the time in a
- *   term's score finds the newest message holding it, for the page's results only; and the LIST of
- *   its terms, what to remove with the session;
+ *   term's score finds the message holding it, for the page's results only; and a HASH of its
+ *   uses, term → the score last written for it (in minutes): what the session holds (what to
+ *   remove with it) and whether a new use must be written;
  * - the identity's vocabulary (ZSET in byte order, for prefixes) and its indexed sessions (for the
  *   expiry sweep).
- * Indexing a batch of messages of a session costs one ZADD per distinct term, inside one script
- * call that receives only the terms (not a key name per term), and one member per message in the
- * session's time set. Only the terms new to the session go on its list (no repeats, so no list
- * grows with the session's length) and only those are looked up in the vocabulary (ZMSCORE), which
- * takes the ones new to the identity.
  *
- * Write cost (bench/search/README.md has the figures): the per-term ZADD is the bulk of it, about
- * 1–2 µs of Redis CPU each (a command run from Lua: its arguments converted, its key looked up,
- * its set changed), and a message brings some 20 terms its batch did not hold, each updated on
- * every batch that uses it again (the score is the term's last use in the session, what ranking and
- * the result's message rest on). That is one to two times the append's own Redis time: any layout
- * with a key per term written per (session, term) stays above a third of the append's; getting
- * below it means writing per session (one multi-member command per batch) and finding the
- * sessions of a term at search time, which the README discusses.
+ * Write cost (bench/search/README.md has the figures and the reasoning). Indexing a batch of
+ * messages of a session is one script call that receives only the terms: one HMGET of the
+ * session's uses for all of them, then a ZADD into the term's set only for a term the session
+ * never used, or last had written more than RESCORE_WINDOW_MS before this use (its uses updated by
+ * one HSET, the never-used ones looked up in the vocabulary by one ZMSCORE and the missing added).
+ * A ZADD run from Lua costs 1–2 µs of Redis CPU (arguments converted, key looked up, set changed),
+ * several times a term's share of the HMGET, and a message brings some 20 terms its batch did not
+ * hold: a conversation that goes on within the hour pays little for the words it repeats, but every
+ * word new to a session still costs one ZADD into that word's set. That part is what keeps the
+ * index of new sessions above a third of the append's Redis time; getting below it means not
+ * writing a key per (session, term) at all (see the README).
+ * The price of the window: a session's score in a term's set may be up to RESCORE_WINDOW_MS older
+ * than its last use of the term, so ranking by recency is that coarse among sessions using the
+ * words within the same hour, and the message a result points at may be up to that much older
+ * than the newest one holding the word (it holds the word all the same).
+ * Sessions indexed by earlier versions have a LIST of their terms instead of the uses: it is read
+ * with them (rename, removal) and deleted with the session; their next batch writes each term it
+ * holds once and records it, so they move to the new layout as they are used, no re-indexing.
  *
  * Storing a message marks its session in the identity's "pending" set, in the same MULTI (one
  * small ZADD: the append stays cheap); the next search of that identity takes the session's new
