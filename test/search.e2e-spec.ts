@@ -172,29 +172,6 @@ describe.each([
     expect((await x.search(me, 'margay')).results).toEqual([]);
   });
 
-  it('keeps finding, renaming and forgetting sessions indexed by earlier versions (their terms on a list, no uses)', async () => {
-    const store = h.t.app.get<Store>(REDIS_CLIENT);
-    const repo = h.t.app.get(SessionsRepository);
-    const talk = await x.session(me, 'Lynx notes', 'The lynx has tufted ears', 'Lynx eat hares');
-    expect(x.ids(await x.search(me, 'tufted'))).toEqual([talk.id]);
-    // The layout earlier versions wrote: the session's message terms on a list (repeats included).
-    const own = `${h.t.prefix}:{u:${me.user_id}}:search:s:${talk.id}`;
-    const terms = Object.keys(await store.hgetall(`${own}:u`));
-    expect(terms).toEqual(expect.arrayContaining(['lynx', 'tufted', 'hares']));
-    await store.del(`${own}:u`);
-    await store.rpush(`${own}:w`, ...terms, 'lynx');
-    expect(x.ids(await x.search(me, 'tufted'))).toEqual([talk.id]);
-    await repo.appendMessages(me.user_id, talk.id, [{ id: `m_${randomUUID()}`, role: 'user', content: 'Is a lynx a caracal?', created_at: Date.now() }]);
-    expect(x.ids(await x.search(me, 'caracal hares '))).toEqual([talk.id]);
-    // Its old title word held by a message (on the list only) stays; the other goes.
-    await h.api().patch(`/api/sessions/${talk.id}`).set(me.auth).send({ display_name: 'Wild cats' }).expect(200);
-    expect(x.ids(await x.search(me, 'lynx'))).toEqual([talk.id]);
-    expect((await x.search(me, 'notes')).results.map((r) => r.session_id)).not.toContain(talk.id);
-    await h.api().delete(`/api/sessions/${talk.id}`).set(me.auth).expect(204);
-    for (const q of ['tufted', 'hares', 'caracal', 'lynx', 'wild']) expect((await x.search(me, q)).results).toEqual([]);
-    expect(await store.exists(`${own}:u`, `${own}:w`, `${own}:m`)).toBe(0);
-  });
-
   it('indexes messages stored by a chat turn (the question and the answer)', async () => {
     const id = await h.newSession();
     h.fake.script({ text: 'Marmalade is made from oranges.' });
@@ -246,7 +223,7 @@ describe.each([
     const redis = t.app.get<Store>(REDIS_CLIENT);
     const prefix = `${t.prefix}:{u:${me.user_id}}:search`;
     const own = `${prefix}:s:${lapsed.id}`;
-    expect(await redis.exists(`${own}:title`, `${own}:u`, `${own}:w`, `${own}:m`, `${own}:last`, `${prefix}:t:meadow`)).toBe(0);
+    expect(await redis.exists(`${own}:title`, `${own}:w`, `${own}:m`, `${own}:last`, `${prefix}:t:meadow`)).toBe(0);
     expect(await redis.zrange(`${prefix}:t:capybara`, 0, -1)).toEqual([pinned.id]);
     expect(await redis.zrangebylex(`${prefix}:terms`, '[meadow', '[meadow', 'LIMIT', 0, 1)).toEqual([]);
     void store;

@@ -66,19 +66,17 @@ export class RespPipe {
    * What the store's indexTerms script does, as plain commands, for a session indexed once (every
    * term new to it): the same data.
    */
-  indexTerms(vocabulary: string, uses: string, sessions: string, termPrefix: string, sessionId: string, now: number, _windowMs: number, ...groups: Value[]): this {
+  indexTerms(vocabulary: string, words: string, sessions: string, _titleTerms: string, termPrefix: string, sessionId: string, now: number, ...groups: Value[]): this {
     const terms: string[] = [];
-    const recorded: Value[] = [];
     for (let i = 0; i < groups.length; ) {
       const [score, count] = [groups[i], Number(groups[i + 1])];
       for (const term of groups.slice(i + 2, i + 2 + count).map(String)) {
         this.zadd(termPrefix + term, score, sessionId);
         terms.push(term);
-        recorded.push(term, Math.floor(Number(score) / 60_000));
       }
       i += 2 + count;
     }
-    if (terms.length > 0) this.zadd(vocabulary, ...terms.flatMap((t) => [0, t])).command(['HSET', uses, ...recorded]);
+    if (terms.length > 0) this.zadd(vocabulary, ...terms.flatMap((t) => [0, t])).rpush(words, ...terms);
     return this.zadd(sessions, now, sessionId);
   }
 

@@ -411,32 +411,25 @@ export class MemoryCommands {
   // ---- streams ------------------------------------------------------------------------------
 
   /** XADD key MAXLEN ~ n id field value [field value ...]; trims exactly (Redis' `~` may keep more). */
-  /** The search index's bulk write (store.ts); the commands it runs are not logged on their own. */
-  indexTerms(vocabulary: string, uses: string, sessions: string, termPrefix: string, sessionId: string, now: number, windowMs: number, ...groups: Array<string | number>): number {
-    const terms: Array<[string, number]> = [];
+  /** The search index's bulk write (store.ts); the ZADDs and RPUSH it makes are not logged on their own. */
+  indexTerms(vocabulary: string, words: string, sessions: string, titleTerms: string, termPrefix: string, sessionId: string, now: number, ...groups: Array<string | number>): number {
+    const title = new Set((this.read(titleTerms, isString) ?? '').split(' ').filter(Boolean));
+    const added: string[] = [];
     for (let i = 0; i < groups.length; ) {
       const [score, count] = [Number(groups[i]), Number(groups[i + 1])];
-      for (const term of groups.slice(i + 2, i + 2 + count)) terms.push([String(term), score]);
+      for (const term of groups.slice(i + 2, i + 2 + count).map(String)) {
+        if (this.zadd(termPrefix + term, score, sessionId) === 1 || title.has(term)) added.push(term);
+      }
       i += 2 + count;
     }
-    const recorded = terms.length > 0 ? this.hmget(uses, ...terms.map(([term]) => term)) : [];
-    const set = new Map<string, string>();
-    const unknown: string[] = [];
-    terms.forEach(([term, score], i) => {
-      const use = recorded[i];
-      if (use !== null && Number(use) * 60_000 >= score - Number(windowMs)) return;
-      this.zadd(termPrefix + term, score, sessionId);
-      set.set(term, String(Math.floor(score / 60_000)));
-      if (use === null) unknown.push(term);
-    });
-    if (set.size > 0) this.hset(uses, set);
-    if (unknown.length > 0) {
-      const known = this.zmscore(vocabulary, ...unknown);
-      const fresh = unknown.filter((_t, i) => known[i] === null);
+    if (added.length > 0) {
+      this.rpush(words, ...added);
+      const known = this.zmscore(vocabulary, ...added);
+      const fresh = added.filter((_t, i) => known[i] === null);
       if (fresh.length > 0) this.zadd(vocabulary, ...fresh.flatMap((t) => [0, t]));
     }
     this.zadd(sessions, Number(now), sessionId);
-    return set.size;
+    return added.length;
   }
 
   xadd(key: string, _maxLen: 'MAXLEN', _approx: '~', threshold: number, id: string, ...fieldValues: string[]): string {

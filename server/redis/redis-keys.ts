@@ -131,19 +131,11 @@ export class RedisKeys {
   }
 
   /**
-   * LIST of the terms of one session's messages, as earlier versions wrote it (one push per
-   * batch, repeats included): read with the session's uses hash, deleted with the session.
+   * LIST of the terms of one session's messages (each batch taken into the index pushes its
+   * distinct terms; repeats are folded away now and then): what to remove with the session.
    */
   searchSessionWords(userId: string, sessionId: string): string {
     return `${this.user(userId)}:search:s:${sessionId}:w`;
-  }
-
-  /**
-   * HASH term → the score (in minutes) last written for this session into the term's set (search
-   * index): which terms the session's messages hold, and whether a new use must move the score.
-   */
-  searchSessionUses(userId: string, sessionId: string): string {
-    return `${this.user(userId)}:search:s:${sessionId}:u`;
   }
 
   /**

@@ -30,41 +30,33 @@ const SCRIPTS = {
       "redis.call('HSET', KEYS[1], unpack(ARGV, 3)) return 1 end return 0",
   },
   // The search index's write for a batch of a session's messages (search-index.repository.ts):
-  // KEYS vocabulary, the session's term uses, the indexed sessions; ARGV term key prefix, session
-  // id, now, window (ms), then groups (score, count, terms...). A term goes into its set (ZADD)
-  // when the session's uses hash has no use of it, or one older than the new score by more than
-  // the window; its use (the score in minutes) is then recorded. Terms new to the session are
-  // looked up in the vocabulary (ZMSCORE) and the missing ones added to it.
+  // KEYS vocabulary, the session's term list, the indexed sessions, the session's title terms;
+  // ARGV term key prefix, session id, now, then groups (score, count, terms...). Per term, one
+  // ZADD of the session into the term's set (a new score for a term the session held already);
+  // only the terms the session did not hold yet (or held by its title alone) go on its list, and
+  // only those the identity's vocabulary lacks (ZMSCORE first: a lookup costs a fraction of an
+  // insert attempt into the vocabulary's skiplist) go into it.
   indexTerms: {
-    numberOfKeys: 3,
+    numberOfKeys: 4,
     lua:
-      'local prefix, sid, window, i, n, terms, scores, written = ARGV[1], ARGV[2], tonumber(ARGV[4]), 5, #ARGV, {}, {}, 0 ' +
+      'local prefix, sid, i, n, added, title = ARGV[1], ARGV[2], 4, #ARGV, {}, {} ' +
+      "for t in string.gmatch(redis.call('GET', KEYS[4]) or '', '%S+') do title[t] = true end " +
       'while i <= n do ' +
       '  local score, last = ARGV[i], i + 1 + tonumber(ARGV[i + 1]) ' +
-      '  for j = i + 2, last do terms[#terms + 1] = ARGV[j] scores[#scores + 1] = score end ' +
+      '  for j = i + 2, last do ' +
+      "    if redis.call('ZADD', prefix .. ARGV[j], score, sid) == 1 or title[ARGV[j]] then added[#added + 1] = ARGV[j] end " +
+      '  end ' +
       '  i = last + 1 ' +
       'end ' +
-      'for k = 1, #terms, 1000 do ' +
-      '  local last, set, unknown = math.min(k + 999, #terms), {}, {} ' +
-      "  local uses = redis.call('HMGET', KEYS[2], unpack(terms, k, last)) " +
-      '  for j = k, last do ' +
-      '    local use, score = uses[j - k + 1], tonumber(scores[j]) ' +
-      '    if not use or tonumber(use) * 60000 < score - window then ' +
-      "      redis.call('ZADD', prefix .. terms[j], scores[j], sid) " +
-      '      written = written + 1 ' +
-      '      set[#set + 1] = terms[j] set[#set + 1] = math.floor(score / 60000) ' +
-      '      if not use then unknown[#unknown + 1] = terms[j] end ' +
-      '    end ' +
-      '  end ' +
-      "  if #set > 0 then redis.call('HSET', KEYS[2], unpack(set)) end " +
-      '  if #unknown > 0 then ' +
-      "    local known, add = redis.call('ZMSCORE', KEYS[1], unpack(unknown)), {} " +
-      '    for j = 1, #unknown do if not known[j] then add[#add + 1] = 0 add[#add + 1] = unknown[j] end end ' +
-      "    if #add > 0 then redis.call('ZADD', KEYS[1], unpack(add)) end " +
-      '  end ' +
+      'for k = 1, #added, 1000 do ' +
+      '  local chunk, fresh = {unpack(added, k, math.min(k + 999, #added))}, {} ' +
+      "  redis.call('RPUSH', KEYS[2], unpack(chunk)) " +
+      "  local known = redis.call('ZMSCORE', KEYS[1], unpack(chunk)) " +
+      '  for j = 1, #chunk do if not known[j] then fresh[#fresh + 1] = 0 fresh[#fresh + 1] = chunk[j] end end ' +
+      "  if #fresh > 0 then redis.call('ZADD', KEYS[1], unpack(fresh)) end " +
       'end ' +
       "redis.call('ZADD', KEYS[3], ARGV[3], sid) " +
-      'return written',
+      'return #added',
   },
 } as const;
 
@@ -75,7 +67,7 @@ declare module 'ioredis' {
     extendLock(key: string, token: string, milliseconds: number): Result<number, Context>;
     renewLock(key: string, token: string, milliseconds: number): Result<number, Context>;
     hsetIfField(key: string, field: string, expected: string, ...fieldValues: string[]): Result<number, Context>;
-    indexTerms(vocabulary: string, uses: string, sessions: string, termPrefix: string, sessionId: string, now: number, windowMs: number, ...groups: Array<string | number>): Result<number, Context>;
+    indexTerms(vocabulary: string, words: string, sessions: string, titleTerms: string, termPrefix: string, sessionId: string, now: number, ...groups: Array<string | number>): Result<number, Context>;
   }
 }
 

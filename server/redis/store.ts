@@ -153,16 +153,16 @@ export interface LockCommands<Q extends boolean> {
 /** Writes of the search index that would otherwise repeat long key names per term. */
 export interface SearchIndexCommands<Q extends boolean> {
   /**
-   * For each term in `groups` (score, count, that many terms; score, count, terms; …): when the
-   * hash `uses` has no field for it, or one older than the term's score by more than `windowMs`
-   * (its values are scores in minutes, floor(score / 60000)), adds `sessionId` to the sorted set
-   * `termPrefix + term` with that score (replacing an older one) and records the score in `uses`;
-   * terms `uses` had no field for that the sorted set `vocabulary` lacks are added to it (score 0).
-   * Then adds `sessionId` to the sorted set `sessions` with score `now`. Returns the number of
-   * terms written into their sets. One command however many terms (a Lua script on Redis; all the
-   * keys it derives share the declared keys' hash slot).
+   * Adds `sessionId` to the sorted set `termPrefix + term` of each term in `groups` (score, count,
+   * that many terms; score, count, terms; …; a term's score replaced when the session was there
+   * already), and `sessionId` to the sorted set `sessions` with score `now`. The terms the session
+   * was not in the set of yet, or was there by its title alone (the space-separated terms of the
+   * string `titleTerms`), are pushed on the list `words`; those of them missing from the sorted
+   * set `vocabulary` are added to it (score 0). Returns the number of terms pushed on `words`.
+   * One command however many terms (a Lua script on Redis; all the keys it derives share the
+   * declared keys' hash slot).
    */
-  indexTerms(vocabulary: string, uses: string, sessions: string, termPrefix: string, sessionId: string, now: number, windowMs: number, ...groups: Value[]): Out<Q, number>;
+  indexTerms(vocabulary: string, words: string, sessions: string, titleTerms: string, termPrefix: string, sessionId: string, now: number, ...groups: Value[]): Out<Q, number>;
 }
 
 /** Every data command, callable directly on the store or queued in a transaction. */

@@ -24,12 +24,8 @@ const TIE_SLACK = 16;
 const SWEEP_BATCH = 20;
 /** Sessions with messages not yet indexed taken in per search at most (the most recently written first). */
 export const PENDING_BATCH = 50;
-/**
- * How much older than a new use of a term a session's score in the term's set may be before it is
- * written again: a term a session uses again within this is not written at all (its score, the
- * last use, is then up to this much early; ranking by recency is that coarse among such sessions).
- */
-export const RESCORE_WINDOW_MS = 60 * 60_000;
+/** Length of a session's term list past which its repeats are folded away when it is next indexed. */
+export const WORDS_COMPACT_AT = 4096;
 /** Members read per set at most by one multi-word search (pages very deep into very common words stop there). */
 const MAX_THRESHOLD_READ = 50_000;
 /** Messages written in the same millisecond looked at per term of a result at most. */
@@ -54,6 +50,8 @@ export type IndexedMessage = Pick<StoredMessage, 'id' | 'content'> & { created_a
 export interface PendingClaim {
   /** Id of the newest message already indexed, or null. */
   last: string | null;
+  /** The session's term list when it is due to be folded (repeats removed), else null. */
+  words: string[] | null;
 }
 
 /**
@@ -62,30 +60,24 @@ export interface PendingClaim {
  * - per term, a ZSET of the sessions using it, scored WORD_SCORE + when the session last used it
  *   (so a one-word search is one ZREVRANGEBYSCORE … LIMIT, whatever the number of sessions);
  * - per session, a ZSET of its indexed messages scored by when they were written: the time in a
- *   term's score finds the message holding it, for the page's results only; and a HASH of its
- *   uses, term → the score last written for it (in minutes): what the session holds (what to
- *   remove with it) and whether a new use must be written;
+ *   term's score finds the newest message holding it, for the page's results only; and the LIST of
+ *   its terms, what to remove with the session;
  * - the identity's vocabulary (ZSET in byte order, for prefixes) and its indexed sessions (for the
  *   expiry sweep).
+ * Indexing a batch of messages of a session costs one ZADD per distinct term, inside one script
+ * call that receives only the terms (not a key name per term), and one member per message in the
+ * session's time set. Only the terms new to the session go on its list (no repeats: the list does
+ * not grow with the session's length; lists written by earlier versions may hold repeats, read as
+ * sets) and only those are looked up in the vocabulary (one ZMSCORE), which takes the ones new to
+ * the identity.
  *
- * Write cost (bench/search/README.md has the figures and the reasoning). Indexing a batch of
- * messages of a session is one script call that receives only the terms: one HMGET of the
- * session's uses for all of them, then a ZADD into the term's set only for a term the session
- * never used, or last had written more than RESCORE_WINDOW_MS before this use (its uses updated by
- * one HSET, the never-used ones looked up in the vocabulary by one ZMSCORE and the missing added).
- * A ZADD run from Lua costs 1–2 µs of Redis CPU (arguments converted, key looked up, set changed),
- * several times a term's share of the HMGET, and a message brings some 20 terms its batch did not
- * hold: a conversation that goes on within the hour pays little for the words it repeats, but every
- * word new to a session still costs one ZADD into that word's set. That part is what keeps the
- * index of new sessions above a third of the append's Redis time; getting below it means not
- * writing a key per (session, term) at all (see the README).
- * The price of the window: a session's score in a term's set may be up to RESCORE_WINDOW_MS older
- * than its last use of the term, so ranking by recency is that coarse among sessions using the
- * words within the same hour, and the message a result points at may be up to that much older
- * than the newest one holding the word (it holds the word all the same).
- * Sessions indexed by earlier versions have a LIST of their terms instead of the uses: it is read
- * with them (rename, removal) and deleted with the session; their next batch writes each term it
- * holds once and records it, so they move to the new layout as they are used, no re-indexing.
+ * Write cost (bench/search/README.md has the figures and the reasoning): the per-term ZADD is the
+ * bulk of it, 1–2 µs of Redis CPU each (a command run from Lua: arguments converted, key looked
+ * up, set changed), and a message brings some 20 terms its batch did not hold. Every batch writes
+ * each of its terms again (the score is the term's last use in the session, what ranking and the
+ * result's message rest on). That is one to two times the append's own Redis time; a layout with a
+ * key per term written per (session, term) cannot get below a third of it, whatever it skips (see
+ * the README for what was measured and what would).
  *
  * Storing a message marks its session in the identity's "pending" set, in the same MULTI (one
  * small ZADD: the append stays cheap); the next search of that identity takes the session's new
@@ -113,9 +105,9 @@ export class SearchIndexRepository {
 
   /**
    * Queues the index entries of messages of a session, the newest being `newestId`: per distinct
-   * term, the session in the term's set (scored by the newest message using it) unless the
-   * session's uses show a score no more than RESCORE_WINDOW_MS older there; each message in the
-   * session's time set.
+   * term, the session in the term's set (scored by the newest message using it); each message in
+   * the session's time set; the terms on the session's list (replacing it by `words`, the list
+   * with its repeats removed, when given).
    */
   indexMessages(
     tx: StoreTransaction,
@@ -124,6 +116,7 @@ export class SearchIndexRepository {
     messages: IndexedMessage[],
     newestId: string,
     now = Date.now(),
+    words: string[] | null = null,
   ): void {
     const newest = new Map<string, number>();
     const times: Value[] = [];
@@ -135,6 +128,12 @@ export class SearchIndexRepository {
       for (const term of terms) if ((newest.get(term) ?? -1) <= at) newest.set(term, at);
     }
     tx.set(this.keys.searchIndexedUpTo(userId, sessionId), newestId);
+    const wordsKey = this.keys.searchSessionWords(userId, sessionId);
+    if (words !== null) {
+      // Its terms once each; indexTerms pushes only the terms new to the session after them.
+      tx.del(wordsKey);
+      if (words.length > 0) tx.rpush(wordsKey, ...words);
+    }
     if (newest.size === 0) return;
     // The terms grouped by the time of their newest message, so that each score is sent once.
     const byTime = new Map<number, string[]>();
@@ -145,14 +144,13 @@ export class SearchIndexRepository {
     }
     const groups = [...byTime].flatMap(([at, terms]) => [WORD_SCORE + at, terms.length, ...terms]);
     tx.zadd(this.keys.searchSessionTimes(userId, sessionId), ...times);
-    const uses = this.keys.searchSessionUses(userId, sessionId);
-    tx.indexTerms(this.keys.searchTerms(userId), uses, this.keys.searchSessions(userId), this.keys.searchTerm(userId, ''), sessionId, now, RESCORE_WINDOW_MS, ...groups);
+    tx.indexTerms(this.keys.searchTerms(userId), wordsKey, this.keys.searchSessions(userId), this.keys.searchTitleTerms(userId, sessionId), this.keys.searchTerm(userId, ''), sessionId, now, ...groups);
   }
 
   /** Runs indexMessages. */
-  async storeIndexEntries(userId: string, sessionId: string, messages: IndexedMessage[], newestId: string): Promise<void> {
+  async storeIndexEntries(userId: string, sessionId: string, messages: IndexedMessage[], newestId: string, words: string[] | null = null): Promise<void> {
     const tx = this.redis.multi();
-    this.indexMessages(tx, userId, sessionId, messages, newestId, Date.now());
+    this.indexMessages(tx, userId, sessionId, messages, newestId, Date.now(), words);
     repliesOf(await tx.exec());
   }
 
@@ -164,13 +162,16 @@ export class SearchIndexRepository {
 
   /**
    * Takes a session off the pending set before its messages are read (a message stored meanwhile
-   * marks it again): the newest message already indexed.
+   * marks it again): the newest message already indexed, and the session's terms when their list
+   * has grown long enough to fold its repeats.
    */
   async claimPending(userId: string, sessionId: string): Promise<PendingClaim> {
-    const [, last] = repliesOf(
-      await this.redis.multi().zrem(this.keys.searchPending(userId), sessionId).get(this.keys.searchIndexedUpTo(userId, sessionId)).exec(),
-    ) as [number, string | null];
-    return { last };
+    const wordsKey = this.keys.searchSessionWords(userId, sessionId);
+    const [, last, length] = repliesOf(
+      await this.redis.multi().zrem(this.keys.searchPending(userId), sessionId).get(this.keys.searchIndexedUpTo(userId, sessionId)).llen(wordsKey).exec(),
+    ) as [number, string | null, number];
+    const words = length > WORDS_COMPACT_AT ? [...new Set(await this.redis.lrange(wordsKey, 0, -1))] : null;
+    return { last, words };
   }
 
   /** Queues the index entries of a new session's title. */
@@ -201,7 +202,6 @@ export class SearchIndexRepository {
     const tx = this.redis.multi();
     for (const term of terms) tx.zrem(this.keys.searchTerm(userId, term), sessionId);
     tx.del(
-      this.keys.searchSessionUses(userId, sessionId),
       this.keys.searchSessionWords(userId, sessionId),
       this.keys.searchSessionTimes(userId, sessionId),
       this.keys.searchTitleTerms(userId, sessionId),
@@ -227,32 +227,24 @@ export class SearchIndexRepository {
     tx.zadd(this.keys.searchSessions(userId), now, sessionId);
   }
 
-  /** Terms the session's messages and title put in the index (message terms: its uses, and the list earlier versions kept). */
+  /** Terms the session's messages and title put in the index. */
   private async indexedTerms(userId: string, sessionId: string): Promise<string[]> {
-    const [uses, listed, titleTerms, legacy] = repliesOf(
+    const [messageTerms, titleTerms, legacy] = repliesOf(
       await this.redis
         .multi()
-        .hgetall(this.keys.searchSessionUses(userId, sessionId))
         .lrange(this.keys.searchSessionWords(userId, sessionId), 0, -1)
         .get(this.keys.searchTitleTerms(userId, sessionId))
         .hgetall(this.keys.searchLegacyPointers(userId, sessionId))
         .exec(),
-    ) as [Record<string, string>, string[], string | null, Record<string, string>];
-    return [...new Set([...Object.keys(uses), ...listed, ...Object.keys(legacy), ...(titleTerms ?? '').split(' ').filter(Boolean)])];
+    ) as [string[], string | null, Record<string, string>];
+    return [...new Set([...messageTerms, ...Object.keys(legacy), ...(titleTerms ?? '').split(' ').filter(Boolean)])];
   }
 
-  /** For each term, whether the session's messages hold it (its uses, or the list earlier versions kept). */
+  /** For each term, whether the session's messages hold it. */
   private async inSessionTerms(userId: string, sessionId: string, terms: string[]): Promise<boolean[]> {
     if (terms.length === 0) return [];
-    const [uses, listed] = repliesOf(
-      await this.redis
-        .multi()
-        .hmget(this.keys.searchSessionUses(userId, sessionId), ...terms)
-        .lrange(this.keys.searchSessionWords(userId, sessionId), 0, -1)
-        .exec(),
-    ) as [Array<string | null>, string[]];
-    const held = new Set(listed);
-    return terms.map((t, i) => uses[i] !== null || held.has(t));
+    const held = new Set(await this.redis.lrange(this.keys.searchSessionWords(userId, sessionId), 0, -1));
+    return terms.map((t) => held.has(t));
   }
 
   /** Drops terms no session holds any more from the vocabulary (prefix lookups). */

@@ -96,7 +96,7 @@ export class SearchService {
   }
 
   private async catchUpSession(userId: string, sessionId: string): Promise<void> {
-    const { last } = await this.index.claimPending(userId, sessionId);
+    const { last, words } = await this.index.claimPending(userId, sessionId);
     const fresh: Array<{ id: string; content: string; created_at?: number }> = [];
     let before: number | undefined;
     let reachedLast = false;
@@ -116,7 +116,7 @@ export class SearchService {
       if (title === null) return this.index.removeSession(userId, sessionId);
       await this.index.clearSession(userId, sessionId, title);
     }
-    if (fresh.length > 0) await this.index.storeIndexEntries(userId, sessionId, fresh, fresh[0].id);
+    if (fresh.length > 0) await this.index.storeIndexEntries(userId, sessionId, fresh, fresh[0].id, reindexed ? null : words);
   }
 
   /** The result for one matching session: its best message of those the index points at, else its title. */
