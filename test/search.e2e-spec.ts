@@ -152,6 +152,49 @@ describe.each([
     expect(x.ids(await x.search(me, 'eggs'))).toEqual([renamed.id]);
   });
 
+  it('keeps a word of the old title its messages use too, after a rename and after more messages', async () => {
+    const talk = await x.session(me, 'Ocelot habits', 'The ocelot hunts at night');
+    expect(x.ids(await x.search(me, 'ocelot'))).toEqual([talk.id]);
+    await h.api().patch(`/api/sessions/${talk.id}`).set(me.auth).send({ display_name: 'Night cats' }).expect(200);
+    expect((await x.search(me, 'ocelot')).results).toEqual([
+      { session_id: talk.id, title: 'Night cats', message_id: talk.messageIds[0], snippet: 'The <mark>ocelot</mark> hunts at night' },
+    ]);
+    expect((await x.search(me, 'habits')).results).toEqual([]);
+    // Words the session holds already, and a new one, in a later batch.
+    const more = await h.t.app.get(SessionsRepository).appendMessages(me.user_id, talk.id, [
+      { id: `m_${randomUUID()}`, role: 'user', content: 'Does the ocelot swim? Margay too?', created_at: Date.now() },
+    ]);
+    expect(more.message_count).toBe(2);
+    const page = await x.search(me, 'ocelot margay ');
+    expect(page.results).toEqual([expect.objectContaining({ session_id: talk.id, snippet: 'Does the <mark>ocelot</mark> swim? <mark>Margay</mark> too?' })]);
+    await h.api().delete(`/api/sessions/${talk.id}`).set(me.auth).expect(204);
+    expect((await x.search(me, 'ocelot')).results).toEqual([]);
+    expect((await x.search(me, 'margay')).results).toEqual([]);
+  });
+
+  it('keeps finding, renaming and forgetting sessions indexed by earlier versions (term lists with repeats)', async () => {
+    const store = h.t.app.get<Store>(REDIS_CLIENT);
+    const repo = h.t.app.get(SessionsRepository);
+    const talk = await x.session(me, 'Lynx notes', 'The lynx has tufted ears', 'Lynx eat hares');
+    expect(x.ids(await x.search(me, 'tufted'))).toEqual([talk.id]);
+    // Earlier versions pushed every batch's terms, repeats included.
+    const own = `${h.t.prefix}:{u:${me.user_id}}:search:s:${talk.id}`;
+    const listed = await store.lrange(`${own}:w`, 0, -1);
+    expect(new Set(listed).size).toBe(listed.length);
+    await store.rpush(`${own}:w`, ...listed);
+    await repo.appendMessages(me.user_id, talk.id, [{ id: `m_${randomUUID()}`, role: 'user', content: 'Is a lynx a caracal?', created_at: Date.now() }]);
+    expect(x.ids(await x.search(me, 'caracal hares '))).toEqual([talk.id]);
+    // Only terms new to the session are pushed, and a title word a message uses (it may be there by the title alone).
+    expect(await store.lrange(`${own}:w`, 2 * listed.length, -1)).toEqual(['is', 'a', 'lynx', 'caracal']);
+    // Its old title word held by a message stays; the other goes.
+    await h.api().patch(`/api/sessions/${talk.id}`).set(me.auth).send({ display_name: 'Wild cats' }).expect(200);
+    expect(x.ids(await x.search(me, 'lynx'))).toEqual([talk.id]);
+    expect((await x.search(me, 'notes')).results.map((r) => r.session_id)).not.toContain(talk.id);
+    await h.api().delete(`/api/sessions/${talk.id}`).set(me.auth).expect(204);
+    for (const q of ['tufted', 'hares', 'caracal', 'lynx', 'wild']) expect((await x.search(me, q)).results).toEqual([]);
+    expect(await store.exists(`${own}:w`, `${own}:m`, `${own}:title`)).toBe(0);
+  });
+
   it('indexes messages stored by a chat turn (the question and the answer)', async () => {
     const id = await h.newSession();
     h.fake.script({ text: 'Marmalade is made from oranges.' });

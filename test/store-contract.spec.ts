@@ -644,20 +644,30 @@ describe.each(stores)('store commands for counters and sorted sets: %s', (_name,
     expect(replies).toEqual([[null, ['1.5']]]);
   });
 
-  it('indexTerms adds the session to each term\'s set with its group\'s score, the terms to the vocabulary and list', async () => {
+  it('indexTerms adds the session to each term\'s set with its group\'s score; terms new to the session to its list, new ones to the vocabulary', async () => {
     const k = (name: string) => `${prefix}:{t}:${name}`;
-    const args = [k('vocab'), k('words'), k('sessions'), k('term:'), 's1', 5] as const;
+    const args = [k('vocab'), k('words'), k('sessions'), k('title1'), k('term:'), 's1', 5] as const;
     expect(await store.client.indexTerms(...args, 100, 2, 'tea', 'cup', 200, 1, 'pot')).toBe(3);
     expect(await store.client.zrevrangebyscore(k('term:tea'), '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, 10)).toEqual(['s1', '100']);
     expect(await store.client.zrevrangebyscore(k('term:pot'), '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, 10)).toEqual(['s1', '200']);
     expect(await store.client.zrangebylex(k('vocab'), '-', '+', 'LIMIT', 0, 10)).toEqual(['cup', 'pot', 'tea']);
     expect(await store.client.lrange(k('words'), 0, -1)).toEqual(['tea', 'cup', 'pot']);
     expect(await store.client.zmscore(k('sessions'), 's1')).toEqual(['5']);
-    // In a transaction, and a new score replacing the old one.
-    const replies = await store.client.multi().indexTerms(k('vocab'), k('words'), k('sessions'), k('term:'), 's2', 6, 300, 1, 'tea').exec();
-    expect(replies).toEqual([[null, 1]]);
-    expect(await store.client.zrevrangebyscore(k('term:tea'), '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, 10)).toEqual(['s2', '300', 's1', '100']);
-    expect(await store.client.indexTerms(k('vocab'), k('words'), k('sessions'), k('term:'), 's3', 7)).toBe(0);
+    // Terms the session holds already: a new score, nothing pushed; a new one is pushed (and its vocabulary entry kept as it was).
+    await store.client.zadd(k('vocab'), 0, 'jam');
+    expect(await store.client.indexTerms(...args, 300, 3, 'tea', 'pot', 'jam')).toBe(1);
+    expect(await store.client.zrevrangebyscore(k('term:tea'), '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, 10)).toEqual(['s1', '300']);
+    expect(await store.client.lrange(k('words'), 0, -1)).toEqual(['tea', 'cup', 'pot', 'jam']);
+    expect(await store.client.zrangebylex(k('vocab'), '-', '+', 'LIMIT', 0, 10)).toEqual(['cup', 'jam', 'pot', 'tea']);
+    // A term the session held by its title alone goes on its list when a message uses it.
+    await store.client.set(k('title2'), 'oolong tea');
+    await store.client.zadd(k('term:oolong'), 50, 's2');
+    const replies = await store.client.multi().indexTerms(k('vocab'), k('words2'), k('sessions'), k('title2'), k('term:'), 's2', 6, 400, 2, 'oolong', 'tea').exec();
+    expect(replies).toEqual([[null, 2]]);
+    expect(await store.client.lrange(k('words2'), 0, -1)).toEqual(['oolong', 'tea']);
+    expect(await store.client.zrevrangebyscore(k('term:tea'), '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, 10)).toEqual(['s2', '400', 's1', '300']);
+    expect(await store.client.zmscore(k('term:oolong'), 's2')).toEqual(['400']);
+    expect(await store.client.indexTerms(k('vocab'), k('words'), k('sessions'), k('title3'), k('term:'), 's3', 7)).toBe(0);
     expect(await store.client.zcard(k('sessions'))).toBe(3);
   });
 

@@ -62,8 +62,11 @@ export class RespPipe {
     return this.command(['DEL', ...keys]);
   }
 
-  /** What the store's indexTerms script does, as plain commands (the same data). */
-  indexTerms(vocabulary: string, words: string, sessions: string, termPrefix: string, sessionId: string, now: number, ...groups: Value[]): this {
+  /**
+   * What the store's indexTerms script does, as plain commands, for a session indexed once (every
+   * term new to it): the same data.
+   */
+  indexTerms(vocabulary: string, words: string, sessions: string, _titleTerms: string, termPrefix: string, sessionId: string, now: number, ...groups: Value[]): this {
     const terms: string[] = [];
     for (let i = 0; i < groups.length; ) {
       const [score, count] = [groups[i], Number(groups[i + 1])];

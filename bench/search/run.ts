@@ -11,7 +11,10 @@
  *   - the same queries as a full scan of the identity's messages (the baseline), and the ratio
  *   - index write cost per appended message: extra Redis CPU time (INFO cpu, main thread) and bytes
  *     sent (total_net_input_bytes), with and without the index (target ≤ 30 %); and the deferred
- *     part, paid by the identity's next search (taking the new messages into the index)
+ *     part, paid by the identity's next search (taking the new messages into the index). The append
+ *     is chat's own message-store transactions (see appendCost); measured in new sessions of a new
+ *     identity, in the big identity's long sessions last written a day ago, and in the same
+ *     sessions again at once (bench/search/README.md)
  *   - memory per indexed message (used_memory with and without the index entries)
  * SCALE (default 0.1) scales the number of sessions of the big identity; the measures are taken RUNS
  * times (default 3) over the same data, and their median and spread printed.
@@ -21,6 +24,7 @@ import { sessionsSettings } from '../../server/config/config';
 import { RedisKeys } from '../../server/redis/redis-keys';
 import type { Store, StoreTransaction } from '../../server/redis/store';
 import { defineStoreScripts } from '../../server/redis/store-scripts';
+import { FIRST_HISTORY_FETCH } from '../../server/chat/chat.service';
 import { SearchIndexRepository } from '../../server/search/search-index.repository';
 import { SearchService } from '../../server/search/search.service';
 import { foldWord, MAX_TERM_LENGTH, mayMatch, parseQuery, queryWordsFound, termsOf, wordsOf } from '../../server/search/text-analysis';
@@ -41,6 +45,8 @@ const OTHER_MESSAGES = 10;
 const REUSE_PORT = process.env.BENCH_REDIS_PORT ? Number(process.env.BENCH_REDIS_PORT) : undefined;
 const SEARCH_REPEATS = Number(process.env.REPEATS ?? '20');
 const WRITE_APPENDS = Number(process.env.APPENDS ?? '2000');
+/** Sessions the appends of one write measure are spread over. */
+const WRITE_SESSIONS = 50;
 const RUNS = Number(process.env.RUNS ?? '3');
 
 const ME = 'u_benchsearchme0000000000';
@@ -110,7 +116,9 @@ function indexSession(index: SearchIndexRepository, pipe: Pipe, userId: string, 
 /** Writes the big identity's sessions (with or without index entries) as bulk writes. */
 async function writeMine(port: number, index: SearchIndexRepository, what: 'data' | 'index'): Promise<void> {
   const corpus = new Corpus(); // same seed: the same texts in both passes
-  const base = Date.now() - SESSIONS * 1000;
+  // Written a day (and a second per session) ago: older than the index's rescore window, as a
+  // conversation resumed another day.
+  const base = Date.now() - 86_400_000 - SESSIONS * 1000;
   const pipe = new RespPipe(port);
   for (let i = 0; i < SESSIONS; i++) {
     const id = sessionId(0, i);
@@ -168,19 +176,33 @@ interface Cost {
   catchUp?: { usec: number; bytes: number; wallMs: number };
 }
 
-/** Redis CPU time and bytes received per appended message, for a repository. */
-async function appendCost(client: Redis, repo: SessionsRepository, label: string, corpus: Corpus, search?: SearchService): Promise<Cost> {
-  const userId = `u_benchwrite${label.padEnd(13, '0')}`.slice(0, 25);
-  const ids = Array.from({ length: 50 }, (_, i) => sessionId(9000, i) + label);
-  const setup = client.pipeline() as unknown as Pipe;
-  ids.forEach((id) => writeSession(setup, userId, id, 'Write test', [], Date.now()));
-  await setup.exec();
+/**
+ * Redis CPU time and bytes received per appended message, for a repository: the chat's own
+ * message-store transactions, alternating per session as a conversation does — a person's message
+ * stored with the history read back in the same MULTI (appendAndReadRecent, FIRST_HISTORY_FETCH
+ * entries at most), the answer stored below it (appendMessages), both below the session's active
+ * leaf, known from the session chat loaded at the turn's start (so no read before the MULTI).
+ */
+async function appendCost(client: Redis, repo: SessionsRepository, userId: string, ids: string[], corpus: Corpus, search?: SearchService): Promise<Cost> {
+  const tails = new Map<string, { leaf: string | null; depth: number }>();
+  for (const id of ids) {
+    const session = await repo.find(userId, id);
+    tails.set(id, { leaf: session?.active_leaf_id || null, depth: session?.message_count ?? 0 });
+  }
+  const label = Math.random().toString(36).slice(2, 8);
   const messages: StoredMessage[] = Array.from({ length: WRITE_APPENDS }, (_, i) => {
     const { terms: _terms, ...message } = messagesFor(corpus, 1, Date.now(), `w${label}${i}`)[0];
     return message;
   });
   const [usec0, bytes0, t0] = [await commandMicros(client), await info(client, 'stats', 'total_net_input_bytes'), performance.now()];
-  for (let i = 0; i < messages.length; i++) await repo.appendMessages(userId, ids[i % ids.length], [messages[i]]);
+  for (let i = 0; i < messages.length; i++) {
+    const id = ids[i % ids.length];
+    const tail = tails.get(id)!;
+    const message: StoredMessage = { ...messages[i], role: tail.depth % 2 === 0 ? 'user' : 'assistant', parent_id: tail.leaf, depth: tail.depth + 1 };
+    if (message.role === 'user') await repo.appendAndReadRecent(userId, id, [message], Math.min(tail.depth + 2, FIRST_HISTORY_FETCH));
+    else await repo.appendMessages(userId, id, [message]);
+    tails.set(id, { leaf: message.id, depth: tail.depth + 1 });
+  }
   const wallMs = performance.now() - t0;
   const [usec1, bytes1] = [await commandMicros(client), await info(client, 'stats', 'total_net_input_bytes')];
   const cost: Cost = { usec: (usec1 - usec0) / WRITE_APPENDS, bytes: (bytes1 - bytes0) / WRITE_APPENDS, wallMs: wallMs / WRITE_APPENDS };
@@ -192,6 +214,27 @@ async function appendCost(client: Redis, repo: SessionsRepository, label: string
     cost.catchUp = { usec: (usec2 - usec1) / WRITE_APPENDS, bytes: (bytes2 - bytes1) / WRITE_APPENDS, wallMs: catchUpMs / WRITE_APPENDS };
   }
   return cost;
+}
+
+/** WRITE_SESSIONS new, empty sessions of a new identity (nothing of it in the index yet: every term is new to it). */
+async function newSessions(client: Redis, label: string): Promise<{ userId: string; ids: string[] }> {
+  const userId = `u_benchwrite${label.padEnd(13, '0')}`.slice(0, 25);
+  const ids = Array.from({ length: WRITE_SESSIONS }, (_, i) => sessionId(9000, i) + label);
+  const setup = client.pipeline() as unknown as Pipe;
+  ids.forEach((id) => writeSession(setup, userId, id, 'Write test', [], Date.now()));
+  await setup.exec();
+  return { userId, ids };
+}
+
+/**
+ * WRITE_SESSIONS of the big identity's sessions (each with its history and index entries), group
+ * `group` of them (a group not written since the fill, while SESSIONS ≥ 2 × WRITE_SESSIONS × the
+ * groups used; SCALE ≥ 0.06 at RUNS=3): the sessions with index get even numbers, those without odd
+ * ones, so that no message stored without the index is ever taken in by a catch-up measured with it.
+ */
+function bigSessions(withIndex: boolean, group: number): string[] {
+  const count = Math.min(WRITE_SESSIONS, Math.floor(SESSIONS / 2));
+  return Array.from({ length: count }, (_, i) => sessionId(0, (2 * (group * count + i) + (withIndex ? 0 : 1)) % SESSIONS));
 }
 
 /** The baseline: every message of the identity read and matched, best 20 sessions kept. */
@@ -229,7 +272,7 @@ async function openRedis(): Promise<{ client: Redis; port: number; stop(): Promi
 
 /** Fills the Redis (unless it holds this SCALE's data already): memory before and after each part, and how long each took. */
 async function fill(client: Redis, port: number, index: SearchIndexRepository): Promise<Record<string, number>> {
-  const marker = `bench:filled:${SCALE}`;
+  const marker = `bench:filled:${SCALE}:v2`;
   const known = await client.hgetall(marker);
   if (known.mem2) {
     console.log(`reusing the data filled before on port ${port}`);
@@ -250,6 +293,47 @@ async function fill(client: Redis, port: number, index: SearchIndexRepository): 
   const filled = { mem0, mem1, mem2, dataSeconds, indexSeconds };
   await client.hset(marker, filled);
   return filled;
+}
+
+interface WriteFigures {
+  with: Cost[];
+  without: Cost[];
+}
+
+function emptyFigures(): WriteFigures {
+  return { with: [], without: [] };
+}
+
+function avg(list: Array<{ usec: number; bytes: number; wallMs: number }>, field: 'usec' | 'bytes' | 'wallMs'): number {
+  return list.reduce((s, c) => s + c[field], 0) / list.length;
+}
+
+/** Per message: the append's Redis CPU µs and bytes without and with the index, the deferred part, and the index's share. */
+function writeSummary(figures: WriteFigures, prefix: string): Record<string, number> {
+  const catchUps = figures.with.map((c) => c.catchUp!);
+  const [wUsec, nUsec, wBytes, nBytes, wWall, nWall] = [
+    avg(figures.with, 'usec'), avg(figures.without, 'usec'), avg(figures.with, 'bytes'), avg(figures.without, 'bytes'), avg(figures.with, 'wallMs'), avg(figures.without, 'wallMs'),
+  ];
+  const out: Record<string, number> = {
+    nUsec, wUsec, nBytes, wBytes, nWall, wWall,
+    catchUpUsec: avg(catchUps, 'usec'), catchUpBytes: avg(catchUps, 'bytes'), catchUpWall: avg(catchUps, 'wallMs'),
+    indexUsecPct: ((wUsec - nUsec + avg(catchUps, 'usec')) / nUsec) * 100,
+    indexBytesPct: ((wBytes - nBytes + avg(catchUps, 'bytes')) / nBytes) * 100,
+  };
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [prefix === '' ? k : prefix + k[0].toUpperCase() + k.slice(1), v]));
+}
+
+function writeRows(figures: WriteFigures, label: string): string[][] {
+  const f = writeSummary(figures, '');
+  return [
+    [`${label}: append Redis CPU µs per message, no index → index`, `${f.nUsec.toFixed(1)} → ${f.wUsec.toFixed(1)}`, ''],
+    [`${label}: append bytes sent per message, no index → index`, `${f.nBytes.toFixed(0)} → ${f.wBytes.toFixed(0)}`, ''],
+    [`${label}: append wall ms per message, no index → index`, `${f.nWall.toFixed(2)} → ${f.wWall.toFixed(2)}`, ''],
+    [`${label}: deferred indexing at the next search, per message: Redis CPU µs / bytes sent / wall ms`,
+      `${f.catchUpUsec.toFixed(1)} / ${f.catchUpBytes.toFixed(0)} / ${f.catchUpWall.toFixed(2)}`, ''],
+    [`${label}: index write cost per message (append extra + deferred) / append without index: Redis CPU, bytes`,
+      `${f.indexUsecPct.toFixed(0)} %, ${f.indexBytesPct.toFixed(0)} %`, '≤ 30 %'],
+  ];
 }
 
 async function main(): Promise<void> {
@@ -276,14 +360,23 @@ async function main(): Promise<void> {
     const runs: Array<Record<string, number>> = [];
     for (let run = 0; run < RUNS; run++) {
       console.log(`-- run ${run + 1} of ${RUNS}`);
-      // Write cost, alternating the two repositories so drift hits both.
-      const costs = { with: [] as Cost[], without: [] as Cost[] };
+      // Write cost, alternating the two repositories so drift hits both: in new sessions of a new
+      // identity (every term new to the session and many to the identity), and in the big
+      // identity's long sessions (its vocabulary known, most words of a message known to its session).
+      const writes: Record<'fresh' | 'big' | 'again', WriteFigures> = { fresh: emptyFigures(), big: emptyFigures(), again: emptyFigures() };
       for (let round = 0; round < 2; round++) {
-        costs.without.push(await appendCost(client, withoutIndexRepo, `${nonce}n${run}${round}`, corpus));
-        costs.with.push(await appendCost(client, withIndexRepo, `${nonce}y${run}${round}`, corpus, search));
+        const without = await newSessions(client, `${nonce}n${run}${round}`);
+        writes.fresh.without.push(await appendCost(client, withoutIndexRepo, without.userId, without.ids, corpus));
+        const withIndex = await newSessions(client, `${nonce}y${run}${round}`);
+        writes.fresh.with.push(await appendCost(client, withIndexRepo, withIndex.userId, withIndex.ids, corpus, search));
+        // Long sessions last written a day ago (every word they hold already is written again
+        // once), then the same sessions again at once (their words' uses are recent).
+        const group = run * 2 + round;
+        writes.big.without.push(await appendCost(client, withoutIndexRepo, ME, bigSessions(false, group), corpus));
+        writes.big.with.push(await appendCost(client, withIndexRepo, ME, bigSessions(true, group), corpus, search));
+        writes.again.without.push(await appendCost(client, withoutIndexRepo, ME, bigSessions(false, group), corpus));
+        writes.again.with.push(await appendCost(client, withIndexRepo, ME, bigSessions(true, group), corpus, search));
       }
-      const avg = (list: Array<{ usec: number; bytes: number; wallMs: number }>, field: 'usec' | 'bytes' | 'wallMs') => list.reduce((s, c) => s + c[field], 0) / list.length;
-      const catchUps = costs.with.map((c) => c.catchUp!);
 
       // Queries: common, middling and rare words, two words, prefixes while typing, accents and case, Japanese.
       const accented = corpus.vocabulary.find((w) => w.includes('é') && w.length > 5) ?? 'bébé';
@@ -321,9 +414,6 @@ async function main(): Promise<void> {
       const p50 = percentile(samples, 50);
       const p99 = percentile(samples, 99);
       const scanMedian = percentile(scans, 50);
-      const [wUsec, nUsec, wBytes, nBytes, wWall, nWall] = [
-        avg(costs.with, 'usec'), avg(costs.without, 'usec'), avg(costs.with, 'bytes'), avg(costs.without, 'bytes'), avg(costs.with, 'wallMs'), avg(costs.without, 'wallMs'),
-      ];
       console.log(table(perQuery));
       console.log(table([
         ['measure', 'value', 'target'],
@@ -331,18 +421,13 @@ async function main(): Promise<void> {
         ['search p99', `${p99.toFixed(1)} ms`, '≤ 100 ms'],
         ['full scan (baseline), median of 3 queries', `${scanMedian.toFixed(0)} ms`, ''],
         ['full scan / search p50', `${(scanMedian / p50).toFixed(0)}×`, ''],
-        ['append: Redis CPU µs per message, no index → index', `${nUsec.toFixed(1)} → ${wUsec.toFixed(1)} (+${((wUsec / nUsec - 1) * 100).toFixed(0)} %)`, '≤ +30 %'],
-        ['append: bytes sent per message, no index → index', `${nBytes.toFixed(0)} → ${wBytes.toFixed(0)} (+${((wBytes / nBytes - 1) * 100).toFixed(0)} %)`, '≤ +30 %'],
-        ['append: wall ms per message, no index → index', `${nWall.toFixed(2)} → ${wWall.toFixed(2)} (+${((wWall / nWall - 1) * 100).toFixed(0)} %)`, ''],
-        ['deferred indexing at the next search, per message: Redis CPU µs / bytes sent / wall ms',
-          `${avg(catchUps, 'usec').toFixed(1)} / ${avg(catchUps, 'bytes').toFixed(0)} / ${avg(catchUps, 'wallMs').toFixed(2)}`, ''],
-        ['index write cost per message (append extra + deferred) / append without index: Redis CPU, bytes',
-          `${(((wUsec - nUsec + avg(catchUps, 'usec')) / nUsec) * 100).toFixed(0)} %, ${(((wBytes - nBytes + avg(catchUps, 'bytes')) / nBytes) * 100).toFixed(0)} %`, '≤ 30 %'],
+        ...writeRows(writes.fresh, 'new identity, new sessions'),
+        ...writeRows(writes.big, 'big identity, long sessions resumed a day later'),
+        ...writeRows(writes.again, 'big identity, the same sessions again at once'),
         ['memory per message: data / index', `${((mem1 - mem0) / total).toFixed(0)} B / ${((mem2 - mem1) / total).toFixed(0)} B`, ''],
       ]));
-      const summary = { scale: SCALE, messages: total, p50, p99, scanMedian, ratio: scanMedian / p50, nUsec, wUsec, nBytes, wBytes,
-        catchUpUsec: avg(catchUps, 'usec'), catchUpBytes: avg(catchUps, 'bytes'),
-        indexUsecPct: ((wUsec - nUsec + avg(catchUps, 'usec')) / nUsec) * 100, indexBytesPct: ((wBytes - nBytes + avg(catchUps, 'bytes')) / nBytes) * 100,
+      const summary = { scale: SCALE, messages: total, p50, p99, scanMedian, ratio: scanMedian / p50,
+        ...writeSummary(writes.fresh, ''), ...writeSummary(writes.big, 'big'), ...writeSummary(writes.again, 'again'),
         dataBytesPerMessage: (mem1 - mem0) / total, indexBytesPerMessage: (mem2 - mem1) / total };
       console.log(JSON.stringify(summary));
       runs.push(summary);
@@ -356,14 +441,21 @@ async function main(): Promise<void> {
       ['search p99 ms', spread('p99'), '≤ 100'],
       ['full scan ms', spread('scanMedian', 0), ''],
       ['full scan / search p50', spread('ratio', 0), ''],
-      ['append Redis µs/message: no index', spread('nUsec'), ''],
-      ['append Redis µs/message: index', spread('wUsec'), '≤ +30 %'],
-      ['append bytes/message: no index', spread('nBytes', 0), ''],
-      ['append bytes/message: index', spread('wBytes', 0), '≤ +30 %'],
-      ['deferred indexing Redis µs/message', spread('catchUpUsec'), ''],
-      ['deferred indexing bytes/message', spread('catchUpBytes', 0), ''],
-      ['index write cost / append, Redis µs %', spread('indexUsecPct', 0), '≤ 30'],
-      ['index write cost / append, bytes %', spread('indexBytesPct', 0), '≤ 30'],
+      ['new identity: append Redis µs/message, no index → index', `${spread('nUsec')} → ${spread('wUsec')}`, ''],
+      ['new identity: append bytes/message, no index → index', `${spread('nBytes', 0)} → ${spread('wBytes', 0)}`, ''],
+      ['new identity: deferred indexing Redis µs / bytes per message', `${spread('catchUpUsec')} / ${spread('catchUpBytes', 0)}`, ''],
+      ['new identity: index write cost / append, Redis µs %', spread('indexUsecPct', 0), '≤ 30'],
+      ['new identity: index write cost / append, bytes %', spread('indexBytesPct', 0), '≤ 30'],
+      ['big identity, resumed: append Redis µs/message, no index → index', `${spread('bigNUsec')} → ${spread('bigWUsec')}`, ''],
+      ['big identity, resumed: append bytes/message, no index → index', `${spread('bigNBytes', 0)} → ${spread('bigWBytes', 0)}`, ''],
+      ['big identity, resumed: deferred indexing Redis µs / bytes per message', `${spread('bigCatchUpUsec')} / ${spread('bigCatchUpBytes', 0)}`, ''],
+      ['big identity, resumed: index write cost / append, Redis µs %', spread('bigIndexUsecPct', 0), '≤ 30'],
+      ['big identity, resumed: index write cost / append, bytes %', spread('bigIndexBytesPct', 0), '≤ 30'],
+      ['big identity, again: append Redis µs/message, no index → index', `${spread('againNUsec')} → ${spread('againWUsec')}`, ''],
+      ['big identity, again: append bytes/message, no index → index', `${spread('againNBytes', 0)} → ${spread('againWBytes', 0)}`, ''],
+      ['big identity, again: deferred indexing Redis µs / bytes per message', `${spread('againCatchUpUsec')} / ${spread('againCatchUpBytes', 0)}`, ''],
+      ['big identity, again: index write cost / append, Redis µs %', spread('againIndexUsecPct', 0), '≤ 30'],
+      ['big identity, again: index write cost / append, bytes %', spread('againIndexBytesPct', 0), '≤ 30'],
       ['memory B/message: data', spread('dataBytesPerMessage', 0), ''],
       ['memory B/message: index', spread('indexBytesPerMessage', 0), ''],
     ]));

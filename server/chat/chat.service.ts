@@ -49,7 +49,7 @@ export interface ReplyTarget {
 
 /** Never read more history than this for one answer, however large the budget. */
 const MAX_HISTORY_FETCH = 2000;
-const FIRST_HISTORY_FETCH = 64;
+export const FIRST_HISTORY_FETCH = 64;
 
 /** Everything fixed before a turn starts: whose session, which persona, which model. */
 interface Turn {

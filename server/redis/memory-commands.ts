@@ -412,22 +412,24 @@ export class MemoryCommands {
 
   /** XADD key MAXLEN ~ n id field value [field value ...]; trims exactly (Redis' `~` may keep more). */
   /** The search index's bulk write (store.ts); the ZADDs and RPUSH it makes are not logged on their own. */
-  indexTerms(vocabulary: string, words: string, sessions: string, termPrefix: string, sessionId: string, now: number, ...groups: Array<string | number>): number {
-    const terms: string[] = [];
+  indexTerms(vocabulary: string, words: string, sessions: string, titleTerms: string, termPrefix: string, sessionId: string, now: number, ...groups: Array<string | number>): number {
+    const title = new Set((this.read(titleTerms, isString) ?? '').split(' ').filter(Boolean));
+    const added: string[] = [];
     for (let i = 0; i < groups.length; ) {
       const [score, count] = [Number(groups[i]), Number(groups[i + 1])];
       for (const term of groups.slice(i + 2, i + 2 + count).map(String)) {
-        this.zadd(termPrefix + term, score, sessionId);
-        terms.push(term);
+        if (this.zadd(termPrefix + term, score, sessionId) === 1 || title.has(term)) added.push(term);
       }
       i += 2 + count;
     }
-    if (terms.length > 0) {
-      this.zadd(vocabulary, ...terms.flatMap((t) => [0, t]));
-      this.rpush(words, ...terms);
+    if (added.length > 0) {
+      this.rpush(words, ...added);
+      const known = this.zmscore(vocabulary, ...added);
+      const fresh = added.filter((_t, i) => known[i] === null);
+      if (fresh.length > 0) this.zadd(vocabulary, ...fresh.flatMap((t) => [0, t]));
     }
     this.zadd(sessions, Number(now), sessionId);
-    return terms.length;
+    return added.length;
   }
 
   xadd(key: string, _maxLen: 'MAXLEN', _approx: '~', threshold: number, id: string, ...fieldValues: string[]): string {

@@ -29,22 +29,34 @@ const SCRIPTS = {
       "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then " +
       "redis.call('HSET', KEYS[1], unpack(ARGV, 3)) return 1 end return 0",
   },
+  // The search index's write for a batch of a session's messages (search-index.repository.ts):
+  // KEYS vocabulary, the session's term list, the indexed sessions, the session's title terms;
+  // ARGV term key prefix, session id, now, then groups (score, count, terms...). Per term, one
+  // ZADD of the session into the term's set (a new score for a term the session held already);
+  // only the terms the session did not hold yet (or held by its title alone) go on its list, and
+  // only those the identity's vocabulary lacks (ZMSCORE first: a lookup costs a fraction of an
+  // insert attempt into the vocabulary's skiplist) go into it.
   indexTerms: {
-    numberOfKeys: 3,
+    numberOfKeys: 4,
     lua:
-      'local prefix, sid, i, n, terms = ARGV[1], ARGV[2], 4, #ARGV, {} ' +
+      'local prefix, sid, i, n, added, title = ARGV[1], ARGV[2], 4, #ARGV, {}, {} ' +
+      "for t in string.gmatch(redis.call('GET', KEYS[4]) or '', '%S+') do title[t] = true end " +
       'while i <= n do ' +
       '  local score, last = ARGV[i], i + 1 + tonumber(ARGV[i + 1]) ' +
-      "  for j = i + 2, last do redis.call('ZADD', prefix .. ARGV[j], score, sid) terms[#terms + 1] = ARGV[j] end " +
+      '  for j = i + 2, last do ' +
+      "    if redis.call('ZADD', prefix .. ARGV[j], score, sid) == 1 or title[ARGV[j]] then added[#added + 1] = ARGV[j] end " +
+      '  end ' +
       '  i = last + 1 ' +
       'end ' +
-      'for k = 1, #terms, 1000 do ' +
-      '  local chunk, scored = {}, {} ' +
-      '  for j = k, math.min(k + 999, #terms) do chunk[#chunk + 1] = terms[j] scored[#scored + 1] = 0 scored[#scored + 1] = terms[j] end ' +
-      "  redis.call('ZADD', KEYS[1], unpack(scored)) redis.call('RPUSH', KEYS[2], unpack(chunk)) " +
+      'for k = 1, #added, 1000 do ' +
+      '  local chunk, fresh = {unpack(added, k, math.min(k + 999, #added))}, {} ' +
+      "  redis.call('RPUSH', KEYS[2], unpack(chunk)) " +
+      "  local known = redis.call('ZMSCORE', KEYS[1], unpack(chunk)) " +
+      '  for j = 1, #chunk do if not known[j] then fresh[#fresh + 1] = 0 fresh[#fresh + 1] = chunk[j] end end ' +
+      "  if #fresh > 0 then redis.call('ZADD', KEYS[1], unpack(fresh)) end " +
       'end ' +
       "redis.call('ZADD', KEYS[3], ARGV[3], sid) " +
-      'return #terms',
+      'return #added',
   },
 } as const;
 
@@ -55,7 +67,7 @@ declare module 'ioredis' {
     extendLock(key: string, token: string, milliseconds: number): Result<number, Context>;
     renewLock(key: string, token: string, milliseconds: number): Result<number, Context>;
     hsetIfField(key: string, field: string, expected: string, ...fieldValues: string[]): Result<number, Context>;
-    indexTerms(vocabulary: string, words: string, sessions: string, termPrefix: string, sessionId: string, now: number, ...groups: Array<string | number>): Result<number, Context>;
+    indexTerms(vocabulary: string, words: string, sessions: string, titleTerms: string, termPrefix: string, sessionId: string, now: number, ...groups: Array<string | number>): Result<number, Context>;
   }
 }
 

@@ -154,12 +154,15 @@ export interface LockCommands<Q extends boolean> {
 export interface SearchIndexCommands<Q extends boolean> {
   /**
    * Adds `sessionId` to the sorted set `termPrefix + term` of each term in `groups` (score, count,
-   * that many terms; score, count, terms; …), the terms to the sorted set `vocabulary` (score 0)
-   * and pushed on the list `words`, and `sessionId` to the sorted set `sessions` with score `now`:
-   * the number of terms. One command however many terms (a Lua script on Redis; all the keys it
-   * derives share the declared keys' hash slot).
+   * that many terms; score, count, terms; …; a term's score replaced when the session was there
+   * already), and `sessionId` to the sorted set `sessions` with score `now`. The terms the session
+   * was not in the set of yet, or was there by its title alone (the space-separated terms of the
+   * string `titleTerms`), are pushed on the list `words`; those of them missing from the sorted
+   * set `vocabulary` are added to it (score 0). Returns the number of terms pushed on `words`.
+   * One command however many terms (a Lua script on Redis; all the keys it derives share the
+   * declared keys' hash slot).
    */
-  indexTerms(vocabulary: string, words: string, sessions: string, termPrefix: string, sessionId: string, now: number, ...groups: Value[]): Out<Q, number>;
+  indexTerms(vocabulary: string, words: string, sessions: string, titleTerms: string, termPrefix: string, sessionId: string, now: number, ...groups: Value[]): Out<Q, number>;
 }
 
 /** Every data command, callable directly on the store or queued in a transaction. */

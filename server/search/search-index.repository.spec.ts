@@ -26,7 +26,7 @@ describe('search index candidates (threshold algorithm)', () => {
         // Common and rare words; recency loosely follows the session number, with some noise.
         if (random() > 0.9 / (rank + 1)) continue;
         const at = 1_000_000 + s * 50 + Math.floor(random() * 20_000);
-        tx.indexTerms(keys.searchTerms(user), keys.searchSessionWords(user, id), keys.searchSessions(user), keys.searchTerm(user, ''), id, 0, WORD_SCORE + at, 1, term);
+        tx.indexTerms(keys.searchTerms(user), keys.searchSessionWords(user, id), keys.searchSessions(user), keys.searchTitleTerms(user, id), keys.searchTerm(user, ''), id, 0, WORD_SCORE + at, 1, term);
         if (!table.has(term)) table.set(term, new Map());
         table.get(term)!.set(id, WORD_SCORE + at);
       }

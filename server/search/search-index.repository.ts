@@ -66,7 +66,18 @@ export interface PendingClaim {
  *   expiry sweep).
  * Indexing a batch of messages of a session costs one ZADD per distinct term, inside one script
  * call that receives only the terms (not a key name per term), and one member per message in the
- * session's time set.
+ * session's time set. Only the terms new to the session go on its list (no repeats: the list does
+ * not grow with the session's length; lists written by earlier versions may hold repeats, read as
+ * sets) and only those are looked up in the vocabulary (one ZMSCORE), which takes the ones new to
+ * the identity.
+ *
+ * Write cost (bench/search/README.md has the figures and the reasoning): the per-term ZADD is the
+ * bulk of it, 1–2 µs of Redis CPU each (a command run from Lua: arguments converted, key looked
+ * up, set changed), and a message brings some 20 terms its batch did not hold. Every batch writes
+ * each of its terms again (the score is the term's last use in the session, what ranking and the
+ * result's message rest on). That is one to two times the append's own Redis time; a layout with a
+ * key per term written per (session, term) cannot get below a third of it, whatever it skips (see
+ * the README for what was measured and what would).
  *
  * Storing a message marks its session in the identity's "pending" set, in the same MULTI (one
  * small ZADD: the append stays cheap); the next search of that identity takes the session's new
@@ -119,9 +130,9 @@ export class SearchIndexRepository {
     tx.set(this.keys.searchIndexedUpTo(userId, sessionId), newestId);
     const wordsKey = this.keys.searchSessionWords(userId, sessionId);
     if (words !== null) {
+      // Its terms once each; indexTerms pushes only the terms new to the session after them.
       tx.del(wordsKey);
-      const kept = words.filter((w) => !newest.has(w));
-      if (kept.length > 0) tx.rpush(wordsKey, ...kept);
+      if (words.length > 0) tx.rpush(wordsKey, ...words);
     }
     if (newest.size === 0) return;
     // The terms grouped by the time of their newest message, so that each score is sent once.
@@ -133,7 +144,7 @@ export class SearchIndexRepository {
     }
     const groups = [...byTime].flatMap(([at, terms]) => [WORD_SCORE + at, terms.length, ...terms]);
     tx.zadd(this.keys.searchSessionTimes(userId, sessionId), ...times);
-    tx.indexTerms(this.keys.searchTerms(userId), wordsKey, this.keys.searchSessions(userId), this.keys.searchTerm(userId, ''), sessionId, now, ...groups);
+    tx.indexTerms(this.keys.searchTerms(userId), wordsKey, this.keys.searchSessions(userId), this.keys.searchTitleTerms(userId, sessionId), this.keys.searchTerm(userId, ''), sessionId, now, ...groups);
   }
 
   /** Runs indexMessages. */
