@@ -304,6 +304,7 @@ export class ChatService {
     let result: TurnResult;
     // The stored answer and the end of the generation are announced together (one message).
     let stored: LiveEventDto | undefined;
+    let released: Promise<void>;
     try {
       const assistant = await this.answer(turn, opening, generation, writer);
       await Promise.all([this.storeFinal(userId, sessionId, assistant.message, opening.answerSiblings), this.quotas.recordAnswer(userId, assistant.message)]);
@@ -319,12 +320,16 @@ export class ChatService {
       await writer.finish('error', errorEventData(http, null));
       result = { userMessage: opening.userMessage, assistant: null, error: http };
     } finally {
-      await this.generations.end(generation);
+      released = this.generations.end(generation);
     }
+    // The lock's release is sent first and the announcement in the same tick, without waiting for
+    // the release's reply: both go out in one write on the same connection, and Redis runs them in
+    // that order, so whoever hears of the end finds the session free.
     const status = result.assistant?.status ?? 'failed';
     const finished: LiveEventDto = { type: 'generation.finished', session_id: sessionId, status };
     if (stored) this.live.announce(userId, stored, finished);
     else this.live.announce(userId, finished);
+    await released;
     this.logger.debug?.(`Session ${sessionId}: answer ${status}, ${writer.writes} event writes`);
     return result;
   }
