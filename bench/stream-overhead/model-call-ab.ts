@@ -2,13 +2,14 @@
  * A/B of the model call alone, in one process, against the fake model server: CPU per streamed
  * answer of (a) the openai SDK's streaming (what LlmService uses), (b) Node's fetch with
  * eventsource-parser (no SDK), (c) undici's dispatcher API (`request` on an Agent) with
- * eventsource-parser. Each round streams ANSWERS answers arriving evenly over 1 s, each of
+ * eventsource-parser, (d) the same reading the body with 'data' events (no async iterator). Each round streams ANSWERS answers arriving evenly over 1 s, each of
  * BENCH_CHUNKS chunks BENCH_CHUNK_DELAY_MS apart; the variants take turns, several rounds each.
  *
  *   node -r ts-node/register/transpile-only bench/stream-overhead/model-call-ab.ts
  *   BENCH_ROUNDS=5 BENCH_ANSWERS=100
  */
 import { createParser } from 'eventsource-parser';
+import { finished } from 'node:stream';
 import OpenAI from 'openai';
 import { Agent, request } from 'undici';
 import { startFakeModel } from '../common/processes';
@@ -66,6 +67,18 @@ async function main(): Promise<void> {
       const parser = createParser({ onEvent: (e) => onData(e.data, onText) });
       const decoder = new TextDecoder();
       for await (const part of res.body) parser.feed(decoder.decode(part as Buffer, { stream: true }));
+    },
+    'undici request + parser, data events': async (onText) => {
+      const res = await request(url, {
+        method: 'POST',
+        dispatcher: agent,
+        headers: { 'content-type': 'application/json', authorization: 'Bearer bench-key' },
+        body: body(),
+      });
+      const parser = createParser({ onEvent: (e) => onData(e.data, onText) });
+      const decoder = new TextDecoder();
+      res.body.on('data', (part: Buffer) => parser.feed(decoder.decode(part, { stream: true })));
+      await new Promise<void>((done, failed) => finished(res.body, (error) => (error ? failed(error) : done())));
     },
   };
   const names = Object.keys(variants);

@@ -1,4 +1,5 @@
 import { createParser } from 'eventsource-parser';
+import { finished } from 'node:stream';
 import { APIConnectionError, APIError } from 'openai';
 import { Agent, Dispatcher, request } from 'undici';
 
@@ -75,14 +76,20 @@ export class ModelStreamClient {
         }
       },
     });
+    // 'data' events rather than an async iterator: no promise per chunk.
     const decoder = new TextDecoder();
-    for await (const part of res.body) {
-      parser.feed(decoder.decode(part as Buffer, { stream: true }));
-      if (failure !== undefined) {
-        res.body.destroy();
-        throw failure;
-      }
-    }
+    const events = res.body;
+    await new Promise<void>((resolve, reject) => {
+      events.on('data', (part: Buffer) => {
+        if (failure !== undefined) return;
+        parser.feed(decoder.decode(part, { stream: true }));
+        if (failure !== undefined) {
+          events.destroy();
+          reject(failure);
+        }
+      });
+      finished(events, (error) => (error ? reject(error) : resolve()));
+    });
   }
 
   /**
