@@ -1,7 +1,7 @@
 import { createParser } from 'eventsource-parser';
 import { finished } from 'node:stream';
 import { APIConnectionError, APIError } from 'openai';
-import { Agent, Dispatcher, request } from 'undici';
+import { Agent, Dispatcher, interceptors, request } from 'undici';
 
 /** Redirects followed, as many as fetch follows. */
 const MAX_REDIRECTS = 20;
@@ -25,9 +25,10 @@ export interface ModelChunk {
  * they read the same as the SDK's (status errors from APIError.generate with the provider's JSON
  * body, APIConnectionError before a response, an APIError for an error object inside the stream).
  *
- * Redirects are followed here (see `send`), as fetch follows them: the Authorization header never
- * goes to another origin. (undici's redirect interceptor refuses a redirect to the URL just asked,
- * which a server may send on purpose, e.g. after a move within the same origin.)
+ * Redirects are followed by undici's redirect interceptor, as fetch follows them (301/302 turn a
+ * POST into a GET, 303 always; 307/308 repeat the request): once a redirect leaves the configured
+ * origin (host, port or scheme, so https → http too) it drops the Authorization header, so the API
+ * key never goes to another origin. A redirect back to a URL already asked is refused as a loop.
  */
 export class ModelStreamClient {
   private readonly dispatcher: Dispatcher;
@@ -40,7 +41,9 @@ export class ModelStreamClient {
     backstopMs: number,
   ) {
     this.url = `${baseUrl}/chat/completions`;
-    this.dispatcher = new Agent({ keepAliveTimeout: KEEP_ALIVE_MS, headersTimeout: backstopMs, bodyTimeout: backstopMs });
+    this.dispatcher = new Agent({ keepAliveTimeout: KEEP_ALIVE_MS, headersTimeout: backstopMs, bodyTimeout: backstopMs }).compose(
+      interceptors.redirect({ maxRedirections: MAX_REDIRECTS }),
+    );
   }
 
   close(): Promise<void> {
@@ -92,32 +95,16 @@ export class ModelStreamClient {
     });
   }
 
-  /**
-   * The request, following redirects the way fetch does: at most MAX_REDIRECTS; 301/302 turn a POST
-   * into a GET without body, 303 always; 307/308 send the same request again. The API key goes
-   * only to the configured origin: once a redirect leaves it, Authorization is not sent again.
-   */
-  private async send(json: string, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
-    const origin = new URL(this.url).origin;
-    let url = this.url;
-    let method: 'POST' | 'GET' = 'POST';
-    let withKey = true;
-    for (let hop = 0; ; hop++) {
-      const headers: Record<string, string> = { accept: 'text/event-stream' };
-      if (method === 'POST') headers['content-type'] = 'application/json';
-      if (withKey) headers.authorization = `Bearer ${this.apiKey}`;
-      const res = await request(url, { method, dispatcher: this.dispatcher, signal, headers, body: method === 'POST' ? json : undefined });
-      const location = res.headers.location;
-      if (!REDIRECTS.has(res.statusCode) || typeof location !== 'string' || hop >= MAX_REDIRECTS) return res;
-      await res.body.dump();
-      url = new URL(location, url).href;
-      if (new URL(url).origin !== origin) withKey = false;
-      if (res.statusCode === 303 || res.statusCode === 301 || res.statusCode === 302) method = 'GET';
-    }
+  private send(json: string, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+    return request(this.url, {
+      method: 'POST',
+      dispatcher: this.dispatcher,
+      signal,
+      headers: { accept: 'text/event-stream', 'content-type': 'application/json', authorization: `Bearer ${this.apiKey}` },
+      body: json,
+    });
   }
 }
-
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /** The SDK's error for an HTTP error status, with the provider's JSON error body when it sent one. */
 async function statusError(res: Dispatcher.ResponseData): Promise<APIError> {
