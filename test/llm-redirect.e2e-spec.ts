@@ -2,9 +2,10 @@ import { FakeOpenAI, startFakeOpenAI } from './support/fake-openai';
 import { ChatHarness, startChatHarness } from './support/fake-openai-harness';
 
 /**
- * The API key must never follow a redirect to another origin. Node's fetch (which the OpenAI SDK
- * uses) drops Authorization when a redirect changes origin (scheme, host or port), per the Fetch
- * standard; these tests hold the app to that with a model server that redirects to a second one.
+ * The API key must never follow a redirect to another origin. undici's redirect interceptor (which
+ * the model calls go through) drops Authorization when a redirect changes origin (scheme, host or
+ * port), as the Fetch standard does; these tests hold the app to that with a model server that
+ * redirects to a second one.
  */
 describe('model server redirects (real Redis + two fake model servers)', () => {
   let h: ChatHarness;
@@ -50,7 +51,7 @@ describe('model server redirects (real Redis + two fake model servers)', () => {
   });
 
   it('a redirect to the same origin keeps the key (the check above can see it)', async () => {
-    h.fake.script({ redirect: { status: 307, location: `${h.fake.url}/chat/completions` } }, { text: 'same place' });
+    h.fake.script({ redirect: { status: 307, location: `${h.fake.url}/moved/chat/completions` } }, { text: 'same place' });
     const id = await h.newSession();
     const res = await h.api().post(`/api/sessions/${id}/messages`).set(h.me.auth).send({ content: 'hello?' });
     expect(res.status).toBe(201);

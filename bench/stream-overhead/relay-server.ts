@@ -58,3 +58,5 @@ server.listen(0, '127.0.0.1', () => {
   const { port } = server.address() as { port: number };
   process.stdout.write(`RELAY_URL=http://127.0.0.1:${port}\n`);
 });
+// A normal exit, so that --cpu-prof (BENCH_PROFILE) writes its profile.
+process.once('SIGTERM', () => process.exit(0));

@@ -24,6 +24,7 @@ import { SseEvent, sseRequest } from '../common/sse-client';
 import { buildServer, cpuMs, startFakeModel, startNode, startNono, startRedis } from '../common/processes';
 import { ms, percentile, signedMs, table } from '../common/stats';
 import { guestIdentity, postJson } from '../common/api';
+import type { BenchRedis } from '../sessions-list/redis-server';
 
 const CHUNKS = Number(process.env.BENCH_CHUNKS ?? 30);
 /** 50 ms apart: 20 chunks a second, the pace of a typical hosted model streaming a few tokens a chunk. */
@@ -101,7 +102,13 @@ async function startPair(serverMain: string, redisUrl: string, chunkDelayMs: num
     throw error;
   });
   const relay = await startNode(
-    ['-r', 'ts-node/register/transpile-only', 'bench/stream-overhead/relay-server.ts'],
+    // BENCH_PROFILE=<dir>: a CPU profile of the relay too, beside nono-chat's.
+    [
+      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`, '--cpu-prof-name=relay.cpuprofile'] : []),
+      '-r',
+      'ts-node/register/transpile-only',
+      'bench/stream-overhead/relay-server.ts',
+    ],
     { ...process.env, MODEL_URL: fake.url },
     /^RELAY_URL=(\S+)/,
     'relay server',
@@ -151,7 +158,7 @@ interface Plan {
 }
 
 /** Runs each plan's rounds, direct, through the relay and through nono-chat in turn; adds its rows and CPU figures. */
-async function runPlans(pair: Setup, plans: Plan[], rows: string[][], cpu: string[][]): Promise<void> {
+async function runPlans(pair: Setup, plans: Plan[], rows: string[][], cpu: string[][], redis: BenchRedis): Promise<void> {
   let next = 0;
   for (const plan of plans) {
     const d: Run = { samples: [], peak: 0 };
@@ -159,6 +166,8 @@ async function runPlans(pair: Setup, plans: Plan[], rows: string[][], cpu: strin
     const n: Run = { samples: [], peak: 0 };
     let nonoCpu = 0;
     let relayCpu = 0;
+    let redisCommands = 0;
+    const perCommand = new Map<string, number>();
     const offsets = schedule(plan.streams, plan.window);
     for (let r = 0; r < plan.rounds; r++) {
       merge(d, await runSchedule(offsets, () => pair.direct()));
@@ -166,12 +175,28 @@ async function runPlans(pair: Setup, plans: Plan[], rows: string[][], cpu: strin
       merge(b, await runSchedule(offsets, () => pair.viaRelay()));
       relayCpu += cpuMs(pair.relayPid) - relayBefore;
       const before = cpuMs(pair.pid);
+      const statsBefore = await commandStats(redis);
       merge(n, await runSchedule(offsets, () => pair.viaNono(next++)));
       nonoCpu += cpuMs(pair.pid) - before;
+      for (const [name, calls] of await commandStats(redis)) {
+        const added = calls - (statsBefore.get(name) ?? 0) - (name === 'info' ? 1 : 0);
+        if (added <= 0) continue;
+        redisCommands += added;
+        perCommand.set(name, (perCommand.get(name) ?? 0) + added);
+      }
     }
     const perNono = nonoCpu / n.samples.length;
     const perRelay = relayCpu / b.samples.length;
-    cpu.push([plan.label, `${perNono.toFixed(2)} ms`, `${perRelay.toFixed(2)} ms`, `${(perNono / perRelay).toFixed(1)}×`]);
+    const answers = n.samples.length;
+    const busiest = [...perCommand].sort((a, b) => b[1] - a[1]).slice(0, 6);
+    cpu.push([
+      plan.label,
+      `${perNono.toFixed(2)} ms`,
+      `${perRelay.toFixed(2)} ms`,
+      `${(perNono / perRelay).toFixed(1)}×`,
+      (redisCommands / answers).toFixed(1),
+      busiest.map(([name, calls]) => `${name} ${(calls / answers).toFixed(1)}`).join(', '),
+    ]);
     rows.push(...report(plan.label, d, b, n));
   }
 }
@@ -187,7 +212,7 @@ async function main(): Promise<void> {
   const serverMain = buildServer();
   const redis = await startRedis();
   const rows = [['streams', 'path', 'ok', 'failed', 'peak open', 'TTFT p50', 'TTFT p99', 'TTLT p50', 'TTLT p99', 'added TTFT p50/p99', 'added TTLT p50/p99']];
-  const cpu = [['streams', 'nono-chat', 'relay', 'ratio']];
+  const cpu = [['streams', 'nono-chat', 'relay', 'ratio', 'Redis cmds/answer', 'most frequent (per answer)']];
   try {
     const pair = await startPair(serverMain, redis.url, CHUNK_DELAY_MS);
     try {
@@ -198,7 +223,7 @@ async function main(): Promise<void> {
       await warmUp(pair);
       const plans: Plan[] = LEVELS.map((l) => ({ label: String(l.streams), streams: l.streams, rounds: l.rounds, window: l.streams > 1 ? ARRIVAL_WINDOW_MS : 0 }));
       if (BURST > 0) plans.push({ label: `${BURST} burst`, streams: BURST, rounds: 1, window: 0 });
-      await runPlans(pair, plans, rows, cpu);
+      await runPlans(pair, plans, rows, cpu, redis);
     } finally {
       await pair.stop();
     }
@@ -207,7 +232,7 @@ async function main(): Promise<void> {
       const slow = await startPair(serverMain, redis.url, SUSTAINED_CHUNK_DELAY_MS);
       try {
         await warmUp(slow);
-        await runPlans(slow, [{ label: `${SUSTAINED} held`, streams: SUSTAINED, rounds: 1, window: SUSTAINED_WINDOW_MS }], rows, cpu);
+        await runPlans(slow, [{ label: `${SUSTAINED} held`, streams: SUSTAINED, rounds: 1, window: SUSTAINED_WINDOW_MS }], rows, cpu, redis);
       } finally {
         await slow.stop();
       }
@@ -234,6 +259,16 @@ async function main(): Promise<void> {
     agent.destroy();
     await redis.stop();
   }
+}
+
+/** Calls per command so far (INFO commandstats of the bench's private redis-server). */
+async function commandStats(redis: BenchRedis): Promise<Map<string, number>> {
+  const stats = new Map<string, number>();
+  for (const line of (await redis.client.info('commandstats')).split('\n')) {
+    const match = /^cmdstat_([^:]+):calls=(\d+)/.exec(line);
+    if (match) stats.set(match[1], Number(match[2]));
+  }
+  return stats;
 }
 
 interface Run {

@@ -13,6 +13,7 @@ import {
 import type { Request, Response } from 'express';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { llmConfig, LlmConfig } from '../config/config';
+import type { LiveEventDto } from '../events/dto/live-event.dto';
 import { LiveEventsService } from '../events/live-events.service';
 import { QuotaService } from '../limits/quota.service';
 import { LlmService } from '../llm/llm.service';
@@ -77,7 +78,7 @@ interface Opening {
 /**
  * A turn of conversation: store the person's message, build the context (persona prompt + the
  * newest history within the token budget), run the model's answer as a server-owned generation
- * whose events go to a Redis Stream in batches (GenerationWriter: one write per ≤ 100 ms of deltas),
+ * whose events go to a Redis Stream in batches (GenerationWriter: one write per ≤ 200 ms of deltas),
  * store the answer (complete, interrupted or failed; retried while the store reconnects). The
  * request that started it gets the events in process as they happen (SSE) or waits for the end
  * (JSON); other tabs and resumes follow the stream.
@@ -286,8 +287,9 @@ export class ChatService {
       throw error;
     }
     reply.onStarted?.(opening.userMessage);
-    if (opening.stored) this.live.announce(userId, { type: 'message.stored', session_id: sessionId, message: mapMessage(opening.userMessage) });
-    this.live.announce(userId, { type: 'generation.started', session_id: sessionId });
+    const started: LiveEventDto = { type: 'generation.started', session_id: sessionId };
+    if (opening.stored) this.live.announce(userId, { type: 'message.stored', session_id: sessionId, message: mapMessage(opening.userMessage) }, started);
+    else this.live.announce(userId, started);
     // The request that started it gets the events in process, from the first one on.
     if (reply.stream) this.streamer.serveLive(reply.res, writer, 201);
     const result = this.run(turn, opening, generation, writer);
@@ -300,6 +302,9 @@ export class ChatService {
   private async run(turn: Turn, opening: Opening, generation: Generation, writer: GenerationWriter): Promise<TurnResult> {
     const { userId, sessionId } = turn;
     let result: TurnResult;
+    // The stored answer and the end of the generation are announced together (one message).
+    let stored: LiveEventDto | undefined;
+    let released: Promise<void>;
     try {
       const assistant = await this.answer(turn, opening, generation, writer);
       await Promise.all([this.storeFinal(userId, sessionId, assistant.message, opening.answerSiblings), this.quotas.recordAnswer(userId, assistant.message)]);
@@ -308,17 +313,23 @@ export class ChatService {
         this.logger.error(`Session ${sessionId}: the answer is stored but its last event could not be written`);
       }
       result = { userMessage: opening.userMessage, assistant: assistant.message, error: assistant.error };
-      this.live.announce(userId, { type: 'message.stored', session_id: sessionId, message: mapMessage(assistant.message) });
+      stored = { type: 'message.stored', session_id: sessionId, message: mapMessage(assistant.message) };
       this.titles.afterAnswer(userId, turn.session, turn.choice, opening.userMessage, assistant.message);
     } catch (failure) {
       const http = failure instanceof HttpException ? failure : this.unexpected(failure);
       await writer.finish('error', errorEventData(http, null));
       result = { userMessage: opening.userMessage, assistant: null, error: http };
     } finally {
-      await this.generations.end(generation);
+      released = this.generations.end(generation);
     }
+    // The lock's release is sent first and the announcement in the same tick, without waiting for
+    // the release's reply: both go out in one write on the same connection, and Redis runs them in
+    // that order, so whoever hears of the end finds the session free.
     const status = result.assistant?.status ?? 'failed';
-    this.live.announce(userId, { type: 'generation.finished', session_id: sessionId, status });
+    const finished: LiveEventDto = { type: 'generation.finished', session_id: sessionId, status };
+    if (stored) this.live.announce(userId, stored, finished);
+    else this.live.announce(userId, finished);
+    await released;
     this.logger.debug?.(`Session ${sessionId}: answer ${status}, ${writer.writes} event writes`);
     return result;
   }

@@ -16,18 +16,29 @@ export class LiveEventsService {
     private readonly keys: RedisKeys,
   ) {}
 
-  /** Fire and forget: a missed announcement never fails the change itself. */
-  announce(userId: string, event: LiveEventDto): void {
-    this.pubsub.publish(this.keys.userEvents(userId), `${event.type}\n${JSON.stringify(event)}`).catch((error: Error) => {
-      this.logger.warn(`Could not announce ${event.type} of ${event.session_id}: ${error.message}`);
+  /**
+   * Fire and forget: a missed announcement never fails the change itself. Several events given
+   * together go out in one message (one PUBLISH), in order.
+   */
+  announce(userId: string, ...events: LiveEventDto[]): void {
+    // "type\njson" per event, one per line pair: JSON text never holds a raw newline.
+    let message = '';
+    for (const event of events) message += `${message ? '\n' : ''}${event.type}\n${JSON.stringify(event)}`;
+    this.pubsub.publish(this.keys.userEvents(userId), message).catch((error: Error) => {
+      this.logger.warn(`Could not announce ${events.map((e) => e.type).join(', ')} of ${events[0].session_id}: ${error.message}`);
     });
   }
 
   /** Calls `handler` with each event of this identity (its type and JSON text) until the returned function runs. */
   listen(userId: string, handler: (type: string, json: string) => void): Promise<() => void> {
     return this.pubsub.listen(this.keys.userEvents(userId), (message) => {
-      const cut = message.indexOf('\n');
-      if (cut > 0) handler(message.slice(0, cut), message.slice(cut + 1));
+      for (let at = 0; at < message.length; ) {
+        const cut = message.indexOf('\n', at);
+        if (cut <= at) return;
+        const end = message.indexOf('\n', cut + 1);
+        handler(message.slice(at, cut), message.slice(cut + 1, end < 0 ? message.length : end));
+        at = end < 0 ? message.length : end + 1;
+      }
     });
   }
 }

@@ -12,6 +12,7 @@ import { llmConfig, LlmConfig } from '../config/config';
 import type { Persona } from '../personas/persona-catalogue';
 import type { SessionSettings } from '../personas/persona-overrides';
 import { LlmCallContext, modelCallDetail } from './llm-errors';
+import { ModelStreamClient } from './model-stream';
 import { StreamRun } from './stream-run';
 import { CompletionOutcome, CompletionRequest, ModelChoice } from './llm.types';
 import { warmUpTokenizer } from './tokenizer';
@@ -22,23 +23,28 @@ const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 export const CHAT_NOT_SET_UP = 'Chat is not set up on this server yet.';
 
 /**
- * The one place that talks to the model: any OpenAI-compatible server through the official SDK
- * (OPENAI_BASE_URL selects OpenAI, Ollama, vLLM, LM Studio, llama.cpp server, OpenRouter...).
- * Answers are always streamed upstream so stop, disconnect and the timeouts work the same for the
- * streaming and the JSON API.
+ * The one place that talks to the model: any OpenAI-compatible server (OPENAI_BASE_URL selects
+ * OpenAI, Ollama, vLLM, LM Studio, llama.cpp server, OpenRouter...). Answers are always streamed
+ * upstream so stop, disconnect and the timeouts work the same for the streaming and the JSON API;
+ * they go through ModelStreamClient (undici + eventsource-parser, the CPU of every chunk), the
+ * small non-streamed side requests (titles) through the official SDK.
  */
 @Injectable()
 export class LlmService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(LlmService.name);
   private readonly client: OpenAI | undefined;
+  /** The streamed answers' calls (the SDK serves the small non-streamed ones). */
+  private readonly streams: ModelStreamClient | undefined;
   readonly baseUrl: string;
 
   constructor(@Inject(llmConfig.KEY) private readonly config: LlmConfig) {
     this.baseUrl = (config.baseUrl ?? OPENAI_DEFAULT_BASE_URL).replace(/\/+$/, '');
     if (config.apiKey || config.baseUrl) {
+      // Local servers (Ollama, vLLM, llama.cpp) need no key, but the SDK insists on one.
+      const apiKey = config.apiKey ?? 'not-needed';
+      this.streams = new ModelStreamClient(this.baseUrl, apiKey, config.totalTimeoutMs);
       this.client = new OpenAI({
-        // Local servers (Ollama, vLLM, llama.cpp) need no key, but the SDK insists on one.
-        apiKey: config.apiKey ?? 'not-needed',
+        apiKey,
         baseURL: this.baseUrl,
         // A streamed answer must not be silently replayed; the person retries instead.
         maxRetries: 0,
@@ -51,9 +57,10 @@ export class LlmService implements OnApplicationBootstrap, OnApplicationShutdown
   private warmUp?: NodeJS.Immediate;
   private loadFetch?: NodeJS.Immediate;
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     clearImmediate(this.warmUp);
     clearImmediate(this.loadFetch);
+    await this.streams?.close().catch(() => undefined);
   }
 
   onApplicationBootstrap(): void {
@@ -118,29 +125,30 @@ export class LlmService implements OnApplicationBootstrap, OnApplicationShutdown
     const ctx: LlmCallContext = { model: request.model, baseUrl: this.baseUrl };
     const run = new StreamRun(this.config, ctx, signal);
     try {
-      // Resolves once the response headers arrived; HTTP errors reject with the SDK's typed errors.
-      const stream = await this.requireClient().chat.completions.create(
+      if (!this.streams) throw new ServiceUnavailableException(`${CHAT_NOT_SET_UP} Tell the administrator.`);
+      // The run's own timers (connect, first token, idle, total) decide; the client's is only a
+      // backstop. HTTP errors, a malformed event or an error object inside the stream reject (with
+      // the SDK's typed errors); an abort (stop, disconnect, a timeout) rejects too, and the run's
+      // outcome says which it was.
+      await this.streams.stream(
         { ...request, stream: true, stream_options: { include_usage: true } },
-        // The run's own timers (connect, first token, idle, total) decide; the SDK's is only a backstop.
-        { signal: run.signal, maxRetries: 0, timeout: this.config.totalTimeoutMs },
-      );
-      run.onResponse();
-      // The SDK parses the events, skips [DONE] and throws an error object sent inside the stream;
-      // an abort (stop, disconnect, a timeout) ends the loop quietly and the run's outcome says which.
-      for await (const chunk of stream) {
-        run.onChunk();
-        const choice = chunk.choices?.[0];
-        if (choice) {
-          const text = choice.delta?.content;
-          if (text) {
-            run.onText(text);
-            onDelta(text);
+        run.signal,
+        () => run.onResponse(),
+        (chunk) => {
+          run.onChunk();
+          const choice = chunk.choices?.[0];
+          if (choice) {
+            const text = choice.delta?.content;
+            if (text) {
+              run.onText(text);
+              onDelta(text);
+            }
+            if (choice.finish_reason) run.finishReason = choice.finish_reason;
           }
-          if (choice.finish_reason) run.finishReason = choice.finish_reason;
-        }
-        if (chunk.usage) run.usage = chunk.usage;
-        if (chunk.model) run.model = chunk.model;
-      }
+          if (chunk.usage) run.usage = chunk.usage;
+          if (chunk.model) run.model = chunk.model;
+        },
+      );
     } catch (error) {
       run.error = error;
     } finally {
