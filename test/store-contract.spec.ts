@@ -446,6 +446,13 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
     expect(await store.client.exists(keys.session(u, missing), keys.messages(u, missing), keys.messageTree(u, missing), keys.sessionIndex(u), keys.sessionNames(u))).toBe(0);
   });
 
+  it('a first read of a missing session\'s history (its renewal due) leaves no key behind', async () => {
+    const u = newUser();
+    const missing = 's_missingmissingmissing1';
+    expect(await repo(60, 60_000).listMessages(u, missing, 10)).toBeNull();
+    expect(await store.client.exists(keys.session(u, missing), keys.messages(u, missing), keys.messageTree(u, missing))).toBe(0);
+  });
+
   it('delete removes hash, list and index entry in one go', async () => {
     const u = newUser();
     const r = repo();

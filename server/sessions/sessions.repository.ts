@@ -85,8 +85,8 @@ export interface MessagePage<Entry extends string | Buffer = string> {
  * Sessions and their messages in Redis (or the embedded store), per DESIGN.md "Redis data model":
  * an activity-ordered ZSET per identity, a HASH per session, a LIST of JSON messages. Every read
  * or write of a session is one MULTI that also renews its sliding TTL and ends by reading the hash
- * back; if the session had gone meanwhile, the few fields the write recreated are removed again
- * and the caller gets "not found".
+ * back (a page of history: one script, after the renewal when one is due); if the session had gone
+ * meanwhile, the few fields the write recreated are removed again and the caller gets "not found".
  *
  * Conversation tree. Every message has a parent (null for a first message); a session's messages
  * form a tree and one root-to-leaf path through it is active:
@@ -397,7 +397,7 @@ export class SessionsRepository implements MessageStore {
   /**
    * listMessages with each message's JSON as UTF-8 bytes, never decoded: for a response sent as it
    * is. One command (historyPageBuffer) reads the list's length, the page and the session fields
-   * at one instant; when the read renews the session's TTL, that MULTI is sent just before it.
+   * at one instant; when the read renews the session's TTL, that MULTI runs just before it.
    */
   async listMessageBuffers(userId: string, id: string, limit: number, before?: number): Promise<MessagePage<Buffer> | null> {
     const list = this.keys.messages(userId, id);
@@ -405,15 +405,14 @@ export class SessionsRepository implements MessageStore {
     // Index 0 is the head marker, so messages live at 1..llen-1 and `before` ≥ 1.
     const from = before === undefined ? -limit : Math.max(1, before - limit);
     const to = before === undefined ? -1 : before - 1;
-    let renewal: Promise<unknown> | undefined;
     if (this.readRenewalDue(hash)) {
+      // Awaited first (a round trip more, once per renewal interval): the read below then sees a
+      // renewal of a session that had gone (it recreates touched_at) and undoes it.
       const tx = this.redis.multi();
       this.renew(tx, userId, id);
-      renewal = this.run(tx);
+      await this.run(tx);
     }
-    // Sent after the renewal on the same connection, so a renewal of a session that had gone
-    // (it recreates touched_at) is seen here and undone below.
-    const [[length, raw, fields]] = await Promise.all([this.redis.historyPageBuffer(list, hash, from, to, ...PAGE_SESSION_FIELDS), renewal]);
+    const [length, raw, fields] = await this.redis.historyPageBuffer(list, hash, from, to, ...PAGE_SESSION_FIELDS);
     // Only what says the session is there and which shape its history has, not the whole hash.
     const [created, persona, name, leaf, touched] = fields;
     if (created === null || persona === null || name === null) {
