@@ -416,17 +416,18 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
     expect(replies![1][1]).toEqual(['A', 'B', 'C']);
   });
 
-  it('LRANGEBUFFER reads like LRANGE, each element as a Buffer of its UTF-8 bytes, in and out of MULTI', async () => {
-    const key = `${prefix}:lrange-buffer`;
-    await store.client.rpush(key, '', '{"a":"é"}', 'b');
-    const read = await store.client.lrangeBuffer(key, -2, -1);
-    expect(read.every((b) => Buffer.isBuffer(b))).toBe(true);
-    expect(read.map((b) => b.toString('utf8'))).toEqual(['{"a":"é"}', 'b']);
-    expect((await store.client.lrangeBuffer(key, 0, 0))[0]).toEqual(Buffer.alloc(0));
-    expect(await store.client.lrangeBuffer(`${prefix}:lrange-buffer-none`, 0, -1)).toEqual([]);
-    const replies = await store.client.multi().llen(key).lrangeBuffer(key, 1, 1).exec();
-    expect(replies![0][1]).toBe(3);
-    expect((replies![1][1] as Buffer[]).map((b) => b.toString())).toEqual(['{"a":"é"}']);
+  it('historyPageBuffer reads LLEN, an LRANGE and an HMGET in one command, every bulk reply a Buffer', async () => {
+    const list = `${prefix}:history-page`;
+    const hash = `${prefix}:history-page-hash`;
+    await store.client.rpush(list, '', '{"a":"é"}', 'b');
+    await store.client.hset(hash, { created_at: '1', persona: 'default' });
+    const [length, entries, fields] = await store.client.historyPageBuffer(list, hash, -2, -1, 'created_at', 'missing', 'persona');
+    expect(length).toBe(3);
+    expect(entries.every((b) => Buffer.isBuffer(b))).toBe(true);
+    expect(entries.map((b) => b.toString('utf8'))).toEqual(['{"a":"é"}', 'b']);
+    expect(fields.map((f) => f && f.toString())).toEqual(['1', null, 'default']);
+    expect((await store.client.historyPageBuffer(list, hash, 0, 0, 'persona'))[1]).toEqual([Buffer.alloc(0)]);
+    expect(await store.client.historyPageBuffer(`${list}-none`, `${hash}-none`, 0, -1, 'created_at')).toEqual([0, [], [null]]);
   });
 
   it('writes to and reads of a missing session change nothing', async () => {
@@ -443,6 +444,13 @@ describe.each(stores)('sessions repository contract: %s', (_name, open) => {
     expect(await r.listMessages(u, missing, 10)).toBeNull();
     expect(await r.listMessages(u, missing, 10, 5)).toBeNull();
     expect(await store.client.exists(keys.session(u, missing), keys.messages(u, missing), keys.messageTree(u, missing), keys.sessionIndex(u), keys.sessionNames(u))).toBe(0);
+  });
+
+  it('a first read of a missing session\'s history (its renewal due) leaves no key behind', async () => {
+    const u = newUser();
+    const missing = 's_missingmissingmissing1';
+    expect(await repo(60, 60_000).listMessages(u, missing, 10)).toBeNull();
+    expect(await store.client.exists(keys.session(u, missing), keys.messages(u, missing), keys.messageTree(u, missing))).toBe(0);
   });
 
   it('delete removes hash, list and index entry in one go', async () => {

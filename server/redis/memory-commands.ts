@@ -221,8 +221,11 @@ export class MemoryCommands {
     return slice(this.read(key, isList) ?? [], start, stop);
   }
 
-  lrangeBuffer(key: string, start: number, stop: number): Buffer[] {
-    return slice(this.read(key, isList) ?? [], start, stop).map((value) => Buffer.from(value));
+  /** The history page read (store.ts; a Lua script on Redis), with Redis' replies as Buffers. */
+  historyPageBuffer(list: string, hash: string, start: number, stop: number, ...fields: string[]): [number, Buffer[], Array<Buffer | null>] {
+    const entries = this.read(list, isList) ?? [];
+    const values = this.hmget(hash, ...fields);
+    return [entries.length, slice(entries, start, stop).map((value) => Buffer.from(value)), values.map((value) => (value === null ? null : Buffer.from(value)))];
   }
 
   lset(key: string, index: number, value: string | number): 'OK' {

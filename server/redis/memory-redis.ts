@@ -129,10 +129,10 @@ const COMMANDS = [
   'del', 'exists', 'expire', 'pexpire', 'pttl', 'persist', 'type',
   'get', 'set', 'incr', 'incrby',
   'hset', 'hget', 'hmget', 'hgetall', 'hdel', 'hincrby',
-  'rpush', 'rpushx', 'rpop', 'llen', 'lindex', 'lrange', 'lrangeBuffer', 'ltrim', 'lset',
+  'rpush', 'rpushx', 'rpop', 'llen', 'lindex', 'lrange', 'ltrim', 'lset',
   'zadd', 'zrem', 'zcard', 'zmscore', 'zrange', 'zrevrange', 'zrevrangebyscore', 'zinter', 'zrangebylex', 'zinterstore', 'zunionstore',
   'xadd', 'xrange', 'xrevrange',
-  'releaseLock', 'extendLock', 'renewLock', 'hsetIfField', 'indexTerms',
+  'releaseLock', 'extendLock', 'renewLock', 'hsetIfField', 'indexTerms', 'historyPageBuffer',
 ] as const satisfies ReadonlyArray<keyof StoreCommands<false> & keyof MemoryCommands>;
 const allCommandsListed: Exclude<keyof StoreCommands<false>, (typeof COMMANDS)[number]> extends never ? true : never = true;
 void allCommandsListed;
@@ -147,7 +147,7 @@ export const WRITES = [
   'rpush', 'rpushx', 'rpop', 'ltrim', 'lset', 'zadd', 'zrem', 'zinterstore', 'zunionstore', 'xadd', 'releaseLock', 'extendLock', 'renewLock', 'hsetIfField', 'indexTerms',
 ] as const satisfies ReadonlyArray<(typeof COMMANDS)[number]>;
 const READS = [
-  'exists', 'pttl', 'type', 'get', 'hget', 'hmget', 'hgetall', 'llen', 'lindex', 'lrange', 'lrangeBuffer',
+  'exists', 'pttl', 'type', 'get', 'hget', 'hmget', 'hgetall', 'llen', 'lindex', 'lrange', 'historyPageBuffer',
   'zcard', 'zmscore', 'zrange', 'zrevrange', 'zrevrangebyscore', 'zinter', 'zrangebylex', 'xrange', 'xrevrange',
 ] as const satisfies ReadonlyArray<(typeof COMMANDS)[number]>;
 export type WriteCommand = (typeof WRITES)[number];

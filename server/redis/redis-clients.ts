@@ -23,9 +23,11 @@ const FAIL_FAST = {
 /**
  * Commands issued in the same tick by concurrent requests go out in one write (MULTIs are sent
  * whole as before; only their relative order to plain commands of the same tick may change, and no
- * caller depends on it: dependent commands are always awaited first).
+ * caller depends on it: dependent commands are always awaited first). The history page read is
+ * sent on its own: its reply is large and the batch around it (a pipeline, a promise and a tick
+ * per command) costs the client more than the write it would share.
  */
-const AUTO_PIPELINING = { enableAutoPipelining: true };
+const AUTO_PIPELINING = { enableAutoPipelining: true, autoPipeliningIgnoredCommands: ['historyPage'] };
 
 function watch<T extends Redis | Cluster>(client: T, what: string): T {
   defineStoreScripts(client);

@@ -1,13 +1,21 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Result } from 'ioredis';
+import type { HistoryPageReply } from './store';
 
 /**
- * The Lua scripts behind Store's LockCommands (and its conditional HSET), registered on an ioredis client or Cluster with
+ * The Lua scripts behind Store's LockCommands (and its conditional HSET, the search index's bulk write and
+ * the history page read), registered on an ioredis client or Cluster with
  * defineCommand (ioredis then sends EVALSHA, falling back to EVAL once per connection; on a Cluster to
  * the node owning the script's one key). The embedded store
  * implements the same operations in memory-redis.ts.
  */
 const SCRIPTS = {
+  historyPage: {
+    numberOfKeys: 2,
+    lua:
+      "local length = redis.call('LLEN', KEYS[1]) " +
+      "return {length, redis.call('LRANGE', KEYS[1], ARGV[1], ARGV[2]), redis.call('HMGET', KEYS[2], unpack(ARGV, 3))}",
+  },
   releaseLock: {
     numberOfKeys: 1,
     lua: "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
@@ -63,6 +71,8 @@ const SCRIPTS = {
 // The commands defineCommand adds, as ioredis' typings expect them to be declared.
 declare module 'ioredis' {
   interface RedisCommander<Context> {
+    // defineCommand adds each script twice: as `name` (bulk replies as text) and `nameBuffer` (as Buffers).
+    historyPageBuffer(list: string, hash: string, start: number, stop: number, ...fields: string[]): Result<HistoryPageReply, Context>;
     releaseLock(key: string, token: string): Result<number, Context>;
     extendLock(key: string, token: string, milliseconds: number): Result<number, Context>;
     renewLock(key: string, token: string, milliseconds: number): Result<number, Context>;

@@ -85,8 +85,8 @@ export interface MessagePage<Entry extends string | Buffer = string> {
  * Sessions and their messages in Redis (or the embedded store), per DESIGN.md "Redis data model":
  * an activity-ordered ZSET per identity, a HASH per session, a LIST of JSON messages. Every read
  * or write of a session is one MULTI that also renews its sliding TTL and ends by reading the hash
- * back; if the session had gone meanwhile, the few fields the write recreated are removed again
- * and the caller gets "not found".
+ * back (a page of history: one script, after the renewal when one is due); if the session had gone
+ * meanwhile, the few fields the write recreated are removed again and the caller gets "not found".
  *
  * Conversation tree. Every message has a parent (null for a first message); a session's messages
  * form a tree and one root-to-leaf path through it is active:
@@ -389,41 +389,41 @@ export class SessionsRepository implements MessageStore {
   // ---- messages -----------------------------------------------------------------------------
 
   /** A page of history, newest page first, oldest first within the page; null when no session. */
-  listMessages(userId: string, id: string, limit: number, before?: number): Promise<MessagePage | null> {
-    return this.readPage(userId, id, limit, before, TEXT_ENTRIES);
+  async listMessages(userId: string, id: string, limit: number, before?: number): Promise<MessagePage | null> {
+    const page = await this.listMessageBuffers(userId, id, limit, before);
+    return page && { ...page, messages: page.messages.map((message) => message.toString()) };
   }
 
-  /** listMessages with each message's JSON as UTF-8 bytes, never decoded: for a response sent as it is. */
-  listMessageBuffers(userId: string, id: string, limit: number, before?: number): Promise<MessagePage<Buffer> | null> {
-    return this.readPage(userId, id, limit, before, BUFFER_ENTRIES);
-  }
-
-  private async readPage<Entry extends string | Buffer>(
-    userId: string,
-    id: string,
-    limit: number,
-    before: number | undefined,
-    read: PageRead<Entry>,
-  ): Promise<MessagePage<Entry> | null> {
+  /**
+   * listMessages with each message's JSON as UTF-8 bytes, never decoded: for a response sent as it
+   * is. One command (historyPageBuffer) reads the list's length, the page and the session fields
+   * at one instant; when the read renews the session's TTL, that MULTI runs just before it.
+   */
+  async listMessageBuffers(userId: string, id: string, limit: number, before?: number): Promise<MessagePage<Buffer> | null> {
     const list = this.keys.messages(userId, id);
+    const hash = this.keys.session(userId, id);
     // Index 0 is the head marker, so messages live at 1..llen-1 and `before` ≥ 1.
     const from = before === undefined ? -limit : Math.max(1, before - limit);
     const to = before === undefined ? -1 : before - 1;
-    const tx = read(this.redis.multi().llen(list), list, from, to);
-    this.renewOnRead(tx, userId, id);
+    if (this.readRenewalDue(hash)) {
+      // Awaited first (a round trip more, once per renewal interval): the read below then sees a
+      // renewal of a session that had gone (it recreates touched_at) and undoes it.
+      const tx = this.redis.multi();
+      this.renew(tx, userId, id);
+      await this.run(tx);
+    }
+    const [length, raw, fields] = await this.redis.historyPageBuffer(list, hash, from, to, ...PAGE_SESSION_FIELDS);
     // Only what says the session is there and which shape its history has, not the whole hash.
-    const results = await this.run(tx.hmget(this.keys.session(userId, id), ...PAGE_SESSION_FIELDS));
-    const [created, persona, name, leaf, touched] = results[results.length - 1] as Array<string | null>;
+    const [created, persona, name, leaf, touched] = fields;
     if (created === null || persona === null || name === null) {
       // A read renewing a session that had gone recreated its touched_at: removed again (see stateAfter).
-      if (touched !== null || leaf !== null) await this.stateAfter([await this.redis.hgetall(this.keys.session(userId, id))], userId, id);
+      if (touched !== null || leaf !== null) await this.stateAfter([await this.redis.hgetall(hash)], userId, id);
       return null;
     }
     if (leaf === null) {
       await this.migrate(userId, id);
-      return this.readPage(userId, id, limit, before, read);
+      return this.listMessageBuffers(userId, id, limit, before);
     }
-    const [length, raw] = results as [number, Entry[]];
     // The head marker (empty) can only be the list's first entry. Every other entry of a session
     // in the tree shape (`leaf` set) was written as API JSON (by append, a version change or the
     // migration above), so the page is the entries as they are.
@@ -799,10 +799,14 @@ export class SessionsRepository implements MessageStore {
    * touched_at, and a busy session's reads stop writing to Redis on every request.
    */
   private renewOnRead(tx: StoreTransaction, userId: string, id: string): void {
+    if (this.readRenewalDue(this.keys.session(userId, id))) this.renew(tx, userId, id);
+  }
+
+  /** Whether a read of the session with hash key `hash` renews its TTL (see renewOnRead). */
+  private readRenewalDue(hash: string): boolean {
     const now = Date.now();
-    const last = this.renewedAt.get(this.keys.session(userId, id));
-    if (last !== undefined && now - last >= 0 && now - last < this.readRenewIntervalMs) return;
-    this.renew(tx, userId, id, now);
+    const last = this.renewedAt.get(hash);
+    return last === undefined || now - last < 0 || now - last >= this.readRenewIntervalMs;
   }
 
   /** Runs a MULTI: every command's reply in order; the first failure is thrown. */
@@ -844,12 +848,6 @@ export type AppendPointResult = AppendPoint;
  * then the active leaf (absent before the conversation tree: migrated first) and touched_at.
  */
 const PAGE_SESSION_FIELDS = ['created_at', 'persona', 'display_name', LEAF_FIELD, 'touched_at'] as const;
-
-/** How a page of history is read: as text, or as bytes (see listMessageBuffers). */
-type PageRead<Entry extends string | Buffer> = (tx: StoreTransaction, list: string, from: number, to: number) => StoreTransaction;
-
-const TEXT_ENTRIES: PageRead<string> = (tx, list, from, to) => tx.lrange(list, from, to);
-const BUFFER_ENTRIES: PageRead<Buffer> = (tx, list, from, to) => tx.lrangeBuffer(list, from, to);
 
 /** A tree hash read whole: each message's record and each parent's children. */
 function readTree(fields: Record<string, string>): { nodes: Map<string, NodeRecord>; children: Map<string | null, string[]> } {
