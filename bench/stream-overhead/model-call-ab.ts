@@ -43,6 +43,14 @@ async function main(): Promise<void> {
   const url = `${fake.url}/chat/completions`;
   const sdk = new OpenAI({ apiKey: 'bench-key', baseURL: fake.url, maxRetries: 0, logLevel: 'off' });
   const agent = new Agent({ keepAliveTimeout: 4000 });
+  /** The streamed request on undici's dispatcher API, as the app sends it. */
+  const post = () =>
+    request(url, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json', authorization: 'Bearer bench-key' },
+      body: body(),
+    });
   const variants: Record<string, Variant> = {
     'openai SDK stream': async (onText) => {
       const stream = await sdk.chat.completions.create({ model: 'bench-model', messages: [{ role: 'user', content: 'bench message' }], stream: true, stream_options: { include_usage: true } });
@@ -58,23 +66,13 @@ async function main(): Promise<void> {
       for await (const part of res.body as unknown as AsyncIterable<Uint8Array>) parser.feed(decoder.decode(part, { stream: true }));
     },
     'undici request + eventsource-parser': async (onText) => {
-      const res = await request(url, {
-        method: 'POST',
-        dispatcher: agent,
-        headers: { 'content-type': 'application/json', authorization: 'Bearer bench-key' },
-        body: body(),
-      });
+      const res = await post();
       const parser = createParser({ onEvent: (e) => onData(e.data, onText) });
       const decoder = new TextDecoder();
       for await (const part of res.body) parser.feed(decoder.decode(part as Buffer, { stream: true }));
     },
     'undici request + parser, data events': async (onText) => {
-      const res = await request(url, {
-        method: 'POST',
-        dispatcher: agent,
-        headers: { 'content-type': 'application/json', authorization: 'Bearer bench-key' },
-        body: body(),
-      });
+      const res = await post();
       const parser = createParser({ onEvent: (e) => onData(e.data, onText) });
       const decoder = new TextDecoder();
       res.body.on('data', (part: Buffer) => parser.feed(decoder.decode(part, { stream: true })));
