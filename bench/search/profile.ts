@@ -17,6 +17,7 @@ import { defineStoreScripts } from '../../server/redis/store-scripts';
 import { SearchIndexRepository } from '../../server/search/search-index.repository';
 import { SearchService } from '../../server/search/search.service';
 import type { StoredMessage } from '../../server/sessions/session.model';
+import { FIRST_HISTORY_FETCH } from '../../server/chat/chat.service';
 import { SessionsRepository } from '../../server/sessions/sessions.repository';
 import { table } from '../common/stats';
 import { startRedis } from '../sessions-list/redis-server';
@@ -25,7 +26,6 @@ import { Corpus } from './corpus';
 const N = Number(process.env.N ?? 2000);
 const S = Number(process.env.S ?? 50);
 const WARM = Number(process.env.WARM ?? 0);
-const FIRST_HISTORY_FETCH = 64; // as chat.service.ts reads with a person's message
 
 async function snapshot(client: Redis): Promise<{ usec: number; bytes: number; stats: Map<string, { calls: number; usec: number }> }> {
   const [cpu, stats, net] = [await client.info('cpu'), await client.info('commandstats'), await client.info('stats')];

@@ -288,8 +288,8 @@ export class ChatService {
     }
     reply.onStarted?.(opening.userMessage);
     const started: LiveEventDto = { type: 'generation.started', session_id: sessionId };
-    if (opening.stored) this.live.announce(userId, { type: 'message.stored', session_id: sessionId, message: mapMessage(opening.userMessage) }, started);
-    else this.live.announce(userId, started);
+    const storedQuestion: LiveEventDto[] = opening.stored ? [{ type: 'message.stored', session_id: sessionId, message: mapMessage(opening.userMessage) }] : [];
+    this.live.announce(userId, ...storedQuestion, started);
     // The request that started it gets the events in process, from the first one on.
     if (reply.stream) this.streamer.serveLive(reply.res, writer, 201);
     const result = this.run(turn, opening, generation, writer);
@@ -327,8 +327,7 @@ export class ChatService {
     // that order, so whoever hears of the end finds the session free.
     const status = result.assistant?.status ?? 'failed';
     const finished: LiveEventDto = { type: 'generation.finished', session_id: sessionId, status };
-    if (stored) this.live.announce(userId, stored, finished);
-    else this.live.announce(userId, finished);
+    this.live.announce(userId, ...(stored ? [stored] : []), finished);
     await released;
     this.logger.debug?.(`Session ${sessionId}: answer ${status}, ${writer.writes} event writes`);
     return result;

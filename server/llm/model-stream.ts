@@ -58,7 +58,13 @@ export class ModelStreamClient {
   async stream(body: object, signal: AbortSignal, onResponse: () => void, onChunk: (chunk: ModelChunk) => void): Promise<void> {
     let res: Dispatcher.ResponseData;
     try {
-      res = await this.send(JSON.stringify(body), signal);
+      res = await request(this.url, {
+        method: 'POST',
+        dispatcher: this.dispatcher,
+        signal,
+        headers: { accept: 'text/event-stream', 'content-type': 'application/json', authorization: `Bearer ${this.apiKey}` },
+        body: JSON.stringify(body),
+      });
     } catch (error) {
       throw signal.aborted ? error : new APIConnectionError({ cause: error as Error });
     }
@@ -92,16 +98,6 @@ export class ModelStreamClient {
         }
       });
       finished(events, (error) => (error ? reject(error) : resolve()));
-    });
-  }
-
-  private send(json: string, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
-    return request(this.url, {
-      method: 'POST',
-      dispatcher: this.dispatcher,
-      signal,
-      headers: { accept: 'text/event-stream', 'content-type': 'application/json', authorization: `Bearer ${this.apiKey}` },
-      body: json,
     });
   }
 }

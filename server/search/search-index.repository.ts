@@ -43,8 +43,8 @@ export interface CandidateDetails {
   messageIds: string[];
 }
 
-/** A message taken into the index; `terms`, when given, are termsOf(content) worked out already. */
-export type IndexedMessage = Pick<StoredMessage, 'id' | 'content'> & { created_at?: number; terms?: string[] };
+/** A message taken into the index. */
+export type IndexedMessage = Pick<StoredMessage, 'id' | 'content'> & { created_at?: number };
 
 /** What indexing a session's new messages needs to know of what the index holds of it already. */
 export interface PendingClaim {
@@ -122,7 +122,7 @@ export class SearchIndexRepository {
     const times: Value[] = [];
     for (const message of messages) {
       const at = messageTime(message, now);
-      const terms = message.terms ?? termsOf(message.content ?? '');
+      const terms = termsOf(message.content ?? '');
       if (terms.length === 0) continue;
       times.push(at, message.id);
       for (const term of terms) if ((newest.get(term) ?? -1) <= at) newest.set(term, at);

@@ -48,7 +48,8 @@ export function foldWord(word: string): string {
  * their accents): its words are found by the rules below, several times faster than Intl.Segmenter
  * and with the same result (text-analysis.spec.ts compares them); other text goes to the segmenter.
  */
-const SPACED_SCRIPTS = /^[\u0000-\u024f\u0300-\u036f\u0370-\u03ff\u0400-\u04ff\u1e00-\u1fff\u2000-\u206f]*$/;
+const SPACED_RANGES = '\\u0000-\\u024f\\u0300-\\u036f\\u0370-\\u03ff\\u0400-\\u04ff\\u1e00-\\u1fff\\u2000-\\u206f';
+const SPACED_SCRIPTS = new RegExp(`^[${SPACED_RANGES}]*$`);
 /** Runs of letters, digits, accents and connectors ("_"). */
 const WORD_RUN = /[\p{L}\p{M}\p{Nd}_]+/gu;
 const LETTER = /[\p{L}\p{M}]/u;
@@ -82,7 +83,7 @@ function joins(before: string, between: string, after: string): boolean {
 }
 
 /** Runs of text in other scripts (no spaces between words, or not covered by the rules above). */
-const OTHER_SCRIPTS = /[^\u0000-\u024f\u0300-\u036f\u0370-\u03ff\u0400-\u04ff\u1e00-\u1fff\u2000-\u206f]+/g;
+const OTHER_SCRIPTS = new RegExp(`[^${SPACED_RANGES}]+`, 'g');
 
 /** A letter, digit or connector just before or after a run of other scripts: a word may span both. */
 const TOUCHES_WORD = /[\p{L}\p{M}\p{Nd}_]$|^[\p{L}\p{M}\p{Nd}_]/u;
@@ -99,17 +100,22 @@ function* segmentsOf(text: string): Generator<{ word: string; index: number }> {
   const runs = [...text.matchAll(OTHER_SCRIPTS)];
   const apart = runs.every((m) => !TOUCHES_WORD.test(text.slice(Math.max(0, m.index! - 1), m.index!)) && !TOUCHES_WORD.test(text.charAt(m.index! + m[0].length)));
   if (!apart) {
-    for (const segment of segmenter.segment(text)) if (segment.isWordLike) yield { word: segment.segment, index: segment.index };
+    yield* segmenterSegments(text, 0);
     return;
   }
   let at = 0;
   for (const match of runs) {
     const index = match.index!;
     if (index > at) for (const w of spacedWords(text.slice(at, index))) yield { word: w.word, index: w.index + at };
-    for (const segment of segmenter.segment(match[0])) if (segment.isWordLike) yield { word: segment.segment, index: segment.index + index };
+    yield* segmenterSegments(match[0], index);
     at = index + match[0].length;
   }
   if (at < text.length) for (const w of spacedWords(text.slice(at))) yield { word: w.word, index: w.index + at };
+}
+
+/** The word-like segments Intl.Segmenter finds in `text`, their offsets moved by `offset`. */
+function* segmenterSegments(text: string, offset: number): Generator<{ word: string; index: number }> {
+  for (const segment of segmenter.segment(text)) if (segment.isWordLike) yield { word: segment.segment, index: segment.index + offset };
 }
 
 /** The words of a text, in order, with their positions. */
@@ -125,7 +131,7 @@ export function wordsOf(text: string): Word[] {
 
 /** The words of a text as Intl.Segmenter finds them (what wordsOf matches, for tests). */
 export function segmenterWords(text: string): Array<{ word: string; index: number }> {
-  return [...segmenter.segment(text)].filter((s) => s.isWordLike).map((s) => ({ word: s.segment, index: s.index }));
+  return [...segmenterSegments(text, 0)];
 }
 
 /** The words of a text as wordsOf finds them, before folding (for tests). */

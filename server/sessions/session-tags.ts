@@ -27,9 +27,11 @@ export class SessionTags {
     private readonly ttlMs: number,
   ) {}
 
-  /** Queues the bookkeeping for a session whose tags become `tags` (from `before`). */
+  /** Queues a session's tags becoming `tags` (from `before`): its filter sets, the names, the tagged set. */
   retag(tx: StoreTransaction, userId: string, id: string, before: readonly string[], tags: readonly string[], now = Date.now()): void {
+    for (const tag of before) if (!tags.includes(tag)) tx.zrem(this.keys.sessionTag(userId, tag), id);
     const added = tags.filter((tag) => !before.includes(tag));
+    for (const tag of added) tx.zadd(this.keys.sessionTag(userId, tag), 0, id);
     if (added.length > 0) tx.zadd(this.keys.tagNames(userId), ...added.flatMap((tag) => [0, tag]));
     if (tags.length > 0 && before.length === 0) tx.zadd(this.keys.taggedSessions(userId), now, id);
     else if (tags.length === 0 && before.length > 0) tx.zrem(this.keys.taggedSessions(userId), id);
@@ -54,6 +56,16 @@ export class SessionTags {
       .map((tag, i) => ({ tag, count: sizes[i] }))
       .filter((t) => t.count > 0)
       .sort((a, b) => b.count - a.count || (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
+  }
+
+  /** After a session carrying `tags` was removed: drops the names of those no session carries any more. */
+  async dropIfUnused(userId: string, tags: readonly string[]): Promise<void> {
+    if (tags.length === 0) return;
+    const pipe = this.redis.pipeline();
+    for (const tag of tags) pipe.zcard(this.keys.sessionTag(userId, tag));
+    const sizes = repliesOf(await pipe.exec()) as number[];
+    const unused = tags.filter((_tag, i) => sizes[i] === 0);
+    if (unused.length > 0) await this.dropNames(userId, unused);
   }
 
   /**

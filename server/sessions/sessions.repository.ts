@@ -188,7 +188,6 @@ export class SessionsRepository implements MessageStore {
     if (pinned) this.index.place(tx, userId, id, 'pinned', now);
     else tx.zadd(this.keys.sessionIndex(userId), now, id);
     tx.zadd(this.keys.sessionPersona(userId, fields.persona), 0, id).hset(names, fields.display_name, id);
-    for (const tag of tags) tx.zadd(this.keys.sessionTag(userId, tag), 0, id);
     this.tags.retag(tx, userId, id, [], tags, now);
     this.search.addTitle(tx, userId, id, fields.display_name, now);
     // A session made with messages (import, fork): they are indexed with the next search.
@@ -309,9 +308,7 @@ export class SessionsRepository implements MessageStore {
     if (after.persona !== before.persona) {
       tx.zrem(this.keys.sessionPersona(userId, before.persona), id).zadd(this.keys.sessionPersona(userId, after.persona), 0, id);
     }
-    for (const tag of before.tags) if (!after.tags.includes(tag)) tx.zrem(this.keys.sessionTag(userId, tag), id);
-    for (const tag of after.tags) if (!before.tags.includes(tag)) tx.zadd(this.keys.sessionTag(userId, tag), 0, id);
-    if (after.tags !== before.tags) this.tags.retag(tx, userId, id, before.tags, after.tags);
+    this.tags.retag(tx, userId, id, before.tags, after.tags);
     // Also when unchanged: a session from before the buckets, pinned in the main index, moves.
     if (after.pinned !== before.pinned || after.archived !== before.archived || bucketOf(after) !== 'main') {
       this.index.place(tx, userId, id, bucketOf(after), before.last_activity);
@@ -344,6 +341,7 @@ export class SessionsRepository implements MessageStore {
       const forget = this.index.forget(this.redis.multi(), userId, id, session);
       this.tags.forget(forget, userId, id);
       await this.run(forget);
+      await this.tags.dropIfUnused(userId, session.tags);
     }
     await this.search.removeSession(userId, id);
     return deleted === 1;
@@ -407,7 +405,9 @@ export class SessionsRepository implements MessageStore {
     const to = before === undefined ? -1 : before - 1;
     if (this.readRenewalDue(hash)) {
       // Awaited first (a round trip more, once per renewal interval): the read below then sees a
-      // renewal of a session that had gone (it recreates touched_at) and undoes it.
+      // renewal of a session that had gone (it recreates touched_at) and undoes it. Queued in the
+      // same tick instead, the MULTI (auto-pipelined, sent on the next tick) would reach Redis
+      // after the script (sent at once, outside the auto-pipeline).
       const tx = this.redis.multi();
       this.renew(tx, userId, id);
       await this.run(tx);

@@ -211,7 +211,6 @@ export class ImportService {
     for (let i = 0; i < run.sessions.length; i += UNDO_CONCURRENCY) {
       await Promise.all(run.sessions.slice(i, i + UNDO_CONCURRENCY).map((s) => this.store.deleteSession(run.userId, s.id, s.name)));
     }
-    await this.store.dropUnusedTags(run.userId);
   }
 
   private tooLarge(): HttpException {

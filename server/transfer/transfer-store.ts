@@ -112,9 +112,7 @@ export class TransferStore {
           return written;
         } catch (error) {
           // A command that failed inside EXEC does not undo the others: remove what did get stored.
-          await this.deleteSession(userId, written.session.id, written.session.display_name)
-            .then(() => this.dropUnusedTags(userId))
-            .catch(() => undefined);
+          await this.deleteSession(userId, written.session.id, written.session.display_name).catch(() => undefined);
           return { error: error as Error };
         }
       }),
@@ -129,11 +127,6 @@ export class TransferStore {
     await this.sessions.delete(userId, id);
     const names = this.keys.sessionNames(userId);
     if ((await this.redis.hget(names, name)) === id) await this.redis.hdel(names, name);
-  }
-
-  /** After sessions were removed again: drops the names of tags no session carries any more (e.g. `imported`). */
-  async dropUnusedTags(userId: string): Promise<void> {
-    await this.sessions.tagCounts(userId);
   }
 
   /** For each id, whether the caller still has the session (an imported one may have expired or been deleted). One round trip. */

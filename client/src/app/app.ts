@@ -15,6 +15,7 @@ import { SessionState } from './state/session-state';
 import { ChatState } from './state/chat-state';
 import { FirstPaint } from './core/first-paint';
 import type { SearchHit } from './sessions/session-search';
+import { whenIdle } from './core/idle';
 
 const loadDialogs = () => import('./sessions/session-dialogs');
 const loadAccountDialogs = () => import('./account/account-dialogs');
@@ -52,7 +53,7 @@ export class App {
     effect(() => {
       if (this.state.phase() === 'starting' || settled) return;
       settled = true;
-      afterNextRender(() => requestAnimationFrame(() => whenIdle(() => this.firstPaint.done())), { injector: this.injector });
+      afterNextRender(() => requestAnimationFrame(() => whenIdle(() => this.firstPaint.done(), 500)), { injector: this.injector });
     });
     // Once the conversation is on screen, ask whether chat can answer at all (a banner says so before anyone writes).
     let modelChecked = false;
@@ -214,10 +215,4 @@ export class App {
   private async notify(message: string): Promise<void> {
     (await loadDialogs()).notify(this.injector, message);
   }
-}
-
-/** Runs `task` when the browser has nothing more urgent (at the latest after half a second). */
-function whenIdle(task: () => void): void {
-  if (typeof requestIdleCallback === 'function') requestIdleCallback(task, { timeout: 500 });
-  else setTimeout(task, 0);
 }

@@ -1,18 +1,14 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, ElementRef, afterNextRender, effect, inject, input, signal } from '@angular/core';
 import { renderMarkdown, renderMarkdownCached } from './markdown';
+import { whenIdle } from '../core/idle';
 import { whenNearView } from './near-view';
 
 let highlighter: Promise<typeof import('./highlight')> | null = null;
 
-/** When the browser has a moment: colouring code never competes with painting the conversation. */
-function whenIdle(run: () => void): void {
-  if (typeof requestIdleCallback === 'function') requestIdleCallback(run, { timeout: 1000 });
-  else setTimeout(run, 50);
-}
-
 /** highlight.js loads on the first code block, off the path to the first paint, and colours once the page is idle. */
 function colourCode(root: HTMLElement): void {
   if (!root.querySelector('pre[data-language]')) return;
+  // When the browser has a moment: colouring code never competes with painting the conversation.
   whenIdle(() => {
     highlighter ??= import('./highlight');
     void highlighter.then((module) => module.highlightCodeBlocks(root));

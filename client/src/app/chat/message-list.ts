@@ -21,6 +21,7 @@ import { ChatEntry, Rating } from '../state/chat-state';
 import { SessionState } from '../state/session-state';
 import { MessageItem } from './message-item';
 import { markStartup } from '../core/perf-marks';
+import { whenIdle } from '../core/idle';
 
 /** The newest messages render their markdown at once; older ones when scrolled near (they open off screen). */
 const EAGER_NEWEST = 8;
@@ -150,16 +151,16 @@ export class MessageList {
 
   /** Adds the messages above the first frame, a batch per idle moment; returns a cancel function. */
   private revealOlder(): () => void {
-    let handle = 0;
+    let cancel = () => {};
     let next: { destroy(): void } | null = null;
     const step = () => {
       this.head.update((head) => Math.max(0, head - REVEAL_BATCH));
-      if (this.head() > 0) next = afterNextRender(() => (handle = whenIdle(step)), { injector: this.injector });
+      if (this.head() > 0) next = afterNextRender(() => (cancel = whenIdle(step)), { injector: this.injector });
     };
-    const start = setTimeout(() => (handle = whenIdle(step)), REVEAL_AFTER_MS);
+    const start = setTimeout(() => (cancel = whenIdle(step)), REVEAL_AFTER_MS);
     return () => {
       clearTimeout(start);
-      cancelIdle(handle);
+      cancel();
       next?.destroy();
     };
   }
@@ -178,14 +179,4 @@ export class MessageList {
   scrollToNewest(): void {
     this.scroller().nativeElement.scrollTop = 0;
   }
-}
-
-/** Runs `task` when the browser has nothing more urgent (at the latest after a second). */
-function whenIdle(task: () => void): number {
-  return typeof requestIdleCallback === 'function' ? requestIdleCallback(task, { timeout: 1000 }) : (setTimeout(task, 50) as unknown as number);
-}
-
-function cancelIdle(handle: number): void {
-  if (typeof cancelIdleCallback === 'function') cancelIdleCallback(handle);
-  else clearTimeout(handle);
 }

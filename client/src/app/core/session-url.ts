@@ -1,7 +1,7 @@
 import { Injectable } from '@angular/core';
 import { sessionIdIn, sessionPath } from './session-path';
 
-export { sessionIdIn, sessionPath } from './session-path';
+export { sessionPath } from './session-path';
 
 const TITLE = 'nono-chat';
 

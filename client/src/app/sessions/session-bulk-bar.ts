@@ -1,7 +1,7 @@
 import { ChangeDetectionStrategy, Component, input, output, signal } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { Icon } from '../shared/icon';
-import { BulkAction, normalizeTag } from './session-list-store';
+import { BulkAction, normalizeTag, TAG_MAX_LENGTH } from './session-list-store';
 
 export interface BulkRequest {
   action: BulkAction;
@@ -37,13 +37,13 @@ export interface BulkRequest {
           class="tag-input"
           aria-label="Tag for the selected sessions"
           placeholder="tag"
-          maxlength="32"
+          [maxLength]="TAG_MAX_LENGTH"
           autocomplete="off"
           (input)="tagText.set(tag.value)"
-          (keydown.enter)="tagWith('tag', tag)"
+          (keydown.enter)="tagWith('tag')"
         />
-        <button mat-stroked-button type="button" [disabled]="busy() || !validTag()" (click)="tagWith('tag', tag)">Tag</button>
-        <button mat-stroked-button type="button" [disabled]="busy() || !validTag()" (click)="tagWith('untag', tag)">Untag</button>
+        <button mat-stroked-button type="button" [disabled]="busy() || !validTag()" (click)="tagWith('tag')">Tag</button>
+        <button mat-stroked-button type="button" [disabled]="busy() || !validTag()" (click)="tagWith('untag')">Untag</button>
       </span>
       <button mat-stroked-button type="button" class="delete" [disabled]="busy()" (click)="confirming.set(true)">Delete…</button>
       <button type="button" class="clear" (click)="clear.emit()" aria-label="Clear selection" title="Clear selection"><nono-icon name="close" /></button>
@@ -76,6 +76,7 @@ export class SessionBulkBar {
 
   protected readonly confirming = signal(false);
   protected readonly tagText = signal('');
+  protected readonly TAG_MAX_LENGTH = TAG_MAX_LENGTH;
 
   protected selectedText(): string {
     const n = this.count();
@@ -84,11 +85,11 @@ export class SessionBulkBar {
 
   protected validTag(): boolean {
     const tag = normalizeTag(this.tagText());
-    return tag.length > 0 && tag.length <= 32;
+    return tag.length > 0 && tag.length <= TAG_MAX_LENGTH;
   }
 
-  protected tagWith(action: 'tag' | 'untag', field: HTMLInputElement): void {
+  protected tagWith(action: 'tag' | 'untag'): void {
     if (!this.validTag() || this.busy()) return;
-    this.act.emit({ action, tag: normalizeTag(field.value) });
+    this.act.emit({ action, tag: normalizeTag(this.tagText()) });
   }
 }

@@ -41,6 +41,10 @@ export interface BulkOutcome {
   refused: string[];
 }
 
+/** The server's limits: at most 10 tags of 1-32 characters. */
+export const MAX_TAGS = 10;
+export const TAG_MAX_LENGTH = 32;
+
 /** Tags as the server stores them: trimmed, lower case. */
 export function normalizeTag(tag: string): string {
   return tag.trim().toLowerCase();
@@ -163,10 +167,6 @@ export class SessionListStore {
 
   async setArchived(session: Session, archived: boolean): Promise<void> {
     await this.change(session, { archived });
-  }
-
-  async setTags(session: Session, tags: string[]): Promise<boolean> {
-    return this.change(session, { tags });
   }
 
   async rename(session: Session, displayName: string): Promise<boolean> {

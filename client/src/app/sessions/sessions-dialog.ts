@@ -138,10 +138,6 @@ export class SessionsDialog {
     this.dialogRef.close(hit);
   }
 
-  protected async setArchived(session: Session, archived: boolean): Promise<void> {
-    await this.store.setArchived(session, archived);
-  }
-
   protected onScrolled(): void {
     const end = this.viewport()?.getRenderedRange().end ?? 0;
     if (end >= this.store.visible().length - PREFETCH_ROWS) void this.store.loadMore();

@@ -2,7 +2,7 @@ import { ChangeDetectionStrategy, Component, ElementRef, inject, signal, viewChi
 import { MatButtonModule } from '@angular/material/button';
 import { MAT_DIALOG_DATA, MatDialogModule, MatDialogRef } from '@angular/material/dialog';
 import { Icon } from '../shared/icon';
-import { normalizeTag } from './session-list-store';
+import { MAX_TAGS, normalizeTag, TAG_MAX_LENGTH } from './session-list-store';
 
 export interface TagEditorDialogData {
   /** The session's name, for the title. */
@@ -10,9 +10,6 @@ export interface TagEditorDialogData {
   tags: string[];
 }
 
-/** The server's limits: at most 10 tags of 1-32 characters. */
-export const MAX_TAGS = 10;
-export const TAG_MAX_LENGTH = 32;
 
 /** Adds and removes a session's tags; closes with the new list (the page saves it). */
 @Component({

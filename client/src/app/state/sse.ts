@@ -2,8 +2,6 @@ import { createParser } from 'eventsource-parser';
 import { ApiErrorBody } from '../core/api-types';
 import type { SseEvent } from './sse-types';
 
-export type { SseEvent } from './sse-types';
-
 /** A stream request the server refused before streaming (409 busy, 503 no model, 404 gone, ...). */
 export class StreamRefusedError extends Error {
   constructor(
