@@ -5,6 +5,9 @@
  *
  *   BENCH_A=<main.js> BENCH_B=<main.js> node -r ts-node/register/transpile-only bench/stream-overhead/cpu-ab.ts
  *   BENCH_ROUNDS=8 BENCH_STREAMS=50 (arriving evenly over 1 s; 30 chunks 50 ms apart)
+ *
+ * "Writes to Redis" are the socket reads redis-server processed (INFO stats): about one per write
+ * of a client, however many commands it carries.
  */
 import { Agent } from 'node:http';
 import { resolve } from 'node:path';
@@ -23,6 +26,7 @@ interface Build {
   sessions: string[];
   cpu: number[];
   commands: number[];
+  writes: number[];
 }
 
 async function main(): Promise<void> {
@@ -34,7 +38,7 @@ async function main(): Promise<void> {
     const { auth } = await guestIdentity(nono.url);
     const sessions: string[] = [];
     for (let i = 0; i < STREAMS; i++) sessions.push((await postJson(nono.url, '/api/sessions', {}, auth)).session_id as string);
-    builds.push({ name: `${name} ${main}`, nono, auth, sessions, cpu: [], commands: [] });
+    builds.push({ name: `${name} ${main}`, nono, auth, sessions, cpu: [], commands: [], writes: [] });
   }
   const calls = async () => {
     let total = 0;
@@ -44,10 +48,14 @@ async function main(): Promise<void> {
     }
     return total;
   };
+  // Socket reads Redis processed: about one per write a client made (a write carries every
+  // command auto-pipelined in its tick); each costs the client a system call.
+  const reads = async () => Number(/total_reads_processed:(\d+)/.exec(await redis.client.info('stats'))?.[1] ?? NaN);
   const round = async (b: Build, record: boolean) => {
     const pid = b.nono.child.pid!;
     const before = cpuMs(pid);
     const commandsBefore = await calls();
+    const readsBefore = await reads();
     const runs: Array<Promise<unknown>> = [];
     for (let i = 0; i < STREAMS; i++) {
       runs.push(
@@ -67,15 +75,18 @@ async function main(): Promise<void> {
     if (!record) return;
     b.cpu.push((cpuMs(pid) - before) / STREAMS);
     b.commands.push((await calls()) - commandsBefore);
+    b.writes.push((await reads()) - readsBefore - 2);
   };
   for (const b of builds) await round(b, false);
   for (let r = 0; r < ROUNDS; r++) for (const b of r % 2 ? [...builds].reverse() : builds) await round(b, true);
   for (const b of builds) {
     const sorted = [...b.cpu].sort((x, y) => x - y);
     const cmds = [...b.commands].sort((x, y) => x - y);
+    const writes = [...b.writes].sort((x, y) => x - y);
     process.stdout.write(
       `${b.name}\n  CPU per answer median ${sorted[sorted.length >> 1].toFixed(2)} ms, min ${sorted[0].toFixed(2)}, max ${sorted[sorted.length - 1].toFixed(2)}` +
-        `  (${b.cpu.map((v) => v.toFixed(1)).join(' ')})\n  Redis commands per answer (median round) ${(cmds[cmds.length >> 1] / STREAMS).toFixed(1)}\n`,
+        `  (${b.cpu.map((v) => v.toFixed(1)).join(' ')})\n  Redis commands per answer (median round) ${(cmds[cmds.length >> 1] / STREAMS).toFixed(1)},` +
+        ` writes to Redis per answer ${(writes[writes.length >> 1] / STREAMS).toFixed(1)}\n`,
     );
   }
   for (const b of builds) await b.nono.stop();

@@ -17,6 +17,40 @@ export const FINAL_WRITE_RETRY_MS = 10_000;
 
 const logger = new Logger('GenerationWriter');
 
+/**
+ * One window timer for the batches of every generation in this process: each FLUSH_WINDOW_MS the
+ * writers with deltas waiting flush together, in one callback, so their XADDs and PUBLISHes share
+ * one write to Redis (auto-pipelining) instead of one write per generation per window. A delta
+ * still waits at most FLUSH_WINDOW_MS (the next tick); with many answers running, Redis writes
+ * per answer fall from one per window to a fraction of one, each a system call and a reply read.
+ */
+class FlushTicker {
+  private readonly waiting = new Set<() => void>();
+  private timer?: NodeJS.Timeout;
+
+  add(flush: () => void): void {
+    this.waiting.add(flush);
+    this.timer ??= setTimeout(() => this.tick(), FLUSH_WINDOW_MS);
+  }
+
+  remove(flush: () => void): void {
+    this.waiting.delete(flush);
+    if (this.waiting.size === 0 && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private tick(): void {
+    this.timer = undefined;
+    const due = [...this.waiting];
+    this.waiting.clear();
+    for (const flush of due) flush();
+  }
+}
+
+const ticker = new FlushTicker();
+
 /** Where the generation's events go live, in this process (the request that started it). */
 export interface LiveSink {
   write(chunk: string): void;
@@ -43,6 +77,8 @@ export class GenerationWriter {
   private sink?: LiveSink;
   private first = '';
   private timer?: NodeJS.Timeout;
+  /** Waiting for the shared window tick (FlushTicker). */
+  private ticking = false;
   private writing?: Promise<void>;
   private backoffMs = 50;
   private finishing = false;
@@ -91,8 +127,7 @@ export class GenerationWriter {
   /** Writes what is left plus the last event, retrying for up to FINAL_WRITE_RETRY_MS; false when it could not. */
   async finish(event: string, data: unknown): Promise<boolean> {
     this.finishing = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancel();
     await this.writing;
     this.takeText();
     const last: LogEntry = [this.clock.next(), event, JSON.stringify(data)];
@@ -108,15 +143,29 @@ export class GenerationWriter {
     }
   }
 
+  /** A flush after `delayMs`; a full window (the usual case) waits for the shared tick instead. */
   private schedule(delayMs: number): void {
     // After finish() began, only it writes (a flush queued just before must not race it).
     if (this.writing || this.finishing) return;
-    if (this.timer && delayMs > 0) return;
+    if ((this.timer || this.ticking) && delayMs > 0) return;
+    this.cancel();
+    if (delayMs === FLUSH_WINDOW_MS) {
+      this.ticking = true;
+      ticker.add(this.due);
+    } else this.timer = setTimeout(this.due, delayMs);
+  }
+
+  private readonly due = (): void => {
+    this.timer = undefined;
+    this.ticking = false;
+    this.writing = this.flush().finally(() => (this.writing = undefined));
+  };
+
+  private cancel(): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.writing = this.flush().finally(() => (this.writing = undefined));
-    }, delayMs);
+    this.timer = undefined;
+    if (this.ticking) ticker.remove(this.due);
+    this.ticking = false;
   }
 
   private async flush(): Promise<void> {
