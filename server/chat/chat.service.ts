@@ -22,7 +22,7 @@ import { countTokens, TOKENS_PER_MESSAGE } from '../llm/tokenizer';
 import type { Persona } from '../personas/persona-catalogue';
 import { allowedSettings } from '../personas/persona-overrides';
 import { PersonasService } from '../personas/personas.service';
-import { mapMessage } from '../sessions/dto/message.dto';
+import { mapMessage, MessageDto } from '../sessions/dto/message.dto';
 import { isSessionId } from '../sessions/session-id';
 import type { AppendPoint, StoredMessage, StoredSession } from '../sessions/session.model';
 import { messageNotFound, SessionsRepository } from '../sessions/sessions.repository';
@@ -279,16 +279,19 @@ export class ChatService {
     const [turn, generation] = [prepared.value, locked.value];
     const writer = new GenerationWriter(this.log, userId, sessionId);
     let opening: Opening;
+    let question: MessageDto;
     try {
       opening = await open(turn);
-      await writer.start('user_message', mapMessage(opening.userMessage));
+      // Mapped once: the stream's first event and the live event carry the same object.
+      question = mapMessage(opening.userMessage);
+      await writer.start('user_message', question);
     } catch (error) {
       await this.generations.end(generation);
       throw error;
     }
     reply.onStarted?.(opening.userMessage);
     const started: LiveEventDto = { type: 'generation.started', session_id: sessionId };
-    const storedQuestion: LiveEventDto[] = opening.stored ? [{ type: 'message.stored', session_id: sessionId, message: mapMessage(opening.userMessage) }] : [];
+    const storedQuestion: LiveEventDto[] = opening.stored ? [{ type: 'message.stored', session_id: sessionId, message: question }] : [];
     this.live.announce(userId, ...storedQuestion, started);
     // The request that started it gets the events in process, from the first one on.
     if (reply.stream) this.streamer.serveLive(reply.res, writer, 201);
@@ -308,12 +311,13 @@ export class ChatService {
     try {
       const assistant = await this.answer(turn, opening, generation, writer);
       await Promise.all([this.storeFinal(userId, sessionId, assistant.message, opening.answerSiblings), this.quotas.recordAnswer(userId, assistant.message)]);
-      const last = assistant.error ? errorEventData(assistant.error, assistant.message.id) : mapMessage(assistant.message);
+      const answer = mapMessage(assistant.message);
+      const last = assistant.error ? errorEventData(assistant.error, assistant.message.id) : answer;
       if (!(await writer.finish(assistant.error ? 'error' : 'done', last))) {
         this.logger.error(`Session ${sessionId}: the answer is stored but its last event could not be written`);
       }
       result = { userMessage: opening.userMessage, assistant: assistant.message, error: assistant.error };
-      stored = { type: 'message.stored', session_id: sessionId, message: mapMessage(assistant.message) };
+      stored = { type: 'message.stored', session_id: sessionId, message: answer };
       this.titles.afterAnswer(userId, turn.session, turn.choice, opening.userMessage, assistant.message);
     } catch (failure) {
       const http = failure instanceof HttpException ? failure : this.unexpected(failure);

@@ -115,10 +115,7 @@ export class SessionsRepository implements MessageStore {
   private readonly ttl: number;
   private readonly index: SessionIndex;
   private readonly tags: SessionTags;
-  /**
-   * Reads and appended messages renew a session's TTL at most once per this interval (an answer
-   * stored a second after its question renews nothing again); other writes always renew.
-   */
+  /** Reads renew a session's TTL at most once per this interval; writes always renew. */
   private readonly readRenewIntervalMs: number;
   /** When this process last renewed each session's TTL (hash key → ms). */
   private readonly renewedAt = new LRUCache<string, number>({ max: MAX_RENEWALS_REMEMBERED });
@@ -266,7 +263,7 @@ export class SessionsRepository implements MessageStore {
   async find(userId: string, id: string): Promise<StoredSession | null> {
     const hash = this.keys.session(userId, id);
     let results: unknown[];
-    if (this.renewalDue(hash)) {
+    if (this.readRenewalDue(hash)) {
       const tx = this.redis.multi();
       this.renew(tx, userId, id);
       results = await this.readBack(tx, userId, id);
@@ -414,7 +411,7 @@ export class SessionsRepository implements MessageStore {
     // Index 0 is the head marker, so messages live at 1..llen-1 and `before` ≥ 1.
     const from = before === undefined ? -limit : Math.max(1, before - limit);
     const to = before === undefined ? -1 : before - 1;
-    if (this.renewalDue(hash)) {
+    if (this.readRenewalDue(hash)) {
       // Awaited first (a round trip more, once per renewal interval): the read below then sees a
       // renewal of a session that had gone (it recreates touched_at) and undoes it. Queued in the
       // same tick instead, the MULTI (auto-pipelined, sent on the next tick) would reach Redis
@@ -492,7 +489,7 @@ export class SessionsRepository implements MessageStore {
     this.index.touch(tx, userId, sessionId, now);
     // The usage totals go in the same MULTI as the answer: no extra round trip.
     for (const [field, increment] of usageIncrements(messages)) tx.hincrby(hash, field, increment);
-    this.renewIfDue(tx, userId, sessionId, now, { last_activity: String(now), [LEAF_FIELD]: messages[messages.length - 1].id });
+    this.renew(tx, userId, sessionId, now, { last_activity: String(now), [LEAF_FIELD]: messages[messages.length - 1].id });
     for (const message of messages) this.search.addMessage(tx, userId, sessionId, message, now);
     if (readLimit > 0) tx.lrange(list, -readLimit, -1);
     const results = await this.readBack(tx, userId, sessionId);
@@ -810,20 +807,12 @@ export class SessionsRepository implements MessageStore {
    * touched_at, and a busy session's reads stop writing to Redis on every request.
    */
   private renewOnRead(tx: StoreTransaction, userId: string, id: string): void {
-    if (this.renewalDue(this.keys.session(userId, id))) this.renew(tx, userId, id);
+    if (this.readRenewalDue(this.keys.session(userId, id))) this.renew(tx, userId, id);
   }
 
-  /**
-   * renew for appended messages, on the same terms as renewOnRead: the fields the append writes
-   * anyway (last activity, leaf) go in one HSET either way; the TTLs and touched_at only when due.
-   */
-  private renewIfDue(tx: StoreTransaction, userId: string, id: string, now: number, alsoSet: Record<string, string>): void {
-    if (this.renewalDue(this.keys.session(userId, id), now)) this.renew(tx, userId, id, now, alsoSet);
-    else tx.hset(this.keys.session(userId, id), alsoSet);
-  }
-
-  /** Whether a read or an append of the session with hash key `hash` renews its TTL (see renewOnRead). */
-  private renewalDue(hash: string, now = Date.now()): boolean {
+  /** Whether a read of the session with hash key `hash` renews its TTL (see renewOnRead). */
+  private readRenewalDue(hash: string): boolean {
+    const now = Date.now();
     const last = this.renewedAt.get(hash);
     return last === undefined || now - last < 0 || now - last >= this.readRenewIntervalMs;
   }
