@@ -5,6 +5,8 @@
  *
  *   BENCH_A=<main.js> BENCH_B=<main.js> node -r ts-node/register/transpile-only bench/stream-overhead/cpu-ab.ts
  *   BENCH_ROUNDS=8 BENCH_STREAMS=50 (arriving evenly over 1 s; 30 chunks 50 ms apart)
+ *   BENCH_FIRST_ANSWERS=1: new sessions every round, so each answer is its session's first (as in
+ *   run.ts, whose levels take sessions in turn) and also names the session
  *
  * "Writes to Redis" are the socket reads redis-server processed (INFO stats): about one per write
  * of a client, however many commands it carries.
@@ -17,6 +19,7 @@ import { sseRequest } from '../common/sse-client';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 50);
+const FIRST_ANSWERS = process.env.BENCH_FIRST_ANSWERS === '1';
 const agent = new Agent({ keepAlive: true, maxSockets: Infinity, timeout: 4000 });
 
 interface Build {
@@ -52,6 +55,11 @@ async function main(): Promise<void> {
   // command auto-pipelined in its tick); each costs the client a system call.
   const reads = async () => Number(/total_reads_processed:(\d+)/.exec(await redis.client.info('stats'))?.[1] ?? NaN);
   const round = async (b: Build, record: boolean) => {
+    if (FIRST_ANSWERS) {
+      // New sessions (made before the measurement): every answer is its session's first, which also names the session.
+      b.sessions = [];
+      for (let i = 0; i < STREAMS; i++) b.sessions.push((await postJson(b.nono.url, '/api/sessions', {}, b.auth)).session_id as string);
+    }
     const pid = b.nono.child.pid!;
     const before = cpuMs(pid);
     const commandsBefore = await calls();

@@ -1,6 +1,7 @@
 /**
  * The Redis commands of one streamed answer, as redis-server sees them (MONITOR on a private
- * redis-server): the session's second answer (its first also names the session).
+ * redis-server): the session's second answer (its first also names the session; MONITOR_FIRST=1
+ * for that one).
  *
  *   BENCH_SERVER_MAIN=<main.js> node -r ts-node/register/transpile-only bench/stream-overhead/monitor-one.ts
  */
@@ -18,13 +19,16 @@ async function main(): Promise<void> {
   const session = (await postJson(nono.url, '/api/sessions', {}, auth)).session_id as string;
   const send = () =>
     sseRequest({ url: `${nono.url}/api/sessions/${session}/messages`, headers: auth, body: { content: 'bench message' }, agent, timeoutMs: 60_000, onEvent: () => undefined });
-  await send();
-  await new Promise((r) => setTimeout(r, 1500));
+  // MONITOR_FIRST=1: the session's first answer (which also names the session) instead.
+  if (!process.env.MONITOR_FIRST) {
+    await send();
+    await new Promise((r) => setTimeout(r, 1500));
+  }
   const monitor = await redis.client.monitor();
   const lines: string[] = [];
   monitor.on('monitor', (time: string, args: string[]) => lines.push(`${time} ${args.map((a) => (a.length > 60 ? a.slice(0, 57) + '…' : a)).join(' ')}`));
   await send();
-  await new Promise((r) => setTimeout(r, 500));
+  await new Promise((r) => setTimeout(r, process.env.MONITOR_FIRST ? 1000 : 500));
   monitor.disconnect();
   const counts = new Map<string, number>();
   for (const line of lines) {

@@ -332,9 +332,9 @@ export class SessionsRepository implements MessageStore {
     const tx = this.redis.multi().hsetIfField(hash, 'title_source', 'default', 'display_name', title, 'title_source', 'auto');
     const results = await this.readBack(tx, userId, id);
     if (results[0] !== 1) return null;
-    await this.redis.hset(this.keys.sessionNames(userId), title, id);
     const session = await this.stateAfter(results, userId, id);
-    if (session) await this.search.renameSession(userId, id, session.display_name);
+    // The name index and the search index are independent: their writes go out together.
+    await Promise.all([this.redis.hset(this.keys.sessionNames(userId), title, id), session && this.search.renameSession(userId, id, session.display_name)]);
     return session;
   }
 
