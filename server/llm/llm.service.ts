@@ -7,6 +7,7 @@ import {
   OnApplicationShutdown,
   ServiceUnavailableException,
 } from '@nestjs/common';
+import OpenAI from 'openai';
 import { llmConfig, LlmConfig } from '../config/config';
 import type { Persona } from '../personas/persona-catalogue';
 import type { SessionSettings } from '../personas/persona-overrides';
@@ -25,29 +26,41 @@ export const CHAT_NOT_SET_UP = 'Chat is not set up on this server yet.';
  * The one place that talks to the model: any OpenAI-compatible server (OPENAI_BASE_URL selects
  * OpenAI, Ollama, vLLM, LM Studio, llama.cpp server, OpenRouter...). Answers are always streamed
  * upstream so stop, disconnect and the timeouts work the same for the streaming and the JSON API;
- * they go through ModelStreamClient (undici + eventsource-parser, the CPU of every chunk), and so
- * do the small non-streamed side requests (titles). Errors keep the official SDK's types.
+ * they go through ModelStreamClient (undici + eventsource-parser, the CPU of every chunk), the
+ * small non-streamed side requests (titles) through the official SDK.
  */
 @Injectable()
 export class LlmService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(LlmService.name);
-  /** Every model call goes through it; undefined while chat is not configured. */
-  private readonly client: ModelStreamClient | undefined;
+  private readonly client: OpenAI | undefined;
+  /** The streamed answers' calls (the SDK serves the small non-streamed ones). */
+  private readonly streams: ModelStreamClient | undefined;
   readonly baseUrl: string;
 
   constructor(@Inject(llmConfig.KEY) private readonly config: LlmConfig) {
     this.baseUrl = (config.baseUrl ?? OPENAI_DEFAULT_BASE_URL).replace(/\/+$/, '');
     if (config.apiKey || config.baseUrl) {
-      // Local servers (Ollama, vLLM, llama.cpp) need no key; the header is sent all the same.
-      this.client = new ModelStreamClient(this.baseUrl, config.apiKey ?? 'not-needed', config.totalTimeoutMs);
+      // Local servers (Ollama, vLLM, llama.cpp) need no key, but the SDK insists on one.
+      const apiKey = config.apiKey ?? 'not-needed';
+      this.streams = new ModelStreamClient(this.baseUrl, apiKey, config.totalTimeoutMs);
+      this.client = new OpenAI({
+        apiKey,
+        baseURL: this.baseUrl,
+        // A streamed answer must not be silently replayed; the person retries instead.
+        maxRetries: 0,
+        timeout: config.totalTimeoutMs,
+        logLevel: 'off',
+      });
     }
   }
 
   private warmUp?: NodeJS.Immediate;
+  private loadFetch?: NodeJS.Immediate;
 
   async onApplicationShutdown(): Promise<void> {
     clearImmediate(this.warmUp);
-    await this.client?.close().catch(() => undefined);
+    clearImmediate(this.loadFetch);
+    await this.streams?.close().catch(() => undefined);
   }
 
   onApplicationBootstrap(): void {
@@ -55,6 +68,9 @@ export class LlmService implements OnApplicationBootstrap, OnApplicationShutdown
     // message, and without delaying the start itself (nor after the app has closed again).
     this.warmUp = setImmediate(warmUpTokenizer).unref();
     if (!this.client) return this.logger.warn(`Chat is off: ${this.missingSettings()}`);
+    // Node loads its fetch implementation (undici) on first use, 0.1-0.5 s of work: right after
+    // start rather than inside the first answer's connect time. Touching `Headers` loads it.
+    this.loadFetch = setImmediate(() => void globalThis.Headers).unref();
     this.logger.log(`Model server: ${this.baseUrl}; default model: ${this.config.model ?? '(none: each persona must name one)'}`);
   }
 
@@ -92,7 +108,7 @@ export class LlmService implements OnApplicationBootstrap, OnApplicationShutdown
     return `model "${model}" is set but there is no way to reach it. Set OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server, then restart.`;
   }
 
-  private requireClient(): ModelStreamClient {
+  private requireClient(): OpenAI {
     if (this.client) return this.client;
     throw new ServiceUnavailableException(`${CHAT_NOT_SET_UP} Tell the administrator.`);
   }
@@ -109,12 +125,12 @@ export class LlmService implements OnApplicationBootstrap, OnApplicationShutdown
     const ctx: LlmCallContext = { model: request.model, baseUrl: this.baseUrl };
     const run = new StreamRun(this.config, ctx, signal);
     try {
-      const client = this.requireClient();
+      if (!this.streams) throw new ServiceUnavailableException(`${CHAT_NOT_SET_UP} Tell the administrator.`);
       // The run's own timers (connect, first token, idle, total) decide; the client's is only a
       // backstop. HTTP errors, a malformed event or an error object inside the stream reject (with
       // the SDK's typed errors); an abort (stop, disconnect, a timeout) rejects too, and the run's
       // outcome says which it was.
-      await client.stream(
+      await this.streams.stream(
         { ...request, stream: true, stream_options: { include_usage: true } },
         run.signal,
         () => run.onResponse(),
@@ -148,10 +164,11 @@ export class LlmService implements OnApplicationBootstrap, OnApplicationShutdown
    * the conversation itself. Rejects when the model fails or `timeoutMs` passes.
    */
   async completeOnce(request: CompletionRequest, timeoutMs: number): Promise<string> {
-    const completion = (await this.requireClient().complete({ ...request, stream: false }, timeoutMs)) as {
-      choices?: Array<{ message?: { content?: string | null } }>;
-    } | null;
-    return completion?.choices?.[0]?.message?.content ?? '';
+    const completion = await this.requireClient().chat.completions.create(
+      { ...request, stream: false },
+      { maxRetries: 0, timeout: timeoutMs },
+    );
+    return completion.choices?.[0]?.message?.content ?? '';
   }
 
   /** The person sees what to do; the log gets the server's URL and the setting to check. */

@@ -1,6 +1,6 @@
 import { createParser } from 'eventsource-parser';
 import { finished } from 'node:stream';
-import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+import { APIConnectionError, APIError } from 'openai';
 import { Agent, Dispatcher, interceptors, request } from 'undici';
 
 /** Redirects followed, as many as fetch follows. */
@@ -48,29 +48,6 @@ export class ModelStreamClient {
 
   close(): Promise<void> {
     return this.dispatcher.close();
-  }
-
-  /**
-   * One call that is not streamed (the small side requests, e.g. session titles): the response's
-   * JSON body. Rejects with the same error types as `stream`, APIConnectionTimeoutError once
-   * `timeoutMs` passes (response and body together).
-   */
-  async complete(body: object, timeoutMs: number): Promise<unknown> {
-    const signal = AbortSignal.timeout(timeoutMs);
-    try {
-      const res = await request(this.url, {
-        method: 'POST',
-        dispatcher: this.dispatcher,
-        signal,
-        headers: { accept: 'application/json', 'content-type': 'application/json', authorization: `Bearer ${this.apiKey}` },
-        body: JSON.stringify(body),
-      });
-      if (res.statusCode < 200 || res.statusCode >= 300) throw await statusError(res);
-      return await res.body.json();
-    } catch (error) {
-      if (error instanceof APIError || error instanceof SyntaxError) throw error;
-      throw signal.aborted ? new APIConnectionTimeoutError() : new APIConnectionError({ cause: error as Error });
-    }
   }
 
   /**
