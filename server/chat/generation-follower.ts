@@ -23,9 +23,12 @@ export interface Following {
 }
 
 /**
- * Follows a session's generation stream from any instance: subscribes to its announcements first,
- * then reads what is already there, then passes on announced entries newer than the last one
- * delivered (no gap, no duplicate; a start point inside a batch of deltas skips the text up to it). A quiet stream is re-read every CHECK_EVERY_MS.
+ * Follows a session's generation stream from any instance. The subscription to its announcements
+ * and the read of what is already there go out together, so the replay is ready after one round
+ * trip; going live waits for the subscription, reads once more what was written after the replay
+ * (an entry announced before the subscription took effect is not lost) and then passes on announced
+ * entries newer than the last one delivered (no gap, no duplicate; a start point inside a batch of
+ * deltas skips the text up to it). A quiet stream is re-read every CHECK_EVERY_MS.
  */
 @Injectable()
 export class GenerationFollower {
@@ -51,11 +54,21 @@ export class GenerationFollower {
         if (TERMINAL_EVENTS.has(entry[1])) close();
       }
     };
-    const unsubscribe = await this.pubsub.listen(this.log.channel(userId, sessionId), (message) => {
+    let unsubscribe: (() => void) | undefined;
+    const listening = this.pubsub.listen(this.log.channel(userId, sessionId), (message) => {
       const entries = parse(message);
       if (live) deliver(entries);
       else early.push(...entries);
     });
+    const subscribed = listening.then(
+      (stop) => {
+        unsubscribe = stop;
+        if (closed) stop();
+        return true;
+      },
+      // Without announcements the stream is still re-read every CHECK_EVERY_MS.
+      () => false,
+    );
     const catchUp = async () => {
       if (closed || !live) return;
       const entries = await this.log.read(userId, sessionId, last).catch(() => []);
@@ -74,7 +87,7 @@ export class GenerationFollower {
       closed = true;
       clearInterval(timer);
       stopResync();
-      unsubscribe();
+      unsubscribe?.();
     }
 
     let replayed: LogEntry[];
@@ -94,8 +107,14 @@ export class GenerationFollower {
       replayed,
       over,
       goLive: () => {
-        live = true;
-        deliver(early.splice(0));
+        void subscribed.then(async () => {
+          if (closed) return;
+          // Entries written between the replay's read and the subscription taking effect.
+          const gap = await this.log.read(userId, sessionId, last).catch(() => []);
+          live = true;
+          deliver(gap);
+          deliver(early.splice(0));
+        });
       },
       close: () => close(),
     };
