@@ -4,7 +4,7 @@ import { IdentityRepository } from '../server/identity/identity.repository';
 import { TokenRepository } from '../server/identity/token.repository';
 import { MemoryRedis } from '../server/redis/memory-redis';
 import { RedisKeys } from '../server/redis/redis-keys';
-import type { Store } from '../server/redis/store';
+import { repliesOf, type Store } from '../server/redis/store';
 import type { MessageDto } from '../server/sessions/dto/message.dto';
 import type { StoredMessage } from '../server/sessions/session.model';
 import { SessionsRepository } from '../server/sessions/sessions.repository';
@@ -877,6 +877,23 @@ describe.each(stores)('store commands for streams, lock renewal and subscription
       await store.client.publish(`${prefix}:ch2`, 'three');
       await sleep(50);
       expect(heard).toEqual(['one']);
+    } finally {
+      await subscriber.quit();
+    }
+  });
+
+  it('a PUBLISH queued in a MULTI is heard after EXEC, with the commands before it already run', async () => {
+    const subscriber = store.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    const key = `${prefix}:published-after`;
+    const heard: Array<string | null> = [];
+    subscriber.on('message', (_channel, message) => heard.push(message));
+    try {
+      await subscriber.subscribe(`${prefix}:ch`);
+      const replies = repliesOf(await store.client.multi().set(key, 'written').publish(`${prefix}:ch`, 'announced').exec());
+      expect(replies).toEqual(['OK', 1]);
+      for (let i = 0; i < 50 && heard.length < 1; i++) await sleep(10);
+      expect(heard).toEqual(['announced']);
+      expect(await store.client.get(key)).toBe('written');
     } finally {
       await subscriber.quit();
     }

@@ -22,7 +22,7 @@ import { countTokens, TOKENS_PER_MESSAGE } from '../llm/tokenizer';
 import type { Persona } from '../personas/persona-catalogue';
 import { allowedSettings } from '../personas/persona-overrides';
 import { PersonasService } from '../personas/personas.service';
-import { mapMessage, MessageDto } from '../sessions/dto/message.dto';
+import { mapMessage } from '../sessions/dto/message.dto';
 import { isSessionId } from '../sessions/session-id';
 import type { AppendPoint, StoredMessage, StoredSession } from '../sessions/session.model';
 import { messageNotFound, SessionsRepository } from '../sessions/sessions.repository';
@@ -279,20 +279,20 @@ export class ChatService {
     const [turn, generation] = [prepared.value, locked.value];
     const writer = new GenerationWriter(this.log, userId, sessionId);
     let opening: Opening;
-    let question: MessageDto;
     try {
       opening = await open(turn);
       // Mapped once: the stream's first event and the live event carry the same object.
-      question = mapMessage(opening.userMessage);
-      await writer.start('user_message', question);
+      const question = mapMessage(opening.userMessage);
+      const started: LiveEventDto = { type: 'generation.started', session_id: sessionId };
+      const storedQuestion: LiveEventDto[] = opening.stored ? [{ type: 'message.stored', session_id: sessionId, message: question }] : [];
+      // The stream's start and its announcements in one transaction (one round trip): other tabs
+      // hear of the question and the generation once its stream can be followed.
+      await writer.start('user_message', question, (tx) => this.live.announceIn(tx, userId, ...storedQuestion, started));
     } catch (error) {
       await this.generations.end(generation);
       throw error;
     }
     reply.onStarted?.(opening.userMessage);
-    const started: LiveEventDto = { type: 'generation.started', session_id: sessionId };
-    const storedQuestion: LiveEventDto[] = opening.stored ? [{ type: 'message.stored', session_id: sessionId, message: question }] : [];
-    this.live.announce(userId, ...storedQuestion, started);
     // The request that started it gets the events in process, from the first one on.
     if (reply.stream) this.streamer.serveLive(reply.res, writer, 201);
     const result = this.run(turn, opening, generation, writer);

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 import { RedisKeys } from '../redis/redis-keys';
-import { repliesOf, Store } from '../redis/store';
+import { repliesOf, Store, StoreTransaction } from '../redis/store';
 
 /**
  * One event of a generation as kept in its stream: entry id, SSE event name, JSON data, and for a
@@ -36,15 +36,18 @@ export class GenerationLogRepository {
   }
 
   /**
-   * Replaces the previous generation's stream with this one's first entries (one MULTI), then
-   * announces them: a follower never hears of an entry before it can read it.
+   * Replaces the previous generation's stream with this one's first entries and announces them, in
+   * one MULTI (one round trip): the PUBLISH runs after the XADDs, so a follower never hears of an
+   * entry before it can read it. `also` queues more commands after them (e.g. the live events that
+   * say the generation started), heard only once the stream is there.
    */
-  async start(userId: string, sessionId: string, entries: LogEntry[]): Promise<void> {
+  async start(userId: string, sessionId: string, entries: LogEntry[], also?: (tx: StoreTransaction) => void): Promise<void> {
     const key = this.keys.generationEvents(userId, sessionId);
     const tx = this.redis.multi().del(key);
     for (const entry of entries) tx.xadd(key, 'MAXLEN', '~', MAX_ENTRIES, entry[0], ...fieldsOf(entry));
-    repliesOf(await tx.expire(key, RUNNING_TTL_SECONDS).exec());
-    await this.redis.publish(this.channel(userId, sessionId), JSON.stringify(entries));
+    tx.expire(key, RUNNING_TTL_SECONDS).publish(this.channel(userId, sessionId), JSON.stringify(entries));
+    also?.(tx);
+    repliesOf(await tx.exec());
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sseEvent } from '../events/sse-stream';
+import type { StoreTransaction } from '../redis/store';
 import { EntryIdClock, GenerationLogRepository, joinPieces, LogEntry } from './generation-log.repository';
 
 /**
@@ -92,10 +93,13 @@ export class GenerationWriter {
     private readonly sessionId: string,
   ) {}
 
-  /** Starts the stream with its first event; the caller waits for it (followers read from here). */
-  async start(event: string, data: unknown): Promise<void> {
+  /**
+   * Starts the stream with its first event; the caller waits for it (followers read from here).
+   * `also`: more commands for the same transaction (see GenerationLogRepository.start).
+   */
+  async start(event: string, data: unknown, also?: (tx: StoreTransaction) => void): Promise<void> {
     const entry: LogEntry = [this.clock.next(), event, JSON.stringify(data)];
-    await this.log.start(this.userId, this.sessionId, [entry]);
+    await this.log.start(this.userId, this.sessionId, [entry], also);
     this.first = sseEvent(entry[1], entry[2], entry[0]);
     this.writes++;
   }

@@ -2,6 +2,14 @@ import { Injectable, Logger } from '@nestjs/common';
 import { RedisKeys } from '../redis/redis-keys';
 import type { LiveEventDto } from './dto/live-event.dto';
 import { PubSubService } from './pubsub.service';
+import type { StoreTransaction } from '../redis/store';
+
+/** "type\njson" per event, one per line pair: JSON text never holds a raw newline. */
+function messageOf(events: LiveEventDto[]): string {
+  let message = '';
+  for (const event of events) message += `${message ? '\n' : ''}${event.type}\n${JSON.stringify(event)}`;
+  return message;
+}
 
 /**
  * Announces changes to an identity's sessions to all its open tabs, on every instance: one pub/sub
@@ -21,12 +29,17 @@ export class LiveEventsService {
    * together go out in one message (one PUBLISH), in order.
    */
   announce(userId: string, ...events: LiveEventDto[]): void {
-    // "type\njson" per event, one per line pair: JSON text never holds a raw newline.
-    let message = '';
-    for (const event of events) message += `${message ? '\n' : ''}${event.type}\n${JSON.stringify(event)}`;
-    this.pubsub.publish(this.keys.userEvents(userId), message).catch((error: Error) => {
+    this.pubsub.publish(this.keys.userEvents(userId), messageOf(events)).catch((error: Error) => {
       this.logger.warn(`Could not announce ${events.map((e) => e.type).join(', ')} of ${events[0].session_id}: ${error.message}`);
     });
+  }
+
+  /**
+   * The same announcement, queued in the caller's transaction: sent with its commands (no write of
+   * its own) and heard only once they ran; nothing is announced when the transaction fails.
+   */
+  announceIn(tx: StoreTransaction, userId: string, ...events: LiveEventDto[]): StoreTransaction {
+    return tx.publish(this.keys.userEvents(userId), messageOf(events));
   }
 
   /** Calls `handler` with each event of this identity (its type and JSON text) until the returned function runs. */

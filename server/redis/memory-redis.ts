@@ -210,7 +210,14 @@ for (const name of COMMANDS) {
   });
 }
 
-// The prototype loop above gives MemoryTransaction every queued command.
+Object.defineProperty(MemoryTransaction.prototype, 'publish', {
+  value(this: { queue: Array<[Command, unknown[]]> }, ...args: unknown[]) {
+    this.queue.push([MemoryRedis.prototype.publish as Command, args]);
+    return this;
+  },
+});
+
+// The prototype loops above give MemoryTransaction every queued command.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 interface MemoryTransaction extends StoreTransaction {}
 

@@ -198,6 +198,11 @@ export type StoreReplies = Array<[error: Error | null, reply: unknown]> | null;
  * together, not atomic), run by exec().
  */
 export interface StoreTransaction extends StoreCommands<true> {
+  /**
+   * A message on `channel` once EXEC runs, after the commands queued before it: whoever hears it
+   * finds their effects (and nothing is announced when the transaction does not run).
+   */
+  publish(channel: string, message: string): StoreTransaction;
   exec(): Promise<StoreReplies>;
 }
 
