@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
 import type { AppConfig, LimitsConfig } from '../config/config';
 import { sessionsSettings } from '../config/config';
+import { LiveEventsService } from '../events/live-events.service';
+import { PubSubService } from '../events/pubsub.service';
 import type { QuotaService } from '../limits/quota.service';
 import type { PersonasService } from '../personas/personas.service';
 import { MemoryRedis } from '../redis/memory-redis';
@@ -45,6 +47,10 @@ describe('import in batches (embedded store)', () => {
   let sessions: SessionsRepository;
   /** Display names whose session MULTI is made to fail (its last command reports an error, as EXEC does for a command that failed inside it). */
   let failing: Set<string>;
+  let pubsub: PubSubService;
+  let live: LiveEventsService;
+  /** Live events heard on the identity's channel, as another tab hears them. */
+  let heard: Array<{ type: string; session_id: string; session?: { display_name: string } }>;
 
   const service = (limits: Partial<LimitsConfig> = {}, quotas: Partial<QuotaService> = {}) =>
     new ImportService(
@@ -54,6 +60,7 @@ describe('import in batches (embedded store)', () => {
       quotas as QuotaService,
       { importMaxBytes: 1e9 } as AppConfig,
       { maxSessionsPerIdentity: 0, maxMessagesPerSession: 0, ...limits } as LimitsConfig,
+      live,
     );
   const importText = (text: string, limits?: Partial<LimitsConfig>, quotas?: Partial<QuotaService>) =>
     service(limits, quotas).importFile(USER, { stream: Readable.from([Buffer.from(text)]), contentLength: undefined, contentType: 'application/json' }, {});
@@ -64,6 +71,9 @@ describe('import in batches (embedded store)', () => {
     keys = new RedisKeys({ keyPrefix: 'spec' });
     sessions = new SessionsRepository(redis, keys, sessionsSettings(3600));
     store = new TransferStore(sessions, redis, keys);
+    pubsub = new PubSubService(redis);
+    live = new LiveEventsService(pubsub, keys);
+    heard = [];
     failing = new Set();
     const multi = redis.multi.bind(redis);
     // Watches each MULTI's name-lookup HSET (it carries the display name) and fails the chosen ones at EXEC.
@@ -92,8 +102,11 @@ describe('import in batches (embedded store)', () => {
   });
 
   afterEach(async () => {
+    await pubsub.onModuleDestroy();
     await redis.quit();
   });
+
+  const listen = () => live.listen(USER, (_type, json) => heard.push(JSON.parse(json)));
 
   it('writes a batch of trees, each whole or not at all: a MULTI failing in the middle leaves nothing of its session', async () => {
     failing.add('Second');
@@ -109,8 +122,29 @@ describe('import in batches (embedded store)', () => {
   it('a conversation failing mid-batch fails the import and leaves nothing stored, also of the conversations around it', async () => {
     failing.add('Conversation 5');
     const file = JSON.stringify(Array.from({ length: 10 }, (_, i) => chatGptConversation(i)));
+    const stop = await listen();
     await expect(importText(file)).rejects.toThrow('ERR injected failure');
     expect(await userKeys()).toEqual([]);
+    await new Promise((r) => setImmediate(r));
+    stop();
+    expect(heard).toEqual([]); // nothing was announced of what was undone
+  });
+
+  it('announces each imported session to the identity\'s other tabs once the import stands; a second import announces none', async () => {
+    const stop = await listen();
+    const file = JSON.stringify(Array.from({ length: 150 }, (_, i) => chatGptConversation(i)));
+    const report = await importText(file);
+    await new Promise((r) => setImmediate(r));
+    expect(heard.map((e) => e.type)).toEqual(Array(150).fill('session.created'));
+    // Each session once; the report lists the first 100 of them.
+    const ids = new Set(heard.map((e) => e.session_id));
+    expect(ids.size).toBe(150);
+    expect(report.conversations.every((c) => ids.has(c.session_id!))).toBe(true);
+    expect(heard[0].session?.display_name).toBe(report.conversations.find((c) => c.session_id === heard[0].session_id)?.title);
+    await importText(file);
+    await new Promise((r) => setImmediate(r));
+    stop();
+    expect(heard).toHaveLength(150);
   });
 
   it('imports every conversation once, with its import record in the same MULTI: a second import creates nothing', async () => {

@@ -2,8 +2,11 @@ import { BadRequestException, HttpException, Inject, Injectable, PayloadTooLarge
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { appConfig, AppConfig, limitsConfig, LimitsConfig } from '../config/config';
+import type { LiveEventDto } from '../events/dto/live-event.dto';
+import { LiveEventsService } from '../events/live-events.service';
 import { QuotaService } from '../limits/quota.service';
 import { PersonasService } from '../personas/personas.service';
+import { mapSession } from '../sessions/dto/session.dto';
 import { activePath, ConversationTree, ImportFormatError } from './conversation-tree';
 import { toConversationTree } from './formats/detect';
 import { ImportedConversationDto, ImportQueryDto, ImportReportDto } from './dto/import.dto';
@@ -51,11 +54,14 @@ interface ReadConversation {
 }
 
 /** One request's import: who, with what persona, and what it has created so far (to undo if the file turns out malformed). */
+/** Sessions announced to the identity's other tabs per live-event message after an import. */
+const ANNOUNCE_BATCH = 100;
+
 interface ImportRun {
   userId: string;
   persona: string | undefined;
-  /** Sessions stored, and the source keys recorded for them (or attempted). */
-  sessions: Array<{ id: string; name: string }>;
+  /** Sessions stored (with the live event that announces each once the import succeeded), and the source keys recorded for them (or attempted). */
+  sessions: Array<{ id: string; name: string; created: LiveEventDto }>;
   records: string[];
   /** Source keys of this file's conversations so far (a conversation twice in one file is stored once). */
   keys: Set<string>;
@@ -83,6 +89,7 @@ export class ImportService {
     private readonly quotas: QuotaService,
     @Inject(appConfig.KEY) private readonly app: AppConfig,
     @Inject(limitsConfig.KEY) private readonly limits: LimitsConfig,
+    private readonly live: LiveEventsService,
   ) {}
 
   async importFile(userId: string, body: ImportBody, query: ImportQueryDto): Promise<ImportReportDto> {
@@ -139,6 +146,11 @@ export class ImportService {
       throw error;
     }
     report.format = formats.size === 1 ? [...formats][0] : formats.size === 0 ? 'none' : 'mixed';
+    // Other tabs and devices hear of the new sessions once the import stands (a failed one is undone
+    // and announces nothing), ANNOUNCE_BATCH to a message.
+    for (let i = 0; i < run.sessions.length; i += ANNOUNCE_BATCH) {
+      this.live.announce(userId, ...run.sessions.slice(i, i + ANNOUNCE_BATCH).map((s) => s.created));
+    }
     return report;
   }
 
@@ -183,7 +195,8 @@ export class ImportService {
     let failure: Error | undefined;
     written.forEach((result, k) => {
       if ('error' in result) return void (failure ??= result.error);
-      run.sessions.push({ id: result.session.id, name: result.session.display_name });
+      const { session } = result;
+      run.sessions.push({ id: session.id, name: session.display_name, created: { type: 'session.created', session_id: session.id, session: mapSession(session) } });
       const c = batch[writing[k]];
       outcomes[writing[k]] = { ...row(c), outcome: 'imported', session_id: result.session.id, messages: result.stored, omitted: result.omitted, reason: null };
     });
