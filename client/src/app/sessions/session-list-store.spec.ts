@@ -56,6 +56,20 @@ describe('SessionListStore', () => {
     expect(store.items().map((s) => s.display_name)).toEqual(['Moved', 'Kept']);
   });
 
+  it('puts a session made elsewhere in its place: pinned first, then newest activity; one below the loaded rows waits for its page', async () => {
+    const pinned = aSession({ display_name: 'Pinned', pinned: true, last_activity: '2026-11-01T00:00:00.000Z' });
+    const recent = aSession({ display_name: 'Recent', last_activity: '2026-11-20T00:00:00.000Z' });
+    const older = aSession({ display_name: 'Older', last_activity: '2026-11-10T00:00:00.000Z' });
+    void store.loadMore();
+    (await nextRequest(http, 'GET', '/api/sessions')).flush({ sessions: [pinned, recent, older], count: 3, next_cursor: 'more' });
+    await settle();
+    const created = (session: ReturnType<typeof aSession>): LiveEvent => ({ type: 'session.created', session_id: session.session_id, session });
+    emit(created(aSession({ display_name: 'New', last_activity: '2026-11-29T00:00:00.000Z' })));
+    emit(created(aSession({ display_name: 'Imported', last_activity: '2026-11-15T00:00:00.000Z' })));
+    emit(created(aSession({ display_name: 'Ancient', last_activity: '2020-01-01T00:00:00.000Z' })));
+    expect(store.items().map((s) => s.display_name)).toEqual(['Pinned', 'New', 'Recent', 'Imported', 'Older']);
+  });
+
   it('drops a page asked for under a filter that has since changed', async () => {
     void store.loadMore();
     const stale = await nextRequest(http, 'GET', '/api/sessions');

@@ -50,6 +50,12 @@ export function normalizeTag(tag: string): string {
   return tag.trim().toLowerCase();
 }
 
+/** Whether `a` comes before `b` in the list: pinned first, then newest activity (ISO times compare as text). */
+function listedBefore(a: Session, b: Session): boolean {
+  if (a.pinned !== b.pinned) return a.pinned;
+  return a.last_activity > b.last_activity;
+}
+
 /** Whether a session belongs in the list under this filter. */
 export function matchesFilter(session: Session, filter: SessionFilter): boolean {
   if (session.archived !== filter.archived) return false;
@@ -238,10 +244,21 @@ export class SessionListStore {
     const id = event.session_id;
     const filter = this.filterState();
     if (event.type === 'session.deleted') this.itemsState.update((items) => items.filter((s) => s.session_id !== id));
-    else if (event.type === 'session.created' && event.session && matchesFilter(event.session, filter) && !this.has(id)) {
-      const created = event.session;
-      this.itemsState.update((items) => [created, ...items]);
-    } else if (event.type === 'session.updated' && event.session) this.put(event.session);
+    else if (event.type === 'session.created' && event.session && matchesFilter(event.session, filter) && !this.has(id)) this.insert(event.session);
+    else if (event.type === 'session.updated' && event.session) this.put(event.session);
+  }
+
+  /**
+   * A session made elsewhere (a new one, or one an import brought back with its old activity) in its
+   * place among those loaded: pinned first, then newest activity. One that sorts below the last row
+   * loaded is left to the page that holds it, while more pages are to come.
+   */
+  private insert(session: Session): void {
+    const items = this.itemsState();
+    const at = items.findIndex((row) => listedBefore(session, row));
+    if (at === -1 && this.hasMore()) return;
+    const place = at === -1 ? items.length : at;
+    this.itemsState.set([...items.slice(0, place), session, ...items.slice(place)]);
   }
 
   private has(id: string): boolean {
