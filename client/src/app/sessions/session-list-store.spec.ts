@@ -45,15 +45,20 @@ describe('SessionListStore', () => {
   const updated = (session: ReturnType<typeof aSession>): LiveEvent => ({ type: 'session.updated', session_id: session.session_id, session });
 
   it('drops a session archived elsewhere from the main list and takes it back when unarchived', async () => {
-    const kept = aSession({ display_name: 'Kept' });
-    const moved = aSession({ display_name: 'Moved' });
+    const kept = aSession({ display_name: 'Kept', last_activity: '2026-11-20T00:00:00.000Z' });
+    const moved = aSession({ display_name: 'Moved', last_activity: '2026-11-10T00:00:00.000Z' });
     void store.loadMore();
     (await nextRequest(http, 'GET', '/api/sessions')).flush({ sessions: [kept, moved], count: 2, next_cursor: null });
     await settle();
     emit(updated({ ...moved, archived: true }));
     expect(store.items().map((s) => s.display_name)).toEqual(['Kept']);
     emit(updated({ ...moved, archived: false }));
+    expect(store.items().map((s) => s.display_name)).toEqual(['Kept', 'Moved']);
+    // A new message elsewhere moves it up; pinning puts it first.
+    emit(updated({ ...moved, last_activity: '2026-11-29T00:00:00.000Z' }));
     expect(store.items().map((s) => s.display_name)).toEqual(['Moved', 'Kept']);
+    emit(updated({ ...kept, pinned: true }));
+    expect(store.items().map((s) => s.display_name)).toEqual(['Kept', 'Moved']);
   });
 
   it('puts a session made elsewhere in its place: pinned first, then newest activity; one below the loaded rows waits for its page', async () => {

@@ -265,12 +265,15 @@ export class SessionListStore {
     return this.itemsState().some((s) => s.session_id === id);
   }
 
-  /** The row replaced by the session as it is now; out of the list when it no longer matches, in it when it now does. */
+  /**
+   * The row replaced by the session as it is now, in its place (a new message elsewhere moves it up,
+   * pinning moves it to the pinned ones); out of the list when it no longer matches, in it when it
+   * now does.
+   */
   private put(session: Session): void {
     const id = session.session_id;
-    if (!matchesFilter(session, this.filterState())) this.itemsState.update((items) => items.filter((s) => s.session_id !== id));
-    else if (this.has(id)) this.itemsState.update((items) => items.map((s) => (s.session_id === id ? session : s)));
-    else this.itemsState.update((items) => [session, ...items]);
+    this.itemsState.update((items) => items.filter((s) => s.session_id !== id));
+    if (matchesFilter(session, this.filterState())) this.insert(session);
   }
 
   private async change(session: Session, body: SessionUpdate): Promise<boolean> {
