@@ -309,6 +309,11 @@ function avg(list: Array<{ usec: number; bytes: number; wallMs: number }>, field
 }
 
 /** Per message: the append's Redis CPU µs and bytes without and with the index, the deferred part, and the index's share. */
+/** A write setting's summary field: `name` itself for the first setting (no prefix), else `prefixName`. */
+function prefixed(prefix: string, name: string): string {
+  return prefix === '' ? name : prefix + name[0].toUpperCase() + name.slice(1);
+}
+
 function writeSummary(figures: WriteFigures, prefix: string): Record<string, number> {
   const catchUps = figures.with.map((c) => c.catchUp!);
   const [wUsec, nUsec, wBytes, nBytes, wWall, nWall] = [
@@ -320,7 +325,7 @@ function writeSummary(figures: WriteFigures, prefix: string): Record<string, num
     indexUsecPct: ((wUsec - nUsec + avg(catchUps, 'usec')) / nUsec) * 100,
     indexBytesPct: ((wBytes - nBytes + avg(catchUps, 'bytes')) / nBytes) * 100,
   };
-  return Object.fromEntries(Object.entries(out).map(([k, v]) => [prefix === '' ? k : prefix + k[0].toUpperCase() + k.slice(1), v]));
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [prefixed(prefix, k), v]));
 }
 
 function writeRows(figures: WriteFigures, label: string): string[][] {
@@ -441,21 +446,17 @@ async function main(): Promise<void> {
       ['search p99 ms', spread('p99'), '≤ 100'],
       ['full scan ms', spread('scanMedian', 0), ''],
       ['full scan / search p50', spread('ratio', 0), ''],
-      ['new identity: append Redis µs/message, no index → index', `${spread('nUsec')} → ${spread('wUsec')}`, ''],
-      ['new identity: append bytes/message, no index → index', `${spread('nBytes', 0)} → ${spread('wBytes', 0)}`, ''],
-      ['new identity: deferred indexing Redis µs / bytes per message', `${spread('catchUpUsec')} / ${spread('catchUpBytes', 0)}`, ''],
-      ['new identity: index write cost / append, Redis µs %', spread('indexUsecPct', 0), '≤ 30'],
-      ['new identity: index write cost / append, bytes %', spread('indexBytesPct', 0), '≤ 30'],
-      ['big identity, resumed: append Redis µs/message, no index → index', `${spread('bigNUsec')} → ${spread('bigWUsec')}`, ''],
-      ['big identity, resumed: append bytes/message, no index → index', `${spread('bigNBytes', 0)} → ${spread('bigWBytes', 0)}`, ''],
-      ['big identity, resumed: deferred indexing Redis µs / bytes per message', `${spread('bigCatchUpUsec')} / ${spread('bigCatchUpBytes', 0)}`, ''],
-      ['big identity, resumed: index write cost / append, Redis µs %', spread('bigIndexUsecPct', 0), '≤ 30'],
-      ['big identity, resumed: index write cost / append, bytes %', spread('bigIndexBytesPct', 0), '≤ 30'],
-      ['big identity, again: append Redis µs/message, no index → index', `${spread('againNUsec')} → ${spread('againWUsec')}`, ''],
-      ['big identity, again: append bytes/message, no index → index', `${spread('againNBytes', 0)} → ${spread('againWBytes', 0)}`, ''],
-      ['big identity, again: deferred indexing Redis µs / bytes per message', `${spread('againCatchUpUsec')} / ${spread('againCatchUpBytes', 0)}`, ''],
-      ['big identity, again: index write cost / append, Redis µs %', spread('againIndexUsecPct', 0), '≤ 30'],
-      ['big identity, again: index write cost / append, bytes %', spread('againIndexBytesPct', 0), '≤ 30'],
+      // The three write settings, their fields named with these prefixes.
+      ...([['new identity', ''], ['big identity, resumed', 'big'], ['big identity, again', 'again']] as const).flatMap(([label, p]) => {
+        const f = (name: string) => prefixed(p, name);
+        return [
+          [`${label}: append Redis µs/message, no index → index`, `${spread(f('nUsec'))} → ${spread(f('wUsec'))}`, ''],
+          [`${label}: append bytes/message, no index → index`, `${spread(f('nBytes'), 0)} → ${spread(f('wBytes'), 0)}`, ''],
+          [`${label}: deferred indexing Redis µs / bytes per message`, `${spread(f('catchUpUsec'))} / ${spread(f('catchUpBytes'), 0)}`, ''],
+          [`${label}: index write cost / append, Redis µs %`, spread(f('indexUsecPct'), 0), '≤ 30'],
+          [`${label}: index write cost / append, bytes %`, spread(f('indexBytesPct'), 0), '≤ 30'],
+        ];
+      }),
       ['memory B/message: data', spread('dataBytesPerMessage', 0), ''],
       ['memory B/message: index', spread('indexBytesPerMessage', 0), ''],
     ]));

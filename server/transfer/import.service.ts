@@ -6,7 +6,7 @@ import type { LiveEventDto } from '../events/dto/live-event.dto';
 import { LiveEventsService } from '../events/live-events.service';
 import { QuotaService } from '../limits/quota.service';
 import { PersonasService } from '../personas/personas.service';
-import { mapSession } from '../sessions/dto/session.dto';
+import { mapSession, SessionDto } from '../sessions/dto/session.dto';
 import { activePath, ConversationTree, ImportFormatError } from './conversation-tree';
 import { toConversationTree } from './formats/detect';
 import { ImportedConversationDto, ImportQueryDto, ImportReportDto } from './dto/import.dto';
@@ -60,8 +60,8 @@ const ANNOUNCE_BATCH = 100;
 interface ImportRun {
   userId: string;
   persona: string | undefined;
-  /** Sessions stored (with the live event that announces each once the import succeeded), and the source keys recorded for them (or attempted). */
-  sessions: Array<{ id: string; name: string; created: LiveEventDto }>;
+  /** Sessions stored (as announced once the import stands), and the source keys recorded for them (or attempted). */
+  sessions: SessionDto[];
   records: string[];
   /** Source keys of this file's conversations so far (a conversation twice in one file is stored once). */
   keys: Set<string>;
@@ -149,7 +149,7 @@ export class ImportService {
     // Other tabs and devices hear of the new sessions once the import stands (a failed one is undone
     // and announces nothing), ANNOUNCE_BATCH to a message.
     for (let i = 0; i < run.sessions.length; i += ANNOUNCE_BATCH) {
-      this.live.announce(userId, ...run.sessions.slice(i, i + ANNOUNCE_BATCH).map((s) => s.created));
+      this.live.announce(userId, ...run.sessions.slice(i, i + ANNOUNCE_BATCH).map((session): LiveEventDto => ({ type: 'session.created', session_id: session.session_id, session })));
     }
     return report;
   }
@@ -195,8 +195,7 @@ export class ImportService {
     let failure: Error | undefined;
     written.forEach((result, k) => {
       if ('error' in result) return void (failure ??= result.error);
-      const { session } = result;
-      run.sessions.push({ id: session.id, name: session.display_name, created: { type: 'session.created', session_id: session.id, session: mapSession(session) } });
+      run.sessions.push(mapSession(result.session));
       const c = batch[writing[k]];
       outcomes[writing[k]] = { ...row(c), outcome: 'imported', session_id: result.session.id, messages: result.stored, omitted: result.omitted, reason: null };
     });
@@ -222,7 +221,7 @@ export class ImportService {
   private async undo(run: ImportRun): Promise<void> {
     await this.records.forget(run.userId, run.records);
     for (let i = 0; i < run.sessions.length; i += UNDO_CONCURRENCY) {
-      await Promise.all(run.sessions.slice(i, i + UNDO_CONCURRENCY).map((s) => this.store.deleteSession(run.userId, s.id, s.name)));
+      await Promise.all(run.sessions.slice(i, i + UNDO_CONCURRENCY).map((s) => this.store.deleteSession(run.userId, s.session_id, s.display_name)));
     }
   }
 
