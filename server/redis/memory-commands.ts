@@ -133,6 +133,28 @@ export class MemoryCommands {
     return 'OK';
   }
 
+  append(key: string, value: string | number): number {
+    const entry = this.entry(key);
+    if (entry && !isString(entry.value)) throw new WrongTypeError();
+    const next = (entry ? (entry.value as string) : '') + String(value);
+    if (entry) entry.value = next;
+    else this.db.data.set(key, { value: next });
+    return Buffer.byteLength(next);
+  }
+
+  /** GETRANGE in bytes, as Redis counts them. */
+  getrange(key: string, start: number, end: number): string {
+    const bytes = Buffer.from(this.read(key, isString) ?? '');
+    const n = bytes.length;
+    const from = Math.max(start < 0 ? n + start : start, 0);
+    const to = Math.min(end < 0 ? n + end : end, n - 1);
+    return from > to ? '' : bytes.subarray(from, to + 1).toString();
+  }
+
+  strlen(key: string): number {
+    return Buffer.byteLength(this.read(key, isString) ?? '');
+  }
+
   incr(key: string): number {
     return this.incrby(key, 1);
   }
@@ -433,6 +455,24 @@ export class MemoryCommands {
     }
     this.zadd(sessions, Number(now), sessionId);
     return added.length;
+  }
+
+  /** The search index's postings write (store.ts); the APPENDs it makes are not logged on their own. */
+  appendPostings(vocabulary: string, logPrefix: string, ...termPostings: string[]): number {
+    const fresh: string[] = [];
+    for (let i = 0; i + 1 < termPostings.length; i += 2) {
+      const postings = String(termPostings[i + 1]);
+      if (this.append(logPrefix + termPostings[i], postings) === Buffer.byteLength(postings)) fresh.push(String(termPostings[i]));
+    }
+    if (fresh.length > 0) this.append(vocabulary, fresh.join('\n') + '\n');
+    return fresh.length;
+  }
+
+  replaceIfLength(key: string, length: number, value: string): number {
+    if (this.strlen(key) !== Number(length)) return 0;
+    if (String(value) === '') this.del(key);
+    else this.set(key, String(value), 'KEEPTTL', 'XX');
+    return 1;
   }
 
   xadd(key: string, _maxLen: 'MAXLEN', _approx: '~', threshold: number, id: string, ...fieldValues: string[]): string {

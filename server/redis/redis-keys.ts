@@ -120,40 +120,41 @@ export class RedisKeys {
     return `${this.user(userId)}:events`;
   }
 
-  /** ZSET of the ids of the identity's sessions whose text holds `term`, scored by its last use (search index). */
-  searchTerm(userId: string, term: string): string {
-    return `${this.user(userId)}:search:t:${term}`;
+  // ---- search index (server/search/search-index.repository.ts) ----------------------------------
+
+  /** STRING: the postings of `term` in the identity's sessions, fixed-width records appended per batch (search-postings.ts). */
+  searchLog(userId: string, term: string): string {
+    return `${this.user(userId)}:search:l:${term}`;
   }
 
-  /** ZSET (all scores 0) of every term in the identity's search index, for prefix lookups in byte order. */
-  searchTerms(userId: string): string {
-    return `${this.user(userId)}:search:terms`;
+  /** STRING: every term with postings in the identity's index, each followed by a newline, in the order they first came (prefix lookups). */
+  searchVocabulary(userId: string): string {
+    return `${this.user(userId)}:search:vocab`;
   }
 
-  /**
-   * LIST of the terms of one session's messages (each batch taken into the index pushes its
-   * distinct terms; repeats are folded away now and then): what to remove with the session.
-   */
-  searchSessionWords(userId: string, sessionId: string): string {
-    return `${this.user(userId)}:search:s:${sessionId}:w`;
+  /** STRING: the numbers of the identity's indexed sessions that have gone (deleted, cleared, expired), fixed width, appended. */
+  searchDead(userId: string): string {
+    return `${this.user(userId)}:search:dead`;
   }
 
-  /**
-   * ZSET message id → when the message was written (ms), for one session's indexed messages: a
-   * term's score says when the session last used it, this finds the message.
-   */
-  searchSessionTimes(userId: string, sessionId: string): string {
-    return `${this.user(userId)}:search:s:${sessionId}:m`;
+  /** HASH session number → session id, for the identity's indexed sessions. */
+  searchNumbers(userId: string): string {
+    return `${this.user(userId)}:search:ords`;
   }
 
-  /** HASH term → message id of an index written by earlier versions (only deleted now). */
-  searchLegacyPointers(userId: string, sessionId: string): string {
-    return `${this.user(userId)}:search:s:${sessionId}:p`;
+  /** Counter: the last session number given out in the identity's index. */
+  searchNumberCounter(userId: string): string {
+    return `${this.user(userId)}:search:ord`;
   }
 
-  /** STRING: the terms of one session's title, space-separated (replaced on rename). */
-  searchTitleTerms(userId: string, sessionId: string): string {
-    return `${this.user(userId)}:search:s:${sessionId}:title`;
+  /** STRING `number count lastId`: one session's number in the index, how many of its messages are indexed, the newest of them. */
+  searchState(userId: string, sessionId: string): string {
+    return `${this.user(userId)}:search:s:${sessionId}:state`;
+  }
+
+  /** LIST of the ids of one session's indexed messages, in the order they were indexed (a posting names a message by its position here). */
+  searchMessageIds(userId: string, sessionId: string): string {
+    return `${this.user(userId)}:search:s:${sessionId}:ids`;
   }
 
   /** ZSET session id → when a message was last stored in it that the index has not taken in yet (ms). */
@@ -161,19 +162,26 @@ export class RedisKeys {
     return `${this.user(userId)}:search:pending`;
   }
 
-  /** STRING: id of the newest message of the session the index has taken in. */
-  searchIndexedUpTo(userId: string, sessionId: string): string {
-    return `${this.user(userId)}:search:s:${sessionId}:last`;
-  }
-
   /** ZSET session id → when the session's index entries were last written (ms): finds expired sessions to purge. */
   searchSessions(userId: string): string {
     return `${this.user(userId)}:search:sessions`;
   }
 
-  /** ZSET a search works in and deletes in the same MULTI. */
-  searchScratch(userId: string, name: string): string {
-    return `${this.user(userId)}:search:tmp:${name}`;
+  /**
+   * Keys of the index layout before postings logs (per-term ZSETs, the vocabulary ZSET, per-session
+   * term lists, time sets, title terms and newest-indexed pointers): read only to delete them when
+   * an identity's index is first used by this version.
+   */
+  searchLegacyTerm(userId: string, term: string): string {
+    return `${this.user(userId)}:search:t:${term}`;
+  }
+
+  searchLegacyVocabulary(userId: string): string {
+    return `${this.user(userId)}:search:terms`;
+  }
+
+  searchLegacySessionKeys(userId: string, sessionId: string): string[] {
+    return ['w', 'm', 'p', 'title', 'last'].map((suffix) => `${this.user(userId)}:search:s:${sessionId}:${suffix}`);
   }
 
   /** Exists while the server instance with this id is alive (short PX, renewed). */

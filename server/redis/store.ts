@@ -44,6 +44,12 @@ export interface StringCommands<Q extends boolean> {
   set(key: string, value: Value, px: 'PX', milliseconds: number, nx: 'NX'): Out<Q, 'OK' | null>;
   /** Replaces the value of an existing key only, keeping its TTL. */
   set(key: string, value: Value, keepTtl: 'KEEPTTL', xx: 'XX'): Out<Q, 'OK' | null>;
+  /** Appends to the string (made when missing); its length in bytes after. */
+  append(key: string, value: Value): Out<Q, number>;
+  /** The string's bytes `start`..`end` (inclusive; negative from the end; '' when missing). */
+  getrange(key: string, start: number, end: number): Out<Q, string>;
+  /** The string's length in bytes (0 when missing). */
+  strlen(key: string): Out<Q, number>;
 }
 
 export interface CounterCommands<Q extends boolean> {
@@ -161,6 +167,15 @@ export interface SearchIndexCommands<Q extends boolean> {
    * declared keys' hash slot).
    */
   indexTerms(vocabulary: string, words: string, sessions: string, titleTerms: string, termPrefix: string, sessionId: string, now: number, ...groups: Value[]): Out<Q, number>;
+  /**
+   * Appends to the string `logPrefix + term` of each (term, postings) pair its postings; the terms
+   * whose string did not exist before go on the string `vocabulary`, each followed by a newline.
+   * Returns how many went there. One command however many terms (a Lua script on Redis; the keys it
+   * derives share the declared key's hash slot).
+   */
+  appendPostings(vocabulary: string, logPrefix: string, ...termPostings: string[]): Out<Q, number>;
+  /** Replaces the string `key` by `value` (deletes it when `value` is empty) if its length is still `length` bytes: 1, else 0. */
+  replaceIfLength(key: string, length: number, value: string): Out<Q, number>;
 }
 
 /** historyPageBuffer's reply: the list's length, its entries start..stop, the hash's fields (null where absent). */

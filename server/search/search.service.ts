@@ -4,15 +4,23 @@ import { decodeMessage } from '../sessions/session-record';
 import type { StoredMessage } from '../sessions/session.model';
 import { SessionsRepository } from '../sessions/sessions.repository';
 import { SEARCH_LIMIT_DEFAULT, SearchPageDto, SearchQueryDto, SearchResultDto } from './dto/search.dto';
-import { SearchCandidate, SearchIndexRepository } from './search-index.repository';
-import { mayMatch, ParsedQuery, parseQuery, queryWordsFound, snippetOf, Word, wordsOf } from './text-analysis';
+import { BatchItem, Claim, IndexedMessage, PENDING_BATCH, SearchIndexRepository, TermHits } from './search-index.repository';
+import type { TermHit } from './search-postings';
+import { mayMatch, ParsedQuery, parseQuery, queryWordsFound, snippetOf, termsOf, Word, wordsOf } from './text-analysis';
 
 /** Words of a query used at most (the rest are ignored). */
 export const MAX_QUERY_WORDS = 8;
+/**
+ * Rank score per query word a session holds, plus when it last used it (seconds since the
+ * postings' epoch, < 2^30): "words matched, then how recently they were used" in one exact number.
+ */
+export const WORD_SCORE = 1e10;
 /** Messages read per page while taking a session's new messages into the index. */
 const CATCH_UP_PAGE = 200;
-/** Rounds of "read candidates, drop sessions that have gone, top up" per page. */
-const MAX_ROUNDS = 3;
+/** A catch-up takes further rounds of pending sessions (e.g. an index being upgraded) for this long at most. */
+const CATCH_UP_BUDGET_MS = 2000;
+/** Rounds of "resolve the best candidates' ids and titles, score again" per page at most. */
+const MAX_ROUNDS = 8;
 
 interface MessageHit {
   id: string;
@@ -22,12 +30,22 @@ interface MessageHit {
   at: number;
 }
 
+/** A session matching a search: its number, its hit per query term (words, then the prefix's expansions), its rank score and, once resolved, its id and title. */
+interface Candidate {
+  number: number;
+  hits: Array<TermHit | undefined>;
+  score: number;
+  resolved: boolean;
+  sessionId?: string;
+  title?: string;
+}
+
 /**
  * Full-text search of the caller's sessions. Ranking: sessions holding more of the query's words
  * (in their title or any message; the last word as a prefix counts as one word) come first, then
- * those that used them most recently. For each session the result points at the message holding
- * the most query words among the newest message holding each of them (read by id: the index keeps
- * these pointers), or at its title.
+ * those that used them most recently (to the second; equal: the session indexed later). For each
+ * session the result points at the message holding the most query words among the newest message
+ * holding each of them (the postings name them), or at its title.
  */
 @Injectable()
 export class SearchService {
@@ -45,85 +63,151 @@ export class SearchService {
     }
     const after = dto.cursor === undefined ? undefined : decodeSessionCursor(dto.cursor);
     const limit = dto.limit ?? SEARCH_LIMIT_DEFAULT;
-    const expand = () => (query.prefix === null ? Promise.resolve([]) : this.index.expandPrefix(userId, query.prefix));
-    // The prefix is expanded while pending messages are taken in; again if some were (they may add terms).
-    const [indexed, expanded] = await Promise.all([
+    const [, afterNumber] = await Promise.all([
       this.catchUp(userId),
-      expand(),
+      after ? this.index.numberOf(userId, after.id) : null,
       this.index.sweepExpired(userId).catch((error: unknown) => this.logger.warn(`Search index sweep failed: ${String(error)}`)),
     ]);
-    const expansions = indexed > 0 ? await expand() : expanded;
-    const wanted = limit + 1; // one extra tells whether another page exists
-    const found: Array<{ result: SearchResultDto; candidate: SearchCandidate }> = [];
-    let position = after;
-    for (let round = 0; round < MAX_ROUNDS && found.length < wanted; round++) {
-      const count = wanted - found.length + 4;
-      const candidates = await this.index.candidates(userId, query, expansions, count, position);
-      if (candidates.length === 0) break;
-      const details = await this.index.details(userId, candidates, query.words, expansions);
-      // Sessions whose hash has gone (expired) leave the index now.
-      await Promise.all(candidates.filter((_c, i) => details[i].title === null).map((c) => this.index.removeSession(userId, c.id)));
-      const alive = candidates.flatMap((c, i) => (details[i].title === null ? [] : [{ candidate: c, title: details[i].title!, messageIds: details[i].messageIds }]));
-      const taken = alive.slice(0, wanted - found.length);
-      // The messages the index points at, all read in one round trip.
-      const refs = taken.flatMap(({ candidate, messageIds }) => messageIds.map((messageId) => ({ sessionId: candidate.id, messageId })));
-      const messages = await this.sessions.findMessages(userId, refs);
-      taken.forEach(({ candidate, title }) => {
-        const own = messages.filter((_m, i) => refs[i].sessionId === candidate.id);
-        found.push({ result: this.resultFor(candidate, title, own, query), candidate });
-      });
-      const consumed = taken.length < alive.length ? taken[taken.length - 1].candidate : candidates[candidates.length - 1];
-      position = { score: consumed.score, id: consumed.id };
-      if (candidates.length < count) break;
-    }
-    const page = found.slice(0, limit);
-    const last = page[page.length - 1]?.candidate;
+    const expansions = query.prefix === null ? [] : await this.index.expandPrefix(userId, query.prefix);
+    const terms = [...query.words, ...expansions];
+    const words = query.words.length;
+    const beyond = (c: Candidate) => !after || c.score < after.score || (c.score === after.score && c.number < (afterNumber ?? Infinity));
+    // A candidate found through its title may score less once the title is read (renamed since): below the cursor then.
+    const pool = candidatesOf(await this.index.termHits(userId, terms), words).filter((c) => beyond(c) || leansOnTitle(c));
+    const page = await this.best(userId, pool, terms, words, limit + 1, beyond); // one extra tells whether another page exists
+    const shown = page.slice(0, limit);
+    const last = shown[shown.length - 1];
     return {
-      results: page.map((f) => f.result),
-      next_cursor: found.length > limit && last ? encodeSessionCursor({ score: last.score, id: last.id }) : null,
+      results: await this.resultsFor(userId, shown, query),
+      next_cursor: page.length > limit && last ? encodeSessionCursor({ score: last.score, id: last.sessionId! }) : null,
     };
   }
 
   /**
-   * Takes the messages stored since the last search into the index: for each pending session, its
-   * messages newer than the newest one indexed. When that one is no longer in the history (cleared,
-   * or an answer regenerated), the session is indexed again from its title and whole history.
+   * The best `wanted` candidates: the top of the pool is resolved (session id, title) until all its
+   * first `wanted` are. A resolved candidate found through its title by a word the title no longer
+   * holds (renamed since) is scored without that hit; one whose session has gone is dropped (and
+   * removed from the index).
    */
-  async catchUp(userId: string): Promise<number> {
-    const pending = await this.index.pendingSessions(userId);
-    await Promise.all(pending.map((id) => this.catchUpSession(userId, id)));
-    return pending.length;
+  private async best(userId: string, pool: Candidate[], terms: string[], words: number, wanted: number, beyond: (c: Candidate) => boolean): Promise<Candidate[]> {
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      pool.sort(byRank);
+      const open = pool.slice(0, wanted).filter((c) => !c.resolved);
+      if (open.length === 0) break;
+      const ids = await this.index.sessionIds(userId, open.map((c) => c.number));
+      const known = ids.filter((id): id is string => id !== null);
+      const titles = await this.index.titles(userId, known);
+      const titleOf = new Map(known.map((id, i) => [id, titles[i]]));
+      const dropped = new Set<Candidate>();
+      open.forEach((c, i) => {
+        const id = ids[i];
+        const title = id === null ? null : titleOf.get(id)!;
+        if (id === null || title === null) {
+          dropped.add(c);
+          if (id !== null) this.index.removeSession(userId, id).catch((error: unknown) => this.logger.warn(`Search index removal failed: ${String(error)}`));
+          return;
+        }
+        Object.assign(c, { resolved: true, sessionId: id, title });
+        const titleTerms = new Set(termsOf(title));
+        c.hits.forEach((hit, j) => {
+          if (hit && hit.titleTime >= 0 && !titleTerms.has(terms[j])) hit.titleTime = -1;
+        });
+        c.score = scoreOf(c.hits, words);
+        if (c.score === 0 || !beyond(c)) dropped.add(c);
+      });
+      if (dropped.size > 0) pool = pool.filter((c) => !dropped.has(c));
+    }
+    pool.sort(byRank);
+    return pool.slice(0, wanted).filter((c) => c.resolved);
   }
 
-  private async catchUpSession(userId: string, sessionId: string): Promise<void> {
-    const { last, words } = await this.index.claimPending(userId, sessionId);
-    const fresh: Array<{ id: string; content: string; created_at?: number }> = [];
+  /** The results of a page: per session, its best message of those its hits name, else its title. */
+  private async resultsFor(userId: string, page: Candidate[], query: ParsedQuery): Promise<SearchResultDto[]> {
+    const refs = page.flatMap((c) => [...new Set(c.hits.flatMap((hit) => (hit && hit.messageTime >= 0 ? [hit.messageSeq] : [])))].map((seq) => ({ sessionId: c.sessionId!, seq })));
+    const messageIds = await this.index.messageIds(userId, refs);
+    const found = refs.flatMap((ref, i) => (messageIds[i] === null ? [] : [{ sessionId: ref.sessionId, messageId: messageIds[i]! }]));
+    const messages = await this.sessions.findMessages(userId, found);
+    return page.map((c) => this.resultFor(c.sessionId!, c.title!, messages.filter((_m, i) => found[i].sessionId === c.sessionId), query));
+  }
+
+  /**
+   * Takes the messages stored since the last search into the index: the pending sessions (rounds
+   * of PENDING_BATCH, more while there are more, for CATCH_UP_BUDGET_MS at most), each round one
+   * batch written in one transaction.
+   */
+  async catchUp(userId: string): Promise<number> {
+    const started = Date.now();
+    let total = 0;
+    for (;;) {
+      const pending = await this.index.pendingSessions(userId);
+      if (pending.length === 0) break;
+      total += pending.length;
+      await this.catchUpRound(userId, pending);
+      if (pending.length < PENDING_BATCH || Date.now() - started > CATCH_UP_BUDGET_MS) break;
+    }
+    return total;
+  }
+
+  private async catchUpRound(userId: string, pending: string[]): Promise<void> {
+    const claims = await this.index.claim(userId, pending);
+    const items = (await Promise.all(claims.map((claim) => this.itemFor(userId, claim)))).filter((item): item is BatchItem => item !== null);
+    // New numbers in the order the sessions were last written: on a tie of times, the later one ranks first.
+    const fresh = items.filter((item) => item.fresh).sort((a, b) => newestAt(a) - newestAt(b));
+    if (fresh.length > 0) {
+      const first = await this.index.newNumbers(userId, fresh.length);
+      fresh.forEach((item, i) => (item.number = first + i));
+    }
+    await this.index.storeBatch(userId, items);
+  }
+
+  /**
+   * A claimed session's part of the batch: its messages newer than the newest one indexed. When
+   * that one is no longer in the history (cleared, or an answer regenerated), or the session was
+   * never indexed, the session is indexed from its title and whole history under a new number.
+   * Null when there is nothing to write (the session has gone: it is removed from the index).
+   */
+  private async itemFor(userId: string, claim: Claim): Promise<BatchItem | null> {
+    const { sessionId, state, title } = claim;
+    if (title === null) {
+      await this.index.removeSession(userId, sessionId);
+      return null;
+    }
+    const last = state?.lastId ?? null;
+    const newestFirst: IndexedMessage[] = [];
     let before: number | undefined;
     let reachedLast = false;
     do {
       const page = await this.sessions.listMessages(userId, sessionId, CATCH_UP_PAGE, before);
-      if (!page) return this.index.removeSession(userId, sessionId); // the session has gone
+      if (!page) {
+        await this.index.removeSession(userId, sessionId);
+        return null;
+      }
       const messages = page.messages.map((json) => decodeMessage(json)).filter((m): m is StoredMessage => m !== null);
       for (let i = messages.length - 1; i >= 0 && !reachedLast; i--) {
         if (messages[i].id === last) reachedLast = true;
-        else fresh.push({ id: messages[i].id, content: messages[i].content ?? '', created_at: messages[i].created_at });
+        else newestFirst.push({ id: messages[i].id, content: messages[i].content ?? '', created_at: messages[i].created_at });
       }
       before = page.nextBefore ?? undefined;
     } while (!reachedLast && before !== undefined);
-    const reindexed = last !== null && !reachedLast;
-    if (reindexed) {
-      const [title] = await this.index.titles(userId, [sessionId]);
-      if (title === null) return this.index.removeSession(userId, sessionId);
-      await this.index.clearSession(userId, sessionId, title);
-    }
-    if (fresh.length > 0) await this.index.storeIndexEntries(userId, sessionId, fresh, fresh[0].id, reindexed ? null : words);
+    const messages = newestFirst.reverse();
+    const again = state === null || (last !== null && !reachedLast);
+    if (!again && messages.length === 0) return null;
+    return {
+      sessionId,
+      number: again ? 0 : state!.number,
+      fresh: again,
+      replaces: again && state ? state.number : undefined,
+      firstSeq: again ? 0 : state!.count,
+      title,
+      messages,
+    };
   }
 
   /** The result for one matching session: its best message of those the index points at, else its title. */
-  private resultFor(candidate: SearchCandidate, title: string, messages: Array<StoredMessage | null>, query: ParsedQuery): SearchResultDto {
+  private resultFor(sessionId: string, title: string, messages: Array<StoredMessage | null>, query: ParsedQuery): SearchResultDto {
     const hit = this.bestMessage(messages, query);
     return {
-      session_id: candidate.id,
+      session_id: sessionId,
       title,
       message_id: hit?.id ?? null,
       snippet: hit ? snippetOf(hit.content, query, undefined, hit.words) : snippetOf(title, query, 200),
@@ -148,4 +232,52 @@ export class SearchService {
     }
     return best;
   }
+}
+
+/** When the newest message of a batch item was written (ms; 0 when it has none). */
+function newestAt(item: BatchItem): number {
+  return item.messages.reduce((max, m) => Math.max(max, m.created_at ?? 0), 0);
+}
+
+/** A hit's time: its newest message's or its title's, whichever is later (-1: neither). */
+function hitTime(hit: TermHit | undefined): number {
+  return hit ? Math.max(hit.messageTime, hit.titleTime) : -1;
+}
+
+/** Sum over the query's words of WORD_SCORE + last use, plus the prefix's best expansion's (0: nothing matched). */
+function scoreOf(hits: Array<TermHit | undefined>, words: number): number {
+  let score = 0;
+  let prefix = -1;
+  hits.forEach((hit, i) => {
+    const at = hitTime(hit);
+    if (at < 0) return;
+    if (i < words) score += WORD_SCORE + at;
+    else prefix = Math.max(prefix, at);
+  });
+  return prefix < 0 ? score : score + WORD_SCORE + prefix;
+}
+
+/** Every session any term's hits hold, scored. */
+function candidatesOf(byTerm: TermHits[], words: number): Candidate[] {
+  const candidates = new Map<number, Candidate>();
+  byTerm.forEach((hits, j) => {
+    for (const [number, hit] of hits) {
+      let c = candidates.get(number);
+      if (!c) candidates.set(number, (c = { number, hits: new Array<TermHit | undefined>(byTerm.length), score: 0, resolved: false }));
+      c.hits[j] = hit;
+    }
+  });
+  const all = [...candidates.values()];
+  for (const c of all) c.score = scoreOf(c.hits, words);
+  return all.filter((c) => c.score > 0);
+}
+
+/** Whether a hit through the title counts in the candidate's score (a rename may take it away). */
+function leansOnTitle(c: Candidate): boolean {
+  return c.hits.some((hit) => hit !== undefined && hit.titleTime > hit.messageTime);
+}
+
+/** Highest score first, then the session indexed later. */
+function byRank(a: Candidate, b: Candidate): number {
+  return b.score - a.score || b.number - a.number;
 }
