@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { REDIS_CLIENT } from '../server/redis/redis.constants';
 import type { Store } from '../server/redis/store';
 import type { StoredMessage } from '../server/sessions/session.model';
+import { SearchService } from '../server/search/search.service';
 import { SessionsRepository } from '../server/sessions/sessions.repository';
 import { ChatHarness, startChatHarness } from './support/fake-openai-harness';
 import { startTestApp, TestApp } from './support/app';
@@ -172,27 +173,54 @@ describe.each([
     expect((await x.search(me, 'margay')).results).toEqual([]);
   });
 
-  it('keeps finding, renaming and forgetting sessions indexed by earlier versions (term lists with repeats)', async () => {
+  it('upgrades an index written by the earlier layout: its keys go, its sessions are indexed again and found', async () => {
+    const store = h.t.app.get<Store>(REDIS_CLIENT);
+    const user = await newGuest(h.t.url);
+    const talk = await x.session(user, 'Lynx notes', 'The lynx has tufted ears', 'Lynx eat hares');
+    // What the earlier layout left: a ZSET per term (one of them stale), its vocabulary ZSET, per-session keys, and nothing pending.
+    const prefix = `${h.t.prefix}:{u:${user.user_id}}:search`;
+    const own = `${prefix}:s:${talk.id}`;
+    await store.del(`${prefix}:pending`);
+    await store.zadd(`${prefix}:terms`, 0, 'lynx', 0, 'tufted', 0, 'wombat');
+    for (const term of ['lynx', 'tufted', 'wombat']) await store.zadd(`${prefix}:t:${term}`, 1e14 + 1, talk.id);
+    await store.zadd(`${prefix}:sessions`, Date.now(), talk.id);
+    await store.rpush(`${own}:w`, 'lynx', 'tufted', 'wombat', 'lynx');
+    await store.set(`${own}:last`, talk.messageIds[1]);
+    await store.set(`${own}:title`, 'lynx notes');
+    expect(x.ids(await x.search(user, 'tufted'))).toEqual([talk.id]);
+    expect(x.ids(await x.search(user, 'hares notes'))).toEqual([talk.id]);
+    expect((await x.search(user, 'wombat')).results).toEqual([]);
+    expect(await store.exists(`${prefix}:terms`, `${prefix}:t:lynx`, `${prefix}:t:wombat`, `${own}:w`, `${own}:last`, `${own}:title`)).toBe(0);
+    await h.api().delete(`/api/sessions/${talk.id}`).set(user.auth).expect(204);
+    for (const q of ['tufted', 'hares', 'lynx']) expect((await x.search(user, q)).results).toEqual([]);
+  });
+
+  it('compacts a term\'s log that has grown with repeats, dropping gone sessions\' postings', async () => {
     const store = h.t.app.get<Store>(REDIS_CLIENT);
     const repo = h.t.app.get(SessionsRepository);
-    const talk = await x.session(me, 'Lynx notes', 'The lynx has tufted ears', 'Lynx eat hares');
-    expect(x.ids(await x.search(me, 'tufted'))).toEqual([talk.id]);
-    // Earlier versions pushed every batch's terms, repeats included.
-    const own = `${h.t.prefix}:{u:${me.user_id}}:search:s:${talk.id}`;
-    const listed = await store.lrange(`${own}:w`, 0, -1);
-    expect(new Set(listed).size).toBe(listed.length);
-    await store.rpush(`${own}:w`, ...listed);
-    await repo.appendMessages(me.user_id, talk.id, [{ id: `m_${randomUUID()}`, role: 'user', content: 'Is a lynx a caracal?', created_at: Date.now() }]);
-    expect(x.ids(await x.search(me, 'caracal hares '))).toEqual([talk.id]);
-    // Only terms new to the session are pushed, and a title word a message uses (it may be there by the title alone).
-    expect(await store.lrange(`${own}:w`, 2 * listed.length, -1)).toEqual(['is', 'a', 'lynx', 'caracal']);
-    // Its old title word held by a message stays; the other goes.
-    await h.api().patch(`/api/sessions/${talk.id}`).set(me.auth).send({ display_name: 'Wild cats' }).expect(200);
-    expect(x.ids(await x.search(me, 'lynx'))).toEqual([talk.id]);
-    expect((await x.search(me, 'notes')).results.map((r) => r.session_id)).not.toContain(talk.id);
-    await h.api().delete(`/api/sessions/${talk.id}`).set(me.auth).expect(204);
-    for (const q of ['tufted', 'hares', 'caracal', 'lynx', 'wild']) expect((await x.search(me, q)).results).toEqual([]);
-    expect(await store.exists(`${own}:w`, `${own}:m`, `${own}:title`)).toBe(0);
+    const user = await newGuest(h.t.url);
+    const kept = await x.session(user, 'Kept', 'walrus one');
+    const gone = await x.session(user, 'Gone', 'walrus two');
+    const log = `${h.t.prefix}:{u:${user.user_id}}:search:l:walrus`;
+    const search = h.t.app.get(SearchService);
+    // Each search's catch-up takes the new message in as its own batch: one more posting per batch.
+    await search.catchUp(user.user_id);
+    for (let i = 0; i < 140; i++) {
+      await repo.appendMessages(user.user_id, i % 2 === 0 ? kept.id : gone.id, [{ id: `m_${randomUUID()}`, role: 'user', content: `walrus ${i}`, created_at: Date.now() }]);
+      await search.catchUp(user.user_id);
+    }
+    await h.api().delete(`/api/sessions/${gone.id}`).set(user.auth).expect(204);
+    for (let i = 0; i < 140; i++) {
+      await repo.appendMessages(user.user_id, kept.id, [{ id: `m_${randomUUID()}`, role: 'user', content: `walrus again ${i}`, created_at: Date.now() }]);
+      await search.catchUp(user.user_id);
+    }
+    expect(await store.strlen(log)).toBe(12 * 282);
+    const found = await x.search(user, 'walrus');
+    expect(x.ids(found)).toEqual([kept.id]);
+    expect(found.results[0].snippet).toBe('<mark>walrus</mark> again 139');
+    // One posting left: the kept session's newest message (the gone session's are dropped).
+    expect(await store.strlen(log)).toBe(12);
+    expect(x.ids(await x.search(user, 'walrus'))).toEqual([kept.id]);
   });
 
   it('indexes messages stored by a chat turn (the question and the answer)', async () => {
@@ -246,9 +274,10 @@ describe.each([
     const redis = t.app.get<Store>(REDIS_CLIENT);
     const prefix = `${t.prefix}:{u:${me.user_id}}:search`;
     const own = `${prefix}:s:${lapsed.id}`;
-    expect(await redis.exists(`${own}:title`, `${own}:w`, `${own}:m`, `${own}:last`, `${prefix}:t:meadow`)).toBe(0);
-    expect(await redis.zrange(`${prefix}:t:capybara`, 0, -1)).toEqual([pinned.id]);
-    expect(await redis.zrangebylex(`${prefix}:terms`, '[meadow', '[meadow', 'LIMIT', 0, 1)).toEqual([]);
+    expect(await redis.exists(`${own}:state`, `${own}:ids`)).toBe(0);
+    expect(Object.values(await redis.hgetall(`${prefix}:ords`))).toEqual([pinned.id]);
+    expect(await redis.zrange(`${prefix}:sessions`, 0, -1)).toEqual([pinned.id]);
+    expect(await redis.strlen(`${prefix}:dead`)).toBe(4);
     void store;
   });
 });

@@ -5,7 +5,7 @@ type Value = string | number;
 
 /**
  * Bulk writes for filling the benchmark's Redis fast: the few StoreTransaction commands the
- * repositories' encoders and index code queue (HSET, RPUSH, ZADD, SET, DEL), written straight as
+ * repositories' encoders and index code queue (HSET, HDEL, RPUSH, ZADD, SET, DEL, APPEND), written straight as
  * RESP into `redis-cli --pipe` (no client-side command objects: a million messages fill in minutes,
  * not in an hour). Replies are counted by redis-cli; close() fails on any error reply.
  */
@@ -62,22 +62,29 @@ export class RespPipe {
     return this.command(['DEL', ...keys]);
   }
 
-  /**
-   * What the store's indexTerms script does, as plain commands, for a session indexed once (every
-   * term new to it): the same data.
-   */
-  indexTerms(vocabulary: string, words: string, sessions: string, _titleTerms: string, termPrefix: string, sessionId: string, now: number, ...groups: Value[]): this {
-    const terms: string[] = [];
-    for (let i = 0; i < groups.length; ) {
-      const [score, count] = [groups[i], Number(groups[i + 1])];
-      for (const term of groups.slice(i + 2, i + 2 + count).map(String)) {
-        this.zadd(termPrefix + term, score, sessionId);
-        terms.push(term);
+  hdel(key: string, ...fields: string[]): this {
+    return this.command(['HDEL', key, ...fields]);
+  }
+
+  append(key: string, value: Value): this {
+    return this.command(['APPEND', key, value]);
+  }
+
+  /** Logs appended to so far by appendPostings (to know which terms are new to a vocabulary without reading replies). */
+  private readonly logs = new Set<string>();
+
+  /** What the store's appendPostings script does, as plain commands: the same data. */
+  appendPostings(vocabulary: string, logPrefix: string, ...termPostings: string[]): this {
+    const fresh: string[] = [];
+    for (let i = 0; i + 1 < termPostings.length; i += 2) {
+      const key = logPrefix + termPostings[i];
+      if (!this.logs.has(key)) {
+        this.logs.add(key);
+        fresh.push(termPostings[i]);
       }
-      i += 2 + count;
+      this.append(key, termPostings[i + 1]);
     }
-    if (terms.length > 0) this.zadd(vocabulary, ...terms.flatMap((t) => [0, t])).rpush(words, ...terms);
-    return this.zadd(sessions, now, sessionId);
+    return fresh.length > 0 ? this.append(vocabulary, fresh.join('\n') + '\n') : this;
   }
 
   /** Sends what is queued once a megabyte or so is, waiting while redis-cli has not taken the last. */

@@ -25,7 +25,7 @@ import { RedisKeys } from '../../server/redis/redis-keys';
 import type { Store, StoreTransaction } from '../../server/redis/store';
 import { defineStoreScripts } from '../../server/redis/store-scripts';
 import { FIRST_HISTORY_FETCH } from '../../server/chat/chat.service';
-import { SearchIndexRepository } from '../../server/search/search-index.repository';
+import { BatchItem, SearchIndexRepository } from '../../server/search/search-index.repository';
 import { SearchService } from '../../server/search/search.service';
 import { foldWord, MAX_TERM_LENGTH, mayMatch, parseQuery, queryWordsFound, termsOf, wordsOf } from '../../server/search/text-analysis';
 import type { StoredMessage } from '../../server/sessions/session.model';
@@ -107,26 +107,34 @@ function writeSession(pipe: Pipe, userId: string, id: string, title: string, mes
   pipe.zadd(keys.sessionIndex(userId), at, id);
 }
 
-function indexSession(index: SearchIndexRepository, pipe: Pipe, userId: string, id: string, title: string, messages: StoredMessage[], at: number): void {
-  index.addTitle(pipe, userId, id, title, at);
-  // What a search's catch-up writes for a session's new messages.
-  if (messages.length > 0) index.indexMessages(pipe, userId, id, messages, messages[messages.length - 1].id, at);
+/** What a search's catch-up writes for new sessions: one batch, numbered from `first`. */
+function indexSessions(index: SearchIndexRepository, pipe: Pipe, userId: string, first: number, sessions: Array<{ id: string; title: string; messages: StoredMessage[] }>, at: number): void {
+  const items: BatchItem[] = sessions.map((s, i) => ({ sessionId: s.id, number: first + i, fresh: true, firstSeq: 0, title: s.title, messages: s.messages }));
+  index.writeBatch(pipe, userId, items, at);
+  pipe.set(keys.searchNumberCounter(userId), first + sessions.length - 1);
 }
+
+/** Sessions a catch-up takes in one batch at most. */
+const FILL_BATCH = 50;
 
 /** Writes the big identity's sessions (with or without index entries) as bulk writes. */
 async function writeMine(port: number, index: SearchIndexRepository, what: 'data' | 'index'): Promise<void> {
   const corpus = new Corpus(); // same seed: the same texts in both passes
-  // Written a day (and a second per session) ago: older than the index's rescore window, as a
-  // conversation resumed another day.
+  // Written a day (and a second per session) ago, as a conversation resumed another day.
   const base = Date.now() - 86_400_000 - SESSIONS * 1000;
   const pipe = new RespPipe(port);
+  let batch: Array<{ id: string; title: string; messages: StoredMessage[] }> = [];
   for (let i = 0; i < SESSIONS; i++) {
     const id = sessionId(0, i);
     const at = base + i * 1000;
     const title = `${corpus.wordAt(200 + (i % 5000))} ${corpus.wordAt(50 + (i % 300))}`;
     const messages = messagesFor(corpus, MESSAGES_PER_SESSION, at - MESSAGES_PER_SESSION, id);
     if (what === 'data') writeSession(pipe.tx, ME, id, title, messages, at);
-    else indexSession(index, pipe.tx, ME, id, title, messages, at);
+    else batch.push({ id, title, messages: messages.map(({ terms: _terms, ...m }: Partial<BenchMessage>) => m as StoredMessage) });
+    if (batch.length === FILL_BATCH || (i === SESSIONS - 1 && batch.length > 0)) {
+      indexSessions(index, pipe.tx, ME, i + 2 - batch.length, batch, at);
+      batch = [];
+    }
     await pipe.flush();
   }
   await pipe.close();
@@ -137,12 +145,13 @@ async function writeOthers(port: number, index: SearchIndexRepository): Promise<
   const pipe = new RespPipe(port);
   for (let user = 1; user <= OTHERS; user++) {
     const userId = `u_benchsearch${String(user).padStart(12, '0')}`;
-    for (let i = 0; i < OTHER_SESSIONS; i++) {
+    const sessions = Array.from({ length: OTHER_SESSIONS }, (_, i) => {
       const id = sessionId(user, i);
       const messages = messagesFor(corpus, OTHER_MESSAGES, Date.now() - 100, id);
       writeSession(pipe.tx, userId, id, `Other ${i}`, messages, Date.now());
-      indexSession(index, pipe.tx, userId, id, `Other ${i}`, messages, Date.now());
-    }
+      return { id, title: `Other ${i}`, messages: messages.map(({ terms: _terms, ...m }: Partial<BenchMessage>) => m as StoredMessage) };
+    });
+    indexSessions(index, pipe.tx, userId, 1, sessions, Date.now());
     await pipe.flush();
   }
   await pipe.close();
@@ -272,7 +281,7 @@ async function openRedis(): Promise<{ client: Redis; port: number; stop(): Promi
 
 /** Fills the Redis (unless it holds this SCALE's data already): memory before and after each part, and how long each took. */
 async function fill(client: Redis, port: number, index: SearchIndexRepository): Promise<Record<string, number>> {
-  const marker = `bench:filled:${SCALE}:v2`;
+  const marker = `bench:filled:${SCALE}:v3`;
   const known = await client.hgetall(marker);
   if (known.mem2) {
     console.log(`reusing the data filled before on port ${port}`);
