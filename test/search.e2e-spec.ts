@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { REDIS_CLIENT } from '../server/redis/redis.constants';
 import type { Store } from '../server/redis/store';
 import type { StoredMessage } from '../server/sessions/session.model';
+import { decodePostings } from '../server/search/search-segments';
 import { SearchService } from '../server/search/search.service';
 import { SessionsRepository } from '../server/sessions/sessions.repository';
 import { ChatHarness, startChatHarness } from './support/fake-openai-harness';
@@ -195,32 +196,40 @@ describe.each([
     for (const q of ['tufted', 'hares', 'lynx']) expect((await x.search(user, q)).results).toEqual([]);
   });
 
-  it('compacts a term\'s log that has grown with repeats, dropping gone sessions\' postings', async () => {
+  it('merges a level\'s segments into one of the next level, dropping gone sessions\' postings', async () => {
     const store = h.t.app.get<Store>(REDIS_CLIENT);
     const repo = h.t.app.get(SessionsRepository);
+    const search = h.t.app.get(SearchService);
     const user = await newGuest(h.t.url);
     const kept = await x.session(user, 'Kept', 'walrus one');
     const gone = await x.session(user, 'Gone', 'walrus two');
-    const log = `${h.t.prefix}:{u:${user.user_id}}:search:l:walrus`;
-    const search = h.t.app.get(SearchService);
-    // Each search's catch-up takes the new message in as its own batch: one more posting per batch.
+    const prefix = `${h.t.prefix}:{u:${user.user_id}}:search`;
+    const append = (id: string, content: string) => repo.appendMessages(user.user_id, id, [{ id: `m_${randomUUID()}`, role: 'user', content, created_at: Date.now() }]);
+    // Each catch-up takes the new message in as a segment of its own: 1 + 70 + 70 segments of level 0.
     await search.catchUp(user.user_id);
-    for (let i = 0; i < 140; i++) {
-      await repo.appendMessages(user.user_id, i % 2 === 0 ? kept.id : gone.id, [{ id: `m_${randomUUID()}`, role: 'user', content: `walrus ${i}`, created_at: Date.now() }]);
+    for (let i = 0; i < 70; i++) {
+      await append(i % 2 === 0 ? kept.id : gone.id, `walrus ${i}`);
       await search.catchUp(user.user_id);
     }
     await h.api().delete(`/api/sessions/${gone.id}`).set(user.auth).expect(204);
-    for (let i = 0; i < 140; i++) {
-      await repo.appendMessages(user.user_id, kept.id, [{ id: `m_${randomUUID()}`, role: 'user', content: `walrus again ${i}`, created_at: Date.now() }]);
+    for (let i = 0; i < 70; i++) {
+      await append(kept.id, `walrus again ${i}`);
       await search.catchUp(user.user_id);
     }
-    expect(await store.strlen(log)).toBe(12 * 282);
+    // 141 = 2 × 64 + 8 + 5: two of level 2, one of level 1, five of level 0.
+    const levels = Object.values(await store.hgetall(`${prefix}:segments`)).map((meta) => Number(meta.split(' ')[0]));
+    expect(levels.sort()).toEqual([0, 0, 0, 0, 0, 1, 2, 2]);
+    expect(await store.zcard(`${prefix}:retired`)).toBe(8 * 17 + 8 * 2);
     const found = await x.search(user, 'walrus');
     expect(x.ids(found)).toEqual([kept.id]);
-    expect(found.results[0].snippet).toBe('<mark>walrus</mark> again 139');
-    // One posting left: the kept session's newest message (the gone session's are dropped).
-    expect(await store.strlen(log)).toBe(12);
-    expect(x.ids(await x.search(user, 'walrus'))).toEqual([kept.id]);
+    expect(found.results[0].snippet).toBe('<mark>walrus</mark> again 69');
+    // The level-2 segment merged after the delete holds no posting of the gone session.
+    const keptNumber = Number((await store.get(`${prefix}:s:${kept.id}:state`))!.split(' ')[0]);
+    const newest = Math.max(...Object.entries(await store.hgetall(`${prefix}:segments`)).filter(([, meta]) => meta.startsWith('2 ')).map(([id]) => Number(id)));
+    const line = (await store.get(`${prefix}:g:${newest}`))!.split('\n').find((l) => l.startsWith('walrus\t'))!;
+    const postings = new Map<number, number>();
+    decodePostings(line, postings, new Set(), line.indexOf('\t') + 1);
+    expect([...postings.keys()]).toEqual([keptNumber]);
   });
 
   it('indexes messages stored by a chat turn (the question and the answer)', async () => {

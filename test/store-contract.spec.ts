@@ -679,7 +679,7 @@ describe.each(stores)('store commands for counters and sorted sets: %s', (_name,
     expect(await store.client.zcard(k('sessions'))).toBe(3);
   });
 
-  it('APPEND, GETRANGE and STRLEN count bytes; appendPostings appends per term and lists terms new to it; replaceIfLength guards on the length', async () => {
+  it('APPEND, GETRANGE, STRLEN and SETRANGE count bytes; SETRANGE pads with zero bytes', async () => {
     const k = (name: string) => `${prefix}:{t}:${name}`;
     expect(await store.client.append(k('s'), 'café')).toBe(5);
     expect(await store.client.append(k('s'), '東京')).toBe(11);
@@ -689,18 +689,13 @@ describe.each(stores)('store commands for counters and sorted sets: %s', (_name,
     expect(await store.client.getrange(k('s'), 11, -1)).toBe('');
     expect(await store.client.getrange(k('missing'), 0, -1)).toBe('');
     expect(await store.client.strlen(k('missing'))).toBe(0);
-    expect(await store.client.appendPostings(k('vocab'), k('log:'), 'tea', 'AAAA', 'café', 'BBBB')).toBe(2);
-    expect(await store.client.appendPostings(k('vocab'), k('log:'), 'tea', 'CCCC', 'jam', 'DDDD')).toBe(1);
-    expect(await store.client.get(k('log:tea'))).toBe('AAAACCCC');
-    expect(await store.client.get(k('log:café'))).toBe('BBBB');
-    expect(await store.client.get(k('vocab'))).toBe('tea\ncafé\njam\n');
-    const replies = await store.client.multi().appendPostings(k('vocab'), k('log:'), 'pot', 'EEEE').strlen(k('vocab')).exec();
-    expect(replies).toEqual([[null, 1], [null, 18]]);
-    expect(await store.client.replaceIfLength(k('log:tea'), 4, 'XXXX')).toBe(0);
-    expect(await store.client.replaceIfLength(k('log:tea'), 8, 'CCCC')).toBe(1);
-    expect(await store.client.get(k('log:tea'))).toBe('CCCC');
-    expect(await store.client.replaceIfLength(k('log:tea'), 4, '')).toBe(1);
-    expect(await store.client.exists(k('log:tea'))).toBe(0);
+    expect(await store.client.setrange(k('r'), 5, 'AB')).toBe(7);
+    expect(await store.client.setrange(k('r'), 0, 'xyz')).toBe(7);
+    expect(await store.client.getrange(k('r'), 0, 2)).toBe('xyz');
+    expect(await store.client.getrange(k('r'), 5, 6)).toBe('AB');
+    expect(await store.client.get(k('r'))).toBe('xyz\0\0AB');
+    expect(await store.client.setrange(k('r'), 6, 'CD')).toBe(8);
+    expect(await store.client.get(k('r'))).toBe('xyz\0\0ACD');
   });
 
   it('ZADD XX moves the score of a member already there, never adds one or creates the key', async () => {

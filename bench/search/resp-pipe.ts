@@ -5,7 +5,7 @@ type Value = string | number;
 
 /**
  * Bulk writes for filling the benchmark's Redis fast: the few StoreTransaction commands the
- * repositories' encoders and index code queue (HSET, HDEL, RPUSH, ZADD, SET, DEL, APPEND), written straight as
+ * repositories' encoders and index code queue (HSET, HDEL, RPUSH, ZADD, SET, DEL, APPEND, SETRANGE), written straight as
  * RESP into `redis-cli --pipe` (no client-side command objects: a million messages fill in minutes,
  * not in an hour). Replies are counted by redis-cli; close() fails on any error reply.
  */
@@ -70,21 +70,8 @@ export class RespPipe {
     return this.command(['APPEND', key, value]);
   }
 
-  /** Logs appended to so far by appendPostings (to know which terms are new to a vocabulary without reading replies). */
-  private readonly logs = new Set<string>();
-
-  /** What the store's appendPostings script does, as plain commands: the same data. */
-  appendPostings(vocabulary: string, logPrefix: string, ...termPostings: string[]): this {
-    const fresh: string[] = [];
-    for (let i = 0; i + 1 < termPostings.length; i += 2) {
-      const key = logPrefix + termPostings[i];
-      if (!this.logs.has(key)) {
-        this.logs.add(key);
-        fresh.push(termPostings[i]);
-      }
-      this.append(key, termPostings[i + 1]);
-    }
-    return fresh.length > 0 ? this.append(vocabulary, fresh.join('\n') + '\n') : this;
+  setrange(key: string, offset: number, value: Value): this {
+    return this.command(['SETRANGE', key, offset, value]);
   }
 
   /** Sends what is queued once a megabyte or so is, waiting while redis-cli has not taken the last. */

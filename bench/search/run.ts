@@ -25,7 +25,8 @@ import { RedisKeys } from '../../server/redis/redis-keys';
 import type { Store, StoreTransaction } from '../../server/redis/store';
 import { defineStoreScripts } from '../../server/redis/store-scripts';
 import { FIRST_HISTORY_FETCH } from '../../server/chat/chat.service';
-import { BatchItem, SearchIndexRepository } from '../../server/search/search-index.repository';
+import { BatchItem, batchSegment, MAX_MERGE_LEVEL, MERGE_FANOUT, SearchIndexRepository } from '../../server/search/search-index.repository';
+import { mergeSegments } from '../../server/search/search-segments';
 import { SearchService } from '../../server/search/search.service';
 import { foldWord, MAX_TERM_LENGTH, mayMatch, parseQuery, queryWordsFound, termsOf, wordsOf } from '../../server/search/text-analysis';
 import type { StoredMessage } from '../../server/sessions/session.model';
@@ -107,11 +108,44 @@ function writeSession(pipe: Pipe, userId: string, id: string, title: string, mes
   pipe.zadd(keys.sessionIndex(userId), at, id);
 }
 
-/** What a search's catch-up writes for new sessions: one batch, numbered from `first`. */
-function indexSessions(index: SearchIndexRepository, pipe: Pipe, userId: string, first: number, sessions: Array<{ id: string; title: string; messages: StoredMessage[] }>, at: number): void {
-  const items: BatchItem[] = sessions.map((s, i) => ({ sessionId: s.id, number: first + i, fresh: true, firstSeq: 0, title: s.title, messages: s.messages }));
-  index.writeBatch(pipe, userId, items, at);
-  pipe.set(keys.searchNumberCounter(userId), first + sessions.length - 1);
+/**
+ * An identity's index as its catch-ups would leave it, written in bulk: batches of FILL_BATCH
+ * sessions, each a segment of level 0, merged as the repository merges them (MERGE_FANOUT of a
+ * level into one of the next); only the segments left are written.
+ */
+class IndexFill {
+  private readonly levels: Array<Array<{ data: string; messages: number }>> = [];
+  private nextNumber = 1;
+  private nextSegment = 1;
+
+  constructor(private readonly index: SearchIndexRepository, private readonly userId: string) {}
+
+  add(pipe: Pipe, sessions: Array<{ id: string; title: string; messages: StoredMessage[] }>, at: number): void {
+    const items: BatchItem[] = sessions.map((s) => ({ sessionId: s.id, number: this.nextNumber++, fresh: true, firstSeq: 0, title: s.title, messages: s.messages }));
+    this.index.writeSessions(pipe, this.userId, items, at);
+    const segment = batchSegment(items);
+    if (segment) this.push(0, segment.data, items.reduce((n, item) => n + item.messages.length, 0));
+  }
+
+  private push(level: number, data: string, messages: number): void {
+    (this.levels[level] ??= []).push({ data, messages });
+    if (level < MAX_MERGE_LEVEL && this.levels[level].length === MERGE_FANOUT) {
+      const merged = mergeSegments(this.levels[level].map((s) => s.data), new Set());
+      const total = this.levels[level].reduce((n, s) => n + s.messages, 0);
+      this.levels[level] = [];
+      this.push(level + 1, merged.data, total);
+    }
+  }
+
+  finish(pipe: Pipe): void {
+    this.levels.forEach((segments, level) => {
+      for (const { data, messages } of segments) {
+        this.index.writeSegment(pipe, this.userId, this.nextSegment++, mergeSegments([data], new Set()), level, messages);
+      }
+    });
+    pipe.set(keys.searchNumberCounter(this.userId), this.nextNumber - 1);
+    pipe.set(keys.searchSegmentCounter(this.userId), this.nextSegment - 1);
+  }
 }
 
 /** Sessions a catch-up takes in one batch at most. */
@@ -123,6 +157,7 @@ async function writeMine(port: number, index: SearchIndexRepository, what: 'data
   // Written a day (and a second per session) ago, as a conversation resumed another day.
   const base = Date.now() - 86_400_000 - SESSIONS * 1000;
   const pipe = new RespPipe(port);
+  const fill = new IndexFill(index, ME);
   let batch: Array<{ id: string; title: string; messages: StoredMessage[] }> = [];
   for (let i = 0; i < SESSIONS; i++) {
     const id = sessionId(0, i);
@@ -132,11 +167,12 @@ async function writeMine(port: number, index: SearchIndexRepository, what: 'data
     if (what === 'data') writeSession(pipe.tx, ME, id, title, messages, at);
     else batch.push({ id, title, messages: messages.map(({ terms: _terms, ...m }: Partial<BenchMessage>) => m as StoredMessage) });
     if (batch.length === FILL_BATCH || (i === SESSIONS - 1 && batch.length > 0)) {
-      indexSessions(index, pipe.tx, ME, i + 2 - batch.length, batch, at);
+      fill.add(pipe.tx, batch, at);
       batch = [];
     }
     await pipe.flush();
   }
+  if (what === 'index') fill.finish(pipe.tx);
   await pipe.close();
 }
 
@@ -151,7 +187,9 @@ async function writeOthers(port: number, index: SearchIndexRepository): Promise<
       writeSession(pipe.tx, userId, id, `Other ${i}`, messages, Date.now());
       return { id, title: `Other ${i}`, messages: messages.map(({ terms: _terms, ...m }: Partial<BenchMessage>) => m as StoredMessage) };
     });
-    indexSessions(index, pipe.tx, userId, 1, sessions, Date.now());
+    const fill = new IndexFill(index, userId);
+    fill.add(pipe.tx, sessions, Date.now());
+    fill.finish(pipe.tx);
     await pipe.flush();
   }
   await pipe.close();
@@ -281,7 +319,7 @@ async function openRedis(): Promise<{ client: Redis; port: number; stop(): Promi
 
 /** Fills the Redis (unless it holds this SCALE's data already): memory before and after each part, and how long each took. */
 async function fill(client: Redis, port: number, index: SearchIndexRepository): Promise<Record<string, number>> {
-  const marker = `bench:filled:${SCALE}:v3`;
+  const marker = `bench:filled:${SCALE}:v4`;
   const known = await client.hgetall(marker);
   if (known.mem2) {
     console.log(`reusing the data filled before on port ${port}`);

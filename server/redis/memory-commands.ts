@@ -151,6 +151,20 @@ export class MemoryCommands {
     return from > to ? '' : bytes.subarray(from, to + 1).toString();
   }
 
+  /** SETRANGE in bytes, padding with zero bytes as Redis does. */
+  setrange(key: string, offset: number, value: string | number): number {
+    const entry = this.entry(key);
+    if (entry && !isString(entry.value)) throw new WrongTypeError();
+    const old = Buffer.from(entry ? (entry.value as string) : '');
+    const add = Buffer.from(String(value));
+    const next = Buffer.alloc(Math.max(old.length, offset + add.length));
+    old.copy(next);
+    add.copy(next, offset);
+    if (entry) entry.value = next.toString();
+    else this.db.data.set(key, { value: next.toString() });
+    return next.length;
+  }
+
   strlen(key: string): number {
     return Buffer.byteLength(this.read(key, isString) ?? '');
   }
@@ -455,24 +469,6 @@ export class MemoryCommands {
     }
     this.zadd(sessions, Number(now), sessionId);
     return added.length;
-  }
-
-  /** The search index's postings write (store.ts); the APPENDs it makes are not logged on their own. */
-  appendPostings(vocabulary: string, logPrefix: string, ...termPostings: string[]): number {
-    const fresh: string[] = [];
-    for (let i = 0; i + 1 < termPostings.length; i += 2) {
-      const postings = String(termPostings[i + 1]);
-      if (this.append(logPrefix + termPostings[i], postings) === Buffer.byteLength(postings)) fresh.push(String(termPostings[i]));
-    }
-    if (fresh.length > 0) this.append(vocabulary, fresh.join('\n') + '\n');
-    return fresh.length;
-  }
-
-  replaceIfLength(key: string, length: number, value: string): number {
-    if (this.strlen(key) !== Number(length)) return 0;
-    if (String(value) === '') this.del(key);
-    else this.set(key, String(value), 'KEEPTTL', 'XX');
-    return 1;
   }
 
   xadd(key: string, _maxLen: 'MAXLEN', _approx: '~', threshold: number, id: string, ...fieldValues: string[]): string {

@@ -127,12 +127,12 @@ export class MemoryRedis extends EventEmitter implements Store {
 /** Every command of StoreCommands; the check below fails to compile when one is missing. */
 const COMMANDS = [
   'del', 'exists', 'expire', 'pexpire', 'pttl', 'persist', 'type',
-  'get', 'set', 'append', 'getrange', 'strlen', 'incr', 'incrby',
+  'get', 'set', 'append', 'setrange', 'getrange', 'strlen', 'incr', 'incrby',
   'hset', 'hget', 'hmget', 'hgetall', 'hdel', 'hincrby',
   'rpush', 'rpushx', 'rpop', 'llen', 'lindex', 'lrange', 'ltrim', 'lset',
   'zadd', 'zrem', 'zcard', 'zmscore', 'zrange', 'zrevrange', 'zrevrangebyscore', 'zinter', 'zrangebylex', 'zinterstore', 'zunionstore',
   'xadd', 'xrange', 'xrevrange',
-  'releaseLock', 'extendLock', 'renewLock', 'hsetIfField', 'indexTerms', 'appendPostings', 'replaceIfLength', 'historyPageBuffer',
+  'releaseLock', 'extendLock', 'renewLock', 'hsetIfField', 'indexTerms', 'historyPageBuffer',
 ] as const satisfies ReadonlyArray<keyof StoreCommands<false> & keyof MemoryCommands>;
 const allCommandsListed: Exclude<keyof StoreCommands<false>, (typeof COMMANDS)[number]> extends never ? true : never = true;
 void allCommandsListed;
@@ -143,9 +143,8 @@ void allCommandsListed;
  * new write command cannot be forgotten by the log.
  */
 export const WRITES = [
-  'del', 'expire', 'pexpire', 'persist', 'set', 'append', 'incr', 'incrby', 'hset', 'hdel', 'hincrby',
+  'del', 'expire', 'pexpire', 'persist', 'set', 'append', 'setrange', 'incr', 'incrby', 'hset', 'hdel', 'hincrby',
   'rpush', 'rpushx', 'rpop', 'ltrim', 'lset', 'zadd', 'zrem', 'zinterstore', 'zunionstore', 'xadd', 'releaseLock', 'extendLock', 'renewLock', 'hsetIfField', 'indexTerms',
-  'appendPostings', 'replaceIfLength',
 ] as const satisfies ReadonlyArray<(typeof COMMANDS)[number]>;
 const READS = [
   'exists', 'pttl', 'type', 'get', 'getrange', 'strlen', 'hget', 'hmget', 'hgetall', 'llen', 'lindex', 'lrange', 'historyPageBuffer',

@@ -122,14 +122,39 @@ export class RedisKeys {
 
   // ---- search index (server/search/search-index.repository.ts) ----------------------------------
 
-  /** STRING: the postings of `term` in the identity's sessions, fixed-width records appended per batch (search-postings.ts). */
-  searchLog(userId: string, term: string): string {
-    return `${this.user(userId)}:search:l:${term}`;
+  /** STRING: one segment of the identity's index (search-segments.ts), immutable. */
+  searchSegment(userId: string, segmentId: number): string {
+    return `${this.user(userId)}:search:g:${segmentId}`;
   }
 
-  /** STRING: every term with postings in the identity's index, each followed by a newline, in the order they first came (prefix lookups). */
-  searchVocabulary(userId: string): string {
-    return `${this.user(userId)}:search:vocab`;
+  /** STRING: the sparse index of one segment (JSON), immutable. */
+  searchSegmentIndex(userId: string, segmentId: number): string {
+    return `${this.user(userId)}:search:gi:${segmentId}`;
+  }
+
+  /** HASH segment id → `level messages bytes`: the identity's live segments. */
+  searchSegments(userId: string): string {
+    return `${this.user(userId)}:search:segments`;
+  }
+
+  /** Counter: the last segment id given out. */
+  searchSegmentCounter(userId: string): string {
+    return `${this.user(userId)}:search:segment`;
+  }
+
+  /** ZSET segment id → when it was merged into another (ms): deleted a while later, once no search still reads it. */
+  searchRetired(userId: string): string {
+    return `${this.user(userId)}:search:retired`;
+  }
+
+  /** Held (short PX) while a server merges the identity's segments. */
+  searchMergeLock(userId: string): string {
+    return `${this.user(userId)}:search:merging`;
+  }
+
+  /** STRING: per session number, when the session was last written (5 letters at 5 × number), for ranking. */
+  searchTimes(userId: string): string {
+    return `${this.user(userId)}:search:times`;
   }
 
   /** STRING: the numbers of the identity's indexed sessions that have gone (deleted, cleared, expired), fixed width, appended. */

@@ -66,25 +66,6 @@ const SCRIPTS = {
       "redis.call('ZADD', KEYS[3], ARGV[3], sid) " +
       'return #added',
   },
-  // The search index's postings (search-index.repository.ts): KEYS vocabulary; ARGV the log key
-  // prefix, then term, postings, term, postings, … One APPEND per term; a term whose log was new
-  // (its length is what was appended) goes on the vocabulary.
-  appendPostings: {
-    numberOfKeys: 1,
-    lua:
-      'local prefix, fresh = ARGV[1], {} ' +
-      'for i = 2, #ARGV - 1, 2 do ' +
-      "  if redis.call('APPEND', prefix .. ARGV[i], ARGV[i + 1]) == #ARGV[i + 1] then fresh[#fresh + 1] = ARGV[i] end " +
-      'end ' +
-      "if #fresh > 0 then redis.call('APPEND', KEYS[1], table.concat(fresh, '\\n') .. '\\n') end " +
-      'return #fresh',
-  },
-  replaceIfLength: {
-    numberOfKeys: 1,
-    lua:
-      "if redis.call('STRLEN', KEYS[1]) ~= tonumber(ARGV[1]) then return 0 end " +
-      "if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL') end return 1",
-  },
 } as const;
 
 // The commands defineCommand adds, as ioredis' typings expect them to be declared.
@@ -97,8 +78,6 @@ declare module 'ioredis' {
     renewLock(key: string, token: string, milliseconds: number): Result<number, Context>;
     hsetIfField(key: string, field: string, expected: string, ...fieldValues: string[]): Result<number, Context>;
     indexTerms(vocabulary: string, words: string, sessions: string, titleTerms: string, termPrefix: string, sessionId: string, now: number, ...groups: Array<string | number>): Result<number, Context>;
-    appendPostings(vocabulary: string, logPrefix: string, ...termPostings: string[]): Result<number, Context>;
-    replaceIfLength(key: string, length: number, value: string): Result<number, Context>;
   }
 }
 

@@ -50,6 +50,8 @@ export interface StringCommands<Q extends boolean> {
   getrange(key: string, start: number, end: number): Out<Q, string>;
   /** The string's length in bytes (0 when missing). */
   strlen(key: string): Out<Q, number>;
+  /** Overwrites the string from byte `offset` on (made when missing, zero bytes before it); its length after. */
+  setrange(key: string, offset: number, value: Value): Out<Q, number>;
 }
 
 export interface CounterCommands<Q extends boolean> {
@@ -167,15 +169,6 @@ export interface SearchIndexCommands<Q extends boolean> {
    * declared keys' hash slot).
    */
   indexTerms(vocabulary: string, words: string, sessions: string, titleTerms: string, termPrefix: string, sessionId: string, now: number, ...groups: Value[]): Out<Q, number>;
-  /**
-   * Appends to the string `logPrefix + term` of each (term, postings) pair its postings; the terms
-   * whose string did not exist before go on the string `vocabulary`, each followed by a newline.
-   * Returns how many went there. One command however many terms (a Lua script on Redis; the keys it
-   * derives share the declared key's hash slot).
-   */
-  appendPostings(vocabulary: string, logPrefix: string, ...termPostings: string[]): Out<Q, number>;
-  /** Replaces the string `key` by `value` (deletes it when `value` is empty) if its length is still `length` bytes: 1, else 0. */
-  replaceIfLength(key: string, length: number, value: string): Out<Q, number>;
 }
 
 /** historyPageBuffer's reply: the list's length, its entries start..stop, the hash's fields (null where absent). */

@@ -1,10 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { sessionsConfig, SessionsConfig } from '../config/config';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 import { RedisKeys } from '../redis/redis-keys';
 import { repliesOf, Store, StoreTransaction } from '../redis/store';
 import type { StoredMessage } from '../sessions/session.model';
-import { encodePosting, encodeSessionNumber, postingTime, readPostings, readSessionNumbers, TermHit, TITLE_SEQ, writePostings } from './search-postings';
+import { blockOf, blocksRange, buildSegment, BuiltSegment, decodePostings, encodePostings, linesOf, mergeSegments, Postings, SegmentIndex, TITLE_SEQ } from './search-segments';
 import { termsOf } from './text-analysis';
 
 /** Index terms a query's last word (a prefix) expands to at most. */
@@ -13,12 +14,31 @@ export const MAX_PREFIX_TERMS = 32;
 const SWEEP_BATCH = 20;
 /** Sessions with messages not yet indexed taken in per catch-up round at most (the most recently written first). */
 export const PENDING_BATCH = 50;
-/** Identities whose vocabulary and gone sessions a server keeps in memory (least recently searched dropped first). */
+/** Segments of a level merged into one of the next level once there are this many. */
+export const MERGE_FANOUT = 8;
+/** Segments of this level are not merged further (bounds a segment's size: 8^3 batches). */
+export const MAX_MERGE_LEVEL = 3;
+/** A merged segment's sources are deleted this long after the merge (a search that read the old list may still read them). */
+const RETIRED_GRACE_MS = 60_000;
+/** How long a server may hold an identity's merge lock. */
+const MERGE_LOCK_MS = 60_000;
+/** Blocks read at once where a prefix's terms begin. */
+const PREFIX_BLOCKS = 2;
+/** Sparse indexes of segments a server keeps in memory (entries; least recently used dropped first). */
+const CACHED_INDEX_ENTRIES = 500_000;
+/** Identities whose gone sessions a server keeps in memory. */
 const CACHED_IDENTITIES = 256;
-/** A log is compacted when it holds more than this many postings beyond twice its live sessions' entries. */
-const COMPACT_SLACK = 256;
+/** Letters of a time in the times string (seconds since SEARCH_EPOCH). */
+const TIME_LETTERS = 5;
+/** 2024-01-01T00:00:00Z, in seconds. */
+export const SEARCH_EPOCH = 1_704_067_200;
+const MAX_TIME = 64 ** TIME_LETTERS - 1;
 /** Legacy keys deleted per command when an index of the earlier layout is upgraded. */
 const LEGACY_DELETE_CHUNK = 500;
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < ALPHABET.length; i++) VALUE[ALPHABET.charCodeAt(i)] = i;
 
 /** A message taken into the index. */
 export type IndexedMessage = Pick<StoredMessage, 'id' | 'content'> & { created_at?: number };
@@ -54,42 +74,69 @@ export interface BatchItem {
   messages: IndexedMessage[];
 }
 
-/** Per term of a search, what its log holds of each live session. */
-export type TermHits = Map<number, TermHit>;
+/** Per session number, the newest message's position + 1 holding a term (TITLE_SEQ: its title). */
+export type TermHits = Postings;
 
-/** An identity's vocabulary (sorted) and the numbers of its gone sessions, as far as read. */
-interface IdentityCache {
-  vocabularyBytes: number;
-  terms: string[];
-  goneBytes: number;
-  gone: Set<number>;
+/** What a search reads of the index: the prefix's expansions, and the hits of each word, then of each expansion. */
+export interface Lookup {
+  expansions: string[];
+  hits: TermHits[];
+}
+
+interface SegmentMeta {
+  id: number;
+  level: number;
+  messages: number;
+}
+
+/** Seconds since SEARCH_EPOCH of a time in ms, within what the times string holds. */
+export function indexTime(ms: number): number {
+  return Math.min(Math.max(Math.floor(ms / 1000) - SEARCH_EPOCH, 0), MAX_TIME);
+}
+
+function encodeFixed(value: number, letters: number): string {
+  let out = '';
+  for (let i = letters - 1; i >= 0; i--) out += ALPHABET[Math.floor(value / 64 ** i) % 64];
+  return out;
+}
+
+function decodeFixed(text: string, at: number, letters: number): number {
+  let value = 0;
+  for (let i = 0; i < letters; i++) {
+    const v = VALUE[text.charCodeAt(at + i)] ?? -1;
+    if (v < 0) return -1;
+    value = value * 64 + v;
+  }
+  return value;
 }
 
 /**
  * The full-text index of each identity's sessions, in the identity's hash slot and without any
- * Redis module. Written per batch, not per term and session:
- * - per term, a string of fixed-width postings (search-postings.ts): each indexing batch APPENDs,
- *   per term it holds, one posting per session using it (the session's number in the index, the
- *   position of the newest message holding it, when that was written). One APPEND per distinct term
- *   of the batch, all in one script call that receives only the terms and postings;
+ * Redis module, written per batch rather than per term:
+ * - each batch of new messages (a search's catch-up) is one immutable segment: a string of sorted
+ *   lines `term \t postings` and its sparse index (search-segments.ts), written with two SETs; a
+ *   level's segments are merged into one of the next level once there are MERGE_FANOUT of them
+ *   (read, merged and written by a server holding the identity's merge lock), so a search reads a
+ *   bounded number of segments, each one block per term (one GETRANGE, the sparse index cached);
  * - per session, its state (number, messages indexed, newest indexed) and the list of its indexed
- *   message ids (a posting names a message by its position there);
- * - the identity's vocabulary (a string of terms, appended when a term's log is made) and its gone
- *   sessions (numbers appended on delete, clear and expiry: their postings are skipped when read and
- *   dropped when a log is compacted), both kept in memory per identity and read on from where the
- *   last search stopped; the session numbers' ids (HASH); the indexed sessions by when they were
- *   written (for the expiry sweep).
- * A search reads the logs of its terms whole (a log holds one posting per session and batch,
- * compacted to one per session when it has grown past twice that) and ranks in the server.
- *
- * Storing a message marks its session in the identity's "pending" set, in the same MULTI (one
- * small ZADD: the append stays cheap); the next search of that identity takes the pending sessions'
- * new messages into the index in one batch before it looks anything up.
+ *   message ids (a posting names a message by its position there); per session number, its id
+ *   (HASH) and when the session was last written (the times string, for ranking);
+ * - the numbers of gone sessions (deleted, cleared, expired) appended to a string: their postings
+ *   are skipped when read and dropped when merged;
+ * - the sessions with messages not taken in yet (pending) and the indexed sessions by when they
+ *   were written (for the expiry sweep).
+ * Redis runs one command per batch for the postings, whatever the number of terms: a command per
+ * term costs 1.5–2.5 µs of Redis time, some 6 of them per message (bench/search/README.md).
  */
 @Injectable()
 export class SearchIndexRepository {
+  private readonly logger = new Logger(SearchIndexRepository.name);
   private readonly ttlMs: number;
-  private readonly caches = new Map<string, IdentityCache>();
+  /** Sparse indexes by segment key (segments are immutable: never stale). */
+  private readonly indexes = new Map<string, SegmentIndex>();
+  private indexEntries = 0;
+  /** Gone session numbers per identity, and how much of the string was read. */
+  private readonly gone = new Map<string, { bytes: number; numbers: Set<number> }>();
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Store,
@@ -111,65 +158,65 @@ export class SearchIndexRepository {
     tx.zadd(this.keys.searchPending(userId), now, sessionId);
   }
 
+  /** Gives out `count` new session numbers (the first) and a segment id, in one round trip. */
+  async allocate(userId: string, numbers: number): Promise<{ firstNumber: number; segmentId: number }> {
+    const tx = this.redis.multi();
+    if (numbers > 0) tx.incrby(this.keys.searchNumberCounter(userId), numbers);
+    tx.incr(this.keys.searchSegmentCounter(userId));
+    const replies = repliesOf(await tx.exec()) as number[];
+    return { firstNumber: numbers > 0 ? replies[0] - numbers + 1 : 0, segmentId: replies[replies.length - 1] };
+  }
+
   /**
-   * Queues the postings of a batch of sessions' messages (and the titles of those with a fresh
-   * number), their message ids, states and numbers; a replaced number is recorded as gone.
+   * Queues a batch: its postings as the segment `segmentId` (level 0), the sessions' message ids,
+   * states, numbers and times; a replaced number is recorded as gone.
    */
-  writeBatch(tx: StoreTransaction, userId: string, items: BatchItem[], now = Date.now()): void {
-    const postings = new Map<string, string[]>();
-    const add = (term: string, posting: string) => {
-      const list = postings.get(term);
-      if (list) list.push(posting);
-      else postings.set(term, [posting]);
-    };
+  writeBatch(tx: StoreTransaction, userId: string, items: BatchItem[], segmentId: number, now = Date.now()): void {
+    this.writeSessions(tx, userId, items, now);
+    const segment = batchSegment(items);
+    if (segment) this.writeSegment(tx, userId, segmentId, segment, 0, items.reduce((n, item) => n + item.messages.length, 0));
+  }
+
+  /** Queues the batch's sessions' message ids, states, numbers and times (writeBatch without the segment). */
+  writeSessions(tx: StoreTransaction, userId: string, items: BatchItem[], now = Date.now()): void {
     const gone: string[] = [];
     for (const item of items) {
       if (item.replaces !== undefined) {
-        gone.push(encodeSessionNumber(item.replaces));
+        gone.push(encodeFixed(item.replaces, 4));
         tx.hdel(this.keys.searchNumbers(userId), String(item.replaces));
       }
       const idsKey = this.keys.searchMessageIds(userId, item.sessionId);
       if (item.fresh) {
         tx.del(idsKey);
         tx.hset(this.keys.searchNumbers(userId), String(item.number), item.sessionId);
-        const at = postingTime(now);
-        for (const term of termsOf(item.title)) add(term, encodePosting(item.number, TITLE_SEQ, at));
       }
-      // Per term, the newest message of the item holding it.
-      const newest = new Map<string, { seq: number; at: number }>();
-      item.messages.forEach((message, i) => {
-        const at = postingTime(Number.isFinite(message.created_at) ? Math.min(message.created_at!, now) : now);
-        for (const term of termsOf(message.content ?? '')) {
-          const seen = newest.get(term);
-          if (!seen || at >= seen.at) newest.set(term, { seq: item.firstSeq + i, at });
-        }
-      });
-      for (const [term, { seq, at }] of newest) add(term, encodePosting(item.number, seq, at));
+      let newest = item.fresh ? now : -1;
+      for (const message of item.messages) newest = Math.max(newest, Number.isFinite(message.created_at) ? Math.min(message.created_at!, now) : now);
       if (item.messages.length > 0) tx.rpush(idsKey, ...item.messages.map((m) => m.id));
       const count = item.firstSeq + item.messages.length;
       const lastId = item.messages.length > 0 ? item.messages[item.messages.length - 1].id : '';
       tx.set(this.keys.searchState(userId, item.sessionId), `${item.number} ${count} ${lastId}`.trimEnd());
       tx.zadd(this.keys.searchSessions(userId), now, item.sessionId);
+      if (newest >= 0) tx.setrange(this.keys.searchTimes(userId), TIME_LETTERS * item.number, encodeFixed(indexTime(newest), TIME_LETTERS));
     }
     if (gone.length > 0) tx.append(this.keys.searchDead(userId), gone.join(''));
-    if (postings.size > 0) {
-      const args: string[] = [];
-      for (const [term, list] of postings) args.push(term, list.join(''));
-      tx.appendPostings(this.keys.searchVocabulary(userId), this.keys.searchLog(userId, ''), ...args);
-    }
   }
 
-  /** Gives out `count` new session numbers; the first. */
-  async newNumbers(userId: string, count: number): Promise<number> {
-    return (await this.redis.incrby(this.keys.searchNumberCounter(userId), count)) - count + 1;
+  /** Queues a segment and its entry in the identity's list. */
+  writeSegment(tx: StoreTransaction, userId: string, segmentId: number, built: BuiltSegment, level: number, messages: number): void {
+    if (built.lines === 0) return;
+    tx.set(this.keys.searchSegment(userId, segmentId), built.data);
+    tx.set(this.keys.searchSegmentIndex(userId, segmentId), JSON.stringify(built.index));
+    tx.hset(this.keys.searchSegments(userId), String(segmentId), `${level} ${messages}`);
   }
 
-  /** Runs writeBatch. */
-  async storeBatch(userId: string, items: BatchItem[]): Promise<void> {
+  /** Writes a batch (its numbers given out already), then merges segments where a level is full. */
+  async storeBatch(userId: string, items: BatchItem[], segmentId: number): Promise<void> {
     if (items.length === 0) return;
     const tx = this.redis.multi();
-    this.writeBatch(tx, userId, items);
+    this.writeBatch(tx, userId, items, segmentId);
     repliesOf(await tx.exec());
+    await this.merge(userId);
   }
 
   /**
@@ -209,23 +256,28 @@ export class SearchIndexRepository {
     });
   }
 
-  /** A session was renamed: its new title's terms are indexed (the old title's are checked against the title when found). */
+  /** A session was renamed: its new title's terms are indexed (a segment of their own); the old title's are checked against the title when found. */
   async renameSession(userId: string, sessionId: string, title: string): Promise<void> {
     const state = parseState(await this.redis.get(this.keys.searchState(userId, sessionId)));
     if (!state) {
       await this.redis.zadd(this.keys.searchPending(userId), Date.now(), sessionId);
       return;
     }
-    const posting = encodePosting(state.number, TITLE_SEQ, postingTime(Date.now()));
-    const args = termsOf(title).flatMap((term) => [term, posting]);
-    if (args.length > 0) await this.redis.appendPostings(this.keys.searchVocabulary(userId), this.keys.searchLog(userId, ''), ...args);
+    const terms = termsOf(title);
+    if (terms.length === 0) return;
+    const { segmentId } = await this.allocate(userId, 0);
+    const tx = this.redis.multi();
+    const line = encodePostings(new Map([[state.number, TITLE_SEQ]]));
+    this.writeSegment(tx, userId, segmentId, buildSegment(new Map(terms.map((t) => [t, line]))), 0, 0);
+    repliesOf(await tx.exec());
+    await this.merge(userId);
   }
 
   /** Removes the session from the index (deleted or expired session): its number is gone, its state and ids deleted. */
   async removeSession(userId: string, sessionId: string): Promise<void> {
     const state = parseState(await this.redis.get(this.keys.searchState(userId, sessionId)));
     const tx = this.redis.multi();
-    if (state) tx.append(this.keys.searchDead(userId), encodeSessionNumber(state.number)).hdel(this.keys.searchNumbers(userId), String(state.number));
+    if (state) tx.append(this.keys.searchDead(userId), encodeFixed(state.number, 4)).hdel(this.keys.searchNumbers(userId), String(state.number));
     tx.del(this.keys.searchState(userId, sessionId), this.keys.searchMessageIds(userId, sessionId), ...this.keys.searchLegacySessionKeys(userId, sessionId));
     tx.zrem(this.keys.searchSessions(userId), sessionId).zrem(this.keys.searchPending(userId), sessionId);
     repliesOf(await tx.exec());
@@ -235,6 +287,55 @@ export class SearchIndexRepository {
   async clearSession(userId: string, sessionId: string, _title: string): Promise<void> {
     await this.removeSession(userId, sessionId);
     await this.redis.zadd(this.keys.searchPending(userId), Date.now(), sessionId);
+  }
+
+  /**
+   * Merges the oldest MERGE_FANOUT segments of a level below MAX_MERGE_LEVEL into one of the next
+   * level while a level has that many, under the identity's merge lock (another server merging:
+   * left to it); then deletes segments merged more than RETIRED_GRACE_MS ago.
+   */
+  async merge(userId: string): Promise<void> {
+    const lock = this.keys.searchMergeLock(userId);
+    const token = randomUUID();
+    let locked = false;
+    try {
+      for (;;) {
+        const metas = await this.segments(userId);
+        const due = dueMerge(metas);
+        if (!due) break;
+        if (!locked) {
+          locked = (await this.redis.set(lock, token, 'PX', MERGE_LOCK_MS, 'NX')) === 'OK';
+          if (!locked) return;
+          continue; // read the list again under the lock
+        }
+        const pipe = this.redis.pipeline();
+        for (const m of due) pipe.get(this.keys.searchSegment(userId, m.id));
+        const texts = repliesOf(await pipe.exec()) as Array<string | null>;
+        const { numbers: gone } = await this.goneOf(userId);
+        const built = mergeSegments(texts.map((t) => t ?? ''), gone);
+        const { segmentId } = await this.allocate(userId, 0);
+        const level = due[0].level + 1;
+        const tx = this.redis.multi();
+        this.writeSegment(tx, userId, segmentId, built, level, due.reduce((n, m) => n + m.messages, 0));
+        tx.hdel(this.keys.searchSegments(userId), ...due.map((m) => String(m.id)));
+        tx.zadd(this.keys.searchRetired(userId), ...due.flatMap((m) => [Date.now(), String(m.id)]));
+        repliesOf(await tx.exec());
+      }
+    } finally {
+      if (locked) await this.redis.releaseLock(lock, token);
+    }
+    await this.deleteRetired(userId);
+  }
+
+  private async deleteRetired(userId: string): Promise<void> {
+    const key = this.keys.searchRetired(userId);
+    const old = await this.redis.zrevrangebyscore(key, Date.now() - RETIRED_GRACE_MS, '-inf', 'WITHSCORES', 'LIMIT', 0, 1000);
+    const ids = old.filter((_v, i) => i % 2 === 0);
+    if (ids.length === 0) return;
+    const tx = this.redis.multi();
+    tx.del(...ids.flatMap((id) => [this.keys.searchSegment(userId, Number(id)), this.keys.searchSegmentIndex(userId, Number(id))]));
+    tx.zrem(key, ...ids);
+    repliesOf(await tx.exec());
   }
 
   /**
@@ -260,83 +361,138 @@ export class SearchIndexRepository {
 
   // ---- reads --------------------------------------------------------------------------------
 
-  /**
-   * The identity's vocabulary and gone sessions, brought up to date: what was appended since the
-   * last read is read (one round trip); all of it again when a string got shorter (restored).
-   */
-  private async identity(userId: string): Promise<IdentityCache> {
-    let cache = this.caches.get(userId);
-    if (cache) this.caches.delete(userId);
-    else cache = { vocabularyBytes: 0, terms: [], goneBytes: 0, gone: new Set() };
-    this.caches.set(userId, cache);
-    if (this.caches.size > CACHED_IDENTITIES) this.caches.delete(this.caches.keys().next().value!);
-    const vocabulary = this.keys.searchVocabulary(userId);
-    const dead = this.keys.searchDead(userId);
-    const [vocabularyLength, newTerms, goneLength, newGone] = repliesOf(
-      await this.redis.multi().strlen(vocabulary).getrange(vocabulary, cache.vocabularyBytes, -1).strlen(dead).getrange(dead, cache.goneBytes, -1).exec(),
-    ) as [number, string, number, string];
-    if (vocabularyLength < cache.vocabularyBytes || goneLength < cache.goneBytes) {
-      this.caches.delete(userId);
-      return this.identity(userId);
+  /** The identity's live segments, oldest first. */
+  private async segments(userId: string): Promise<SegmentMeta[]> {
+    const all = await this.redis.hgetall(this.keys.searchSegments(userId));
+    return Object.entries(all)
+      .map(([id, meta]) => {
+        const [level, messages] = meta.split(' ').map(Number);
+        return { id: Number(id), level, messages };
+      })
+      .sort((a, b) => a.id - b.id);
+  }
+
+  /** The identity's gone session numbers, read on from where the last read stopped (all again when the string got shorter). */
+  private async goneOf(userId: string): Promise<{ numbers: Set<number> }> {
+    let cache = this.gone.get(userId);
+    if (cache) this.gone.delete(userId);
+    else cache = { bytes: 0, numbers: new Set() };
+    this.gone.set(userId, cache);
+    if (this.gone.size > CACHED_IDENTITIES) this.gone.delete(this.gone.keys().next().value!);
+    const key = this.keys.searchDead(userId);
+    const [length, added] = repliesOf(await this.redis.multi().strlen(key).getrange(key, cache.bytes, -1).exec()) as [number, string];
+    if (length < cache.bytes) {
+      this.gone.delete(userId);
+      return this.goneOf(userId);
     }
-    if (newTerms.length > 0) {
-      cache.vocabularyBytes += Buffer.byteLength(newTerms);
-      cache.terms = mergeSorted(cache.terms, newTerms.split('\n').filter(Boolean).sort());
-    }
-    if (newGone.length > 0) {
-      cache.goneBytes += newGone.length;
-      readSessionNumbers(newGone, cache.gone);
+    cache.bytes += added.length;
+    for (let at = 0; at + 4 <= added.length; at += 4) {
+      const n = decodeFixed(added, at, 4);
+      if (n > 0) cache.numbers.add(n);
     }
     return cache;
   }
 
-  /** Index terms starting with `prefix` (at most MAX_PREFIX_TERMS). */
-  async expandPrefix(userId: string, prefix: string): Promise<string[]> {
-    const { terms } = await this.identity(userId);
-    let lo = 0;
-    let hi = terms.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (terms[mid] < prefix) lo = mid + 1;
-      else hi = mid;
+  /** The sparse indexes of these segments (cached; read when missing; null for a segment deleted meanwhile). */
+  private async indexesOf(userId: string, metas: SegmentMeta[]): Promise<Array<SegmentIndex | null>> {
+    const keys = metas.map((m) => this.keys.searchSegmentIndex(userId, m.id));
+    const missing = keys.filter((k) => !this.indexes.has(k));
+    if (missing.length > 0) {
+      const pipe = this.redis.pipeline();
+      for (const key of missing) pipe.get(key);
+      const replies = repliesOf(await pipe.exec()) as Array<string | null>;
+      missing.forEach((key, i) => {
+        if (replies[i] === null) return;
+        const index = JSON.parse(replies[i]!) as SegmentIndex;
+        this.indexes.set(key, index);
+        this.indexEntries += index.length;
+      });
+      while (this.indexEntries > CACHED_INDEX_ENTRIES && this.indexes.size > 0) {
+        const [oldest, index] = this.indexes.entries().next().value!;
+        this.indexes.delete(oldest);
+        this.indexEntries -= index.length;
+      }
     }
-    const found: string[] = [];
-    for (let i = lo; i < terms.length && found.length < MAX_PREFIX_TERMS && terms[i].startsWith(prefix); i++) {
-      // A term whose log was emptied and made again is on the vocabulary twice.
-      if (terms[i] !== found[found.length - 1]) found.push(terms[i]);
-    }
-    return found;
+    return keys.map((key) => {
+      const index = this.indexes.get(key);
+      if (index) {
+        this.indexes.delete(key); // most recently used last
+        this.indexes.set(key, index);
+      }
+      return index ?? null;
+    });
   }
 
   /**
-   * Per term, what its log holds of each live session (gone sessions skipped). A log holding many
-   * more postings than that is compacted (replaced by one posting per session and kind, unless it
-   * was appended to meanwhile).
+   * What the index holds of `words` and of the terms starting with `prefix` (the first
+   * MAX_PREFIX_TERMS of them): per term, each live session's newest message holding it. Per
+   * segment one block per word (and a few where the prefix's terms begin), all read in one round
+   * trip once the segments' sparse indexes are known.
    */
-  async termHits(userId: string, terms: string[]): Promise<TermHits[]> {
-    if (terms.length === 0) return [];
-    const [{ gone }, logs] = await Promise.all([
-      this.identity(userId),
-      (async () => {
-        const pipe = this.redis.pipeline();
-        for (const term of terms) pipe.get(this.keys.searchLog(userId, term));
-        return repliesOf(await pipe.exec()) as Array<string | null>;
-      })(),
-    ]);
-    const compact = this.redis.pipeline();
-    let compacting = 0;
-    const hits = logs.map((log, i) => {
-      const map: TermHits = new Map();
-      if (!log) return map;
-      const postings = readPostings(log, gone, map);
-      if (postings > 2 * map.size + COMPACT_SLACK) {
-        compact.replaceIfLength(this.keys.searchLog(userId, terms[i]), log.length, writePostings(map));
-        compacting++;
-      }
-      return map;
+  async lookup(userId: string, words: string[], prefix: string | null): Promise<Lookup> {
+    const [metas, { numbers: gone }] = await Promise.all([this.segments(userId), this.goneOf(userId)]);
+    const indexes = await this.indexesOf(userId, metas);
+    // Per segment: the lines read so far of the blocks holding the words and the prefix.
+    const wordLines = words.map(() => [] as Array<{ text: string; start: number; end: number }>);
+    const prefixLines = new Map<string, Array<{ text: string; start: number; end: number }>>();
+    type Read = { segment: number; from: number; count: number; prefixOnly: boolean };
+    let reads: Read[] = [];
+    metas.forEach((_m, s) => {
+      const index = indexes[s];
+      if (!index) return;
+      const blocks = new Set(words.map((w) => blockOf(index, w)));
+      for (const from of blocks) reads.push({ segment: s, from, count: 1, prefixOnly: false });
+      if (prefix !== null) reads.push({ segment: s, from: blockOf(index, prefix), count: PREFIX_BLOCKS, prefixOnly: true });
     });
-    if (compacting > 0) repliesOf(await compact.exec());
-    return hits;
+    while (reads.length > 0) {
+      const pipe = this.redis.pipeline();
+      const ranges = reads.map((r) => blocksRange(indexes[r.segment]!, r.from, r.count));
+      reads.forEach((r, i) => {
+        const range = ranges[i];
+        if (range) pipe.getrange(this.keys.searchSegment(userId, metas[r.segment].id), range[0], range[1]);
+      });
+      const texts = repliesOf(await pipe.exec()) as string[];
+      const more: Read[] = [];
+      let next = 0;
+      reads.forEach((r, i) => {
+        if (!ranges[i]) return;
+        const text = texts[next++];
+        let last: string | null = null;
+        let found = 0;
+        for (const line of linesOf(text)) {
+          last = line.term;
+          if (!r.prefixOnly) {
+            words.forEach((w, j) => {
+              if (line.term === w) wordLines[j].push({ text, start: line.start, end: line.end });
+            });
+          }
+          if (prefix !== null && r.prefixOnly && line.term.startsWith(prefix)) {
+            found++;
+            const list = prefixLines.get(line.term);
+            if (list) list.push({ text, start: line.start, end: line.end });
+            else prefixLines.set(line.term, [{ text, start: line.start, end: line.end }]);
+          }
+        }
+        // The prefix's terms may go on past these blocks.
+        if (r.prefixOnly && last !== null && (last < prefix! || last.startsWith(prefix!)) && found < MAX_PREFIX_TERMS) {
+          more.push({ ...r, from: r.from + r.count, count: r.count * 2 });
+        }
+      });
+      reads = more;
+    }
+    const expansions = [...prefixLines.keys()].sort().slice(0, MAX_PREFIX_TERMS);
+    const hitsOf = (lines: Array<{ text: string; start: number; end: number }>) => {
+      const hits: TermHits = new Map();
+      for (const { text, start, end } of lines) decodePostings(text, hits, gone, start, end);
+      return hits;
+    };
+    return { expansions, hits: [...wordLines.map(hitsOf), ...expansions.map((t) => hitsOf(prefixLines.get(t)!))] };
+  }
+
+  /** When each session was last written (seconds since SEARCH_EPOCH; -1 unknown), by number. */
+  async times(userId: string): Promise<(number: number) => number> {
+    const text = (await this.redis.get(this.keys.searchTimes(userId))) ?? '';
+    return (number) => (TIME_LETTERS * (number + 1) <= text.length ? decodeFixed(text, TIME_LETTERS * number, TIME_LETTERS) : -1);
   }
 
   /** The number the session has in the index, or null. */
@@ -359,11 +515,11 @@ export class SearchIndexRepository {
     return replies.map(([name, created]) => (created === null ? null : (name ?? '')));
   }
 
-  /** The ids of indexed messages, by session and position (null where there is none). */
+  /** The ids of indexed messages, by session and position + 1 (null where there is none). */
   async messageIds(userId: string, refs: Array<{ sessionId: string; seq: number }>): Promise<Array<string | null>> {
     if (refs.length === 0) return [];
     const pipe = this.redis.pipeline();
-    for (const { sessionId, seq } of refs) pipe.lindex(this.keys.searchMessageIds(userId, sessionId), seq);
+    for (const { sessionId, seq } of refs) pipe.lindex(this.keys.searchMessageIds(userId, sessionId), seq - 1);
     return repliesOf(await pipe.exec()) as Array<string | null>;
   }
 
@@ -384,6 +540,40 @@ export class SearchIndexRepository {
     }
     repliesOf(await alive.exec());
   }
+
+  /** Logs a failed background step of the index. */
+  warn(what: string, error: unknown): void {
+    this.logger.warn(`Search index ${what} failed: ${String(error)}`);
+  }
+}
+
+/** The segment of a batch's postings: per term, each session's newest message holding it, the title's terms for sessions with a fresh number. Null when it holds no term. */
+export function batchSegment(items: BatchItem[]): BuiltSegment | null {
+  const postings = new Map<string, Postings>();
+  const add = (term: string, number: number, seq: number) => {
+    let p = postings.get(term);
+    if (!p) postings.set(term, (p = new Map()));
+    if ((p.get(number) ?? -1) < seq) p.set(number, seq);
+  };
+  for (const item of items) {
+    if (item.fresh) for (const term of termsOf(item.title)) add(term, item.number, TITLE_SEQ);
+    item.messages.forEach((message, i) => {
+      for (const term of termsOf(message.content ?? '')) add(term, item.number, item.firstSeq + i + 1);
+    });
+  }
+  if (postings.size === 0) return null;
+  const lines = new Map<string, string>();
+  for (const [term, p] of postings) lines.set(term, encodePostings(p));
+  return buildSegment(lines);
+}
+
+/** The oldest MERGE_FANOUT segments of the lowest level that has that many, or null. */
+export function dueMerge<M extends { level: number }>(metas: M[]): M[] | null {
+  for (let level = 0; level < MAX_MERGE_LEVEL; level++) {
+    const at = metas.filter((m) => m.level === level);
+    if (at.length >= MERGE_FANOUT) return at.slice(0, MERGE_FANOUT);
+  }
+  return null;
 }
 
 function parseState(text: string | null): IndexState | null {
@@ -392,17 +582,4 @@ function parseState(text: string | null): IndexState | null {
   const n = Number(number);
   if (!Number.isInteger(n) || n <= 0) return null;
   return { number: n, count: Number(count) || 0, lastId: lastId || null };
-}
-
-/** Two sorted arrays as one. */
-function mergeSorted(a: string[], b: string[]): string[] {
-  if (a.length === 0) return b;
-  const out: string[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    if (j >= b.length || (i < a.length && a[i] <= b[j])) out.push(a[i++]);
-    else out.push(b[j++]);
-  }
-  return out;
 }

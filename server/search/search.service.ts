@@ -5,16 +5,16 @@ import type { StoredMessage } from '../sessions/session.model';
 import { SessionsRepository } from '../sessions/sessions.repository';
 import { SEARCH_LIMIT_DEFAULT, SearchPageDto, SearchQueryDto, SearchResultDto } from './dto/search.dto';
 import { BatchItem, Claim, IndexedMessage, PENDING_BATCH, SearchIndexRepository, TermHits } from './search-index.repository';
-import type { TermHit } from './search-postings';
+import { TITLE_SEQ } from './search-segments';
 import { mayMatch, ParsedQuery, parseQuery, queryWordsFound, snippetOf, termsOf, Word, wordsOf } from './text-analysis';
 
 /** Words of a query used at most (the rest are ignored). */
 export const MAX_QUERY_WORDS = 8;
 /**
- * Rank score per query word a session holds, plus when it last used it (seconds since the
- * postings' epoch, < 2^30): "words matched, then how recently they were used" in one exact number.
+ * Rank score per query word a session holds, plus when the session was last written (seconds
+ * since the index's epoch, < 2^30): "words matched, then recency" in one exact number.
  */
-export const WORD_SCORE = 1e10;
+export const WORD_SCORE = 2 ** 31;
 /** Messages read per page while taking a session's new messages into the index. */
 const CATCH_UP_PAGE = 200;
 /** A catch-up takes further rounds of pending sessions (e.g. an index being upgraded) for this long at most. */
@@ -30,10 +30,15 @@ interface MessageHit {
   at: number;
 }
 
-/** A session matching a search: its number, its hit per query term (words, then the prefix's expansions), its rank score and, once resolved, its id and title. */
+/**
+ * A session matching a search: its number, per query term (words, then the prefix's expansions)
+ * the position + 1 of its newest message holding it (TITLE_SEQ: its title; undefined: neither),
+ * when it was last written, its rank score and, once resolved, its id and title.
+ */
 interface Candidate {
   number: number;
-  hits: Array<TermHit | undefined>;
+  hits: Array<number | undefined>;
+  time: number;
   score: number;
   resolved: boolean;
   sessionId?: string;
@@ -43,7 +48,7 @@ interface Candidate {
 /**
  * Full-text search of the caller's sessions. Ranking: sessions holding more of the query's words
  * (in their title or any message; the last word as a prefix counts as one word) come first, then
- * those that used them most recently (to the second; equal: the session indexed later). For each
+ * the sessions written most recently (to the second; equal: the session indexed later). For each
  * session the result points at the message holding the most query words among the newest message
  * holding each of them (the postings name them), or at its title.
  */
@@ -68,12 +73,12 @@ export class SearchService {
       after ? this.index.numberOf(userId, after.id) : null,
       this.index.sweepExpired(userId).catch((error: unknown) => this.logger.warn(`Search index sweep failed: ${String(error)}`)),
     ]);
-    const expansions = query.prefix === null ? [] : await this.index.expandPrefix(userId, query.prefix);
+    const [{ expansions, hits }, timeOf] = await Promise.all([this.index.lookup(userId, query.words, query.prefix), this.index.times(userId)]);
     const terms = [...query.words, ...expansions];
     const words = query.words.length;
     const beyond = (c: Candidate) => !after || c.score < after.score || (c.score === after.score && c.number < (afterNumber ?? Infinity));
     // A candidate found through its title may score less once the title is read (renamed since): below the cursor then.
-    const pool = candidatesOf(await this.index.termHits(userId, terms), words).filter((c) => beyond(c) || leansOnTitle(c));
+    const pool = candidatesOf(hits, words, timeOf).filter((c) => beyond(c) || leansOnTitle(c));
     const page = await this.best(userId, pool, terms, words, limit + 1, beyond); // one extra tells whether another page exists
     const shown = page.slice(0, limit);
     const last = shown[shown.length - 1];
@@ -109,10 +114,10 @@ export class SearchService {
         }
         Object.assign(c, { resolved: true, sessionId: id, title });
         const titleTerms = new Set(termsOf(title));
-        c.hits.forEach((hit, j) => {
-          if (hit && hit.titleTime >= 0 && !titleTerms.has(terms[j])) hit.titleTime = -1;
+        c.hits.forEach((seq, j) => {
+          if (seq === TITLE_SEQ && !titleTerms.has(terms[j])) c.hits[j] = undefined;
         });
-        c.score = scoreOf(c.hits, words);
+        c.score = scoreOf(c.hits, words, c.time);
         if (c.score === 0 || !beyond(c)) dropped.add(c);
       });
       if (dropped.size > 0) pool = pool.filter((c) => !dropped.has(c));
@@ -123,7 +128,7 @@ export class SearchService {
 
   /** The results of a page: per session, its best message of those its hits name, else its title. */
   private async resultsFor(userId: string, page: Candidate[], query: ParsedQuery): Promise<SearchResultDto[]> {
-    const refs = page.flatMap((c) => [...new Set(c.hits.flatMap((hit) => (hit && hit.messageTime >= 0 ? [hit.messageSeq] : [])))].map((seq) => ({ sessionId: c.sessionId!, seq })));
+    const refs = page.flatMap((c) => [...new Set(c.hits.filter((seq): seq is number => seq !== undefined && seq !== TITLE_SEQ))].map((seq) => ({ sessionId: c.sessionId!, seq })));
     const messageIds = await this.index.messageIds(userId, refs);
     const found = refs.flatMap((ref, i) => (messageIds[i] === null ? [] : [{ sessionId: ref.sessionId, messageId: messageIds[i]! }]));
     const messages = await this.sessions.findMessages(userId, found);
@@ -152,12 +157,11 @@ export class SearchService {
     const claims = await this.index.claim(userId, pending);
     const items = (await Promise.all(claims.map((claim) => this.itemFor(userId, claim)))).filter((item): item is BatchItem => item !== null);
     // New numbers in the order the sessions were last written: on a tie of times, the later one ranks first.
+    if (items.length === 0) return;
     const fresh = items.filter((item) => item.fresh).sort((a, b) => newestAt(a) - newestAt(b));
-    if (fresh.length > 0) {
-      const first = await this.index.newNumbers(userId, fresh.length);
-      fresh.forEach((item, i) => (item.number = first + i));
-    }
-    await this.index.storeBatch(userId, items);
+    const { firstNumber, segmentId } = await this.index.allocate(userId, fresh.length);
+    fresh.forEach((item, i) => (item.number = firstNumber + i));
+    await this.index.storeBatch(userId, items, segmentId);
   }
 
   /**
@@ -239,42 +243,37 @@ function newestAt(item: BatchItem): number {
   return item.messages.reduce((max, m) => Math.max(max, m.created_at ?? 0), 0);
 }
 
-/** A hit's time: its newest message's or its title's, whichever is later (-1: neither). */
-function hitTime(hit: TermHit | undefined): number {
-  return hit ? Math.max(hit.messageTime, hit.titleTime) : -1;
-}
-
-/** Sum over the query's words of WORD_SCORE + last use, plus the prefix's best expansion's (0: nothing matched). */
-function scoreOf(hits: Array<TermHit | undefined>, words: number): number {
-  let score = 0;
-  let prefix = -1;
-  hits.forEach((hit, i) => {
-    const at = hitTime(hit);
-    if (at < 0) return;
-    if (i < words) score += WORD_SCORE + at;
-    else prefix = Math.max(prefix, at);
+/** Per query word held WORD_SCORE, once more for the prefix (any expansion), plus the session's time (0: nothing matched). */
+function scoreOf(hits: Array<number | undefined>, words: number, time: number): number {
+  let matched = 0;
+  let prefix = false;
+  hits.forEach((seq, i) => {
+    if (seq === undefined) return;
+    if (i < words) matched++;
+    else prefix = true;
   });
-  return prefix < 0 ? score : score + WORD_SCORE + prefix;
+  if (prefix) matched++;
+  return matched === 0 ? 0 : matched * WORD_SCORE + Math.max(time, 0);
 }
 
 /** Every session any term's hits hold, scored. */
-function candidatesOf(byTerm: TermHits[], words: number): Candidate[] {
+function candidatesOf(byTerm: TermHits[], words: number, timeOf: (number: number) => number): Candidate[] {
   const candidates = new Map<number, Candidate>();
   byTerm.forEach((hits, j) => {
-    for (const [number, hit] of hits) {
+    for (const [number, seq] of hits) {
       let c = candidates.get(number);
-      if (!c) candidates.set(number, (c = { number, hits: new Array<TermHit | undefined>(byTerm.length), score: 0, resolved: false }));
-      c.hits[j] = hit;
+      if (!c) candidates.set(number, (c = { number, hits: new Array<number | undefined>(byTerm.length), time: timeOf(number), score: 0, resolved: false }));
+      c.hits[j] = seq;
     }
   });
   const all = [...candidates.values()];
-  for (const c of all) c.score = scoreOf(c.hits, words);
+  for (const c of all) c.score = scoreOf(c.hits, words, c.time);
   return all.filter((c) => c.score > 0);
 }
 
 /** Whether a hit through the title counts in the candidate's score (a rename may take it away). */
 function leansOnTitle(c: Candidate): boolean {
-  return c.hits.some((hit) => hit !== undefined && hit.titleTime > hit.messageTime);
+  return c.hits.some((seq) => seq === TITLE_SEQ);
 }
 
 /** Highest score first, then the session indexed later. */
