@@ -48,6 +48,8 @@ const SEARCH_REPEATS = Number(process.env.REPEATS ?? '20');
 const WRITE_APPENDS = Number(process.env.APPENDS ?? '2000');
 /** Sessions the appends of one write measure are spread over. */
 const WRITE_SESSIONS = 50;
+/** Catch-ups of the long-run measure (LONG_RUN=0 leaves it out). */
+const LONG_RUN_ROUNDS = Number(process.env.LONG_RUN ?? MERGE_FANOUT ** MAX_MERGE_LEVEL);
 const RUNS = Number(process.env.RUNS ?? '3');
 
 const ME = 'u_benchsearchme0000000000';
@@ -263,6 +265,34 @@ async function appendCost(client: Redis, repo: SessionsRepository, userId: strin
   return cost;
 }
 
+/**
+ * The index's whole write cost over a long run, merges included: a new identity's WRITE_SESSIONS
+ * sessions get one message each, then a search takes them in (a segment of 50 messages), over and
+ * over — MERGE_FANOUT^MAX_MERGE_LEVEL catch-ups, so every level of merging happens (the last one
+ * once). Redis CPU µs and bytes per message of the appends (with their pending marks), catch-ups
+ * and merges together.
+ */
+async function longRunCost(client: Redis, repo: SessionsRepository, search: SearchService, corpus: Corpus, label: string): Promise<{ usec: number; bytes: number; messages: number }> {
+  const { userId, ids } = await newSessions(client, label);
+  const rounds = LONG_RUN_ROUNDS;
+  const tails = new Map(ids.map((id) => [id, { leaf: null as string | null, depth: 0 }]));
+  const [usec0, bytes0] = [await commandMicros(client), await info(client, 'stats', 'total_net_input_bytes')];
+  for (let round = 0; round < rounds; round++) {
+    for (const id of ids) {
+      const tail = tails.get(id)!;
+      const { terms: _terms, ...text } = messagesFor(corpus, 1, Date.now(), `l${label}${round}${id}`)[0];
+      const message: StoredMessage = { ...text, role: tail.depth % 2 === 0 ? 'user' : 'assistant', parent_id: tail.leaf, depth: tail.depth + 1 };
+      if (message.role === 'user') await repo.appendAndReadRecent(userId, id, [message], Math.min(tail.depth + 2, FIRST_HISTORY_FETCH));
+      else await repo.appendMessages(userId, id, [message]);
+      tails.set(id, { leaf: message.id, depth: tail.depth + 1 });
+    }
+    await search.catchUp(userId);
+  }
+  const [usec1, bytes1] = [await commandMicros(client), await info(client, 'stats', 'total_net_input_bytes')];
+  const messages = rounds * ids.length;
+  return { usec: (usec1 - usec0) / messages, bytes: (bytes1 - bytes0) / messages, messages };
+}
+
 /** WRITE_SESSIONS new, empty sessions of a new identity (nothing of it in the index yet: every term is new to it). */
 async function newSessions(client: Redis, label: string): Promise<{ userId: string; ids: string[] }> {
   const userId = `u_benchwrite${label.padEnd(13, '0')}`.slice(0, 25);
@@ -429,6 +459,13 @@ async function main(): Promise<void> {
         writes.again.without.push(await appendCost(client, withoutIndexRepo, ME, bigSessions(false, group), corpus));
         writes.again.with.push(await appendCost(client, withIndexRepo, ME, bigSessions(true, group), corpus, search));
       }
+      // The long run, against the same append without index (new sessions, this run's median of the two rounds).
+      const long = LONG_RUN_ROUNDS > 0 ? await longRunCost(client, withIndexRepo, search, corpus, `${nonce}L${run}`) : null;
+      const freshUsec = avg(writes.fresh.without, 'usec');
+      const freshBytes = avg(writes.fresh.without, 'bytes');
+      const longFields: Record<string, number> = long
+        ? { longUsec: long.usec, longBytes: long.bytes, longUsecPct: ((long.usec - freshUsec) / freshUsec) * 100, longBytesPct: ((long.bytes - freshBytes) / freshBytes) * 100 }
+        : {};
 
       // Queries: common, middling and rare words, two words, prefixes while typing, accents and case, Japanese.
       const accented = corpus.vocabulary.find((w) => w.includes('é') && w.length > 5) ?? 'bébé';
@@ -476,10 +513,14 @@ async function main(): Promise<void> {
         ...writeRows(writes.fresh, 'new identity, new sessions'),
         ...writeRows(writes.big, 'big identity, long sessions resumed a day later'),
         ...writeRows(writes.again, 'big identity, the same sessions again at once'),
+        ...(long ? [
+          [`long run (${long.messages} messages, a search after every 50, merges included): Redis CPU µs / bytes per message, append + index`, `${long.usec.toFixed(1)} / ${long.bytes.toFixed(0)}`, ''],
+          ['long run: index write cost / append without index, Redis CPU, bytes', `${longFields.longUsecPct.toFixed(0)} %, ${longFields.longBytesPct.toFixed(0)} %`, '≤ 30 %'],
+        ] : []),
         ['memory per message: data / index', `${((mem1 - mem0) / total).toFixed(0)} B / ${((mem2 - mem1) / total).toFixed(0)} B`, ''],
       ]));
       const summary = { scale: SCALE, messages: total, p50, p99, scanMedian, ratio: scanMedian / p50,
-        ...writeSummary(writes.fresh, ''), ...writeSummary(writes.big, 'big'), ...writeSummary(writes.again, 'again'),
+        ...writeSummary(writes.fresh, ''), ...writeSummary(writes.big, 'big'), ...writeSummary(writes.again, 'again'), ...longFields,
         dataBytesPerMessage: (mem1 - mem0) / total, indexBytesPerMessage: (mem2 - mem1) / total };
       console.log(JSON.stringify(summary));
       runs.push(summary);
@@ -504,6 +545,11 @@ async function main(): Promise<void> {
           [`${label}: index write cost / append, bytes %`, spread(f('indexBytesPct'), 0), '≤ 30'],
         ];
       }),
+      ...(LONG_RUN_ROUNDS > 0 ? [
+        ['long run (merges included): append + index Redis µs / bytes per message', `${spread('longUsec')} / ${spread('longBytes', 0)}`, ''],
+        ['long run: index write cost / append, Redis µs %', spread('longUsecPct', 0), '≤ 30'],
+        ['long run: index write cost / append, bytes %', spread('longBytesPct', 0), '≤ 30'],
+      ] : []),
       ['memory B/message: data', spread('dataBytesPerMessage', 0), ''],
       ['memory B/message: index', spread('indexBytesPerMessage', 0), ''],
     ]));
