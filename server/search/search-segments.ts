@@ -47,26 +47,32 @@ export function encodePostings(postings: Postings): string {
  * winning, skipping sessions in `gone`.
  */
 export function decodePostings(text: string, into: Postings, gone: ReadonlySet<number>, start = 0, end = text.length): void {
+  const checkGone = gone.size > 0;
   let at = start;
   let session = 0;
-  const next = (): number => {
-    let value = 0;
+  while (at < end) {
+    // Two varints: the session number's difference, then the message position.
+    let delta = 0;
     let scale = 1;
-    while (at < end) {
-      const v = VALUE[text.charCodeAt(at++)] ?? -1;
-      if (v < 0) return -1;
-      value += (v % 32) * scale;
-      if (v < 32) return value;
+    let v = 32;
+    while (v >= 32 && at < end) {
+      v = VALUE[text.charCodeAt(at++)] ?? -1;
+      if (v < 0) return;
+      delta += (v & 31) * scale;
       scale *= 32;
     }
-    return -1;
-  };
-  while (at < end) {
-    const delta = next();
-    const seq = next();
-    if (delta < 0 || seq < 0) return;
+    let seq = 0;
+    scale = 1;
+    v = 32;
+    while (v >= 32) {
+      if (at >= end) return;
+      v = VALUE[text.charCodeAt(at++)] ?? -1;
+      if (v < 0) return;
+      seq += (v & 31) * scale;
+      scale *= 32;
+    }
     session += delta;
-    if (gone.has(session)) continue;
+    if (checkGone && gone.has(session)) continue;
     const known = into.get(session);
     if (known === undefined || seq > known) into.set(session, seq);
   }

@@ -19,8 +19,10 @@ export const WORD_SCORE = 2 ** 31;
 const CATCH_UP_PAGE = 200;
 /** A catch-up takes further rounds of pending sessions (e.g. an index being upgraded) for this long at most. */
 const CATCH_UP_BUDGET_MS = 2000;
-/** Rounds of "resolve the best candidates' ids and titles, score again" per page at most. */
+/** Chunks of candidates resolved (ids, titles) per page at most. */
 const MAX_ROUNDS = 8;
+/** Candidates ranked at first (all of them only when a page needs more). */
+const RANKED_FIRST = 200;
 
 interface MessageHit {
   id: string;
@@ -31,18 +33,16 @@ interface MessageHit {
 }
 
 /**
- * A session matching a search: its number, per query term (words, then the prefix's expansions)
- * the position + 1 of its newest message holding it (TITLE_SEQ: its title; undefined: neither),
- * when it was last written, its rank score and, once resolved, its id and title.
+ * A session on a page: its number, per query term (words, then the prefix's expansions) the
+ * position + 1 of its newest message holding it (TITLE_SEQ: its title; undefined: neither), its
+ * rank score, id and title.
  */
 interface Candidate {
   number: number;
   hits: Array<number | undefined>;
-  time: number;
   score: number;
-  resolved: boolean;
-  sessionId?: string;
-  title?: string;
+  sessionId: string;
+  title: string;
 }
 
 /**
@@ -75,64 +75,85 @@ export class SearchService {
     ]);
     const [{ expansions, hits }, timeOf] = await Promise.all([this.index.lookup(userId, query.words, query.prefix), this.index.times(userId)]);
     const terms = [...query.words, ...expansions];
-    const words = query.words.length;
-    const beyond = (c: Candidate) => !after || c.score < after.score || (c.score === after.score && c.number < (afterNumber ?? Infinity));
-    // A candidate found through its title may score less once the title is read (renamed since): below the cursor then.
-    const pool = candidatesOf(hits, words, timeOf).filter((c) => beyond(c) || leansOnTitle(c));
-    const page = await this.best(userId, pool, terms, words, limit + 1, beyond); // one extra tells whether another page exists
+    const beyond = (score: number, number: number) => !after || score < after.score || (score === after.score && number < (afterNumber ?? Infinity));
+    // A session found through its title may score less once the title is read (renamed since): below the cursor then.
+    const eligible = after ? (score: number, number: number) => beyond(score, number) || hits.some((h) => h.get(number) === TITLE_SEQ) : () => true;
+    const wanted = limit + 1; // one extra tells whether another page exists
+    const page = await this.best(userId, (count) => rank(hits, query.words.length, timeOf, eligible, count), hits, terms, query.words.length, timeOf, wanted, beyond);
     const shown = page.slice(0, limit);
     const last = shown[shown.length - 1];
     return {
       results: await this.resultsFor(userId, shown, query),
-      next_cursor: page.length > limit && last ? encodeSessionCursor({ score: last.score, id: last.sessionId! }) : null,
+      next_cursor: page.length > limit && last ? encodeSessionCursor({ score: last.score, id: last.sessionId }) : null,
     };
   }
 
   /**
-   * The best `wanted` candidates: the top of the pool is resolved (session id, title) until all its
-   * first `wanted` are. A resolved candidate found through its title by a word the title no longer
-   * holds (renamed since) is scored without that hit; one whose session has gone is dropped (and
-   * removed from the index).
+   * The best `wanted` sessions of `order` (session numbers, best score first): taken in order, a
+   * chunk at a time, each resolved (session id, title; a session gone is dropped and removed from
+   * the index) and scored again without a hit through its title that the title no longer holds
+   * (renamed since); done once `wanted` of them score at least what the next one in order could.
    */
-  private async best(userId: string, pool: Candidate[], terms: string[], words: number, wanted: number, beyond: (c: Candidate) => boolean): Promise<Candidate[]> {
+  private async best(
+    userId: string,
+    ranking: (count: number) => Ranked,
+    hits: TermHits[],
+    terms: string[],
+    words: number,
+    timeOf: (number: number) => number,
+    wanted: number,
+    beyond: (score: number, number: number) => boolean,
+  ): Promise<Candidate[]> {
+    const kept: Candidate[] = [];
+    let { order, scores, complete } = ranking(RANKED_FIRST);
+    let next = 0;
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      pool.sort(byRank);
-      const open = pool.slice(0, wanted).filter((c) => !c.resolved);
-      if (open.length === 0) break;
-      const ids = await this.index.sessionIds(userId, open.map((c) => c.number));
+      if (next >= order.length) {
+        if (complete) break;
+        ({ order, scores, complete } = ranking(Infinity));
+        if (next >= order.length) break;
+      }
+      kept.sort(byRank);
+      const bound = scores[next];
+      const last = kept[wanted - 1];
+      if (last && (last.score > bound || (last.score === bound && last.number > order[next]))) break;
+      const chunk = order.slice(next, next + Math.max(wanted - kept.length, 0) + 4);
+      next += chunk.length;
+      const ids = await this.index.sessionIds(userId, chunk);
       const known = ids.filter((id): id is string => id !== null);
       const titles = await this.index.titles(userId, known);
       const titleOf = new Map(known.map((id, i) => [id, titles[i]]));
-      const dropped = new Set<Candidate>();
-      open.forEach((c, i) => {
+      chunk.forEach((number, i) => {
         const id = ids[i];
         const title = id === null ? null : titleOf.get(id)!;
         if (id === null || title === null) {
-          dropped.add(c);
           if (id !== null) this.index.removeSession(userId, id).catch((error: unknown) => this.logger.warn(`Search index removal failed: ${String(error)}`));
           return;
         }
-        Object.assign(c, { resolved: true, sessionId: id, title });
         const titleTerms = new Set(termsOf(title));
-        c.hits.forEach((seq, j) => {
-          if (seq === TITLE_SEQ && !titleTerms.has(terms[j])) c.hits[j] = undefined;
+        const own = hits.map((h, j) => {
+          const seq = h.get(number);
+          return seq === TITLE_SEQ && !titleTerms.has(terms[j]) ? undefined : seq;
         });
-        c.score = scoreOf(c.hits, words, c.time);
-        if (c.score === 0 || !beyond(c)) dropped.add(c);
+        const score = scoreOf(own, words, timeOf(number));
+        if (score > 0 && beyond(score, number)) kept.push({ number, hits: own, score, sessionId: id, title });
       });
-      if (dropped.size > 0) pool = pool.filter((c) => !dropped.has(c));
     }
-    pool.sort(byRank);
-    return pool.slice(0, wanted).filter((c) => c.resolved);
+    return kept.sort(byRank).slice(0, wanted);
   }
 
   /** The results of a page: per session, its best message of those its hits name, else its title. */
   private async resultsFor(userId: string, page: Candidate[], query: ParsedQuery): Promise<SearchResultDto[]> {
-    const refs = page.flatMap((c) => [...new Set(c.hits.filter((seq): seq is number => seq !== undefined && seq !== TITLE_SEQ))].map((seq) => ({ sessionId: c.sessionId!, seq })));
+    // Per session the newest message holding each word, and the newest holding any expansion of the prefix.
+    const refs = page.flatMap((c) => {
+      const words = c.hits.slice(0, query.words.length);
+      const prefix = Math.max(-1, ...c.hits.slice(query.words.length).map((seq) => seq ?? -1));
+      return [...new Set([...words, prefix].filter((seq): seq is number => seq !== undefined && seq > TITLE_SEQ))].map((seq) => ({ sessionId: c.sessionId, seq }));
+    });
     const messageIds = await this.index.messageIds(userId, refs);
     const found = refs.flatMap((ref, i) => (messageIds[i] === null ? [] : [{ sessionId: ref.sessionId, messageId: messageIds[i]! }]));
     const messages = await this.sessions.findMessages(userId, found);
-    return page.map((c) => this.resultFor(c.sessionId!, c.title!, messages.filter((_m, i) => found[i].sessionId === c.sessionId), query));
+    return page.map((c) => this.resultFor(c.sessionId, c.title, messages.filter((_m, i) => found[i].sessionId === c.sessionId), query));
   }
 
   /**
@@ -256,24 +277,62 @@ function scoreOf(hits: Array<number | undefined>, words: number, time: number): 
   return matched === 0 ? 0 : matched * WORD_SCORE + Math.max(time, 0);
 }
 
-/** Every session any term's hits hold, scored. */
-function candidatesOf(byTerm: TermHits[], words: number, timeOf: (number: number) => number): Candidate[] {
-  const candidates = new Map<number, Candidate>();
-  byTerm.forEach((hits, j) => {
-    for (const [number, seq] of hits) {
-      let c = candidates.get(number);
-      if (!c) candidates.set(number, (c = { number, hits: new Array<number | undefined>(byTerm.length), time: timeOf(number), score: 0, resolved: false }));
-      c.hits[j] = seq;
-    }
-  });
-  const all = [...candidates.values()];
-  for (const c of all) c.score = scoreOf(c.hits, words, c.time);
-  return all.filter((c) => c.score > 0);
+/** Session numbers in rank order and their scores: the best `count` asked for, or all (`complete`). */
+interface Ranked {
+  order: number[];
+  scores: number[];
+  complete: boolean;
 }
 
-/** Whether a hit through the title counts in the candidate's score (a rename may take it away). */
-function leansOnTitle(c: Candidate): boolean {
-  return c.hits.some((seq) => seq === TITLE_SEQ);
+/**
+ * Every session any term's hits hold, scored as scoreOf would (words held, the prefix once, the
+ * session's time), in rank order: best first, then the session indexed later.
+ */
+function rank(byTerm: TermHits[], words: number, timeOf: (number: number) => number, eligible: (score: number, number: number) => boolean, count: number): Ranked {
+  const matched = new Map<number, number>();
+  for (let j = 0; j < words; j++) for (const number of byTerm[j].keys()) matched.set(number, (matched.get(number) ?? 0) + 1);
+  if (byTerm.length > words) {
+    const prefix = new Set<number>();
+    for (let j = words; j < byTerm.length; j++) for (const number of byTerm[j].keys()) prefix.add(number);
+    for (const number of prefix) matched.set(number, (matched.get(number) ?? 0) + 1);
+  }
+  // Best first: higher score, then higher number. A heap of the best `count` (its worst on top) unless all are wanted.
+  const better = (s1: number, n1: number, s2: number, n2: number) => s1 > s2 || (s1 === s2 && n1 > n2);
+  const all: Array<[number, number]> = [];
+  const heap: Array<[number, number]> = [];
+  const down = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let worst = i;
+      if (l < heap.length && better(heap[worst][0], heap[worst][1], heap[l][0], heap[l][1])) worst = l;
+      if (r < heap.length && better(heap[worst][0], heap[worst][1], heap[r][0], heap[r][1])) worst = r;
+      if (worst === i) return;
+      [heap[i], heap[worst]] = [heap[worst], heap[i]];
+      i = worst;
+    }
+  };
+  let eligibleCount = 0;
+  for (const [number, held] of matched) {
+    const score = held * WORD_SCORE + Math.max(timeOf(number), 0);
+    if (!eligible(score, number)) continue;
+    eligibleCount++;
+    if (count === Infinity) all.push([score, number]);
+    else if (heap.length < count) {
+      heap.push([score, number]);
+      for (let i = heap.length - 1; i > 0; ) {
+        const parent = (i - 1) >> 1;
+        if (!better(heap[parent][0], heap[parent][1], heap[i][0], heap[i][1])) break;
+        [heap[i], heap[parent]] = [heap[parent], heap[i]];
+        i = parent;
+      }
+    } else if (better(score, number, heap[0][0], heap[0][1])) {
+      heap[0] = [score, number];
+      down(0);
+    }
+  }
+  const best = (count === Infinity ? all : heap).sort((a, b) => b[0] - a[0] || b[1] - a[1]);
+  return { order: best.map(([, n]) => n), scores: best.map(([s]) => s), complete: best.length === eligibleCount };
 }
 
 /** Highest score first, then the session indexed later. */
