@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { randomUUID } from 'node:crypto';
 import { REDIS_CLIENT } from '../server/redis/redis.constants';
+import { RedisKeys } from '../server/redis/redis-keys';
 import type { Store } from '../server/redis/store';
 import type { StoredMessage } from '../server/sessions/session.model';
 import { decodePostings } from '../server/search/search-segments';
@@ -230,6 +231,20 @@ describe.each([
     const postings = new Map<number, number>();
     decodePostings(line, postings, new Set(), line.indexOf('\t') + 1);
     expect([...postings.keys()]).toEqual([keptNumber]);
+  });
+
+  it('finds a message stored in the same millisecond as the one before it (a session\'s change stamp holds its message count)', async () => {
+    const store = h.t.app.get<Store>(REDIS_CLIENT);
+    const keys = h.t.app.get(RedisKeys);
+    const user = await newGuest(h.t.url);
+    const talk = await x.session(user, 'Same time', 'the first okapi');
+    expect(x.ids(await x.search(user, 'okapi'))).toEqual([talk.id]);
+    const before = (await store.hget(keys.session(user.user_id, talk.id), 'last_activity'))!;
+    await h.t.app.get(SessionsRepository).appendMessages(user.user_id, talk.id, [{ id: `m_${randomUUID()}`, role: 'assistant', content: 'a second quokka', created_at: Date.now() }]);
+    // As if stored in the same millisecond: activity time and list score as they were.
+    await store.hset(keys.session(user.user_id, talk.id), 'last_activity', before);
+    await store.zadd(keys.sessionIndex(user.user_id), 'XX', Number(before), talk.id);
+    expect(x.ids(await x.search(user, 'quokka'))).toEqual([talk.id]);
   });
 
   it('indexes messages stored by a chat turn (the question and the answer)', async () => {

@@ -25,7 +25,7 @@ import { RedisKeys } from '../../server/redis/redis-keys';
 import type { Store, StoreTransaction } from '../../server/redis/store';
 import { defineStoreScripts } from '../../server/redis/store-scripts';
 import { FIRST_HISTORY_FETCH } from '../../server/chat/chat.service';
-import { BatchItem, batchSegment, MAX_MERGE_LEVEL, MERGE_FANOUT, SearchIndexRepository } from '../../server/search/search-index.repository';
+import { BatchItem, batchSegment, changeStamp, MAX_MERGE_LEVEL, MERGE_FANOUT, SearchIndexRepository } from '../../server/search/search-index.repository';
 import { mergeSegments } from '../../server/search/search-segments';
 import { SearchService } from '../../server/search/search.service';
 import { foldWord, MAX_TERM_LENGTH, mayMatch, parseQuery, queryWordsFound, termsOf, wordsOf } from '../../server/search/text-analysis';
@@ -48,8 +48,9 @@ const SEARCH_REPEATS = Number(process.env.REPEATS ?? '20');
 const WRITE_APPENDS = Number(process.env.APPENDS ?? '2000');
 /** Sessions the appends of one write measure are spread over. */
 const WRITE_SESSIONS = 50;
-/** Catch-ups of the long-run measure (LONG_RUN=0 leaves it out). */
-const LONG_RUN_ROUNDS = Number(process.env.LONG_RUN ?? MERGE_FANOUT ** MAX_MERGE_LEVEL);
+/** Catch-ups of the long-run measure (LONG_RUN=0 leaves it out), and messages per session before each. */
+const LONG_RUN_ROUNDS = Number(process.env.LONG_RUN ?? MERGE_FANOUT ** (MAX_MERGE_LEVEL - 1));
+const LONG_RUN_TURNS = 8;
 const RUNS = Number(process.env.RUNS ?? '3');
 
 const ME = 'u_benchsearchme0000000000';
@@ -122,8 +123,8 @@ class IndexFill {
 
   constructor(private readonly index: SearchIndexRepository, private readonly userId: string) {}
 
-  add(pipe: Pipe, sessions: Array<{ id: string; title: string; messages: StoredMessage[] }>, at: number): void {
-    const items: BatchItem[] = sessions.map((s) => ({ sessionId: s.id, number: this.nextNumber++, fresh: true, firstSeq: 0, title: s.title, messages: s.messages }));
+  add(pipe: Pipe, sessions: Array<{ id: string; title: string; messages: StoredMessage[]; at: number }>, at: number): void {
+    const items: BatchItem[] = sessions.map((s) => ({ sessionId: s.id, number: this.nextNumber++, fresh: true, firstSeq: 0, title: s.title, stamp: changeStamp(s.at, s.messages.length), messages: s.messages }));
     this.index.writeSessions(pipe, this.userId, items, at);
     const segment = batchSegment(items);
     if (segment) this.push(0, segment.data, items.reduce((n, item) => n + item.messages.length, 0));
@@ -147,6 +148,7 @@ class IndexFill {
     });
     pipe.set(keys.searchNumberCounter(this.userId), this.nextNumber - 1);
     pipe.set(keys.searchSegmentCounter(this.userId), this.nextSegment - 1);
+    this.index.setThrough(pipe, this.userId, Date.now());
   }
 }
 
@@ -160,14 +162,14 @@ async function writeMine(port: number, index: SearchIndexRepository, what: 'data
   const base = Date.now() - 86_400_000 - SESSIONS * 1000;
   const pipe = new RespPipe(port);
   const fill = new IndexFill(index, ME);
-  let batch: Array<{ id: string; title: string; messages: StoredMessage[] }> = [];
+  let batch: Array<{ id: string; title: string; messages: StoredMessage[]; at: number }> = [];
   for (let i = 0; i < SESSIONS; i++) {
     const id = sessionId(0, i);
     const at = base + i * 1000;
     const title = `${corpus.wordAt(200 + (i % 5000))} ${corpus.wordAt(50 + (i % 300))}`;
     const messages = messagesFor(corpus, MESSAGES_PER_SESSION, at - MESSAGES_PER_SESSION, id);
     if (what === 'data') writeSession(pipe.tx, ME, id, title, messages, at);
-    else batch.push({ id, title, messages: messages.map(({ terms: _terms, ...m }: Partial<BenchMessage>) => m as StoredMessage) });
+    else batch.push({ id, title, at, messages: messages.map(({ terms: _terms, ...m }: Partial<BenchMessage>) => m as StoredMessage) });
     if (batch.length === FILL_BATCH || (i === SESSIONS - 1 && batch.length > 0)) {
       fill.add(pipe.tx, batch, at);
       batch = [];
@@ -185,9 +187,10 @@ async function writeOthers(port: number, index: SearchIndexRepository): Promise<
     const userId = `u_benchsearch${String(user).padStart(12, '0')}`;
     const sessions = Array.from({ length: OTHER_SESSIONS }, (_, i) => {
       const id = sessionId(user, i);
-      const messages = messagesFor(corpus, OTHER_MESSAGES, Date.now() - 100, id);
-      writeSession(pipe.tx, userId, id, `Other ${i}`, messages, Date.now());
-      return { id, title: `Other ${i}`, messages: messages.map(({ terms: _terms, ...m }: Partial<BenchMessage>) => m as StoredMessage) };
+      const at = Date.now();
+      const messages = messagesFor(corpus, OTHER_MESSAGES, at - 100, id);
+      writeSession(pipe.tx, userId, id, `Other ${i}`, messages, at);
+      return { id, title: `Other ${i}`, at, messages: messages.map(({ terms: _terms, ...m }: Partial<BenchMessage>) => m as StoredMessage) };
     });
     const fill = new IndexFill(index, userId);
     fill.add(pipe.tx, sessions, Date.now());
@@ -267,29 +270,30 @@ async function appendCost(client: Redis, repo: SessionsRepository, userId: strin
 
 /**
  * The index's whole write cost over a long run, merges included: a new identity's WRITE_SESSIONS
- * sessions get one message each, then a search takes them in (a segment of 50 messages), over and
- * over — MERGE_FANOUT^MAX_MERGE_LEVEL catch-ups, so every level of merging happens (the last one
- * once). Redis CPU µs and bytes per message of the appends (with their pending marks), catch-ups
+ * sessions get LONG_RUN_TURNS messages each, then a search takes them in (a segment of 400
+ * messages), LONG_RUN_ROUNDS times (64: eight merges of level 0 into level 1, one of level 1 into
+ * level 2). Redis CPU µs and bytes per message of the appends (with their pending marks), catch-ups
  * and merges together.
  */
-async function longRunCost(client: Redis, repo: SessionsRepository, search: SearchService, corpus: Corpus, label: string): Promise<{ usec: number; bytes: number; messages: number }> {
+async function longRunCost(client: Redis, repo: SessionsRepository, search: SearchService | null, corpus: Corpus, label: string): Promise<{ usec: number; bytes: number; messages: number }> {
   const { userId, ids } = await newSessions(client, label);
   const rounds = LONG_RUN_ROUNDS;
   const tails = new Map(ids.map((id) => [id, { leaf: null as string | null, depth: 0 }]));
   const [usec0, bytes0] = [await commandMicros(client), await info(client, 'stats', 'total_net_input_bytes')];
   for (let round = 0; round < rounds; round++) {
-    for (const id of ids) {
+    for (let k = 0; k < ids.length * LONG_RUN_TURNS; k++) {
+      const id = ids[k % ids.length];
       const tail = tails.get(id)!;
-      const { terms: _terms, ...text } = messagesFor(corpus, 1, Date.now(), `l${label}${round}${id}`)[0];
+      const { terms: _terms, ...text } = messagesFor(corpus, 1, Date.now(), `l${label}${round}_${k}`)[0];
       const message: StoredMessage = { ...text, role: tail.depth % 2 === 0 ? 'user' : 'assistant', parent_id: tail.leaf, depth: tail.depth + 1 };
       if (message.role === 'user') await repo.appendAndReadRecent(userId, id, [message], Math.min(tail.depth + 2, FIRST_HISTORY_FETCH));
       else await repo.appendMessages(userId, id, [message]);
       tails.set(id, { leaf: message.id, depth: tail.depth + 1 });
     }
-    await search.catchUp(userId);
+    if (search) await search.catchUp(userId);
   }
   const [usec1, bytes1] = [await commandMicros(client), await info(client, 'stats', 'total_net_input_bytes')];
-  const messages = rounds * ids.length;
+  const messages = rounds * ids.length * LONG_RUN_TURNS;
   return { usec: (usec1 - usec0) / messages, bytes: (bytes1 - bytes0) / messages, messages };
 }
 
@@ -349,7 +353,7 @@ async function openRedis(): Promise<{ client: Redis; port: number; stop(): Promi
 
 /** Fills the Redis (unless it holds this SCALE's data already): memory before and after each part, and how long each took. */
 async function fill(client: Redis, port: number, index: SearchIndexRepository): Promise<Record<string, number>> {
-  const marker = `bench:filled:${SCALE}:v4`;
+  const marker = `bench:filled:${SCALE}:v5`;
   const known = await client.hgetall(marker);
   if (known.mem2) {
     console.log(`reusing the data filled before on port ${port}`);
@@ -459,12 +463,14 @@ async function main(): Promise<void> {
         writes.again.without.push(await appendCost(client, withoutIndexRepo, ME, bigSessions(false, group), corpus));
         writes.again.with.push(await appendCost(client, withIndexRepo, ME, bigSessions(true, group), corpus, search));
       }
-      // The long run, against the same append without index (new sessions, this run's median of the two rounds).
+      // The long run, against the same appends without index (no catch-ups).
+      const longWithout = LONG_RUN_ROUNDS > 0 ? await longRunCost(client, withoutIndexRepo, null, corpus, `${nonce}M${run}`) : null;
       const long = LONG_RUN_ROUNDS > 0 ? await longRunCost(client, withIndexRepo, search, corpus, `${nonce}L${run}`) : null;
-      const freshUsec = avg(writes.fresh.without, 'usec');
-      const freshBytes = avg(writes.fresh.without, 'bytes');
-      const longFields: Record<string, number> = long
-        ? { longUsec: long.usec, longBytes: long.bytes, longUsecPct: ((long.usec - freshUsec) / freshUsec) * 100, longBytesPct: ((long.bytes - freshBytes) / freshBytes) * 100 }
+      const longFields: Record<string, number> = long && longWithout
+        ? {
+            longNUsec: longWithout.usec, longNBytes: longWithout.bytes, longUsec: long.usec, longBytes: long.bytes,
+            longUsecPct: ((long.usec - longWithout.usec) / longWithout.usec) * 100, longBytesPct: ((long.bytes - longWithout.bytes) / longWithout.bytes) * 100,
+          }
         : {};
 
       // Queries: common, middling and rare words, two words, prefixes while typing, accents and case, Japanese.
@@ -514,7 +520,8 @@ async function main(): Promise<void> {
         ...writeRows(writes.big, 'big identity, long sessions resumed a day later'),
         ...writeRows(writes.again, 'big identity, the same sessions again at once'),
         ...(long ? [
-          [`long run (${long.messages} messages, a search after every 50, merges included): Redis CPU µs / bytes per message, append + index`, `${long.usec.toFixed(1)} / ${long.bytes.toFixed(0)}`, ''],
+          [`long run (${long.messages} messages, a search after every ${WRITE_SESSIONS * LONG_RUN_TURNS}, merges included): Redis CPU µs / bytes per message, appends alone → appends + index`,
+            `${longFields.longNUsec.toFixed(1)} / ${longFields.longNBytes.toFixed(0)} → ${long.usec.toFixed(1)} / ${long.bytes.toFixed(0)}`, ''],
           ['long run: index write cost / append without index, Redis CPU, bytes', `${longFields.longUsecPct.toFixed(0)} %, ${longFields.longBytesPct.toFixed(0)} %`, '≤ 30 %'],
         ] : []),
         ['memory per message: data / index', `${((mem1 - mem0) / total).toFixed(0)} B / ${((mem2 - mem1) / total).toFixed(0)} B`, ''],
@@ -546,7 +553,7 @@ async function main(): Promise<void> {
         ];
       }),
       ...(LONG_RUN_ROUNDS > 0 ? [
-        ['long run (merges included): append + index Redis µs / bytes per message', `${spread('longUsec')} / ${spread('longBytes', 0)}`, ''],
+        ['long run: appends alone → with index, Redis µs / bytes per message', `${spread('longNUsec')} / ${spread('longNBytes', 0)} → ${spread('longUsec')} / ${spread('longBytes', 0)}`, ''],
         ['long run: index write cost / append, Redis µs %', spread('longUsecPct', 0), '≤ 30'],
         ['long run: index write cost / append, bytes %', spread('longBytesPct', 0), '≤ 30'],
       ] : []),

@@ -182,7 +182,17 @@ export class RedisKeys {
     return `${this.user(userId)}:search:s:${sessionId}:ids`;
   }
 
-  /** ZSET session id → when a message was last stored in it that the index has not taken in yet (ms). */
+  /** STRING: sessions written before this time (ms) are taken into the index (catch-ups scan the session lists from a little before it). */
+  searchThrough(userId: string): string {
+    return `${this.user(userId)}:search:through`;
+  }
+
+  /** Held (short PX) while a server takes the identity's new messages into the index. */
+  searchCatchUpLock(userId: string): string {
+    return `${this.user(userId)}:search:catching`;
+  }
+
+  /** ZSET session id → when a session was made, imported, cleared or renamed before it was indexed (ms): to be indexed at the next catch-up. */
   searchPending(userId: string): string {
     return `${this.user(userId)}:search:pending`;
   }

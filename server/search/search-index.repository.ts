@@ -20,6 +20,8 @@ export const MERGE_FANOUT = 8;
 export const MAX_MERGE_LEVEL = 3;
 /** A merged segment's sources are deleted this long after the merge (a search that read the old list may still read them). */
 const RETIRED_GRACE_MS = 60_000;
+/** How long a server may hold an identity's catch-up lock. */
+const CATCH_UP_LOCK_MS = 30_000;
 /** How long a server may hold an identity's merge lock. */
 const MERGE_LOCK_MS = 60_000;
 /** Blocks read at once where a prefix's terms begin. */
@@ -43,10 +45,11 @@ for (let i = 0; i < ALPHABET.length; i++) VALUE[ALPHABET.charCodeAt(i)] = i;
 /** A message taken into the index. */
 export type IndexedMessage = Pick<StoredMessage, 'id' | 'content'> & { created_at?: number };
 
-/** What the index holds of a session: its number, how many of its messages are indexed, the newest of them. */
+/** What the index holds of a session: its number, how many of its messages are indexed, its change stamp then, the newest indexed. */
 export interface IndexState {
   number: number;
   count: number;
+  stamp: string;
   lastId: string | null;
 }
 
@@ -57,6 +60,8 @@ export interface Claim {
   state: IndexState | null;
   /** The session's title, null when the session has gone. */
   title: string | null;
+  /** The session's change stamp (last activity and message count). */
+  stamp: string;
 }
 
 /** One session's part of an indexing batch. */
@@ -71,6 +76,8 @@ export interface BatchItem {
   firstSeq: number;
   /** The title, indexed when `fresh`. */
   title: string;
+  /** The session's change stamp when read (changeStamp), recorded in its state. */
+  stamp: string;
   messages: IndexedMessage[];
 }
 
@@ -177,6 +184,43 @@ export class SearchIndexRepository {
     if (segment) this.writeSegment(tx, userId, segmentId, segment, 0, items.reduce((n, item) => n + item.messages.length, 0));
   }
 
+  /** Sessions written since this (ms) are yet to be checked for new messages. */
+  async through(userId: string): Promise<number> {
+    return Number(await this.redis.get(this.keys.searchThrough(userId))) || 0;
+  }
+
+  /** Queues: sessions written before `at` (ms) have been checked. */
+  setThrough(tx: StoreTransaction, userId: string, at: number): void {
+    tx.set(this.keys.searchThrough(userId), String(at));
+  }
+
+  async setThroughNow(userId: string, at: number): Promise<void> {
+    await this.redis.set(this.keys.searchThrough(userId), String(at));
+  }
+
+  /** The identity's catch-up lock, or null when another catch-up holds it. */
+  async lockCatchUp(userId: string): Promise<{ release(): Promise<void> } | null> {
+    const key = this.keys.searchCatchUpLock(userId);
+    const token = randomUUID();
+    if ((await this.redis.set(key, token, 'PX', CATCH_UP_LOCK_MS, 'NX')) !== 'OK') return null;
+    return { release: async () => void (await this.redis.releaseLock(key, token)) };
+  }
+
+  /**
+   * Sessions written at or after `since` (ms), by their activity time, from the identity's session
+   * lists (main, pinned, archived: a stored message moves its session's score there, no other
+   * write needed), `count` per list from `offset` on; `more` when a list may hold more.
+   */
+  async activeSince(userId: string, since: number, offset: number, count: number): Promise<{ sessions: Map<string, number>; more: boolean }> {
+    const pipe = this.redis.pipeline();
+    const lists = [this.keys.sessionIndex(userId), this.keys.pinnedSessionIndex(userId), this.keys.archivedSessionIndex(userId)];
+    for (const key of lists) pipe.zrevrangebyscore(key, '+inf', since, 'WITHSCORES', 'LIMIT', offset, count);
+    const replies = repliesOf(await pipe.exec()) as string[][];
+    const sessions = new Map<string, number>();
+    for (const flat of replies) for (let i = 0; i < flat.length; i += 2) sessions.set(flat[i], Number(flat[i + 1]));
+    return { sessions, more: replies.some((flat) => flat.length === 2 * count) };
+  }
+
   /** Queues the batch's sessions' message ids, states, numbers and times (writeBatch without the segment). */
   writeSessions(tx: StoreTransaction, userId: string, items: BatchItem[], now = Date.now()): void {
     const gone: string[] = [];
@@ -195,8 +239,9 @@ export class SearchIndexRepository {
       if (item.messages.length > 0) tx.rpush(idsKey, ...item.messages.map((m) => m.id));
       const count = item.firstSeq + item.messages.length;
       const lastId = item.messages.length > 0 ? item.messages[item.messages.length - 1].id : '';
-      tx.set(this.keys.searchState(userId, item.sessionId), `${item.number} ${count} ${lastId}`.trimEnd());
-      tx.zadd(this.keys.searchSessions(userId), now, item.sessionId);
+      tx.set(this.keys.searchState(userId, item.sessionId), `${item.number} ${count} ${item.stamp} ${lastId}`.trimEnd());
+      // Listed for the expiry sweep when first indexed (the sweep marks sessions still there as checked).
+      if (item.fresh) tx.zadd(this.keys.searchSessions(userId), now, item.sessionId);
       if (newest >= 0) tx.setrange(this.keys.searchTimes(userId), TIME_LETTERS * item.number, encodeFixed(indexTime(newest), TIME_LETTERS));
     }
     if (gone.length > 0) tx.append(this.keys.searchDead(userId), gone.join(''));
@@ -240,19 +285,21 @@ export class SearchIndexRepository {
 
   /**
    * Takes sessions off the pending set before their messages are read (a message stored meanwhile
-   * marks them again): for each one this call took, its state in the index and its title. Sessions
-   * another catch-up took first are left out.
+   * is found by the next catch-up): for each session pending, or `active` with a change stamp other
+   * than its state records, its state in the index, title and change stamp. Others are left out.
    */
-  async claim(userId: string, sessionIds: string[]): Promise<Claim[]> {
+  async claim(userId: string, sessionIds: string[], active: ReadonlyMap<string, number>): Promise<Claim[]> {
     const tx = this.redis.multi();
     for (const id of sessionIds) {
-      tx.zrem(this.keys.searchPending(userId), id).get(this.keys.searchState(userId, id)).hmget(this.keys.session(userId, id), 'display_name', 'created_at');
+      tx.zrem(this.keys.searchPending(userId), id).get(this.keys.searchState(userId, id)).hmget(this.keys.session(userId, id), 'display_name', 'created_at', 'last_activity', 'message_count');
     }
     const replies = repliesOf(await tx.exec());
     return sessionIds.flatMap((sessionId, i) => {
-      const [taken, state, [title, created]] = replies.slice(3 * i, 3 * i + 3) as [number, string | null, Array<string | null>];
-      if (taken === 0) return [];
-      return [{ sessionId, state: parseState(state), title: created === null ? null : (title ?? '') }];
+      const [taken, text, [title, created, activity, count]] = replies.slice(3 * i, 3 * i + 3) as [number, string | null, Array<string | null>];
+      const state = parseState(text);
+      const stamp = changeStamp(activity, count);
+      if (taken === 0 && (!active.has(sessionId) || state?.stamp === stamp)) return [];
+      return [{ sessionId, state, title: created === null ? null : (title ?? ''), stamp }];
     });
   }
 
@@ -578,8 +625,13 @@ export function dueMerge<M extends { level: number }>(metas: M[]): M[] | null {
 
 function parseState(text: string | null): IndexState | null {
   if (!text) return null;
-  const [number, count, lastId] = text.split(' ');
+  const [number, count, stamp, lastId] = text.split(' ');
   const n = Number(number);
   if (!Number.isInteger(n) || n <= 0) return null;
-  return { number: n, count: Number(count) || 0, lastId: lastId || null };
+  return { number: n, count: Number(count) || 0, stamp: stamp ?? '', lastId: lastId || null };
+}
+
+/** What changes in a session with every stored message: its last activity and message count (two messages may share a millisecond). */
+export function changeStamp(lastActivity: string | number | null, messageCount: string | number | null): string {
+  return `${lastActivity ?? 0}.${messageCount ?? 0}`;
 }

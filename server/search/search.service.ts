@@ -17,8 +17,12 @@ export const MAX_QUERY_WORDS = 8;
 export const WORD_SCORE = 2 ** 31;
 /** Messages read per page while taking a session's new messages into the index. */
 const CATCH_UP_PAGE = 200;
-/** A catch-up takes further rounds of pending sessions (e.g. an index being upgraded) for this long at most. */
+/** Messages read first from a session indexed before (most catch-ups find only a few new ones). */
+const CATCH_UP_FIRST_PAGE = 8;
+/** A catch-up takes further rounds of sessions (e.g. an index being upgraded) for this long at most. */
 const CATCH_UP_BUDGET_MS = 2000;
+/** A catch-up looks at sessions written this long before the last one started (clocks of servers differ a little). */
+const CATCH_UP_SLACK_MS = 10_000;
 /** Chunks of candidates resolved (ids, titles) per page at most. */
 const MAX_ROUNDS = 8;
 /** Candidates ranked at first (all of them only when a page needs more). */
@@ -157,32 +161,47 @@ export class SearchService {
   }
 
   /**
-   * Takes the messages stored since the last search into the index: the pending sessions (rounds
-   * of PENDING_BATCH, more while there are more, for CATCH_UP_BUDGET_MS at most), each round one
-   * batch written in one transaction.
+   * Takes the messages stored since the last catch-up into the index: the sessions written since
+   * a little before it (their list scores move with every stored message: the append writes nothing
+   * for the index) and the pending ones (made, imported, cleared), in rounds of PENDING_BATCH per
+   * list, for CATCH_UP_BUDGET_MS at most, each round one batch written in one transaction. One
+   * catch-up per identity at a time (another search meanwhile goes on without one).
    */
   async catchUp(userId: string): Promise<number> {
     const started = Date.now();
-    let total = 0;
-    for (;;) {
-      const pending = await this.index.pendingSessions(userId);
-      if (pending.length === 0) break;
-      total += pending.length;
-      await this.catchUpRound(userId, pending);
-      if (pending.length < PENDING_BATCH || Date.now() - started > CATCH_UP_BUDGET_MS) break;
+    const lock = await this.index.lockCatchUp(userId);
+    if (!lock) return 0;
+    try {
+      const since = (await this.index.through(userId)) - CATCH_UP_SLACK_MS;
+      let total = 0;
+      let complete = true;
+      for (let offset = 0; ; offset += PENDING_BATCH) {
+        const [pending, active] = await Promise.all([this.index.pendingSessions(userId), this.index.activeSince(userId, since, offset, PENDING_BATCH)]);
+        const ids = [...new Set([...pending, ...active.sessions.keys()])];
+        if (ids.length > 0) total += await this.catchUpRound(userId, ids, active.sessions);
+        if (pending.length < PENDING_BATCH && !active.more) break;
+        if (Date.now() - started > CATCH_UP_BUDGET_MS) {
+          complete = false;
+          break;
+        }
+      }
+      if (complete) await this.index.setThroughNow(userId, started);
+      return total;
+    } finally {
+      await lock.release();
     }
-    return total;
   }
 
-  private async catchUpRound(userId: string, pending: string[]): Promise<void> {
-    const claims = await this.index.claim(userId, pending);
+  private async catchUpRound(userId: string, ids: string[], active: ReadonlyMap<string, number>): Promise<number> {
+    const claims = await this.index.claim(userId, ids, active);
     const items = (await Promise.all(claims.map((claim) => this.itemFor(userId, claim)))).filter((item): item is BatchItem => item !== null);
+    if (items.length === 0) return 0;
     // New numbers in the order the sessions were last written: on a tie of times, the later one ranks first.
-    if (items.length === 0) return;
     const fresh = items.filter((item) => item.fresh).sort((a, b) => newestAt(a) - newestAt(b));
     const { firstNumber, segmentId } = await this.index.allocate(userId, fresh.length);
     fresh.forEach((item, i) => (item.number = firstNumber + i));
     await this.index.storeBatch(userId, items, segmentId);
+    return items.length;
   }
 
   /**
@@ -192,7 +211,7 @@ export class SearchService {
    * Null when there is nothing to write (the session has gone: it is removed from the index).
    */
   private async itemFor(userId: string, claim: Claim): Promise<BatchItem | null> {
-    const { sessionId, state, title } = claim;
+    const { sessionId, state, title, stamp } = claim;
     if (title === null) {
       await this.index.removeSession(userId, sessionId);
       return null;
@@ -201,8 +220,11 @@ export class SearchService {
     const newestFirst: IndexedMessage[] = [];
     let before: number | undefined;
     let reachedLast = false;
+    // A session searched often has a message or two new: the newest few first, then pages growing.
+    let size = last === null ? CATCH_UP_PAGE : CATCH_UP_FIRST_PAGE;
     do {
-      const page = await this.sessions.listMessages(userId, sessionId, CATCH_UP_PAGE, before);
+      const page = await this.sessions.listMessages(userId, sessionId, size, before);
+      size = Math.min(size * 8, CATCH_UP_PAGE);
       if (!page) {
         await this.index.removeSession(userId, sessionId);
         return null;
@@ -216,9 +238,9 @@ export class SearchService {
     } while (!reachedLast && before !== undefined);
     const messages = newestFirst.reverse();
     const again = state === null || (last !== null && !reachedLast);
-    if (!again && messages.length === 0) return null;
     return {
       sessionId,
+      stamp,
       number: again ? 0 : state!.number,
       fresh: again,
       replaces: again && state ? state.number : undefined,

@@ -490,7 +490,7 @@ export class SessionsRepository implements MessageStore {
     // The usage totals go in the same MULTI as the answer: no extra round trip.
     for (const [field, increment] of usageIncrements(messages)) tx.hincrby(hash, field, increment);
     this.renew(tx, userId, sessionId, now, { last_activity: String(now), [LEAF_FIELD]: messages[messages.length - 1].id });
-    for (const message of messages) this.search.addMessage(tx, userId, sessionId, message, now);
+    // Nothing for the search index: the session list's score, moved above, is what its next catch-up looks for.
     if (readLimit > 0) tx.lrange(list, -readLimit, -1);
     const results = await this.readBack(tx, userId, sessionId);
     const session = await this.stateAfter(results, userId, sessionId);
