@@ -62,6 +62,8 @@ export interface Claim {
   title: string | null;
   /** The session's change stamp (last activity and message count). */
   stamp: string;
+  /** The session's message count. */
+  messageCount: number;
 }
 
 /** One session's part of an indexing batch. */
@@ -125,13 +127,16 @@ function decodeFixed(text: string, at: number, letters: number): number {
  *   level's segments are merged into one of the next level once there are MERGE_FANOUT of them
  *   (read, merged and written by a server holding the identity's merge lock), so a search reads a
  *   bounded number of segments, each one block per term (one GETRANGE, the sparse index cached);
- * - per session, its state (number, messages indexed, newest indexed) and the list of its indexed
- *   message ids (a posting names a message by its position there); per session number, its id
+ * - per session, its state (number, messages indexed, change stamp, newest indexed) and the list
+ *   of its indexed message ids (a posting names a message by its position there); per session number, its id
  *   (HASH) and when the session was last written (the times string, for ranking);
  * - the numbers of gone sessions (deleted, cleared, expired) appended to a string: their postings
  *   are skipped when read and dropped when merged;
- * - the sessions with messages not taken in yet (pending) and the indexed sessions by when they
- *   were written (for the expiry sweep).
+ * - sessions made, imported, cleared or renamed before being indexed (pending), and the indexed
+ *   sessions by when they were first indexed (for the expiry sweep).
+ * Storing a message writes nothing for the index: a catch-up finds the sessions written since the
+ * last one by their scores in the session lists (which every stored message moves) and tells
+ * new messages by each session's change stamp (last activity and message count).
  * Redis runs one command per batch for the postings, whatever the number of terms: a command per
  * term costs 1.5–2.5 µs of Redis time, some 6 of them per message (bench/search/README.md).
  */
@@ -155,7 +160,7 @@ export class SearchIndexRepository {
 
   // ---- writes -------------------------------------------------------------------------------
 
-  /** Queues, into the transaction that stores a message, the mark that its session has text to index. */
+  /** Queues, into the transaction that makes a session with messages (import, fork), the mark that it has text to index. */
   addMessage(tx: StoreTransaction, userId: string, sessionId: string, _message: Pick<StoredMessage, 'content'>, now = Date.now()): void {
     tx.zadd(this.keys.searchPending(userId), now, sessionId);
   }
@@ -299,7 +304,7 @@ export class SearchIndexRepository {
       const state = parseState(text);
       const stamp = changeStamp(activity, count);
       if (taken === 0 && (!active.has(sessionId) || state?.stamp === stamp)) return [];
-      return [{ sessionId, state, title: created === null ? null : (title ?? ''), stamp }];
+      return [{ sessionId, state, title: created === null ? null : (title ?? ''), stamp, messageCount: Number(count) || 0 }];
     });
   }
 

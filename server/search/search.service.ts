@@ -17,12 +17,12 @@ export const MAX_QUERY_WORDS = 8;
 export const WORD_SCORE = 2 ** 31;
 /** Messages read per page while taking a session's new messages into the index. */
 const CATCH_UP_PAGE = 200;
-/** Messages read first from a session indexed before (most catch-ups find only a few new ones). */
-const CATCH_UP_FIRST_PAGE = 8;
+/** Messages read first from a session indexed before, at least. */
+const CATCH_UP_FIRST_PAGE = 2;
 /** A catch-up takes further rounds of sessions (e.g. an index being upgraded) for this long at most. */
 const CATCH_UP_BUDGET_MS = 2000;
 /** A catch-up looks at sessions written this long before the last one started (clocks of servers differ a little). */
-const CATCH_UP_SLACK_MS = 10_000;
+export const CATCH_UP_SLACK_MS = 10_000;
 /** Chunks of candidates resolved (ids, titles) per page at most. */
 const MAX_ROUNDS = 8;
 /** Candidates ranked at first (all of them only when a page needs more). */
@@ -220,8 +220,8 @@ export class SearchService {
     const newestFirst: IndexedMessage[] = [];
     let before: number | undefined;
     let reachedLast = false;
-    // A session searched often has a message or two new: the newest few first, then pages growing.
-    let size = last === null ? CATCH_UP_PAGE : CATCH_UP_FIRST_PAGE;
+    // As many as the session's count says are new (and the newest indexed), then pages growing.
+    let size = state === null ? CATCH_UP_PAGE : Math.min(Math.max(claim.messageCount - state.count + 1, CATCH_UP_FIRST_PAGE), CATCH_UP_PAGE);
     do {
       const page = await this.sessions.listMessages(userId, sessionId, size, before);
       size = Math.min(size * 8, CATCH_UP_PAGE);
