@@ -93,8 +93,8 @@ export class SearchService {
   }
 
   /**
-   * The best `wanted` sessions of `order` (session numbers, best score first): taken in order, a
-   * chunk at a time, each resolved (session id, title; a session gone is dropped and removed from
+   * The best `wanted` sessions of the ranking (session numbers, best score first: the best
+   * RANKED_FIRST, all of them when more are needed): taken in order, a chunk at a time, each resolved (session id, title; a session gone is dropped and removed from
    * the index) and scored again without a hit through its title that the title no longer holds
    * (renamed since); done once `wanted` of them score at least what the next one in order could.
    */
