@@ -217,6 +217,7 @@ describe.each([
       await append(kept.id, `walrus again ${i}`);
       await search.catchUp(user.user_id);
     }
+    await search.settled(); // merges run in the background
     // 141 = 2 × 64 + 8 + 5: two of level 2, one of level 1, five of level 0.
     const levels = Object.values(await store.hgetall(`${prefix}:segments`)).map((meta) => Number(meta.split(' ')[0]));
     expect(levels.sort()).toEqual([0, 0, 0, 0, 0, 1, 2, 2]);

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { sessionsConfig, SessionsConfig } from '../config/config';
 import { REDIS_CLIENT } from '../redis/redis.constants';
@@ -16,8 +16,8 @@ const SWEEP_BATCH = 20;
 export const PENDING_BATCH = 50;
 /** Segments of a level merged into one of the next level once there are this many. */
 export const MERGE_FANOUT = 8;
-/** Segments of this level are not merged further (bounds a segment's size: 8^3 batches). */
-export const MAX_MERGE_LEVEL = 3;
+/** Segments of this level are not merged further (bounds a segment's size, and a merge's: 8^2 batches). */
+export const MAX_MERGE_LEVEL = 2;
 /** A merged segment's sources are deleted this long after the merge (a search that read the old list may still read them). */
 const RETIRED_GRACE_MS = 60_000;
 /** How long a server may hold an identity's catch-up lock. */
@@ -141,7 +141,7 @@ function decodeFixed(text: string, at: number, letters: number): number {
  * term costs 1.5–2.5 µs of Redis time, some 6 of them per message (bench/search/README.md).
  */
 @Injectable()
-export class SearchIndexRepository {
+export class SearchIndexRepository implements BeforeApplicationShutdown {
   private readonly logger = new Logger(SearchIndexRepository.name);
   private readonly ttlMs: number;
   /** Sparse indexes by segment key (segments are immutable: never stale). */
@@ -149,6 +149,9 @@ export class SearchIndexRepository {
   private indexEntries = 0;
   /** Gone session numbers per identity, and how much of the string was read. */
   private readonly gone = new Map<string, { bytes: number; numbers: Set<number> }>();
+  /** This server's background merges, by identity; identities written again while theirs ran. */
+  private readonly merging = new Map<string, Promise<void>>();
+  private readonly mergeAgain = new Set<string>();
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Store,
@@ -266,7 +269,34 @@ export class SearchIndexRepository {
     const tx = this.redis.multi();
     this.writeBatch(tx, userId, items, segmentId);
     repliesOf(await tx.exec());
-    await this.merge(userId);
+    this.scheduleMerge(userId);
+  }
+
+  /**
+   * Merges the identity's segments in the background (merge), once at a time per identity in this
+   * server; asked again while one runs, it runs once more after.
+   */
+  scheduleMerge(userId: string): void {
+    if (this.merging.has(userId)) {
+      this.mergeAgain.add(userId);
+      return;
+    }
+    const run = this.merge(userId)
+      .catch((error: unknown) => this.warn('merge', error))
+      .finally(() => {
+        this.merging.delete(userId);
+        if (this.mergeAgain.delete(userId)) this.scheduleMerge(userId);
+      });
+    this.merging.set(userId, run);
+  }
+
+  /** Resolves once this server runs no background merge (benchmarks and tests wait for it; so does shutdown). */
+  async settled(): Promise<void> {
+    while (this.merging.size > 0) await Promise.all([...this.merging.values()]);
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.settled();
   }
 
   /**
@@ -322,7 +352,7 @@ export class SearchIndexRepository {
     const line = encodePostings(new Map([[state.number, TITLE_SEQ]]));
     this.writeSegment(tx, userId, segmentId, buildSegment(new Map(terms.map((t) => [t, line]))), 0, 0);
     repliesOf(await tx.exec());
-    await this.merge(userId);
+    this.scheduleMerge(userId);
   }
 
   /** Removes the session from the index (deleted or expired session): its number is gone, its state and ids deleted. */
@@ -364,7 +394,7 @@ export class SearchIndexRepository {
         for (const m of due) pipe.get(this.keys.searchSegment(userId, m.id));
         const texts = repliesOf(await pipe.exec()) as Array<string | null>;
         const { numbers: gone } = await this.goneOf(userId);
-        const built = mergeSegments(texts.map((t) => t ?? ''), gone);
+        const built = await mergeSegments(texts.map((t) => t ?? ''), gone);
         const { segmentId } = await this.allocate(userId, 0);
         const level = due[0].level + 1;
         const tx = this.redis.multi();

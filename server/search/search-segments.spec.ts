@@ -39,14 +39,14 @@ describe('search segments', () => {
     expect(blocksRange(segment.index, segment.index.length - 1, 1)).toBeNull();
   });
 
-  it('merges segments: lines of a term joined, a session\'s newest message kept, gone sessions and empty terms dropped', () => {
+  it('merges segments: lines of a term joined, a session\'s newest message kept, gone sessions and empty terms dropped', async () => {
     const a = buildSegment(new Map([['tea', encodePostings(new Map([[1, 2], [2, 5]]))], ['jam', encodePostings(new Map([[3, 1]]))]]));
     const b = buildSegment(new Map([['tea', encodePostings(new Map([[1, 9], [4, 0]]))], ['pot', encodePostings(new Map([[2, 6]]))]]));
-    const merged = mergeSegments([a.data, b.data], new Set([3]));
+    const merged = await mergeSegments([a.data, b.data], new Set([3]));
     expect([...linesOf(merged.data)].map((l) => l.term)).toEqual(['pot', 'tea']);
     expect(postingsOf(merged, 'tea')).toEqual(new Map([[1, 9], [2, 5], [4, 0]]));
     expect(postingsOf(merged, 'pot')).toEqual(new Map([[2, 6]]));
     expect(postingsOf(merged, 'jam').size).toBe(0);
-    expect(mergeSegments([], new Set()).lines).toBe(0);
+    expect((await mergeSegments([], new Set())).lines).toBe(0);
   });
 });

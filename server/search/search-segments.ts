@@ -143,16 +143,19 @@ export function* linesOf(text: string): Generator<{ term: string; start: number;
   }
 }
 
+/** Terms merged between yields to the event loop (a big merge takes a second or more of CPU). */
+const TERMS_PER_TURN = 2000;
+
 /**
  * Segments merged into one (as buildSegment would make of their lines together): lines of the same
  * term joined, a session's newest message kept, sessions in `gone` dropped (a term left with no
- * session drops out).
+ * session drops out). Yields to the event loop every TERMS_PER_TURN terms.
  */
-export function mergeSegments(texts: string[], gone: ReadonlySet<number>): BuiltSegment {
+export async function mergeSegments(texts: string[], gone: ReadonlySet<number>): Promise<BuiltSegment> {
   const iterators = texts.map((t) => linesOf(t));
   const heads = iterators.map((it) => it.next());
   const merged = new Map<string, string>();
-  for (;;) {
+  for (let terms = 1; ; terms++) {
     let best: string | null = null;
     for (const head of heads) if (!head.done && (best === null || head.value.term < best)) best = head.value.term;
     if (best === null) break;
@@ -163,6 +166,7 @@ export function mergeSegments(texts: string[], gone: ReadonlySet<number>): Built
       heads[i] = iterators[i].next();
     });
     if (postings.size > 0) merged.set(best, encodePostings(postings));
+    if (terms % TERMS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
   }
   return buildSegment(merged);
 }

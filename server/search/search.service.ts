@@ -192,6 +192,11 @@ export class SearchService {
     }
   }
 
+  /** Resolves once the index's background merges in this server are done (benchmarks and tests). */
+  settled(): Promise<void> {
+    return this.index.settled();
+  }
+
   private async catchUpRound(userId: string, ids: string[], active: ReadonlyMap<string, number>): Promise<number> {
     const claims = await this.index.claim(userId, ids, active);
     const items = (await Promise.all(claims.map((claim) => this.itemFor(userId, claim)))).filter((item): item is BatchItem => item !== null);
