@@ -5,7 +5,7 @@ import { REDIS_CLIENT } from '../redis/redis.constants';
 import { RedisKeys } from '../redis/redis-keys';
 import { repliesOf, Store, StoreTransaction } from '../redis/store';
 import type { StoredMessage } from '../sessions/session.model';
-import { blockOf, blocksRange, buildSegment, BuiltSegment, decodePostings, encodePostings, linesOf, mergeSegments, Postings, SegmentIndex, TITLE_SEQ } from './search-segments';
+import { blockOf, blocksRange, buildSegment, BuiltSegment, decodeFixed, decodePostings, encodeFixed, encodePostings, linesOf, mergeSegments, Postings, SegmentIndex, TITLE_SEQ } from './search-segments';
 import { termsOf } from './text-analysis';
 
 /** Index terms a query's last word (a prefix) expands to at most. */
@@ -38,9 +38,6 @@ const MAX_TIME = 64 ** TIME_LETTERS - 1;
 /** Legacy keys deleted per command when an index of the earlier layout is upgraded. */
 const LEGACY_DELETE_CHUNK = 500;
 
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const VALUE = new Int8Array(128).fill(-1);
-for (let i = 0; i < ALPHABET.length; i++) VALUE[ALPHABET.charCodeAt(i)] = i;
 
 /** A message taken into the index. */
 export type IndexedMessage = Pick<StoredMessage, 'id' | 'content'> & { created_at?: number };
@@ -101,22 +98,6 @@ interface SegmentMeta {
 /** Seconds since SEARCH_EPOCH of a time in ms, within what the times string holds. */
 export function indexTime(ms: number): number {
   return Math.min(Math.max(Math.floor(ms / 1000) - SEARCH_EPOCH, 0), MAX_TIME);
-}
-
-function encodeFixed(value: number, letters: number): string {
-  let out = '';
-  for (let i = letters - 1; i >= 0; i--) out += ALPHABET[Math.floor(value / 64 ** i) % 64];
-  return out;
-}
-
-function decodeFixed(text: string, at: number, letters: number): number {
-  let value = 0;
-  for (let i = 0; i < letters; i++) {
-    const v = VALUE[text.charCodeAt(at + i)] ?? -1;
-    if (v < 0) return -1;
-    value = value * 64 + v;
-  }
-  return value;
 }
 
 /**

@@ -13,6 +13,24 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const VALUE = new Int8Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) VALUE[ALPHABET.charCodeAt(i)] = i;
 
+/** `value` as `letters` letters of the alphabet, most significant first (session numbers, times). */
+export function encodeFixed(value: number, letters: number): string {
+  let out = '';
+  for (let i = letters - 1; i >= 0; i--) out += ALPHABET[Math.floor(value / 64 ** i) % 64];
+  return out;
+}
+
+/** The value of `letters` letters at `at` (-1 when one is not of the alphabet). */
+export function decodeFixed(text: string, at: number, letters: number): number {
+  let value = 0;
+  for (let i = 0; i < letters; i++) {
+    const v = VALUE[text.charCodeAt(at + i)] ?? -1;
+    if (v < 0) return -1;
+    value = value * 64 + v;
+  }
+  return value;
+}
+
 /** A block of a segment ends at the first line end past this many bytes. */
 export const BLOCK_BYTES = 4096;
 /** The position a title's posting names. */
