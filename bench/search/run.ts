@@ -484,7 +484,7 @@ async function main(): Promise<void> {
         const group = run * 2 + round;
         // The big identity's sessions written without index are not for its catch-ups to take in (they
         // find written sessions by their list scores): its scan point is moved past them.
-        const skipWritten = () => client.set(keys.searchThrough(ME), Date.now() + CATCH_UP_SLACK_MS);
+        const skipWritten = () => index.setThroughNow(ME, Date.now() + CATCH_UP_SLACK_MS);
         writes.big.without.push(await appendCost(client, withoutIndexRepo, ME, bigSessions(false, group), corpus));
         await skipWritten();
         writes.big.with.push(await appendCost(client, withIndexRepo, ME, bigSessions(true, group), corpus, search));

@@ -133,6 +133,8 @@ export class SearchIndexRepository implements BeforeApplicationShutdown {
   /** This server's background merges, by identity; identities written again while theirs ran. */
   private readonly merging = new Map<string, Promise<void>>();
   private readonly mergeAgain = new Set<string>();
+  /** Per identity, the scan point of its catch-ups as this server last read or wrote it (a stale one only widens a scan). */
+  private readonly throughs = new Map<string, number>();
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Store,
@@ -173,9 +175,20 @@ export class SearchIndexRepository implements BeforeApplicationShutdown {
     if (segment) this.writeSegment(tx, userId, segmentId, segment, 0, items.reduce((n, item) => n + item.messages.length, 0));
   }
 
-  /** Sessions written since this (ms) are yet to be checked for new messages. */
+  /** Sessions written since this (ms) are yet to be checked for new messages (as this server last read or wrote it). */
   async through(userId: string): Promise<number> {
-    return Number(await this.redis.get(this.keys.searchThrough(userId))) || 0;
+    let at = this.throughs.get(userId);
+    if (at === undefined) {
+      at = Number(await this.redis.get(this.keys.searchThrough(userId))) || 0;
+      this.remember(userId, at);
+    }
+    return at;
+  }
+
+  private remember(userId: string, at: number): void {
+    this.throughs.delete(userId);
+    this.throughs.set(userId, at);
+    if (this.throughs.size > CACHED_IDENTITIES) this.throughs.delete(this.throughs.keys().next().value!);
   }
 
   /** Queues: sessions written before `at` (ms) have been checked. */
@@ -183,16 +196,25 @@ export class SearchIndexRepository implements BeforeApplicationShutdown {
     tx.set(this.keys.searchThrough(userId), String(at));
   }
 
+  /** Records that sessions written before `at` (ms) have been checked. */
   async setThroughNow(userId: string, at: number): Promise<void> {
     await this.redis.set(this.keys.searchThrough(userId), String(at));
+    this.remember(userId, at);
   }
 
   /** The identity's catch-up lock, or null when another catch-up holds it. */
-  async lockCatchUp(userId: string): Promise<{ release(): Promise<void> } | null> {
-    const key = this.keys.searchCatchUpLock(userId);
+  async lockCatchUp(userId: string): Promise<string | null> {
     const token = randomUUID();
-    if ((await this.redis.set(key, token, 'PX', CATCH_UP_LOCK_MS, 'NX')) !== 'OK') return null;
-    return { release: async () => void (await this.redis.releaseLock(key, token)) };
+    return (await this.redis.set(this.keys.searchCatchUpLock(userId), token, 'PX', CATCH_UP_LOCK_MS, 'NX')) === 'OK' ? token : null;
+  }
+
+  /** Releases the catch-up lock and, for a catch-up that looked at every written session, records when it started: one round trip. */
+  async finishCatchUp(userId: string, lock: string, startedAt: number | null): Promise<void> {
+    const tx = this.redis.multi();
+    if (startedAt !== null) this.setThrough(tx, userId, startedAt);
+    tx.releaseLock(this.keys.searchCatchUpLock(userId), lock);
+    repliesOf(await tx.exec());
+    if (startedAt !== null) this.remember(userId, startedAt);
   }
 
   /**

@@ -22,7 +22,7 @@ const CATCH_UP_FIRST_PAGE = 2;
 /** A catch-up takes further rounds of sessions (e.g. an index being upgraded) for this long at most. */
 const CATCH_UP_BUDGET_MS = 2000;
 /** A catch-up looks at sessions written this long before the last one started (clocks of servers differ a little). */
-export const CATCH_UP_SLACK_MS = 10_000;
+export const CATCH_UP_SLACK_MS = 2_000;
 /** Chunks of candidates resolved (ids, titles) per page at most. */
 const MAX_ROUNDS = 8;
 /** Candidates ranked at first (all of them only when a page needs more). */
@@ -169,27 +169,34 @@ export class SearchService {
    */
   async catchUp(userId: string): Promise<number> {
     const started = Date.now();
+    const since = (await this.index.through(userId)) - CATCH_UP_SLACK_MS;
+    let scan = await this.scan(userId, since, 0);
+    if (scan.ids.length === 0) return 0; // nothing written since: no lock, no write
     const lock = await this.index.lockCatchUp(userId);
     if (!lock) return 0;
+    let complete = true;
     try {
-      const since = (await this.index.through(userId)) - CATCH_UP_SLACK_MS;
       let total = 0;
-      let complete = true;
-      for (let offset = 0; ; offset += PENDING_BATCH) {
-        const [pending, active] = await Promise.all([this.index.pendingSessions(userId), this.index.activeSince(userId, since, offset, PENDING_BATCH)]);
-        const ids = [...new Set([...pending, ...active.sessions.keys()])];
-        if (ids.length > 0) total += await this.catchUpRound(userId, ids, active.sessions);
-        if (pending.length < PENDING_BATCH && !active.more) break;
+      for (let offset = 0; ; ) {
+        if (scan.ids.length > 0) total += await this.catchUpRound(userId, scan.ids, scan.active);
+        if (!scan.more) break;
         if (Date.now() - started > CATCH_UP_BUDGET_MS) {
           complete = false;
           break;
         }
+        offset += PENDING_BATCH;
+        scan = await this.scan(userId, since, offset);
       }
-      if (complete) await this.index.setThroughNow(userId, started);
       return total;
     } finally {
-      await lock.release();
+      await this.index.finishCatchUp(userId, lock, complete ? started : null);
     }
+  }
+
+  /** The pending sessions and those written since `since` (a page of each list from `offset`): their ids, the written ones' scores, whether there are more. */
+  private async scan(userId: string, since: number, offset: number): Promise<{ ids: string[]; active: ReadonlyMap<string, number>; more: boolean }> {
+    const [pending, active] = await Promise.all([this.index.pendingSessions(userId), this.index.activeSince(userId, since, offset, PENDING_BATCH)]);
+    return { ids: [...new Set([...pending, ...active.sessions.keys()])], active: active.sessions, more: pending.length === PENDING_BATCH || active.more };
   }
 
   /** Resolves once the index's background merges in this server are done (benchmarks and tests). */
