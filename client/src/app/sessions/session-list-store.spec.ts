@@ -33,7 +33,7 @@ describe('SessionListStore', () => {
         provideHttpClientTesting(),
         SessionListStore,
         { provide: SessionState, useValue: { currentId: () => null, sessionUpdated: vi.fn(), sessionDeleted: vi.fn() } },
-        { provide: LiveEvents, useValue: { on: (listener: LiveEventListener) => ((emit = listener), () => undefined) } },
+        { provide: LiveEvents, useValue: { on: (listener: LiveEventListener) => ((emit = listener), () => undefined), onReady: () => () => undefined } },
       ],
     });
     http = TestBed.inject(HttpTestingController);

@@ -29,6 +29,7 @@ export class LiveEvents {
   private readonly config = inject(ApiConfiguration);
   private readonly identity = inject(IdentityStore);
   private readonly listeners = new Set<LiveEventListener>();
+  private readonly readyListeners = new Set<() => void>();
   private controller: AbortController | null = null;
   /**
    * Off until the app has opened its session: at load the browser's few connections to the server
@@ -46,6 +47,15 @@ export class LiveEvents {
   /** Starts following (once the page shows its session). */
   enable(): void {
     this.enabled.set(true);
+  }
+
+  /**
+   * Calls `listener` each time the stream is (re)subscribed: what changed while it was not (the page
+   * loading, a dropped connection) was not announced to this tab. Returns the unsubscribe.
+   */
+  onReady(listener: () => void): () => void {
+    this.readyListeners.add(listener);
+    return () => this.readyListeners.delete(listener);
   }
 
   /** Calls `listener` for every event; returns the unsubscribe. */
@@ -81,7 +91,11 @@ export class LiveEvents {
   }
 
   private dispatch(event: SseEvent): void {
-    if (event.event === 'ready' || event.event === 'interrupted') return;
+    if (event.event === 'ready') {
+      for (const listener of this.readyListeners) listener();
+      return;
+    }
+    if (event.event === 'interrupted') return;
     let data: LiveEvent;
     try {
       data = JSON.parse(event.data) as LiveEvent;

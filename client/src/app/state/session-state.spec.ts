@@ -8,6 +8,7 @@ import { IDENTITY_LOST_MESSAGE, IdentityStore } from '../core/identity-store';
 import { aMessage, aSession } from '../testing/fixtures';
 import { errorBody, nextRequest, settle } from '../testing/http';
 import { PERSONAS } from '../testing/test-setup';
+import { LiveEvents } from './live-events';
 import { SESSION_GONE, SessionState } from './session-state';
 
 const CATALOGUE = { personas: PERSONAS, default_persona: 'default' };
@@ -199,6 +200,20 @@ describe('SessionState', () => {
     expect(state.current()?.display_name).toBe('Renamed');
     state.sessionUpdated(aSession({ display_name: 'Not open' }));
     expect(state.current()?.display_name).toBe('Renamed');
+  });
+
+  it('reads the open session again each time its live events stream is (re)subscribed: a change made meanwhile was not announced', async () => {
+    remember('tok');
+    boot();
+    const open = aSession({ display_name: 'Chat' });
+    const opening = state.openSession(open.session_id);
+    (await nextRequest(http, 'GET', `/api/sessions/${open.session_id}`)).flush(open);
+    expect(await opening).toBe(true);
+    const ready = (TestBed.inject(LiveEvents) as unknown as { readyListeners: Set<() => void> }).readyListeners;
+    ready.forEach((listener) => listener());
+    (await nextRequest(http, 'GET', `/api/sessions/${open.session_id}`)).flush({ ...open, display_name: 'A generated title' });
+    await settle();
+    expect(state.current()?.display_name).toBe('A generated title');
   });
 
   it('after the open session is deleted opens my newest other session', async () => {

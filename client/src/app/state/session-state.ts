@@ -168,6 +168,8 @@ export class SessionState {
     // Back and forward open the session of that history entry.
     const stopNavigating = this.url.onNavigate((sessionId) => void this.navigated(sessionId));
     inject(DestroyRef).onDestroy(stopNavigating);
+    // What changed while this tab was not following (a title generated while it loaded): read again.
+    this.live.onReady(() => void this.refreshCurrent());
     // The open session renamed, pinned or deleted in another tab or device.
     this.live.on((event) => {
       if (event.type === 'session.updated' && event.session) this.sessionUpdated(event.session);
