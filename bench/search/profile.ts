@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   const settings = sessionsSettings(0);
   const keys = new RedisKeys({ keyPrefix: 'profile' });
   const index = new SearchIndexRepository(store, keys, settings);
-  const noIndex = { addMessage: () => undefined, addTitle: () => undefined } as unknown as SearchIndexRepository;
+  const noIndex = { markPending: () => undefined } as unknown as SearchIndexRepository;
   const corpus = new Corpus();
   try {
     for (const [label, search] of [['without index', noIndex], ['with index', index]] as const) {

@@ -453,7 +453,7 @@ async function main(): Promise<void> {
   const store = client as unknown as Store;
   const settings = sessionsSettings(0);
   const index = new SearchIndexRepository(store, keys, settings);
-  const noIndex = { addMessage: () => undefined, addTitle: () => undefined } as unknown as SearchIndexRepository;
+  const noIndex = { markPending: () => undefined } as unknown as SearchIndexRepository;
   const withIndexRepo = new SessionsRepository(store, keys, settings, index);
   const withoutIndexRepo = new SessionsRepository(store, keys, settings, noIndex);
   const search = new SearchService(index, withIndexRepo);

@@ -38,7 +38,6 @@ const MAX_TIME = 64 ** TIME_LETTERS - 1;
 /** Legacy keys deleted per command when an index of the earlier layout is upgraded. */
 const LEGACY_DELETE_CHUNK = 500;
 
-
 /** A message taken into the index. */
 export type IndexedMessage = Pick<StoredMessage, 'id' | 'content'> & { created_at?: number };
 
@@ -146,13 +145,11 @@ export class SearchIndexRepository implements BeforeApplicationShutdown {
 
   // ---- writes -------------------------------------------------------------------------------
 
-  /** Queues, into the transaction that makes a session with messages (import, fork), the mark that it has text to index. */
-  addMessage(tx: StoreTransaction, userId: string, sessionId: string, _message: Pick<StoredMessage, 'content'>, now = Date.now()): void {
-    tx.zadd(this.keys.searchPending(userId), now, sessionId);
-  }
-
-  /** Queues, into the transaction that makes a session, the mark that its title is to be indexed. */
-  addTitle(tx: StoreTransaction, userId: string, sessionId: string, _title: string, now = Date.now()): void {
+  /**
+   * Queues, into the transaction that makes a session (with its title, and messages for an import
+   * or fork), the mark that it is to be indexed at the next catch-up.
+   */
+  markPending(tx: StoreTransaction, userId: string, sessionId: string, now = Date.now()): void {
     tx.zadd(this.keys.searchPending(userId), now, sessionId);
   }
 
@@ -202,10 +199,15 @@ export class SearchIndexRepository implements BeforeApplicationShutdown {
     this.remember(userId, at);
   }
 
-  /** The identity's catch-up lock, or null when another catch-up holds it. */
-  async lockCatchUp(userId: string): Promise<string | null> {
+  /** The identity's catch-up lock (its token), or null when another catch-up holds it. */
+  lockCatchUp(userId: string): Promise<string | null> {
+    return this.tryLock(this.keys.searchCatchUpLock(userId), CATCH_UP_LOCK_MS);
+  }
+
+  /** Takes `key` as a lock for `ms` (its token), or null when another holder has it. */
+  private async tryLock(key: string, ms: number): Promise<string | null> {
     const token = randomUUID();
-    return (await this.redis.set(this.keys.searchCatchUpLock(userId), token, 'PX', CATCH_UP_LOCK_MS, 'NX')) === 'OK' ? token : null;
+    return (await this.redis.set(key, token, 'PX', ms, 'NX')) === 'OK' ? token : null;
   }
 
   /** Releases the catch-up lock and, for a catch-up that looked at every written session, records when it started: one round trip. */
@@ -222,13 +224,13 @@ export class SearchIndexRepository implements BeforeApplicationShutdown {
    * lists (main, pinned, archived: a stored message moves its session's score there, no other
    * write needed), `count` per list from `offset` on; `more` when a list may hold more.
    */
-  async activeSince(userId: string, since: number, offset: number, count: number): Promise<{ sessions: Map<string, number>; more: boolean }> {
+  async activeSince(userId: string, since: number, offset: number, count: number): Promise<{ sessions: Set<string>; more: boolean }> {
     const pipe = this.redis.pipeline();
     const lists = [this.keys.sessionIndex(userId), this.keys.pinnedSessionIndex(userId), this.keys.archivedSessionIndex(userId)];
     for (const key of lists) pipe.zrevrangebyscore(key, '+inf', since, 'WITHSCORES', 'LIMIT', offset, count);
     const replies = repliesOf(await pipe.exec()) as string[][];
-    const sessions = new Map<string, number>();
-    for (const flat of replies) for (let i = 0; i < flat.length; i += 2) sessions.set(flat[i], Number(flat[i + 1]));
+    const sessions = new Set<string>();
+    for (const flat of replies) for (let i = 0; i < flat.length; i += 2) sessions.add(flat[i]);
     return { sessions, more: replies.some((flat) => flat.length === 2 * count) };
   }
 
@@ -266,13 +268,13 @@ export class SearchIndexRepository implements BeforeApplicationShutdown {
     tx.hset(this.keys.searchSegments(userId), String(segmentId), `${level} ${messages}`);
   }
 
-  /** Writes a batch (its numbers given out already), then merges segments where a level is full. */
+  /** Writes a batch (its numbers and segment id given out already), then merges segments where a level is full. */
   async storeBatch(userId: string, items: BatchItem[], segmentId: number): Promise<void> {
     if (items.length === 0) return;
     const tx = this.redis.multi();
     this.writeBatch(tx, userId, items, segmentId);
     repliesOf(await tx.exec());
-    this.scheduleMerge(userId);
+    if (segmentId > 0) this.scheduleMerge(userId); // 0: no segment (states alone)
   }
 
   /**
@@ -326,7 +328,7 @@ export class SearchIndexRepository implements BeforeApplicationShutdown {
    * is found by the next catch-up): for each session pending, or `active` with a change stamp other
    * than its state records, its state in the index, title and change stamp. Others are left out.
    */
-  async claim(userId: string, sessionIds: string[], active: ReadonlyMap<string, number>): Promise<Claim[]> {
+  async claim(userId: string, sessionIds: string[], active: ReadonlySet<string>): Promise<Claim[]> {
     const tx = this.redis.multi();
     for (const id of sessionIds) {
       tx.zrem(this.keys.searchPending(userId), id).get(this.keys.searchState(userId, id)).hmget(this.keys.session(userId, id), 'display_name', 'created_at', 'last_activity', 'message_count');
@@ -381,16 +383,15 @@ export class SearchIndexRepository implements BeforeApplicationShutdown {
    */
   async merge(userId: string): Promise<void> {
     const lock = this.keys.searchMergeLock(userId);
-    const token = randomUUID();
-    let locked = false;
+    let token: string | null = null;
     try {
       for (;;) {
         const metas = await this.segments(userId);
         const due = dueMerge(metas);
         if (!due) break;
-        if (!locked) {
-          locked = (await this.redis.set(lock, token, 'PX', MERGE_LOCK_MS, 'NX')) === 'OK';
-          if (!locked) return;
+        if (token === null) {
+          token = await this.tryLock(lock, MERGE_LOCK_MS);
+          if (token === null) return;
           continue; // read the list again under the lock
         }
         const pipe = this.redis.pipeline();
@@ -407,7 +408,7 @@ export class SearchIndexRepository implements BeforeApplicationShutdown {
         repliesOf(await tx.exec());
       }
     } finally {
-      if (locked) await this.redis.releaseLock(lock, token);
+      if (token !== null) await this.redis.releaseLock(lock, token);
     }
     await this.deleteRetired(userId);
   }

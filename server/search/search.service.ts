@@ -193,10 +193,10 @@ export class SearchService {
     }
   }
 
-  /** The pending sessions and those written since `since` (a page of each list from `offset`): their ids, the written ones' scores, whether there are more. */
-  private async scan(userId: string, since: number, offset: number): Promise<{ ids: string[]; active: ReadonlyMap<string, number>; more: boolean }> {
+  /** The pending sessions and those written since `since` (a page of each list from `offset`): all their ids, the written ones, whether there are more. */
+  private async scan(userId: string, since: number, offset: number): Promise<{ ids: string[]; active: ReadonlySet<string>; more: boolean }> {
     const [pending, active] = await Promise.all([this.index.pendingSessions(userId), this.index.activeSince(userId, since, offset, PENDING_BATCH)]);
-    return { ids: [...new Set([...pending, ...active.sessions.keys()])], active: active.sessions, more: pending.length === PENDING_BATCH || active.more };
+    return { ids: [...new Set([...pending, ...active.sessions])], active: active.sessions, more: pending.length === PENDING_BATCH || active.more };
   }
 
   /** Resolves once the index's background merges in this server are done (benchmarks and tests). */
@@ -204,13 +204,15 @@ export class SearchService {
     return this.index.settled();
   }
 
-  private async catchUpRound(userId: string, ids: string[], active: ReadonlyMap<string, number>): Promise<number> {
+  private async catchUpRound(userId: string, ids: string[], active: ReadonlySet<string>): Promise<number> {
     const claims = await this.index.claim(userId, ids, active);
     const items = (await Promise.all(claims.map((claim) => this.itemFor(userId, claim)))).filter((item): item is BatchItem => item !== null);
     if (items.length === 0) return 0;
     // New numbers in the order the sessions were last written: on a tie of times, the later one ranks first.
     const fresh = items.filter((item) => item.fresh).sort((a, b) => newestAt(a) - newestAt(b));
-    const { firstNumber, segmentId } = await this.index.allocate(userId, fresh.length);
+    // Numbers and a segment id only when there is something to number or to write (else: states alone).
+    const { firstNumber, segmentId } =
+      fresh.length > 0 || items.some((item) => item.messages.length > 0) ? await this.index.allocate(userId, fresh.length) : { firstNumber: 0, segmentId: 0 };
     fresh.forEach((item, i) => (item.number = firstNumber + i));
     await this.index.storeBatch(userId, items, segmentId);
     return items.length;
@@ -219,8 +221,9 @@ export class SearchService {
   /**
    * A claimed session's part of the batch: its messages newer than the newest one indexed. When
    * that one is no longer in the history (cleared, or an answer regenerated), or the session was
-   * never indexed, the session is indexed from its title and whole history under a new number.
-   * Null when there is nothing to write (the session has gone: it is removed from the index).
+   * never indexed, the session is indexed from its title and whole history under a new number;
+   * with no new message, only its change stamp is recorded. Null when the session has gone (it is
+   * removed from the index).
    */
   private async itemFor(userId: string, claim: Claim): Promise<BatchItem | null> {
     const { sessionId, state, title, stamp } = claim;

@@ -189,9 +189,8 @@ export class SessionsRepository implements MessageStore {
     else tx.zadd(this.keys.sessionIndex(userId), now, id);
     tx.zadd(this.keys.sessionPersona(userId, fields.persona), 0, id).hset(names, fields.display_name, id);
     this.tags.retag(tx, userId, id, [], tags, now);
-    this.search.addTitle(tx, userId, id, fields.display_name, now);
-    // A session made with messages (import, fork): they are indexed with the next search.
-    if (path.length > 0) this.search.addMessage(tx, userId, id, { content: '' }, now);
+    // Its title, and the messages of a session made with them (import, fork), are indexed with the next search.
+    this.search.markPending(tx, userId, id, now);
     if (this.ttl > 0) {
       // A pinned session keeps no TTL (as update() PERSISTs it).
       if (!pinned) tx.expire(hash, this.ttl).expire(list, this.ttl).expire(tree, this.ttl);
